@@ -1,0 +1,149 @@
+// The tap's event schema: the one contract between the server, the web UI and the lessons.
+// The UI imports these types and never redefines them. Field names are fixed by the design doc;
+// add fields freely, rename one only together with everything that reads it.
+import type { HeaderList } from '../wire/handshake';
+import type { OpcodeName } from '../wire/opcodes';
+
+export const TAP_VERSION = 1;
+
+/** Who put the bytes on the wire: `client` frames travel client → server. */
+export type Direction = 'client' | 'server';
+
+export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected';
+
+/** A payload as the tap carries it: text when it is a text payload, base64 otherwise. */
+export interface PayloadView {
+  text?: string;
+  base64?: string;
+  /** The payload was longer than the tap's cap; `text`/`base64` hold only the start. */
+  truncated: boolean;
+}
+
+interface Base {
+  /** Connection id, unique for the server's lifetime. */
+  conn: string;
+  /** Milliseconds since the server started, fractional and monotonic. */
+  t: number;
+}
+
+export interface HelloEvent {
+  type: 'hello';
+  version: number;
+  /** Wall-clock time at the server, ms since the epoch, to turn `t` into dates. */
+  serverTime: number;
+  /** `serverTime` corresponds to this `t`. */
+  t: number;
+  /** How many events of history follow. */
+  history: number;
+  /** The payload cap, in bytes. */
+  payloadCap: number;
+  maxPayload: number;
+}
+
+export interface OpenEvent extends Base {
+  type: 'open';
+  remote: string;
+  path: string;
+  kind: ConnectionKind;
+  /** Query parameters of the upgrade URL, as given (echo behaviours, proxy targets). */
+  query?: Record<string, string>;
+}
+
+export interface HttpHeadView {
+  headers: HeaderList;
+  /** The head exactly as it crossed the wire. */
+  raw: string;
+}
+
+export interface HandshakeEvent extends Base {
+  type: 'handshake';
+  request: HttpHeadView & { method: string; path: string; httpVersion: string };
+  response: HttpHeadView & { status: number; reason: string };
+  /** RFC 6455 §4.2.2: base64(SHA-1(key + GUID)). `ok` is false for any non-101 answer. */
+  accept: { key: string; expected: string; actual: string | null; ok: boolean };
+  /** Why the handshake was refused, when it was. */
+  rejected?: string;
+}
+
+export interface FrameEvent extends Base {
+  type: 'frame';
+  dir: Direction;
+  /** Index of this frame within its direction of the connection, from 0. */
+  seq: number;
+  /** Stream offset, within its direction after the handshake, of the frame's first byte. */
+  offset: number;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  opcodeName: OpcodeName;
+  masked: boolean;
+  /** The 4-byte masking key in hex, or null. */
+  maskKey: string | null;
+  payloadLength: number;
+  /** The header bytes as on the wire, in hex. */
+  headerHex: string;
+  /** The unmasked payload. */
+  payload: PayloadView;
+  closeCode?: number | null;
+  closeReason?: string;
+}
+
+export interface MessageEvent extends Base {
+  type: 'message';
+  dir: Direction;
+  opcodeName: 'text' | 'binary';
+  size: number;
+  frames: number;
+  compressed: boolean;
+  text?: string;
+  base64?: string;
+  truncated: boolean;
+}
+
+export interface CloseEvent extends Base {
+  type: 'close';
+  /** The code in the first close frame seen, 1005 when it had none, 1006 when no close frame came. */
+  code: number;
+  reason: string;
+  /** Who sent the first close frame; `none` when the TCP connection just dropped. */
+  initiator: Direction | 'none';
+  /** Both close frames were exchanged before TCP closed (RFC 6455 §7.1.4). */
+  clean: boolean;
+  bytes: { client: number; server: number };
+}
+
+export interface ErrorEvent extends Base {
+  type: 'error';
+  /** Whose bytes broke the rules, when it was a frame-level error. */
+  dir?: Direction;
+  /** Stable error code (`EXPECTED_MASK`, `INVALID_UTF8`, `BAD_HANDSHAKE`, …). */
+  code: string;
+  message: string;
+  /** The RFC close code for this kind of fault, where it names one. */
+  closeCode?: number;
+}
+
+export interface DroppedEvent {
+  type: 'dropped';
+  /** How many events this subscriber did not receive because it fell behind. */
+  count: number;
+  t: number;
+}
+
+/** Every event a connection produces. */
+export type ConnectionEvent =
+  | OpenEvent
+  | HandshakeEvent
+  | FrameEvent
+  | MessageEvent
+  | CloseEvent
+  | ErrorEvent;
+
+export type TapEvent = HelloEvent | ConnectionEvent | DroppedEvent;
+
+export type TapEventType = TapEvent['type'];
+
+/** Each message on `/tap` is a JSON array of events, batched per tick. */
+export type TapMessage = TapEvent[];

@@ -1,0 +1,102 @@
+// Small byte helpers that work the same in Node and in the browser (no Buffer here).
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(bytes: Uint8Array, separator = ''): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    if (i > 0 && separator) out += separator;
+    out += HEX[bytes[i]!];
+  }
+  return out;
+}
+
+/** Parses hex, ignoring whitespace and `0x` prefixes; returns null when it is not hex. */
+export function fromHex(text: string): Uint8Array | null {
+  const clean = text.replace(/0x/gi, '').replace(/[\s,:]/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return null;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += `${B64[n >> 18]}${B64[(n >> 12) & 63]}==`;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += `${B64[n >> 18]}${B64[(n >> 12) & 63]}${B64[(n >> 6) & 63]}=`;
+  }
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array | null {
+  const clean = text.replace(/\s/g, '');
+  if (clean.length % 4 !== 0 || /[^A-Za-z0-9+/=]/.test(clean) || /=[^=]/.test(clean)) return null;
+  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((clean.length / 4) * 3 - padding);
+  let o = 0;
+  for (let i = 0; i < clean.length; i += 4) {
+    const n =
+      (B64.indexOf(clean[i]!) << 18) |
+      (B64.indexOf(clean[i + 1]!) << 12) |
+      ((B64.indexOf(clean[i + 2]!) & 63) << 6) |
+      (B64.indexOf(clean[i + 3]!) & 63);
+    if (o < out.length) out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}
+
+export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const size = total ?? parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+const utf8Encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const lossyDecoder = new TextDecoder('utf-8');
+
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Decodes UTF-8, or returns null when the bytes are not valid UTF-8 (RFC 3629). */
+export function decodeUtf8Strict(bytes: Uint8Array): string | null {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Decodes UTF-8, replacing bad sequences with U+FFFD: for showing bytes, never for validating. */
+export function decodeUtf8Lossy(bytes: Uint8Array): string {
+  return lossyDecoder.decode(bytes);
+}
+
+/**
+ * XORs `data` with the 4-byte masking key in place, starting `phase` bytes into the key
+ * (RFC 6455 §5.3: octet i of the payload is XORed with octet i mod 4 of the key).
+ */
+export function applyMask(data: Uint8Array, key: Uint8Array, phase = 0): void {
+  for (let i = 0; i < data.length; i++) data[i]! ^= key[(i + phase) & 3]!;
+}

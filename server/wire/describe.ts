@@ -1,0 +1,62 @@
+import { decodeUtf8Lossy, toHex } from './bytes';
+import { describeClose } from './close-codes';
+import type { Frame, Sender } from './frame';
+import { FrameDecoder } from './frame-decoder';
+import { Opcode, opcodeName } from './opcodes';
+
+const PREVIEW = 40;
+
+function preview(bytes: Uint8Array, opcode: number): string {
+  if (bytes.length === 0) return '';
+  const shown = bytes.subarray(0, PREVIEW);
+  const more = bytes.length > PREVIEW ? '…' : '';
+  if (opcode === Opcode.BINARY) return ` ${toHex(shown, ' ')}${more}`;
+  return ` ${JSON.stringify(decodeUtf8Lossy(shown))}${more}`;
+}
+
+/**
+ * One line for a frame, as the terminal log, the server log and the inspector show it:
+ * `→ text 5 B "hello"`, `← close 1000 normal`, `→ binary 3 B 01 02 03 (not FIN)`.
+ * It never throws: any field may be missing or nonsense.
+ */
+export function describeFrame(frame: Partial<Frame> | null | undefined, sender?: Sender): string {
+  try {
+    if (!frame) return '(no frame)';
+    const arrow = sender === 'client' ? '→ ' : sender === 'server' ? '← ' : '';
+    const opcode = typeof frame.opcode === 'number' ? frame.opcode : -1;
+    const name = opcode >= 0 ? opcodeName(opcode) : 'unknown';
+    const length =
+      typeof frame.payloadLength === 'number' ? frame.payloadLength : (frame.payload?.length ?? 0);
+    const flags: string[] = [];
+    if (frame.fin === false) flags.push('not FIN');
+    if (frame.rsv1) flags.push('RSV1');
+    if (frame.rsv2) flags.push('RSV2');
+    if (frame.rsv3) flags.push('RSV3');
+    const suffix = flags.length > 0 ? ` (${flags.join(', ')})` : '';
+    if (opcode === Opcode.CLOSE) {
+      const close = frame.close;
+      return `${arrow}close ${close ? describeClose(close.code, close.reason) : `${length} B`}${suffix}`;
+    }
+    const body = frame.payload instanceof Uint8Array ? preview(frame.payload, opcode) : '';
+    return `${arrow}${name} ${length} B${body}${suffix}`;
+  } catch {
+    return '(unreadable frame)';
+  }
+}
+
+/** Decodes raw bytes and describes each frame and error in them, one line each. Never throws. */
+export function describeBytes(bytes: Uint8Array, sender: Sender): string[] {
+  try {
+    const decoder = new FrameDecoder({ sender, allowRsv1: true });
+    const lines: string[] = [];
+    for (const event of decoder.push(bytes)) {
+      if (event.type === 'frame') lines.push(describeFrame(event.frame, sender));
+      if (event.type === 'error')
+        lines.push(`error ${event.error.code} (close ${event.error.closeCode}): ${event.error.message}`);
+    }
+    if (decoder.midFrame) lines.push('incomplete frame: the bytes end before the frame does');
+    return lines;
+  } catch {
+    return ['(unreadable bytes)'];
+  }
+}

@@ -1,0 +1,297 @@
+import { applyMask, concatBytes, decodeUtf8Lossy, decodeUtf8Strict } from './bytes';
+import { isValidCloseCode } from './close-codes';
+import type { DecoderEvent, Frame, Sender } from './frame';
+import { Opcode } from './opcodes';
+import { type ProtocolErrorCode, protocolError } from './protocol-errors';
+
+export interface DecoderOptions {
+  /** Whose bytes these are. RFC 6455 §5.1: client frames MUST be masked, server frames MUST NOT. */
+  sender: Sender;
+  /** An extension that defines RSV1 (permessage-deflate, RFC 7692 §6) was negotiated. */
+  allowRsv1?: boolean;
+  /** Largest message in bytes; 0 means no limit. */
+  maxPayload?: number;
+}
+
+export type DecoderState = 'open' | 'closed' | 'failed';
+
+// The longest header: 2 bytes, 8 of extended length, 4 of masking key (RFC 6455 §5.2).
+const MAX_HEADER = 14;
+
+/**
+ * An incremental RFC 6455 frame decoder. Feed it chunks split anywhere; it returns the frames,
+ * messages and protocol errors they complete. Pure: no sockets, no timers, no Node APIs.
+ *
+ * After a protocol error it is `failed` and ignores further bytes, as an endpoint that fails the
+ * connection would (§7.1.7). After a close frame it is `closed`: §5.5.1 says nothing may follow.
+ */
+export class FrameDecoder {
+  readonly sender: Sender;
+  private readonly allowRsv1: boolean;
+  private readonly maxPayload: number;
+
+  private status: DecoderState = 'open';
+  private position = 0;
+
+  // The frame being read.
+  private header = new Uint8Array(MAX_HEADER);
+  private headerFilled = 0;
+  private headerNeeded = 2;
+  private frameOffset = 0;
+  private payloadLength = 0;
+  private inPayload = false;
+  // Slices of the payload as they arrived: nothing is allocated for a length that never comes.
+  private payloadParts: Uint8Array[] = [];
+  private payloadFilled = 0;
+
+  // The fragmented message being put together (RFC 6455 §5.4).
+  private messageOpcode: 0 | 1 | 2 = 0;
+  private messageOffset = 0;
+  private messageCompressed = false;
+  private fragments: Uint8Array[] = [];
+  private messageBytes = 0;
+  private declaredMessageBytes = 0;
+
+  constructor(options: DecoderOptions) {
+    this.sender = options.sender;
+    this.allowRsv1 = options.allowRsv1 ?? false;
+    this.maxPayload = options.maxPayload ?? 0;
+  }
+
+  get state(): DecoderState {
+    return this.status;
+  }
+
+  /** Bytes fed so far. */
+  get bytesSeen(): number {
+    return this.position;
+  }
+
+  /** True while a frame is half read: a stream that ends now was cut short. */
+  get midFrame(): boolean {
+    return this.status === 'open' && (this.headerFilled > 0 || this.inPayload);
+  }
+
+  push(chunk: Uint8Array): DecoderEvent[] {
+    const events: DecoderEvent[] = [];
+    let i = 0;
+    const end = chunk.length;
+    while (i < end && this.status === 'open') {
+      if (!this.inPayload) {
+        // Reading the header, 2 bytes first, then as many more as those two announce.
+        if (this.headerFilled === 0) this.frameOffset = this.position + i;
+        const take = Math.min(this.headerNeeded - this.headerFilled, end - i);
+        this.header.set(chunk.subarray(i, i + take), this.headerFilled);
+        this.headerFilled += take;
+        i += take;
+        if (this.headerFilled < this.headerNeeded) break;
+        if (!this.advanceHeader(events)) break;
+        continue;
+      }
+      // Reading the payload: copy what this chunk holds, unmasking on the way (§5.3).
+      const take = Math.min(this.payloadLength - this.payloadFilled, end - i);
+      const part = chunk.slice(i, i + take);
+      if (this.header[1]! & 0x80) {
+        applyMask(
+          part,
+          this.header.subarray(this.headerNeeded - 4, this.headerNeeded),
+          this.payloadFilled & 3,
+        );
+      }
+      this.payloadParts.push(part);
+      this.payloadFilled += take;
+      i += take;
+      if (this.payloadFilled === this.payloadLength) this.finishFrame(events);
+    }
+    this.position += end;
+    return events;
+  }
+
+  /**
+   * Called each time the header bytes asked for have arrived. Returns false when the frame
+   * failed a check; otherwise sets up the next read.
+   */
+  private advanceHeader(events: DecoderEvent[]): boolean {
+    const b0 = this.header[0]!;
+    const b1 = this.header[1]!;
+    const masked = (b1 & 0x80) !== 0;
+    const len7 = b1 & 0x7f;
+    const extBytes = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+    const full = 2 + extBytes + (masked ? 4 : 0);
+
+    if (this.headerNeeded === 2) {
+      const failure = this.checkFirstTwoBytes(b0, b1);
+      if (failure) return this.fail(events, failure[0], failure[1]);
+      this.headerNeeded = 2 + extBytes;
+      if (extBytes > 0) return true;
+    }
+
+    if (this.headerNeeded === 2 + extBytes) {
+      let length = len7;
+      if (extBytes === 2) {
+        length = (this.header[2]! << 8) | this.header[3]!;
+      } else if (extBytes === 8) {
+        const high =
+          ((this.header[2]! << 24) | (this.header[3]! << 16) | (this.header[4]! << 8) | this.header[5]!) >>>
+          0;
+        const low =
+          ((this.header[6]! << 24) | (this.header[7]! << 16) | (this.header[8]! << 8) | this.header[9]!) >>>
+          0;
+        // Above 2^53 - 1 a JavaScript number loses bytes; §5.2 also forbids the top bit.
+        if (high > 0x1fffff)
+          return this.fail(events, 'LENGTH_OUT_OF_RANGE', `high word 0x${high.toString(16)}`);
+        length = high * 2 ** 32 + low;
+      }
+      this.payloadLength = length;
+      const opcode = b0 & 0x0f;
+      if (length > 0 && opcode < 0x8) {
+        this.declaredMessageBytes += length;
+        if (this.maxPayload > 0 && this.declaredMessageBytes > this.maxPayload) {
+          return this.fail(
+            events,
+            'MESSAGE_TOO_BIG',
+            `${this.declaredMessageBytes} > ${this.maxPayload} bytes`,
+          );
+        }
+      }
+      this.headerNeeded = full;
+      if (masked) return true;
+    }
+
+    // The whole header is here.
+    this.inPayload = true;
+    this.payloadFilled = 0;
+    if (this.payloadLength === 0) this.finishFrame(events);
+    return true;
+  }
+
+  /** The checks on byte 0 and 1, in `ws`'s order so both report the same first fault. */
+  private checkFirstTwoBytes(b0: number, b1: number): [ProtocolErrorCode, string?] | null {
+    const fin = (b0 & 0x80) !== 0;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const opcode = b0 & 0x0f;
+    const len7 = b1 & 0x7f;
+    if (b0 & 0x30) return ['UNEXPECTED_RSV_2_3'];
+    if (rsv1 && !this.allowRsv1) return ['UNEXPECTED_RSV_1'];
+    if (opcode === Opcode.CONTINUATION) {
+      // RFC 7692 §6.1: RSV1 goes on the first frame of a message only.
+      if (rsv1) return ['UNEXPECTED_RSV_1', 'set on a continuation frame'];
+      if (this.messageOpcode === 0) return ['UNEXPECTED_CONTINUATION'];
+    } else if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
+      if (this.messageOpcode !== 0) return ['EXPECTED_CONTINUATION', `opcode ${opcode}`];
+    } else if (opcode === Opcode.CLOSE || opcode === Opcode.PING || opcode === Opcode.PONG) {
+      if (!fin) return ['FRAGMENTED_CONTROL'];
+      if (rsv1) return ['UNEXPECTED_RSV_1', 'set on a control frame'];
+      if (len7 > 125) return ['CONTROL_PAYLOAD_TOO_LONG', `length code ${len7}`];
+      if (opcode === Opcode.CLOSE && len7 === 1) return ['INVALID_CLOSE_PAYLOAD'];
+    } else {
+      return ['RESERVED_OPCODE', `0x${opcode.toString(16)}`];
+    }
+    const masked = (b1 & 0x80) !== 0;
+    if (this.sender === 'client' && !masked) return ['EXPECTED_MASK'];
+    if (this.sender === 'server' && masked) return ['UNEXPECTED_MASK'];
+    return null;
+  }
+
+  private finishFrame(events: DecoderEvent[]): void {
+    const b0 = this.header[0]!;
+    const b1 = this.header[1]!;
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    const masked = (b1 & 0x80) !== 0;
+    const header = this.header.slice(0, this.headerNeeded);
+    const payload = concatBytes(this.payloadParts, this.payloadLength);
+    const frame: Frame = {
+      offset: this.frameOffset,
+      fin,
+      rsv1: (b0 & 0x40) !== 0,
+      rsv2: (b0 & 0x20) !== 0,
+      rsv3: (b0 & 0x10) !== 0,
+      opcode,
+      masked,
+      maskKey: masked ? header.slice(header.length - 4) : null,
+      payloadLength: this.payloadLength,
+      header,
+      payload,
+    };
+    this.resetFrame();
+
+    if (opcode === Opcode.CLOSE) {
+      const code = payload.length >= 2 ? (payload[0]! << 8) | payload[1]! : null;
+      const reasonBytes = payload.subarray(2);
+      frame.close = { code, reason: decodeUtf8Lossy(reasonBytes) };
+      events.push({ type: 'frame', frame });
+      if (code !== null && !isValidCloseCode(code)) {
+        this.fail(events, 'INVALID_CLOSE_CODE', String(code), frame.offset);
+      } else if (reasonBytes.length > 0 && decodeUtf8Strict(reasonBytes) === null) {
+        this.fail(events, 'INVALID_UTF8_CLOSE_REASON', undefined, frame.offset);
+      } else {
+        this.status = 'closed';
+      }
+      return;
+    }
+    events.push({ type: 'frame', frame });
+    if (opcode === Opcode.PING || opcode === Opcode.PONG) return;
+
+    if (opcode !== Opcode.CONTINUATION) {
+      this.messageOpcode = opcode as 1 | 2;
+      this.messageOffset = frame.offset;
+      this.messageCompressed = frame.rsv1;
+    }
+    if (payload.length > 0) this.fragments.push(payload);
+    this.messageBytes += payload.length;
+    const frames = (this.fragmentCount += 1);
+    if (!fin) return;
+
+    const data = concatBytes(this.fragments, this.messageBytes);
+    const messageOpcode = this.messageOpcode as 1 | 2;
+    const compressed = this.messageCompressed;
+    const offset = this.messageOffset;
+    this.resetMessage();
+    let text: string | undefined;
+    // A compressed text message can only be checked after inflating it (RFC 7692 §6.2).
+    if (messageOpcode === Opcode.TEXT && !compressed) {
+      const decoded = decodeUtf8Strict(data);
+      if (decoded === null) {
+        this.fail(events, 'INVALID_UTF8', `${data.length}-byte text message`, offset);
+        return;
+      }
+      text = decoded;
+    }
+    events.push({
+      type: 'message',
+      message: { offset, opcode: messageOpcode, data, text, frames, compressed },
+    });
+  }
+
+  private fragmentCount = 0;
+
+  private resetFrame(): void {
+    this.headerFilled = 0;
+    this.headerNeeded = 2;
+    this.inPayload = false;
+    this.payloadParts = [];
+    this.payloadFilled = 0;
+    this.payloadLength = 0;
+  }
+
+  private resetMessage(): void {
+    this.messageOpcode = 0;
+    this.messageCompressed = false;
+    this.fragments = [];
+    this.messageBytes = 0;
+    this.declaredMessageBytes = 0;
+    this.fragmentCount = 0;
+  }
+
+  private fail(
+    events: DecoderEvent[],
+    code: ProtocolErrorCode,
+    detail?: string,
+    offset = this.frameOffset,
+  ): false {
+    this.status = 'failed';
+    events.push({ type: 'error', error: protocolError(code, offset, detail) });
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+import type { ProtocolError } from './protocol-errors';
+
+/** Which endpoint put the bytes on the wire. */
+export type Sender = 'client' | 'server';
+
+/** One frame exactly as it crossed the wire (RFC 6455 §5.2), with its payload unmasked. */
+export interface Frame {
+  /** Stream offset of the frame's first header byte. */
+  offset: number;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  masked: boolean;
+  maskKey: Uint8Array | null;
+  payloadLength: number;
+  /** The header bytes as sent: 2 to 14 of them, masking key included. */
+  header: Uint8Array;
+  /** The payload after unmasking (RFC 6455 §5.3). */
+  payload: Uint8Array;
+  /** Close frames only (RFC 6455 §5.5.1): `code` is null when the body was empty. */
+  close?: { code: number | null; reason: string };
+}
+
+/** A whole data message, put together from one or more frames (RFC 6455 §5.4). */
+export interface Message {
+  offset: number;
+  opcode: 1 | 2;
+  data: Uint8Array;
+  /** The decoded text of a text message (already validated as UTF-8). */
+  text?: string;
+  frames: number;
+  /** RSV1 was set on the first frame: the data is still compressed (RFC 7692). */
+  compressed: boolean;
+}
+
+export type DecoderEvent =
+  | { type: 'frame'; frame: Frame }
+  | { type: 'message'; message: Message }
+  | { type: 'error'; error: ProtocolError };
