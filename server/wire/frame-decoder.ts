@@ -51,6 +51,7 @@ export class FrameDecoder {
   private fragments: Uint8Array[] = [];
   private messageBytes = 0;
   private declaredMessageBytes = 0;
+  private fragmentCount = 0;
 
   constructor(options: DecoderOptions) {
     this.sender = options.sender;
@@ -240,7 +241,8 @@ export class FrameDecoder {
     }
     if (payload.length > 0) this.fragments.push(payload);
     this.messageBytes += payload.length;
-    const frames = (this.fragmentCount += 1);
+    this.fragmentCount += 1;
+    const frames = this.fragmentCount;
     if (!fin) return;
 
     const data = concatBytes(this.fragments, this.messageBytes);
@@ -263,8 +265,6 @@ export class FrameDecoder {
       message: { offset, opcode: messageOpcode, data, text, frames, compressed },
     });
   }
-
-  private fragmentCount = 0;
 
   private resetFrame(): void {
     this.headerFilled = 0;

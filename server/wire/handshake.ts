@@ -83,7 +83,7 @@ export function headerValue(headers: HeaderList, name: string): string | undefin
 }
 
 function hasToken(value: string | undefined, token: string): boolean {
-  return value !== undefined && value.split(',').some((part) => part.trim().toLowerCase() === token);
+  return (value ?? '').split(',').some((part) => part.trim().toLowerCase() === token);
 }
 
 /** base64(SHA-1(key + GUID)): the value the server must send back (RFC 6455 §4.2.2 step 5.4). */

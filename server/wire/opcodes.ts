@@ -11,22 +11,22 @@ export const Opcode = {
 
 export type OpcodeName = 'continuation' | 'text' | 'binary' | 'close' | 'ping' | 'pong';
 
-const NAMES: Record<number, OpcodeName> = {
-  0x0: 'continuation',
-  0x1: 'text',
-  0x2: 'binary',
-  0x8: 'close',
-  0x9: 'ping',
-  0xa: 'pong',
-};
+const NAMES = new Map<number, OpcodeName>([
+  [Opcode.CONTINUATION, 'continuation'],
+  [Opcode.TEXT, 'text'],
+  [Opcode.BINARY, 'binary'],
+  [Opcode.CLOSE, 'close'],
+  [Opcode.PING, 'ping'],
+  [Opcode.PONG, 'pong'],
+]);
 
 /** The opcode's name, or `reserved-0xN` for the values RFC 6455 §5.2 keeps back. */
 export function opcodeName(opcode: number): OpcodeName | `reserved-0x${string}` {
-  return NAMES[opcode] ?? `reserved-0x${(opcode & 0xf).toString(16)}`;
+  return NAMES.get(opcode) ?? `reserved-0x${(opcode & 0xf).toString(16)}`;
 }
 
 export function isKnownOpcode(opcode: number): boolean {
-  return NAMES[opcode] !== undefined;
+  return NAMES.has(opcode);
 }
 
 // RFC 6455 §5.5: control frames have the high bit of the opcode set.

@@ -61,6 +61,10 @@ export function sha1(message: Uint8Array): Uint8Array {
 
   const out = new Uint8Array(20);
   const outView = new DataView(out.buffer);
-  [h0, h1, h2, h3, h4].forEach((h, i) => outView.setUint32(i * 4, h));
+  outView.setUint32(0, h0);
+  outView.setUint32(4, h1);
+  outView.setUint32(8, h2);
+  outView.setUint32(12, h3);
+  outView.setUint32(16, h4);
   return out;
 }
