@@ -1,0 +1,1 @@
+// Placeholder until the web UI exists: nothing to build yet.

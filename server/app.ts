@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { isAllowedHost } from './host-check';
+import { lessonsRouter } from './lessons/routes';
+
+export interface AppOptions {
+  projectRoot: string;
+  /** The built UI; served when it exists. */
+  webRoot: string;
+  lessonsDir: string;
+  allowedHosts: readonly string[];
+  health: () => Record<string, unknown>;
+}
+
+/** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json(options.health());
+  });
+
+  // The API is for the page on this server only: refuse names a rebinding attack would use.
+  app.use('/api', (req, res, next) => {
+    if (!isAllowedHost(req.headers.host, options.allowedHosts)) {
+      res
+        .status(403)
+        .type('text/plain')
+        .send(`Host "${req.headers.host ?? ''}" is not allowed\n`);
+      return;
+    }
+    next();
+  });
+  app.use('/api/lessons', lessonsRouter(options.lessonsDir));
+  app.get('/api/source/echo', async (_req, res, next) => {
+    try {
+      const source = await readFile(path.join(options.projectRoot, 'server/echo.ts'), 'utf8');
+      res.type('text/plain').send(source);
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'no such API route' });
+  });
+
+  if (existsSync(path.join(options.webRoot, 'index.html'))) {
+    app.use(
+      express.static(options.webRoot, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }),
+    );
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .type('text/plain')
+        .send(
+          'wslab is running, but the web UI has not been built.\nRun `npm run build`, then reload.\n' +
+            'The echo server is at ws://<this host>/echo and the tap at ws://<this host>/tap.\n',
+        );
+    });
+  }
+  return app;
+}
+
+function noCacheForHtml(res: express.Response, file: string): void {
+  if (file.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+}

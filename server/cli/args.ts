@@ -1,0 +1,98 @@
+import { DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT, type ServerOptions } from '../server';
+
+export const USAGE = `Usage: npm start -- [options]
+
+wslab: a WebSocket playground. Serves the page, an echo server and the live tap on one port.
+
+Options:
+  --port N            port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
+  --host H            address to bind (default ${DEFAULT_HOST}; 0.0.0.0 exposes it to your network)
+  --max-payload SIZE  largest message the echo server accepts, e.g. 65536, 64KiB, 1MiB
+                      (default 1MiB); larger ones are closed with 1009
+  --allow-host NAME   accept this host name in the Host header too (repeatable)
+  --dev               serve the UI through Vite with hot reload
+  -h, --help          show this help
+
+Paths:
+  /                   the playground page
+  ws://…/echo         the echo server (also ws://…/); query parameters choose behaviours
+  ws://…/tap          every handshake and frame of every other connection, as JSON
+  /healthz            uptime and connection counts
+`;
+
+export type ParsedArgs = { ok: true; help: boolean; options: ServerOptions } | { ok: false; error: string };
+
+const SIZE = /^(\d+)\s*(b|kb|kib|mb|mib)?$/i;
+
+export function parseSize(text: string): number | null {
+  const match = SIZE.exec(text.trim());
+  if (!match) return null;
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit === 'b' ? 1 : unit.startsWith('k') ? 1024 : 1024 * 1024;
+  const value = Number(match[1]) * factor;
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
+/** Reads the command line. Every mistake gets a message naming the flag and what it wants. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const options: ServerOptions = {};
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    const value = (): string | null => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) return null;
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      case '--dev':
+        options.dev = true;
+        break;
+      case '--port': {
+        const text = value();
+        const port = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
+        if (!(port >= 0 && port <= 65535))
+          return { ok: false, error: `--port wants a number from 0 to 65535, got ${text ?? 'nothing'}` };
+        options.port = port;
+        break;
+      }
+      case '--host': {
+        const text = value();
+        if (!text) return { ok: false, error: '--host wants an address, such as 127.0.0.1' };
+        options.host = text;
+        break;
+      }
+      case '--max-payload': {
+        const text = value();
+        const size = text === null ? null : parseSize(text);
+        if (size === null)
+          return {
+            ok: false,
+            error: `--max-payload wants a size such as 65536, 64KiB or 1MiB, got ${text ?? 'nothing'}`,
+          };
+        options.maxPayload = size;
+        break;
+      }
+      case '--allow-host': {
+        const text = value();
+        if (!text) return { ok: false, error: '--allow-host wants a host name' };
+        options.allowedHosts = [...(options.allowedHosts ?? []), text];
+        break;
+      }
+      default:
+        return { ok: false, error: `unknown option ${arg}` };
+    }
+  }
+  if (options.maxPayload === undefined) options.maxPayload = DEFAULT_MAX_PAYLOAD;
+  return { ok: true, help, options };
+}

@@ -1,0 +1,46 @@
+import { startServer } from '../server';
+import { parseArgs, USAGE } from './args';
+
+const parsed = parseArgs(process.argv.slice(2));
+if (!parsed.ok) {
+  process.stderr.write(`wslab: ${parsed.error}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+try {
+  const server = await startServer(parsed.options);
+  const wsBase = server.url.replace(/^http/, 'ws');
+  process.stdout.write(
+    `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n  Press Ctrl+C to stop.\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.exit(1); // a second Ctrl+C means now
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: closing every WebSocket with 1001 (going away)…\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  const err = error as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE') {
+    process.stderr.write(
+      `wslab: the port is already in use. Stop the other server or pick another: npm start -- --port 8766\n`,
+    );
+  } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
+    process.stderr.write(`wslab: cannot listen on that host (${err.message}). Try --host 127.0.0.1\n`);
+  } else {
+    process.stderr.write(`wslab: could not start: ${err.message}\n`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,42 @@
+import { isIP } from 'node:net';
+
+/**
+ * DNS rebinding: a hostile page whose name resolves to 127.0.0.1 reaches this server with its own
+ * name in `Host`. Accept only IP literals, `localhost` (and `*.localhost`, RFC 6761 §6.3), and the
+ * names the user bound to or allowed.
+ */
+export function isAllowedHost(hostHeader: string | undefined, allowedNames: readonly string[]): boolean {
+  if (!hostHeader) return false;
+  const name = hostName(hostHeader);
+  if (name === null) return false;
+  if (isIP(name) !== 0) return true;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  return allowedNames.some((allowed) => allowed.toLowerCase() === name);
+}
+
+/** `example.com:80` → `example.com`, `[::1]:8765` → `::1`. Null when it is not a host. */
+export function hostName(hostHeader: string): string | null {
+  const value = hostHeader.trim().toLowerCase();
+  const bracket = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(value);
+  if (bracket) return bracket[1]!;
+  const plain = /^([a-z0-9.-]+)(?::\d+)?$/.exec(value);
+  return plain ? plain[1]! : null;
+}
+
+/**
+ * Cross-site WebSocket hijacking: browsers send `Origin` on every WebSocket handshake and the
+ * server must check it (RFC 6455 §10.2). A page may use `/tap` only from this server's own origin.
+ * No Origin at all means a non-browser client (wscat, a script), which a web page cannot pose as.
+ */
+export function isSameOrigin(originHeader: string | undefined, hostHeader: string | undefined): boolean {
+  if (originHeader === undefined) return true;
+  if (!hostHeader) return false;
+  let origin: URL;
+  try {
+    origin = new URL(originHeader);
+  } catch {
+    return false; // includes the opaque origin "null" of sandboxed frames and file:// pages
+  }
+  if (origin.protocol !== 'http:' && origin.protocol !== 'https:') return false;
+  return origin.host.toLowerCase() === hostHeader.trim().toLowerCase();
+}

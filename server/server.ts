@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { createApp } from './app';
+import { serveEcho } from './echo';
+import { parseEchoBehaviour } from './echo-behaviour';
+import { isAllowedHost, isSameOrigin } from './host-check';
+import { rejectHandshake } from './reject-handshake';
+import { ConnectionCapture, publishRefusal } from './tap/capture';
+import { TapHub } from './tap/hub';
+import { checkUpgradeRequest, formatHead, type HeaderList, type RequestHead } from './wire/handshake';
+
+export interface ServerOptions {
+  /** 0 picks a free port. Default 8765. */
+  port?: number;
+  /** Default 127.0.0.1: the playground is for this machine unless asked otherwise. */
+  host?: string;
+  /** Largest message the echo server accepts, in bytes; larger ones are closed with 1009. */
+  maxPayload?: number;
+  /** Payload bytes kept in a tap event. */
+  payloadCap?: number;
+  /** Events replayed to a new tap subscriber. */
+  historySize?: number;
+  /** Serve the UI through Vite with hot reload instead of the built files. */
+  dev?: boolean;
+  /** More host names to accept in `Host`, besides IP literals and localhost. */
+  allowedHosts?: string[];
+}
+
+export interface RunningServer {
+  /** `http://host:port/` */
+  url: string;
+  port: number;
+  host: string;
+  hub: TapHub;
+  httpServer: Server;
+  health(): Record<string, unknown>;
+  /** Closes every WebSocket with 1001 (going away) and stops listening. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8765;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export const DEFAULT_PAYLOAD_CAP = 64 * 1024;
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const ECHO_PATHS = new Set(['/', '/echo']);
+
+function remoteOf(socket: Duplex): string {
+  const { remoteAddress = '?', remotePort = 0 } = socket as Socket;
+  return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
+}
+
+function requestHeadOf(req: IncomingMessage): RequestHead {
+  const headers: HeaderList = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  return { method: req.method ?? 'GET', path: req.url ?? '/', httpVersion: req.httpVersion, headers };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const payloadCap = options.payloadCap ?? DEFAULT_PAYLOAD_CAP;
+  const allowedHosts = [host, ...(options.allowedHosts ?? [])];
+  const started = performance.now();
+  const hub = new TapHub({ historySize: options.historySize ?? 5000, payloadCap, maxPayload });
+
+  // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
+  const echoServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
+  const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
+  let nextConn = 1;
+  let totalConnections = 0;
+
+  const health = (): Record<string, unknown> => ({
+    status: 'ok',
+    uptime: (performance.now() - started) / 1000,
+    connections: { echo: echoServer.clients.size, tap: tapServer.clients.size, total: totalConnections },
+    events: hub.published,
+    maxPayload,
+  });
+
+  const app = createApp({
+    projectRoot,
+    webRoot: `${projectRoot}dist/web`,
+    lessonsDir: `${projectRoot}lessons`,
+    allowedHosts,
+    health,
+  });
+  const httpServer = createServer(app);
+
+  if (options.dev) {
+    const { mountDevUi } = await import('./dev-ui');
+    await mountDevUi(app, httpServer);
+  }
+
+  const refuse = (
+    req: IncomingMessage,
+    socket: Duplex,
+    url: URL,
+    status: number,
+    reason: string,
+    code: string,
+    extraHeaders: HeaderList = [],
+  ): void => {
+    const request = requestHeadOf(req);
+    const responseRaw = rejectHandshake(socket, status, reason, extraHeaders);
+    totalConnections++;
+    publishRefusal(hub, {
+      conn: `c${nextConn++}`,
+      remote: remoteOf(socket),
+      path: url.pathname,
+      query: queryOf(url),
+      request,
+      requestRaw: formatHead(
+        `${request.method} ${request.path} HTTP/${request.httpVersion}`,
+        request.headers,
+      ),
+      status,
+      reason,
+      responseRaw,
+      code,
+    });
+  };
+
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A reset before `ws` takes the socket must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const protocol = req.headers['sec-websocket-protocol'];
+    if (options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return; // Vite's HMR channel
+
+    const isTap = url.pathname === '/tap';
+    if (!isTap && !ECHO_PATHS.has(url.pathname)) {
+      refuse(
+        req,
+        socket,
+        url,
+        404,
+        `no WebSocket endpoint at ${url.pathname}; the echo server is at /echo`,
+        'NOT_FOUND',
+      );
+      return;
+    }
+    const request = requestHeadOf(req);
+    const check = checkUpgradeRequest(request);
+    if (!check.ok) {
+      refuse(req, socket, url, check.status, check.reason, 'BAD_HANDSHAKE', check.headers);
+      return;
+    }
+
+    if (isTap) {
+      if (!isAllowedHost(req.headers.host, allowedHosts)) {
+        refuse(
+          req,
+          socket,
+          url,
+          403,
+          `Host "${req.headers.host ?? ''}" is not allowed (DNS rebinding guard)`,
+          'FORBIDDEN_HOST',
+        );
+        return;
+      }
+      if (!isSameOrigin(req.headers.origin, req.headers.host)) {
+        refuse(
+          req,
+          socket,
+          url,
+          403,
+          `the tap only accepts pages from this server, not Origin ${req.headers.origin} (RFC 6455 §10.2)`,
+          'FORBIDDEN_ORIGIN',
+        );
+        return;
+      }
+      tapServer.handleUpgrade(req, socket, head, (ws) => subscribeTap(ws));
+      return;
+    }
+
+    const behaviour = parseEchoBehaviour(url.searchParams);
+    if (!behaviour.ok) {
+      refuse(req, socket, url, 400, behaviour.error, 'BAD_PARAMETER');
+      return;
+    }
+    totalConnections++;
+    const capture = new ConnectionCapture(hub, {
+      conn: `c${nextConn++}`,
+      kind: 'echo',
+      remote: remoteOf(socket),
+      path: url.pathname,
+      query: queryOf(url),
+      request,
+      requestRaw: formatHead(
+        `${request.method} ${request.path} HTTP/${request.httpVersion}`,
+        request.headers,
+      ),
+      maxPayload,
+      payloadCap,
+    });
+    capture.watchWrites(socket as Socket);
+    echoServer.handleUpgrade(req, socket, head, (ws) => {
+      capture.watchReads(socket as Socket);
+      ws.on('error', () => {
+        // `ws` has already answered a protocol error with the right close frame; the tap shows it.
+      });
+      serveEcho(ws, behaviour.behaviour);
+    });
+  });
+
+  function subscribeTap(ws: WebSocket): void {
+    const unsubscribe = hub.subscribe(ws);
+    ws.on('message', () => {});
+    ws.on('error', () => {});
+    ws.once('close', unsubscribe);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const sockets = [...echoServer.clients, ...tapServer.clients];
+      // RFC 6455 §7.4.1: 1001, the endpoint is going away.
+      for (const ws of sockets) ws.close(1001, 'server shutting down');
+      await Promise.race([
+        Promise.all(
+          sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
+        ),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
+      for (const ws of sockets) ws.terminate();
+      hub.flush();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+    })();
+    return closing;
+  };
+
+  return {
+    url: `http://${urlHost}:${address.port}/`,
+    port: address.port,
+    host: address.address,
+    hub,
+    httpServer,
+    health,
+    close,
+  };
+}
+
+function queryOf(url: URL): Record<string, string> | undefined {
+  if (!url.search) return undefined;
+  return Object.fromEntries(url.searchParams);
+}

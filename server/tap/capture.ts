@@ -1,0 +1,287 @@
+import type { Socket } from 'node:net';
+import type { Frame } from '../wire/frame';
+import { FrameDecoder } from '../wire/frame-decoder';
+import { checkAccept, findHeadEnd, parseResponseHead, type RequestHead } from '../wire/handshake';
+import type { ConnectionKind, Direction, HandshakeEvent } from './events';
+import { frameEvent, messageEvent } from './frame-events';
+import type { TapHub } from './hub';
+
+export interface CaptureOptions {
+  conn: string;
+  kind: ConnectionKind;
+  remote: string;
+  path: string;
+  query?: Record<string, string>;
+  request: RequestHead;
+  /** The request head as it crossed the wire. */
+  requestRaw: string;
+  /** The server's message size limit, so the tap reports 1009 exactly when the server does. */
+  maxPayload: number;
+  /** Bytes of payload kept in an event. */
+  payloadCap: number;
+  /** RSV1 is legal: permessage-deflate was negotiated. */
+  allowRsv1?: boolean;
+}
+
+interface DirectionState {
+  decoder: FrameDecoder;
+  seq: number;
+  bytes: number;
+  /** The message being received is text: its continuation frames are shown as text. */
+  textMessage: boolean;
+  /** The first close frame this side sent. */
+  close: Frame['close'] | null;
+}
+
+const MAX_RESPONSE_HEAD = 16 * 1024;
+
+/**
+ * Watches one upgraded socket's bytes in both directions and publishes what they mean.
+ *
+ * Capture must see each byte exactly once, in wire order, and before `ws` unmasks client payloads
+ * in place. So: `socket.write` (and `end`) are wrapped before `handleUpgrade`, which is where `ws`
+ * writes the 101 answer; a `data` listener is *prepended* after `handleUpgrade` has attached its
+ * own, so it runs first on every chunk. A listener attached before `handleUpgrade` would put the
+ * socket in flowing mode and steal the bytes `ws` needs; one attached normally afterwards would see
+ * payloads already unmasked. The `head` buffer that came with the upgrade request is put back into
+ * the socket by `ws` (`unshift`), so it reaches the prepended listener like any other chunk.
+ */
+export class ConnectionCapture {
+  readonly conn: string;
+  private readonly hub: TapHub;
+  private readonly options: CaptureOptions;
+  private readonly client: DirectionState;
+  private readonly server: DirectionState;
+  private responseHead: Uint8Array | null = new Uint8Array(0);
+  private firstClose: Direction | null = null;
+  private closed = false;
+
+  constructor(hub: TapHub, options: CaptureOptions) {
+    this.hub = hub;
+    this.options = options;
+    this.conn = options.conn;
+    const state = (sender: Direction): DirectionState => ({
+      decoder: new FrameDecoder({
+        sender,
+        maxPayload: sender === 'client' ? options.maxPayload : 0,
+        allowRsv1: options.allowRsv1,
+      }),
+      seq: 0,
+      bytes: 0,
+      textMessage: false,
+      close: null,
+    });
+    this.client = state('client');
+    this.server = state('server');
+    hub.publish({
+      type: 'open',
+      conn: options.conn,
+      t: hub.now(),
+      remote: options.remote,
+      path: options.path,
+      kind: options.kind,
+      ...(options.query ? { query: options.query } : {}),
+    });
+  }
+
+  /** Wrap the socket's writes. Call before `handleUpgrade`. */
+  watchWrites(socket: Socket): void {
+    const originalWrite = socket.write;
+    const originalEnd = socket.end;
+    const capture = this;
+    // biome-ignore lint/suspicious/noExplicitAny: the overloads of Socket.write cannot be restated
+    socket.write = function (this: Socket, chunk: any, encoding?: any, callback?: any): boolean {
+      capture.sawWrite(chunk, typeof encoding === 'string' ? encoding : undefined);
+      return originalWrite.call(this, chunk, encoding, callback);
+    } as Socket['write'];
+    // biome-ignore lint/suspicious/noExplicitAny: as above, for Socket.end
+    socket.end = function (this: Socket, chunk?: any, encoding?: any, callback?: any): Socket {
+      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+        capture.sawWrite(chunk, typeof encoding === 'string' ? encoding : undefined);
+      }
+      return originalEnd.call(this, chunk, encoding, callback);
+    } as Socket['end'];
+    // Listened for here, not in watchReads: a handshake `ws` refuses never reaches that point.
+    socket.once('close', () => this.finish());
+  }
+
+  /** Listen to the socket's reads, ahead of `ws`. Call after `handleUpgrade` attached its listener. */
+  watchReads(socket: Socket): void {
+    socket.prependListener('data', (chunk: Buffer) => this.feed(this.client, chunk));
+  }
+
+  private sawWrite(chunk: unknown, encoding: string | undefined): void {
+    let bytes: Uint8Array;
+    if (typeof chunk === 'string') bytes = Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');
+    else if (chunk instanceof Uint8Array) bytes = chunk;
+    else return;
+    if (this.responseHead !== null) {
+      this.readResponseHead(bytes);
+      return;
+    }
+    this.feed(this.server, bytes);
+  }
+
+  /** The server's first bytes are the HTTP answer; frames follow the blank line (RFC 6455 §4.2.2). */
+  private readResponseHead(bytes: Uint8Array): void {
+    const sofar = Buffer.concat([this.responseHead!, bytes]);
+    const end = findHeadEnd(sofar);
+    if (end < 0) {
+      this.responseHead = sofar.length > MAX_RESPONSE_HEAD ? sofar.subarray(0, MAX_RESPONSE_HEAD) : sofar;
+      return;
+    }
+    this.responseHead = null;
+    this.publishHandshake(sofar.subarray(0, end).toString('latin1'));
+    if (end < sofar.length) this.feed(this.server, sofar.subarray(end));
+  }
+
+  private publishHandshake(responseRaw: string): void {
+    const parsed = parseResponseHead(responseRaw);
+    const response = parsed.ok
+      ? parsed.head
+      : { httpVersion: '1.1', status: 0, reason: parsed.error, headers: [] };
+    const { request, requestRaw } = this.options;
+    const event: HandshakeEvent = {
+      type: 'handshake',
+      conn: this.conn,
+      t: this.hub.now(),
+      request: {
+        method: request.method,
+        path: request.path,
+        httpVersion: request.httpVersion,
+        headers: request.headers,
+        raw: requestRaw,
+      },
+      response: {
+        status: response.status,
+        reason: response.reason,
+        headers: response.headers,
+        raw: responseRaw,
+      },
+      accept: checkAccept(request, response),
+    };
+    this.hub.publish(event);
+  }
+
+  private feed(side: DirectionState, chunk: Uint8Array): void {
+    side.bytes += chunk.length;
+    if (side.decoder.state !== 'open') return;
+    const dir = side.decoder.sender;
+    const events = side.decoder.push(chunk);
+    for (const event of events) {
+      const t = this.hub.now();
+      if (event.type === 'frame') {
+        const frame = event.frame;
+        if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
+        this.hub.publish(
+          frameEvent(this.conn, t, dir, side.seq++, frame, side.textMessage, this.options.payloadCap),
+        );
+        if (frame.close && side.close === null) {
+          side.close = frame.close;
+          this.firstClose ??= dir;
+        }
+      } else if (event.type === 'message') {
+        this.hub.publish(messageEvent(this.conn, t, dir, event.message, this.options.payloadCap));
+      } else {
+        const { error } = event;
+        this.hub.publish({
+          type: 'error',
+          conn: this.conn,
+          t,
+          dir,
+          code: error.code,
+          message: `${dir === 'client' ? 'client' : 'server'} frame at byte ${error.offset}: ${error.message}`,
+          closeCode: error.closeCode,
+        });
+      }
+    }
+  }
+
+  /** The TCP connection is gone: say how the WebSocket ended (RFC 6455 §7.1.5, §7.4.1). */
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const first = this.firstClose;
+    const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
+    this.hub.publish({
+      type: 'close',
+      conn: this.conn,
+      t: this.hub.now(),
+      code: firstClose ? (firstClose.code ?? 1005) : 1006,
+      reason: firstClose?.reason ?? '',
+      initiator: first ?? 'none',
+      clean: this.client.close !== null && this.server.close !== null,
+      bytes: { client: this.client.bytes, server: this.server.bytes },
+    });
+  }
+}
+
+export interface Refusal {
+  conn: string;
+  remote: string;
+  path: string;
+  query?: Record<string, string>;
+  request: RequestHead;
+  requestRaw: string;
+  status: number;
+  reason: string;
+  responseRaw: string;
+  /** Stable code for the error event: NOT_FOUND, BAD_HANDSHAKE, FORBIDDEN_ORIGIN, FORBIDDEN_HOST, BAD_PARAMETER. */
+  code: string;
+}
+
+/** Publishes what a refused handshake looked like: it never became a WebSocket, and says why. */
+export function publishRefusal(hub: TapHub, refusal: Refusal): void {
+  const { conn } = refusal;
+  hub.publish({
+    type: 'open',
+    conn,
+    t: hub.now(),
+    remote: refusal.remote,
+    path: refusal.path,
+    kind: 'rejected',
+    ...(refusal.query ? { query: refusal.query } : {}),
+  });
+  const parsed = parseResponseHead(refusal.responseRaw);
+  const response = parsed.ok
+    ? parsed.head
+    : { httpVersion: '1.1', status: refusal.status, reason: '', headers: [] };
+  const { request } = refusal;
+  hub.publish({
+    type: 'handshake',
+    conn,
+    t: hub.now(),
+    request: {
+      method: request.method,
+      path: request.path,
+      httpVersion: request.httpVersion,
+      headers: request.headers,
+      raw: refusal.requestRaw,
+    },
+    response: {
+      status: response.status,
+      reason: response.reason,
+      headers: response.headers,
+      raw: refusal.responseRaw,
+    },
+    accept: checkAccept(request, response),
+    rejected: refusal.reason,
+  });
+  hub.publish({
+    type: 'error',
+    conn,
+    t: hub.now(),
+    code: refusal.code,
+    message: `HTTP ${refusal.status}: ${refusal.reason}`,
+  });
+  hub.publish({
+    type: 'close',
+    conn,
+    t: hub.now(),
+    code: 1006,
+    reason: `handshake refused with HTTP ${refusal.status}`,
+    initiator: 'server',
+    clean: false,
+    bytes: { client: Buffer.byteLength(refusal.requestRaw), server: Buffer.byteLength(refusal.responseRaw) },
+  });
+}
