@@ -91,7 +91,9 @@ export class FrameDecoder {
       }
       // Reading the payload: copy what this chunk holds, unmasking on the way (§5.3).
       const take = Math.min(this.payloadLength - this.payloadFilled, end - i);
-      const part = chunk.slice(i, i + take);
+      // A copy, never a view: Node's Buffer#slice shares memory, and unmasking a view would
+      // unmask the caller's bytes in place (the tap's caller is `ws`, which unmasks them again).
+      const part = Uint8Array.prototype.slice.call(chunk, i, i + take);
       if (this.header[1]! & 0x80) {
         applyMask(
           part,
