@@ -23,6 +23,8 @@ export interface ServerOptions {
   payloadCap?: number;
   /** Events replayed to a new tap subscriber. */
   historySize?: number;
+  /** Unsent bytes after which a tap subscriber is skipped (and later sent `dropped`). */
+  tapBufferLimit?: number;
   /** Serve the UI through Vite with hot reload instead of the built files. */
   dev?: boolean;
   /** More host names to accept in `Host`, besides IP literals and localhost. */
@@ -67,7 +69,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const payloadCap = options.payloadCap ?? DEFAULT_PAYLOAD_CAP;
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
   const started = performance.now();
-  const hub = new TapHub({ historySize: options.historySize ?? 5000, payloadCap, maxPayload });
+  const hub = new TapHub({
+    historySize: options.historySize ?? 5000,
+    payloadCap,
+    maxPayload,
+    maxBufferedBytes: options.tapBufferLimit,
+  });
 
   // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
   const echoServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });

@@ -176,7 +176,9 @@ export class ConnectionCapture {
         this.hub.publish(
           frameEvent(this.conn, t, dir, side.seq++, frame, side.textMessage, this.options.payloadCap),
         );
-        if (frame.close && side.close === null) {
+        // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
+        // the decoder has failed, and the other side's close frame is the one that counts.
+        if (frame.close && side.close === null && side.decoder.state === 'closed') {
           side.close = frame.close;
           this.firstClose ??= dir;
         }

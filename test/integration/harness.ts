@@ -1,0 +1,201 @@
+// Shared pieces for integration tests: a real server on a loopback port, a real tap subscriber,
+// and raw TCP clients for the bytes a well-behaved library would never send.
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
+import type { ConnectionEvent, TapEvent } from '../../server/tap/events';
+import { encodeFrame, type FrameSpec } from '../../server/wire/frame-encoder';
+
+export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
+  return startServer({ port: 0, host: '127.0.0.1', ...options });
+}
+
+export function wsUrl(server: RunningServer, path = '/echo'): string {
+  return `ws://127.0.0.1:${server.port}${path}`;
+}
+
+/** A tap subscriber that keeps every event and can wait for the ones a test expects. */
+export class TapRecorder {
+  readonly events: TapEvent[] = [];
+  readonly messages: TapEvent[][] = [];
+  private waiters: (() => void)[] = [];
+  readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      const batch = JSON.parse(String(data)) as TapEvent[];
+      this.messages.push(batch);
+      this.events.push(...batch);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  static async open(server: RunningServer): Promise<TapRecorder> {
+    const socket = new WebSocket(wsUrl(server, '/tap'));
+    const recorder = new TapRecorder(socket);
+    await once(socket, 'open');
+    await recorder.waitFor((e) => e.type === 'hello');
+    return recorder;
+  }
+
+  of(conn: string): ConnectionEvent[] {
+    return this.events.filter((e): e is ConnectionEvent => 'conn' in e && e.conn === conn);
+  }
+
+  /** Waits until `count` events match, and returns them. */
+  async waitFor(match: (event: TapEvent) => boolean, count = 1, timeoutMs = 5000): Promise<TapEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.filter(match);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${count} matching tap events; saw ${found.length} of ${this.events.length}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The id of the first connection opened whose path and remote port match. */
+  async connOf(localPort: number): Promise<string> {
+    const [open] = await this.waitFor((e) => e.type === 'open' && e.remote.endsWith(`:${localPort}`));
+    return (open as ConnectionEvent).conn;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export async function openEcho(server: RunningServer, query = ''): Promise<WebSocket> {
+  const socket = new WebSocket(wsUrl(server, `/echo${query}`));
+  await once(socket, 'open');
+  return socket;
+}
+
+export function localPortOf(socket: WebSocket): number {
+  return (socket as unknown as { _socket: Socket })._socket.localPort!;
+}
+
+/** A client that speaks WebSocket by hand over TCP, to send exactly the bytes a test wants. */
+export class RawClient {
+  readonly socket: Socket;
+  private buffer = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  ended = false;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    socket.on('close', () => {
+      this.ended = true;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    return new RawClient(socket);
+  }
+
+  get localPort(): number {
+    return this.socket.localPort!;
+  }
+
+  static handshake(path = '/echo', extra: string[] = [], key = 'dGhlIHNhbXBsZSBub25jZQ=='): string {
+    return [
+      `GET ${path} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${key}`,
+      'Sec-WebSocket-Version: 13',
+      ...extra,
+      '',
+      '',
+    ].join('\r\n');
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  /** Waits for the HTTP answer to the handshake and returns it; what follows stays buffered. */
+  async readHead(): Promise<string> {
+    for (;;) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        const head = this.buffer.subarray(0, end + 4).toString('latin1');
+        this.buffer = this.buffer.subarray(end + 4);
+        return head;
+      }
+      await this.next();
+    }
+  }
+
+  /** Everything received until the server closes the TCP connection. */
+  async readToEnd(): Promise<Buffer> {
+    while (!this.ended) await this.next();
+    return this.buffer;
+  }
+
+  async readBytes(count: number): Promise<Buffer> {
+    while (this.buffer.length < count && !this.ended) await this.next();
+    const out = this.buffer.subarray(0, count);
+    this.buffer = this.buffer.subarray(count);
+    return out;
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('raw client: nothing arrived in 5 s')), 5000);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A masked client frame, as a client must send it (RFC 6455 §5.3). */
+export function clientFrame(spec: Omit<FrameSpec, 'mask'> & { mask?: FrameSpec['mask'] }): Uint8Array {
+  return encodeFrame({ mask: Uint8Array.of(0x11, 0x22, 0x33, 0x44), ...spec });
+}
+
+/** Collects the next `count` messages, attached before anything is sent so none is missed. */
+export function nextMessages(
+  socket: WebSocket,
+  count: number,
+): Promise<{ data: Buffer; isBinary: boolean }[]> {
+  return new Promise((resolve, reject) => {
+    const got: { data: Buffer; isBinary: boolean }[] = [];
+    const onMessage = (data: Buffer, isBinary: boolean): void => {
+      got.push({ data, isBinary });
+      if (got.length === count) {
+        socket.off('message', onMessage);
+        resolve(got);
+      }
+    };
+    socket.on('message', onMessage);
+    socket.once('close', () => reject(new Error(`closed after ${got.length} of ${count} messages`)));
+  });
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../server/server';
+import type { CloseEvent, ErrorEvent } from '../../server/tap/events';
+import { FrameDecoder } from '../../server/wire/frame-decoder';
+import { encodeClosePayload, encodeFrame } from '../../server/wire/frame-encoder';
+import { clientFrame, nextMessages, openEcho, RawClient, startTestServer, TapRecorder } from './harness';
+
+const MAX_PAYLOAD = 4096;
+let server: RunningServer;
+let tap: TapRecorder;
+
+beforeAll(async () => {
+  server = await startTestServer({ maxPayload: MAX_PAYLOAD });
+  tap = await TapRecorder.open(server);
+});
+afterAll(async () => {
+  tap.close();
+  await server.close();
+});
+
+const bytes = (...parts: (number[] | Uint8Array)[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => [...p]));
+
+// Each row is bytes a client sends after a good handshake, the error the tap must name and the
+// close code the server must answer with. (A masked *server* frame cannot be provoked from a
+// client; the decoder's unit tests cover it.)
+const cases: { name: string; code: string; closeCode: number; send: Uint8Array[] }[] = [
+  {
+    name: 'an unmasked client frame',
+    code: 'EXPECTED_MASK',
+    closeCode: 1002,
+    send: [encodeFrame({ opcode: 1, payload: 'hi' })],
+  },
+  {
+    name: 'a reserved opcode',
+    code: 'RESERVED_OPCODE',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 3, payload: 'x' })],
+  },
+  {
+    name: 'RSV1 without an extension',
+    code: 'UNEXPECTED_RSV_1',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 1, rsv1: true, payload: 'x' })],
+  },
+  {
+    name: 'RSV2 without an extension',
+    code: 'UNEXPECTED_RSV_2_3',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 1, rsv2: true, payload: 'x' })],
+  },
+  {
+    name: 'a fragmented ping',
+    code: 'FRAGMENTED_CONTROL',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 9, fin: false })],
+  },
+  {
+    name: 'a ping with 126 bytes of payload',
+    code: 'CONTROL_PAYLOAD_TOO_LONG',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 9, payload: new Uint8Array(126) })],
+  },
+  {
+    name: 'a close frame with a one-byte body',
+    code: 'INVALID_CLOSE_PAYLOAD',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 8, payload: Uint8Array.of(3) })],
+  },
+  {
+    name: 'a continuation with nothing to continue',
+    code: 'UNEXPECTED_CONTINUATION',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 0, payload: 'x' })],
+  },
+  {
+    name: 'a new text frame inside a fragmented message',
+    code: 'EXPECTED_CONTINUATION',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 1, payload: 'a', fin: false }), clientFrame({ opcode: 1, payload: 'b' })],
+  },
+  {
+    name: 'invalid UTF-8 in a text message',
+    code: 'INVALID_UTF8',
+    closeCode: 1007,
+    send: [clientFrame({ opcode: 1, payload: Uint8Array.of(0x68, 0xff, 0xfe) })],
+  },
+  {
+    name: 'invalid UTF-8 in a close reason',
+    code: 'INVALID_UTF8_CLOSE_REASON',
+    closeCode: 1007,
+    send: [clientFrame({ opcode: 8, payload: bytes(encodeClosePayload(1000), [0xc3, 0x28]) })],
+  },
+  {
+    name: 'a close code no endpoint may send',
+    code: 'INVALID_CLOSE_CODE',
+    closeCode: 1002,
+    send: [clientFrame({ opcode: 8, payload: encodeClosePayload(1005) })],
+  },
+  {
+    name: 'a 64-bit length with the top bit set',
+    code: 'LENGTH_OUT_OF_RANGE',
+    closeCode: 1009,
+    send: [bytes([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1], [1, 2, 3, 4])],
+  },
+  {
+    name: 'a message over the size limit',
+    code: 'MESSAGE_TOO_BIG',
+    closeCode: 1009,
+    send: [clientFrame({ opcode: 2, payload: new Uint8Array(MAX_PAYLOAD + 1) })],
+  },
+];
+
+describe('bad input from a client', () => {
+  it.each(cases)(
+    'answers $name with close $closeCode and reports $code, and other connections carry on',
+    async (c) => {
+      const bystander = await openEcho(server);
+      const raw = await RawClient.connect(server.port);
+      raw.write(RawClient.handshake());
+      expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 101/);
+      const conn = await tap.connOf(raw.localPort);
+      for (const chunk of c.send) raw.write(chunk);
+
+      // The server fails the connection (RFC 6455 §7.1.7): a close frame with the code, then TCP closes.
+      const answer = await raw.readToEnd();
+      const closeFrames = new FrameDecoder({ sender: 'server' })
+        .push(answer)
+        .flatMap((e) => (e.type === 'frame' && e.frame.close ? [e.frame.close] : []));
+      expect(closeFrames[0]?.code).toBe(c.closeCode);
+
+      const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[];
+      expect(error).toMatchObject({ code: c.code, closeCode: c.closeCode, dir: 'client' });
+      const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+      expect(close).toMatchObject({ code: c.closeCode, initiator: 'server' });
+
+      const reply = nextMessages(bystander, 1);
+      bystander.send('still here');
+      expect(String((await reply)[0]!.data)).toBe("Server received: 'still here'");
+      bystander.close();
+    },
+  );
+});
