@@ -18,6 +18,11 @@ export type DecoderState = 'open' | 'closed' | 'failed';
 // The longest header: 2 bytes, 8 of extended length, 4 of masking key (RFC 6455 §5.2).
 const MAX_HEADER = 14;
 
+// A payload that spans chunks is gathered in one buffer that grows with the bytes that came, never
+// allocated at the announced length up front: announcing 2^53 - 1 bytes costs a peer nothing.
+const FIRST_PAYLOAD_BUFFER = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
 /**
  * An incremental RFC 6455 frame decoder. Feed it chunks split anywhere; it returns the frames,
  * messages and protocol errors they complete. Pure: no sockets, no timers, no Node APIs.
@@ -40,8 +45,9 @@ export class FrameDecoder {
   private frameOffset = 0;
   private payloadLength = 0;
   private inPayload = false;
-  // Slices of the payload as they arrived: nothing is allocated for a length that never comes.
-  private payloadParts: Uint8Array[] = [];
+  // The payload so far, unmasked, in a buffer of our own: the caller's chunks are never written to
+  // nor kept, so a Node Buffer (whose slice() is a view) can be fed and then read by someone else.
+  private payload: Uint8Array = EMPTY;
   private payloadFilled = 0;
 
   // The fragmented message being put together (RFC 6455 §5.4).
@@ -89,25 +95,33 @@ export class FrameDecoder {
         if (!this.advanceHeader(events)) break;
         continue;
       }
-      // Reading the payload: copy what this chunk holds, unmasking on the way (§5.3).
+      // Reading the payload: copy what this chunk holds into our own buffer, then unmask the copy
+      // (§5.3). Never a view of the chunk: Node's Buffer#slice shares memory, and unmasking it
+      // would unmask the caller's bytes in place (the tap's caller is `ws`, which unmasks them again).
       const take = Math.min(this.payloadLength - this.payloadFilled, end - i);
-      // A copy, never a view: Node's Buffer#slice shares memory, and unmasking a view would
-      // unmask the caller's bytes in place (the tap's caller is `ws`, which unmasks them again).
-      const part = Uint8Array.prototype.slice.call(chunk, i, i + take);
+      const filled = this.payloadFilled;
+      this.reservePayload(filled + take);
+      const target = this.payload.subarray(filled, filled + take);
+      target.set(chunk.subarray(i, i + take));
       if (this.header[1]! & 0x80) {
-        applyMask(
-          part,
-          this.header.subarray(this.headerNeeded - 4, this.headerNeeded),
-          this.payloadFilled & 3,
-        );
+        applyMask(target, this.header.subarray(this.headerNeeded - 4, this.headerNeeded), filled & 3);
       }
-      this.payloadParts.push(part);
-      this.payloadFilled += take;
+      this.payloadFilled = filled + take;
       i += take;
       if (this.payloadFilled === this.payloadLength) this.finishFrame(events);
     }
     this.position += end;
     return events;
+  }
+
+  /** Makes room for `size` payload bytes, growing by doubling up to the frame's length. */
+  private reservePayload(size: number): void {
+    const current = this.payload;
+    if (current.length >= size) return;
+    const capacity = Math.min(this.payloadLength, Math.max(size, current.length * 2, FIRST_PAYLOAD_BUFFER));
+    const grown = new Uint8Array(capacity);
+    grown.set(current.subarray(0, this.payloadFilled));
+    this.payload = grown;
   }
 
   /**
@@ -203,7 +217,8 @@ export class FrameDecoder {
     const fin = (b0 & 0x80) !== 0;
     const masked = (b1 & 0x80) !== 0;
     const header = this.header.slice(0, this.headerNeeded);
-    const payload = concatBytes(this.payloadParts, this.payloadLength);
+    // reservePayload never grows past payloadLength, so the buffer is exactly the payload.
+    const payload = this.payload;
     const frame: Frame = {
       offset: this.frameOffset,
       fin,
@@ -272,7 +287,7 @@ export class FrameDecoder {
     this.headerFilled = 0;
     this.headerNeeded = 2;
     this.inPayload = false;
-    this.payloadParts = [];
+    this.payload = EMPTY;
     this.payloadFilled = 0;
     this.payloadLength = 0;
   }
