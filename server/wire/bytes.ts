@@ -72,8 +72,10 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
 }
 
 const utf8Encoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
-const lossyDecoder = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip; the text must say what
+// the bytes say.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lossyDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
