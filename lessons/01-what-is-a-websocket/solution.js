@@ -1,7 +1,7 @@
 // Lesson 1: one connection, many messages.
 // ECHO_URL is the echo server's WebSocket URL; the sandbox provides it.
 // greet: the server says something as soon as we connect; tick=1000: it speaks every second.
-const socket = new WebSocket(ECHO_URL + '?greet=hello&tick=1000');
+const socket = new WebSocket(ECHO_URL + '?greet=1&tick=1000');
 
 socket.onopen = () => {
   console.log('connected to', socket.url);

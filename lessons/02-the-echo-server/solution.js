@@ -1,0 +1,29 @@
+// Lesson 2: what the echo server does with each message.
+function connect(name) {
+  const socket = new WebSocket(ECHO_URL);
+  // Binary replies arrive as ArrayBuffers with this setting (lesson 6 explains it).
+  socket.binaryType = 'arraybuffer';
+  socket.onmessage = (event) => {
+    if (typeof event.data === 'string') console.log(`${name} got text:`, event.data);
+    else console.log(`${name} got bytes:`, [...new Uint8Array(event.data)]);
+  };
+  return socket;
+}
+
+const a = connect('A');
+a.onopen = () => {
+  a.send('I am client A');
+  a.send(new Uint8Array([1, 2, 3, 250]));
+};
+
+// A second connection: the server runs its handler again, just for B.
+const b = connect('B');
+b.onopen = () => {
+  b.send('I am client B');
+};
+
+// Hang up after two seconds.
+setTimeout(() => {
+  a.close(1000, 'lesson 2 done');
+  b.close(1000, 'lesson 2 done');
+}, 2000);
