@@ -24,6 +24,17 @@ export function createApp(options: AppOptions): Express {
   });
 
   // The API is for the page on this server only: refuse names a rebinding attack would use.
+  // A plain GET (no Upgrade) on a WebSocket path: say what it is instead of a bare 404.
+  app.get(['/echo', '/tap'], (req, res) => {
+    res
+      .status(426)
+      .set('Upgrade', 'websocket')
+      .type('text/plain')
+      .send(
+        `${req.path} is a WebSocket endpoint: connect with ws://${req.headers.host ?? 'this-host'}${req.path}\n`,
+      );
+  });
+
   app.use('/api', (req, res, next) => {
     if (!isAllowedHost(req.headers.host, options.allowedHosts)) {
       res

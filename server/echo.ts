@@ -15,7 +15,9 @@ export function echoReply(text: string): string {
 export function serveEcho(socket: WebSocket, behaviour: EchoBehaviour): void {
   let received = 0;
   const timers: NodeJS.Timeout[] = [];
-  socket.once('close', () => timers.forEach((timer) => clearInterval(timer)));
+  socket.once('close', () => {
+    for (const timer of timers) clearInterval(timer);
+  });
 
   const send = (data: string | Buffer, binary: boolean): void => {
     const size = behaviour.fragment;

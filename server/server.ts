@@ -115,6 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     extraHeaders: HeaderList = [],
   ): void => {
     const request = requestHeadOf(req);
+    const remote = remoteOf(socket); // before the socket is destroyed and forgets its peer
     const responseRaw = rejectHandshake(socket, status, reason, extraHeaders);
     totalConnections++;
     publishRefusal(hub, {
