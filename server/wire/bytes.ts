@@ -42,7 +42,10 @@ export function toBase64(bytes: Uint8Array): string {
 
 export function fromBase64(text: string): Uint8Array | null {
   const clean = text.replace(/\s/g, '');
-  if (clean.length % 4 !== 0 || /[^A-Za-z0-9+/=]/.test(clean) || /=[^=]/.test(clean)) return null;
+  // Padding is one or two `=` at the very end, after at least two data characters ("A===" is not base64).
+  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(clean)) {
+    return null;
+  }
   const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((clean.length / 4) * 3 - padding);
   let o = 0;
