@@ -113,6 +113,11 @@ export class RawClient {
     return new RawClient(socket);
   }
 
+  /** Everything received and not yet read. */
+  get pending(): Buffer {
+    return this.buffer;
+  }
+
   get localPort(): number {
     return this.socket.localPort!;
   }

@@ -1,0 +1,110 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { RunningServer } from '../../server/server';
+import type { DroppedEvent, HelloEvent, TapEvent } from '../../server/tap/events';
+import { FrameDecoder } from '../../server/wire/frame-decoder';
+import { nextMessages, openEcho, RawClient, startTestServer, TapRecorder, wsUrl } from './harness';
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function chat(client: WebSocket, count: number, size: number): Promise<void> {
+  for (let i = 0; i < count; i += 50) {
+    const batch = Math.min(50, count - i);
+    const replies = nextMessages(client, batch);
+    for (let j = 0; j < batch; j++) client.send('m'.repeat(size));
+    await replies;
+  }
+}
+
+describe('tap subscribers', () => {
+  it('greets a new subscriber with hello, then replays the recent history in order', async () => {
+    server = await startTestServer({ historySize: 10 });
+    const client = await openEcho(server);
+    await chat(client, 5, 3);
+    const tap = await TapRecorder.open(server);
+    const hello = tap.events[0] as HelloEvent;
+    expect(hello).toMatchObject({ type: 'hello', version: 1, history: 10 });
+    await tap.waitFor(() => true, 11);
+    const replayed = tap.events.slice(1, 11);
+    // The ring keeps the newest 10: all of them from the echo conversation, oldest first.
+    const times = replayed.map((e) => (e as { t: number }).t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(replayed.at(-1)).toMatchObject({ type: 'message', dir: 'server' });
+    client.close();
+    tap.close();
+  });
+
+  it('batches the events of one tick into one JSON array', async () => {
+    server = await startTestServer();
+    const tap = await TapRecorder.open(server);
+    const before = tap.messages.length;
+    const client = await openEcho(server);
+    await chat(client, 1, 3);
+    await tap.waitFor((e) => e.type === 'message' && e.dir === 'server');
+    const batches = tap.messages.slice(before);
+    expect(batches.every(Array.isArray)).toBe(true);
+    expect(batches.some((batch) => batch.length > 1)).toBe(true);
+    client.close();
+    tap.close();
+  });
+
+  it('skips a subscriber that stops reading, tells it how much it missed, and serves everyone else', async () => {
+    server = await startTestServer({ tapBufferLimit: 64 * 1024 });
+    const reader = await TapRecorder.open(server);
+
+    // A subscriber that never reads: its kernel buffers fill, then the server's queue for it.
+    const stalled = await RawClient.connect(server.port);
+    stalled.write(RawClient.handshake('/tap'));
+    expect(await stalled.readHead()).toMatch(/^HTTP\/1\.1 101/);
+    stalled.socket.pause();
+
+    const client = await openEcho(server);
+    await chat(client, 3000, 1000);
+    await reader.waitFor((e) => e.type === 'message' && e.dir === 'server', 3000, 20_000);
+
+    stalled.socket.resume();
+    // Decode all the stalled subscriber has received since its handshake; it must include `dropped`.
+    const findDropped = (): DroppedEvent | undefined => {
+      for (const event of new FrameDecoder({ sender: 'server' }).push(stalled.pending)) {
+        if (event.type !== 'message' || event.message.text === undefined) continue;
+        const found = (JSON.parse(event.message.text) as TapEvent[]).find((e) => e.type === 'dropped');
+        if (found) return found as DroppedEvent;
+      }
+      return undefined;
+    };
+    let dropped = findDropped();
+    for (let tries = 0; !dropped && tries < 100; tries++) {
+      // The notice rides with the next batch the subscriber has room for: keep the traffic going.
+      await chat(client, 1, 10);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      dropped = findDropped();
+    }
+    expect(dropped?.count).toBeGreaterThan(0);
+    client.close();
+    reader.close();
+    stalled.destroy();
+  }, 60_000);
+
+  it('ignores whatever a subscriber sends, and a subscriber that floods it changes nothing for others', async () => {
+    server = await startTestServer();
+    const reader = await TapRecorder.open(server);
+    const noisy = new WebSocket(wsUrl(server, '/tap'));
+    await once(noisy, 'open');
+    noisy.send('{"type":"not a command"');
+    noisy.send(Buffer.from([0xff, 0x00, 0x13]));
+    noisy.send('x'.repeat(200 * 1024)); // over the tap's 64 KiB limit: this subscriber is closed with 1009
+    const [code] = await once(noisy, 'close');
+    expect(code).toBe(1009);
+
+    const client = await openEcho(server);
+    await chat(client, 3, 5);
+    await reader.waitFor((e) => e.type === 'message' && e.dir === 'server', 3);
+    client.close();
+    reader.close();
+  });
+});
