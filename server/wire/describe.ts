@@ -23,7 +23,9 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
   try {
     if (!frame) return '(no frame)';
     const arrow = sender === 'client' ? '→ ' : sender === 'server' ? '← ' : '';
-    const opcode = typeof frame.opcode === 'number' ? frame.opcode : -1;
+    // Only a 4-bit integer is an opcode (RFC 6455 §5.2); anything else is named `unknown`.
+    const opcode =
+      Number.isInteger(frame.opcode) && frame.opcode! >= 0 && frame.opcode! <= 0xf ? frame.opcode! : -1;
     const name = opcode >= 0 ? opcodeName(opcode) : 'unknown';
     const length =
       typeof frame.payloadLength === 'number' ? frame.payloadLength : (frame.payload?.length ?? 0);

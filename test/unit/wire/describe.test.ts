@@ -1,0 +1,120 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { describeBytes, describeFrame } from '../../../server/wire/describe';
+import type { Frame } from '../../../server/wire/frame';
+import { FrameDecoder } from '../../../server/wire/frame-decoder';
+import { opcodeName } from '../../../server/wire/opcodes';
+import { hex } from './helpers';
+
+describe('describeFrame and describeBytes', () => {
+  it('describes the RFC 6455 §5.7 frames in one line each', () => {
+    expect(describeBytes(hex('81 85 37 fa 21 3d 7f 9f 4d 51 58'), 'client')).toEqual(['→ text 5 B "Hello"']);
+    expect(describeBytes(hex('01 03 48 65 6c 80 02 6c 6f'), 'server')).toEqual([
+      '← text 3 B "Hel" (not FIN)',
+      '← continuation 2 B "lo"',
+    ]);
+    expect(describeBytes(hex('82 03 01 02 03 88 02 03 e8'), 'server')).toEqual([
+      '← binary 3 B 01 02 03',
+      '← close 1000 normal',
+    ]);
+  });
+
+  it('describes a protocol error and a frame cut short', () => {
+    const [line] = describeBytes(hex('81 05 48 65'), 'client');
+    expect(line).toMatch(/^error EXPECTED_MASK \(close 1002\)/);
+    expect(describeBytes(hex('82 05 01 02'), 'server')).toEqual([
+      'incomplete frame: the bytes end before the frame does',
+    ]);
+  });
+
+  it('describes frames the decoder made, with the close code and reason', () => {
+    const events = new FrameDecoder({ sender: 'server' }).push(hex('88 05 0f a0 62 79 65'));
+    const frame = events.find((event) => event.type === 'frame');
+    expect(frame && frame.type === 'frame' && describeFrame(frame.frame, 'server')).toBe(
+      '← close 4000 private "bye"',
+    );
+  });
+
+  it('never throws on arbitrary bytes, and always returns lines of text', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.constantFrom('client', 'server') as fc.Arbitrary<'client' | 'server'>,
+        (bytes, sender) => {
+          const lines = describeBytes(bytes, sender);
+          expect(Array.isArray(lines)).toBe(true);
+          for (const line of lines) expect(typeof line).toBe('string');
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on arbitrary objects posing as frames', () => {
+    const hostile = fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          opcode: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(undefined)),
+          payloadLength: fc.oneof(fc.integer(), fc.double(), fc.string()),
+          payload: fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.anything()),
+          fin: fc.anything(),
+          rsv1: fc.anything(),
+          close: fc.oneof(fc.anything(), fc.record({ code: fc.anything(), reason: fc.anything() })),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(
+        hostile,
+        fc.constantFrom('client', 'server', undefined) as fc.Arbitrary<'client' | 'server' | undefined>,
+        (value, sender) => {
+          expect(typeof describeFrame(value as Partial<Frame>, sender)).toBe('string');
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('survives frames whose fields throw when read', () => {
+    const trap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(describeFrame(trap as Partial<Frame>)).toBe('(unreadable frame)');
+    expect(describeFrame({ opcode: 8, close: trap as Frame['close'] })).toBe('(unreadable frame)');
+    expect(describeFrame({ opcode: 1, payload: Symbol('x') as unknown as Uint8Array })).toBe('text 0 B');
+  });
+
+  it('calls a value that is no 4-bit opcode unknown rather than a reserved opcode', () => {
+    expect(describeFrame({ opcode: 0x10, payloadLength: 0 })).toBe('unknown 0 B');
+    expect(describeFrame({ opcode: 1.5, payloadLength: 2 })).toBe('unknown 2 B');
+    expect(describeFrame({ opcode: 0xb, payloadLength: 0 })).toBe('reserved-0xb 0 B');
+  });
+
+  it('names every opcode, the reserved ones included', () => {
+    expect(Array.from({ length: 16 }, (_, opcode) => opcodeName(opcode))).toEqual([
+      'continuation',
+      'text',
+      'binary',
+      'reserved-0x3',
+      'reserved-0x4',
+      'reserved-0x5',
+      'reserved-0x6',
+      'reserved-0x7',
+      'close',
+      'ping',
+      'pong',
+      'reserved-0xb',
+      'reserved-0xc',
+      'reserved-0xd',
+      'reserved-0xe',
+      'reserved-0xf',
+    ]);
+  });
+});
