@@ -1,0 +1,40 @@
+// Lesson 8: closing — who starts, with which code, and what happens when nobody does.
+
+// Opens a connection, sends three messages, and reports how the connection ended.
+// `afterReplies`, if given, runs once three replies have arrived.
+function session(label, url, afterReplies) {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    let replies = 0;
+    socket.onopen = () => {
+      for (const text of ['one', 'two', 'three']) socket.send(`${label}: ${text}`);
+    };
+    socket.onmessage = (event) => {
+      replies += 1;
+      console.log(`${label} got:`, event.data);
+      if (replies === 3 && afterReplies) afterReplies(socket);
+    };
+    socket.onerror = () => console.log(`${label}: error event`);
+    socket.onclose = (event) => {
+      console.log(
+        `${label} closed: code ${event.code}, reason ${JSON.stringify(event.reason)}, wasClean ${event.wasClean}`,
+      );
+      resolve();
+    };
+    // Safety net: hang up after five seconds whatever happens.
+    setTimeout(() => socket.close(), 5000);
+  });
+}
+
+async function main() {
+  // Step 3: the client starts the closing handshake.
+  // TODO (step 3): close with code 4001 and the reason 'lesson 8: client done'
+  await session('client', ECHO_URL, (socket) => socket.close());
+
+  // TODO (step 4): a session where the server closes:
+  //   ECHO_URL + '?closeAfter=2&closeCode=4002&closeReason=bye'
+
+  // TODO (step 5): a session where the TCP connection just drops: ECHO_URL + '?dropAfter=1'
+}
+
+main();
