@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Frame } from '../wire/frame';
-import { FrameDecoder } from '../wire/frame-decoder';
+import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
 import { checkAccept, findHeadEnd, parseResponseHead, type RequestHead } from '../wire/handshake';
 import type { ConnectionKind, Direction, HandshakeEvent } from './events';
 import { frameEvent, messageEvent } from './frame-events';
@@ -168,6 +168,7 @@ export class ConnectionCapture {
     if (side.decoder.state !== 'open') return;
     const dir = side.decoder.sender;
     const events = side.decoder.push(chunk);
+    const stateAfter = side.decoder.state as DecoderState; // push() changed it; TS still holds the earlier check
     for (const event of events) {
       const t = this.hub.now();
       if (event.type === 'frame') {
@@ -178,7 +179,7 @@ export class ConnectionCapture {
         );
         // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
         // the decoder has failed, and the other side's close frame is the one that counts.
-        if (frame.close && side.close === null && side.decoder.state === 'closed') {
+        if (frame.close && side.close === null && stateAfter === 'closed') {
           side.close = frame.close;
           this.firstClose ??= dir;
         }
