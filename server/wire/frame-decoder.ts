@@ -23,6 +23,10 @@ const MAX_HEADER = 14;
 const FIRST_PAYLOAD_BUFFER = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 
+// Runs of payload up to this many bytes are copied and unmasked in a plain loop; longer ones by
+// set() and a word-wide applyMask, whose fixed costs only pay off on longer runs.
+const SHORT_RUN = 64;
+
 /**
  * An incremental RFC 6455 frame decoder. Feed it chunks split anywhere; it returns the frames,
  * messages and protocol errors they complete. Pure: no sockets, no timers, no Node APIs.
@@ -81,33 +85,47 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): DecoderEvent[] {
     const events: DecoderEvent[] = [];
-    let i = 0;
     const end = chunk.length;
+    const header = this.header;
+    let i = 0;
     while (i < end && this.status === 'open') {
       if (!this.inPayload) {
-        // Reading the header, 2 bytes first, then as many more as those two announce.
+        // Reading the header, 2 bytes first, then as many more as those two announce. A byte loop:
+        // at most 14 bytes, where subarray() and set() would cost more than they save.
         if (this.headerFilled === 0) this.frameOffset = this.position + i;
-        const take = Math.min(this.headerNeeded - this.headerFilled, end - i);
-        this.header.set(chunk.subarray(i, i + take), this.headerFilled);
-        this.headerFilled += take;
-        i += take;
-        if (this.headerFilled < this.headerNeeded) break;
+        let filled = this.headerFilled;
+        const needed = this.headerNeeded;
+        while (filled < needed && i < end) header[filled++] = chunk[i++]!;
+        this.headerFilled = filled;
+        if (filled < needed) break;
         if (!this.advanceHeader(events)) break;
         continue;
       }
-      // Reading the payload: copy what this chunk holds into our own buffer, then unmask the copy
+      // Reading the payload: copy what this chunk holds into our own buffer and unmask the copy
       // (§5.3). Never a view of the chunk: Node's Buffer#slice shares memory, and unmasking it
       // would unmask the caller's bytes in place (the tap's caller is `ws`, which unmasks them again).
-      const take = Math.min(this.payloadLength - this.payloadFilled, end - i);
       const filled = this.payloadFilled;
+      const take = Math.min(this.payloadLength - filled, end - i);
       this.reservePayload(filled + take);
-      const target = this.payload.subarray(filled, filled + take);
-      target.set(chunk.subarray(i, i + take));
-      if (this.header[1]! & 0x80) {
-        applyMask(target, this.header.subarray(this.headerNeeded - 4, this.headerNeeded), filled & 3);
+      // The buffer holds the payload from its first byte, so byte j is unmasked with key[j % 4].
+      const target = this.payload;
+      const masked = (header[1]! & 0x80) !== 0;
+      if (take <= SHORT_RUN) {
+        if (masked) {
+          const key = this.headerNeeded - 4;
+          for (let j = filled; j < filled + take; j++) target[j] = chunk[i++]! ^ header[key + (j & 3)]!;
+        } else {
+          for (let j = filled; j < filled + take; j++) target[j] = chunk[i++]!;
+        }
+      } else {
+        target.set(chunk.subarray(i, i + take), filled);
+        if (masked) {
+          const key = header.subarray(this.headerNeeded - 4, this.headerNeeded);
+          applyMask(target.subarray(filled, filled + take), key, filled & 3);
+        }
+        i += take;
       }
       this.payloadFilled = filled + take;
-      i += take;
       if (this.payloadFilled === this.payloadLength) this.finishFrame(events);
     }
     this.position += end;
