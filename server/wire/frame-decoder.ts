@@ -230,10 +230,9 @@ export class FrameDecoder {
 
   private finishFrame(events: DecoderEvent[]): void {
     const b0 = this.header[0]!;
-    const b1 = this.header[1]!;
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
-    const masked = (b1 & 0x80) !== 0;
+    const masked = (this.header[1]! & 0x80) !== 0;
     const header = this.header.slice(0, this.headerNeeded);
     // reservePayload never grows past payloadLength, so the buffer is exactly the payload.
     const payload = this.payload;
@@ -245,6 +244,7 @@ export class FrameDecoder {
       rsv3: (b0 & 0x10) !== 0,
       opcode,
       masked,
+      // A copy, not a subarray(): a view would move the small on-heap header off the heap.
       maskKey: masked ? header.slice(header.length - 4) : null,
       payloadLength: this.payloadLength,
       header,
@@ -269,6 +269,12 @@ export class FrameDecoder {
     events.push({ type: 'frame', frame });
     if (opcode === Opcode.PING || opcode === Opcode.PONG) return;
 
+    if (opcode !== Opcode.CONTINUATION && fin) {
+      // A message in one frame, the common case: its data is the frame's payload.
+      this.declaredMessageBytes = 0;
+      this.emitMessage(events, frame.offset, opcode as 1 | 2, payload, 1, frame.rsv1);
+      return;
+    }
     if (opcode !== Opcode.CONTINUATION) {
       this.messageOpcode = opcode as 1 | 2;
       this.messageOffset = frame.offset;
@@ -277,17 +283,28 @@ export class FrameDecoder {
     if (payload.length > 0) this.fragments.push(payload);
     this.messageBytes += payload.length;
     this.fragmentCount += 1;
-    const frames = this.fragmentCount;
     if (!fin) return;
 
     const data = concatBytes(this.fragments, this.messageBytes);
     const messageOpcode = this.messageOpcode as 1 | 2;
     const compressed = this.messageCompressed;
     const offset = this.messageOffset;
+    const frames = this.fragmentCount;
     this.resetMessage();
+    this.emitMessage(events, offset, messageOpcode, data, frames, compressed);
+  }
+
+  private emitMessage(
+    events: DecoderEvent[],
+    offset: number,
+    opcode: 1 | 2,
+    data: Uint8Array,
+    frames: number,
+    compressed: boolean,
+  ): void {
     let text: string | undefined;
     // A compressed text message can only be checked after inflating it (RFC 7692 §6.2).
-    if (messageOpcode === Opcode.TEXT && !compressed) {
+    if (opcode === Opcode.TEXT && !compressed) {
       const decoded = decodeUtf8Strict(data);
       if (decoded === null) {
         this.fail(events, 'INVALID_UTF8', `${data.length}-byte text message`, offset);
@@ -295,10 +312,7 @@ export class FrameDecoder {
       }
       text = decoded;
     }
-    events.push({
-      type: 'message',
-      message: { offset, opcode: messageOpcode, data, text, frames, compressed },
-    });
+    events.push({ type: 'message', message: { offset, opcode, data, text, frames, compressed } });
   }
 
   private resetFrame(): void {
