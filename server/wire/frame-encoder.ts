@@ -26,13 +26,21 @@ export interface FrameSpec {
 
 /**
  * Builds the bytes of one frame. It writes whatever it is asked to, invalid frames included,
- * so tests and lessons can send what a correct client never would.
+ * so tests and lessons can send what a correct client never would. It throws a RangeError only
+ * when the bytes cannot say what was asked: a length too long for the forced length form, or a
+ * masking key that is not 4 bytes.
  */
 export function encodeFrame(spec: FrameSpec, maskSource: MaskSource = randomMask): Uint8Array {
   const payload = typeof spec.payload === 'string' ? utf8(spec.payload) : (spec.payload ?? new Uint8Array(0));
   const length = payload.length;
   const form = spec.lengthForm ?? (length <= 125 ? 7 : length <= 0xffff ? 16 : 64);
   const key = spec.mask === true ? maskSource() : spec.mask instanceof Uint8Array ? spec.mask : null;
+  // RFC 6455 §5.2: the 7-bit field holds 0-125 (126 and 127 announce the longer forms).
+  if ((form === 7 && length > 125) || (form === 16 && length > 0xffff)) {
+    throw new RangeError(`a ${length}-byte payload does not fit a ${form}-bit length (RFC 6455 §5.2)`);
+  }
+  // RFC 6455 §5.3: the masking key is exactly 4 bytes.
+  if (key && key.length !== 4) throw new RangeError(`a masking key is 4 bytes, not ${key.length}`);
   const extBytes = form === 7 ? 0 : form === 16 ? 2 : 8;
   const headerLength = 2 + extBytes + (key ? 4 : 0);
   const out = new Uint8Array(headerLength + length);
@@ -55,7 +63,7 @@ export function encodeFrame(spec: FrameSpec, maskSource: MaskSource = randomMask
   }
   out.set(payload, headerLength);
   if (key) {
-    out.set(key.subarray(0, 4), headerLength - 4);
+    out.set(key, headerLength - 4);
     applyMask(out.subarray(headerLength), key);
   }
   return out;

@@ -110,6 +110,22 @@ describe('encode → decode round trips', () => {
     expect(toHex(bytes)).toBe('818537fa213d7f9f4d5158');
   });
 
+  it('refuses a forced length form too short for the payload, and a key that is not 4 bytes', () => {
+    const payload = new Uint8Array(126);
+    expect(() => encodeFrame({ opcode: Opcode.BINARY, payload, lengthForm: 7 })).toThrow(RangeError);
+    expect(() =>
+      encodeFrame({ opcode: Opcode.BINARY, payload: new Uint8Array(65536), lengthForm: 16 }),
+    ).toThrow(RangeError);
+    expect(() => encodeFrame({ opcode: Opcode.TEXT, payload: 'hi', mask: hex('0102') })).toThrow(RangeError);
+    expect(() =>
+      encodeFrame({ opcode: Opcode.TEXT, payload: 'hi', mask: true }, () => new Uint8Array(5)),
+    ).toThrow(RangeError);
+    // A longer form than needed is fine: RFC 6455 §5.2 asks for the minimal one, peers accept any.
+    expect(toHex(encodeFrame({ opcode: Opcode.BINARY, payload: Uint8Array.of(1), lengthForm: 16 }))).toBe(
+      '827e000101',
+    );
+  });
+
   it('encodes close frames with and without a code', () => {
     expect(toHex(encodeClose(1000, 'bye'))).toBe('880503e8627965');
     expect(toHex(encodeClose())).toBe('8800');
