@@ -3,7 +3,7 @@ import type { Frame } from '../wire/frame';
 import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
 import { checkAccept, findHeadEnd, parseResponseHead, type RequestHead } from '../wire/handshake';
 import type { ConnectionKind, Direction, HandshakeEvent } from './events';
-import { frameEvent, messageEvent } from './frame-events';
+import { FrameRecord, MessageRecord } from './frame-events';
 import type { TapHub } from './hub';
 
 export interface CaptureOptions {
@@ -169,13 +169,14 @@ export class ConnectionCapture {
     const dir = side.decoder.sender;
     const events = side.decoder.push(chunk);
     const stateAfter = side.decoder.state as DecoderState; // push() changed it; TS still holds the earlier check
+    // One timestamp per chunk: the frames in it arrived together.
+    const t = events.length > 0 ? this.hub.now() : 0;
     for (const event of events) {
-      const t = this.hub.now();
       if (event.type === 'frame') {
         const frame = event.frame;
         if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
         this.hub.publish(
-          frameEvent(this.conn, t, dir, side.seq++, frame, side.textMessage, this.options.payloadCap),
+          new FrameRecord(this.conn, t, dir, side.seq++, frame, side.textMessage, this.options.payloadCap),
         );
         // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
         // the decoder has failed, and the other side's close frame is the one that counts.
@@ -184,7 +185,7 @@ export class ConnectionCapture {
           this.firstClose ??= dir;
         }
       } else if (event.type === 'message') {
-        this.hub.publish(messageEvent(this.conn, t, dir, event.message, this.options.payloadCap));
+        this.hub.publish(new MessageRecord(this.conn, t, dir, event.message, this.options.payloadCap));
       } else {
         const { error } = event;
         this.hub.publish({

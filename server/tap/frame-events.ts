@@ -1,91 +1,176 @@
-// Turns the wire core's decoded values into tap events. Runs once per frame: keep it cheap.
+// Tap events for frames and messages, built lazily. The capture runs on every frame of every
+// connection, so it only records what it saw (the decoded frame, a few numbers); the JSON fields
+// (hex strings, base64, decoded previews) are computed in toJSON(), that is, only when a
+// subscriber is sent the event. With nobody watching, the tap costs little more than decoding.
+import { toHex } from '../wire/bytes';
 import type { Frame, Message } from '../wire/frame';
 import { type OpcodeName, opcodeName } from '../wire/opcodes';
 import type { Direction, FrameEvent, MessageEvent, PayloadView } from './events';
 
-const textDecoder = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF is part of the payload and is shown, not swallowed.
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
+/** Keeps at most `cap` bytes: a view when the payload is small, a copy when cutting it short. */
+function keep(bytes: Uint8Array, cap: number): Uint8Array {
+  return bytes.length > cap ? bytes.slice(0, cap) : bytes;
 }
 
-/** A payload for an event, cut to `cap` bytes; text payloads are shown as text. */
-export function payloadView(bytes: Uint8Array, asText: boolean, cap: number): PayloadView {
-  const truncated = bytes.length > cap;
-  const shown = truncated ? bytes.subarray(0, cap) : bytes;
+/** A payload for an event: text payloads as text, others as base64. */
+export function payloadView(kept: Uint8Array, fullLength: number, asText: boolean): PayloadView {
+  const truncated = fullLength > kept.length;
   // A fragment may end inside a UTF-8 sequence: the preview shows U+FFFD there, the byte count stays exact.
-  return asText ? { text: textDecoder.decode(shown), truncated } : { base64: base64(shown), truncated };
+  return asText
+    ? { text: textDecoder.decode(kept), truncated }
+    : { base64: asBuffer(kept).toString('base64'), truncated };
 }
 
-export function frameEvent(
-  conn: string,
-  t: number,
-  dir: Direction,
-  seq: number,
-  frame: Frame,
-  textMessage: boolean,
-  cap: number,
-): FrameEvent {
-  const name = opcodeName(frame.opcode) as OpcodeName;
-  // Continuations take the type of the message they continue; ping and pong bodies are shown as
-  // text, a close body (2-byte code first) as bytes beside its parsed closeCode and closeReason.
-  const asText =
-    frame.opcode === 1 || (frame.opcode === 0 && textMessage) || frame.opcode === 9 || frame.opcode === 10;
-  const event: FrameEvent = {
-    type: 'frame',
-    conn,
-    t,
-    dir,
-    seq,
-    offset: frame.offset,
-    fin: frame.fin,
-    rsv1: frame.rsv1,
-    rsv2: frame.rsv2,
-    rsv3: frame.rsv3,
-    opcode: frame.opcode,
-    opcodeName: name,
-    masked: frame.masked,
-    maskKey: frame.maskKey ? hex(frame.maskKey) : null,
-    payloadLength: frame.payloadLength,
-    headerHex: hex(frame.header),
-    payload: payloadView(frame.payload, asText && !frame.rsv1, cap),
-  };
-  if (frame.close) {
-    event.closeCode = frame.close.code;
-    event.closeReason = frame.close.reason;
-  }
-  return event;
+/** Something the hub can hold and send: a plain event, or a record that becomes one in JSON. */
+export interface LazyEvent<T> {
+  readonly type: string;
+  /** Payload bytes this record keeps alive, for the hub's memory budget. */
+  readonly weight: number;
+  /** The event as an object, for JSON.stringify and for reading in-process. */
+  toJSON(): T;
+  /** The same event written straight to JSON text: the hub's hot path, equal to JSON.stringify(toJSON()). */
+  json(): string;
 }
 
-export function messageEvent(
-  conn: string,
-  t: number,
-  dir: Direction,
-  message: Message,
-  cap: number,
-): MessageEvent {
-  const isText = message.opcode === 1 && message.text !== undefined;
-  const truncated = message.data.length > cap;
-  const event: MessageEvent = {
-    type: 'message',
-    conn,
-    t,
-    dir,
-    opcodeName: message.opcode === 1 ? 'text' : 'binary',
-    size: message.data.length,
-    frames: message.frames,
-    compressed: message.compressed,
-    truncated,
-  };
-  if (isText) {
-    const text = message.text!;
-    event.text = truncated ? textDecoder.decode(message.data.subarray(0, cap)) : text;
-  } else {
-    event.base64 = base64(truncated ? message.data.subarray(0, cap) : message.data);
+function payloadJson(view: PayloadView): string {
+  const body = view.text !== undefined ? `"text":${JSON.stringify(view.text)}` : `"base64":"${view.base64}"`;
+  return `{${body},"truncated":${view.truncated}}`;
+}
+
+export class FrameRecord implements LazyEvent<FrameEvent> {
+  readonly type = 'frame';
+  readonly weight: number;
+  private readonly frame: Frame;
+
+  constructor(
+    readonly conn: string,
+    readonly t: number,
+    readonly dir: Direction,
+    readonly seq: number,
+    frame: Frame,
+    // Continuations take the type of the message they continue.
+    private readonly textMessage: boolean,
+    cap: number,
+  ) {
+    // Hold on to a big payload's first `cap` bytes only, so the history does not keep it alive.
+    this.frame = frame.payload.length > cap ? { ...frame, payload: keep(frame.payload, cap) } : frame;
+    this.weight = this.frame.payload.length + frame.header.length;
   }
-  return event;
+
+  toJSON(): FrameEvent {
+    const { frame } = this;
+    const opcode = frame.opcode;
+    const event: FrameEvent = {
+      type: 'frame',
+      conn: this.conn,
+      t: this.t,
+      dir: this.dir,
+      seq: this.seq,
+      offset: frame.offset,
+      fin: frame.fin,
+      rsv1: frame.rsv1,
+      rsv2: frame.rsv2,
+      rsv3: frame.rsv3,
+      opcode,
+      opcodeName: opcodeName(opcode) as OpcodeName,
+      masked: frame.masked,
+      maskKey: frame.maskKey ? toHex(frame.maskKey) : null,
+      payloadLength: frame.payloadLength,
+      headerHex: toHex(frame.header),
+      payload: payloadView(frame.payload, frame.payloadLength, this.asText()),
+    };
+    if (frame.close) {
+      event.closeCode = frame.close.code;
+      event.closeReason = frame.close.reason;
+    }
+    return event;
+  }
+
+  json(): string {
+    const { frame } = this;
+    const maskKey = frame.maskKey ? `"${toHex(frame.maskKey)}"` : 'null';
+    const payload = payloadJson(payloadView(frame.payload, frame.payloadLength, this.asText()));
+    const close = frame.close
+      ? `,"closeCode":${frame.close.code},"closeReason":${JSON.stringify(frame.close.reason)}`
+      : '';
+    return (
+      `{"type":"frame","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}","seq":${this.seq},` +
+      `"offset":${frame.offset},"fin":${frame.fin},"rsv1":${frame.rsv1},"rsv2":${frame.rsv2},"rsv3":${frame.rsv3},` +
+      `"opcode":${frame.opcode},"opcodeName":"${opcodeName(frame.opcode)}","masked":${frame.masked},"maskKey":${maskKey},` +
+      `"payloadLength":${frame.payloadLength},"headerHex":"${toHex(frame.header)}","payload":${payload}${close}}`
+    );
+  }
+
+  // Ping and pong bodies are shown as text; a close body (2-byte code first) as bytes beside its
+  // parsed closeCode and closeReason; compressed payloads as bytes until inflated.
+  private asText(): boolean {
+    const { opcode, rsv1 } = this.frame;
+    return !rsv1 && (opcode === 1 || (opcode === 0 && this.textMessage) || opcode === 9 || opcode === 10);
+  }
+}
+
+export class MessageRecord implements LazyEvent<MessageEvent> {
+  readonly type = 'message';
+  readonly weight: number;
+  private readonly data: Uint8Array;
+  private readonly text: string | undefined;
+  private readonly size: number;
+  private readonly opcode: 1 | 2;
+  private readonly frames: number;
+  private readonly compressed: boolean;
+
+  constructor(
+    readonly conn: string,
+    readonly t: number,
+    readonly dir: Direction,
+    message: Message,
+    cap: number,
+  ) {
+    this.opcode = message.opcode;
+    this.frames = message.frames;
+    this.compressed = message.compressed;
+    this.size = message.data.length;
+    this.data = keep(message.data, cap);
+    // The decoder already decoded the text to validate it; reuse it unless it must be cut.
+    this.text = this.size <= cap ? message.text : undefined;
+    this.weight = this.data.length;
+  }
+
+  toJSON(): MessageEvent {
+    // Compressed text stays bytes until it is inflated (RFC 7692).
+    const isText = this.opcode === 1 && !this.compressed;
+    const event: MessageEvent = {
+      type: 'message',
+      conn: this.conn,
+      t: this.t,
+      dir: this.dir,
+      opcodeName: this.opcode === 1 ? 'text' : 'binary',
+      size: this.size,
+      frames: this.frames,
+      compressed: this.compressed,
+      truncated: this.size > this.data.length,
+    };
+    if (isText) event.text = this.text ?? textDecoder.decode(this.data);
+    else event.base64 = asBuffer(this.data).toString('base64');
+    return event;
+  }
+
+  json(): string {
+    const isText = this.opcode === 1 && !this.compressed;
+    const body = isText
+      ? `"text":${JSON.stringify(this.text ?? textDecoder.decode(this.data))}`
+      : `"base64":"${asBuffer(this.data).toString('base64')}"`;
+    return (
+      `{"type":"message","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}",` +
+      `"opcodeName":"${this.opcode === 1 ? 'text' : 'binary'}","size":${this.size},"frames":${this.frames},` +
+      `"compressed":${this.compressed},"truncated":${this.size > this.data.length},${body}}`
+    );
+  }
 }

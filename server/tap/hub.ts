@@ -1,5 +1,6 @@
 import type { DroppedEvent, HelloEvent, TapEvent } from './events';
 import { TAP_VERSION } from './events';
+import type { LazyEvent } from './frame-events';
 
 /** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
@@ -13,11 +14,16 @@ export interface HubOptions {
   historySize?: number;
   /** A subscriber with more than this many bytes unsent is skipped until it drains. */
   maxBufferedBytes?: number;
+  /** Payload bytes the history may keep alive; the oldest events go first past it. */
+  historyBytes?: number;
   /** Included in `hello` so clients can show the limits. */
   payloadCap?: number;
   maxPayload?: number;
   now?: () => number;
 }
+
+/** A plain event, or a record that turns into one when serialised. */
+export type Publishable = TapEvent | LazyEvent<TapEvent>;
 
 interface Subscriber {
   sink: TapSink;
@@ -33,10 +39,12 @@ const REPLAY_BATCH = 500;
  * grow: that subscriber is skipped and later told how many events it missed (`dropped`).
  */
 export class TapHub {
-  private readonly ring: (TapEvent | undefined)[];
+  private readonly ring: (Publishable | undefined)[];
   private ringStart = 0;
   private ringLength = 0;
-  private pending: TapEvent[] = [];
+  private ringBytes = 0;
+  private readonly historyBytes: number;
+  private pending: Publishable[] = [];
   private flushScheduled = false;
   private readonly subscribers = new Set<Subscriber>();
   private readonly maxBufferedBytes: number;
@@ -49,6 +57,7 @@ export class TapHub {
     this.options = options;
     this.ring = new Array(Math.max(1, options.historySize ?? 5000));
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.historyBytes = options.historyBytes ?? 64 * 1024 * 1024;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -56,16 +65,14 @@ export class TapHub {
     return this.subscribers.size;
   }
 
-  publish(event: TapEvent): void {
+  publish(event: Publishable): void {
     this.published++;
     const capacity = this.ring.length;
-    if (this.ringLength < capacity) {
-      this.ring[(this.ringStart + this.ringLength) % capacity] = event;
-      this.ringLength++;
-    } else {
-      this.ring[this.ringStart] = event;
-      this.ringStart = (this.ringStart + 1) % capacity;
-    }
+    if (this.ringLength === capacity) this.evictOldest();
+    this.ring[(this.ringStart + this.ringLength) % capacity] = event;
+    this.ringLength++;
+    this.ringBytes += weightOf(event);
+    while (this.ringBytes > this.historyBytes && this.ringLength > 1) this.evictOldest();
     if (this.subscribers.size === 0) return;
     this.pending.push(event);
     if (!this.flushScheduled) {
@@ -74,9 +81,17 @@ export class TapHub {
     }
   }
 
+  private evictOldest(): void {
+    const oldest = this.ring[this.ringStart];
+    this.ringBytes -= oldest ? weightOf(oldest) : 0;
+    this.ring[this.ringStart] = undefined;
+    this.ringStart = (this.ringStart + 1) % this.ring.length;
+    this.ringLength--;
+  }
+
   /** The recent history, oldest first. */
-  history(): TapEvent[] {
-    const out: TapEvent[] = [];
+  history(): Publishable[] {
+    const out: Publishable[] = [];
     for (let i = 0; i < this.ringLength; i++) out.push(this.ring[(this.ringStart + i) % this.ring.length]!);
     return out;
   }
@@ -94,7 +109,7 @@ export class TapHub {
     };
     sink.send(JSON.stringify([hello]));
     for (let i = 0; i < history.length; i += REPLAY_BATCH) {
-      sink.send(JSON.stringify(history.slice(i, i + REPLAY_BATCH)));
+      sink.send(serialise(history.slice(i, i + REPLAY_BATCH)));
     }
     const subscriber: Subscriber = { sink, missed: 0 };
     this.subscribers.add(subscriber);
@@ -110,7 +125,7 @@ export class TapHub {
     const batch = this.pending;
     this.pending = [];
     // Serialised once, whatever the number of subscribers.
-    const json = JSON.stringify(batch);
+    const json = serialise(batch);
     for (const subscriber of this.subscribers) {
       try {
         if (subscriber.sink.bufferedAmount > this.maxBufferedBytes) {
@@ -128,4 +143,19 @@ export class TapHub {
       }
     }
   }
+}
+
+/** A batch as the JSON array sent on /tap; lazy records write their own JSON. */
+export function serialise(batch: readonly Publishable[]): string {
+  let out = '[';
+  for (let i = 0; i < batch.length; i++) {
+    const event = batch[i]!;
+    if (i > 0) out += ',';
+    out += 'json' in event ? event.json() : JSON.stringify(event);
+  }
+  return `${out}]`;
+}
+
+function weightOf(event: Publishable): number {
+  return 'weight' in event ? event.weight : 0;
 }

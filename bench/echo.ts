@@ -1,0 +1,130 @@
+// Echo throughput and round-trip latency on loopback: a bare `ws` server, wslab with no tap
+// subscriber, and wslab with one subscriber reading every event. Bounded: each phase runs for a
+// fixed number of messages and stops by itself.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { WebSocket } from 'ws';
+
+export interface EchoFigures {
+  name: string;
+  messagesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  tapEvents?: number;
+}
+
+function startWorker(file: string, data: Record<string, unknown>): Worker {
+  const entry = new URL(file, import.meta.url).href;
+  return new Worker(new URL('./ts-worker.mjs', import.meta.url), { workerData: { ...data, entry } });
+}
+
+async function firstMessage<T>(worker: Worker): Promise<T> {
+  const [message] = await once(worker, 'message');
+  return message as T;
+}
+
+async function throughput(port: number, clients: number, window: number, perClient: number): Promise<number> {
+  const payload = 'x'.repeat(64);
+  const sockets = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/echo`, { perMessageDeflate: false });
+      await once(socket, 'open');
+      return socket;
+    }),
+  );
+  const started = performance.now();
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          let sent = 0;
+          let received = 0;
+          socket.on('message', () => {
+            received++;
+            if (sent < perClient) {
+              socket.send(payload);
+              sent++;
+            }
+            if (received === perClient) resolve();
+          });
+          for (; sent < Math.min(window, perClient); sent++) socket.send(payload);
+        }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const socket of sockets) socket.close();
+  return (clients * perClient) / seconds;
+}
+
+async function latency(port: number, rounds: number): Promise<{ p50: number; p99: number }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/echo`, { perMessageDeflate: false });
+  await once(socket, 'open');
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    const reply = once(socket, 'message');
+    socket.send(`ping ${i}`);
+    await reply;
+    samples.push(performance.now() - started);
+  }
+  socket.close();
+  // The first rounds warm up the JIT on both sides; leave them out.
+  const steady = samples.slice(Math.floor(rounds / 10)).sort((a, b) => a - b);
+  const at = (q: number): number => steady[Math.min(steady.length - 1, Math.floor(q * steady.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: number): Promise<EchoFigures> {
+  const server = startWorker('./server-worker.ts', { kind });
+  const { port } = await firstMessage<{ port: number }>(server);
+  let reader: Worker | null = null;
+  if (withReader) {
+    reader = startWorker('./tap-reader-worker.ts', { port });
+    await firstMessage(reader);
+  }
+  await throughput(port, 4, 16, Math.round(2000 * scale)); // warm-up
+  const rate = await throughput(port, 4, 16, Math.round(20_000 * scale));
+  const { p50, p99 } = await latency(port, Math.round(3000 * scale));
+  let tapEvents: number | undefined;
+  if (reader) {
+    reader.postMessage('stop');
+    tapEvents = (await firstMessage<{ events: number }>(reader)).events;
+    await reader.terminate();
+  }
+  server.postMessage('stop');
+  await once(server, 'exit');
+  const name =
+    kind === 'bare'
+      ? 'bare ws echo server'
+      : withReader
+        ? 'wslab, one tap subscriber'
+        : 'wslab, no tap subscriber';
+  return {
+    name,
+    messagesPerSecond: rate,
+    p50Ms: p50,
+    p99Ms: p99,
+    ...(tapEvents !== undefined ? { tapEvents } : {}),
+  };
+}
+
+/** Runs the three setups in turn, twice, and keeps each one's better run. */
+export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
+  const setups: ['bare' | 'wslab', boolean][] = [
+    ['bare', false],
+    ['wslab', false],
+    ['wslab', true],
+  ];
+  const best: EchoFigures[] = [];
+  for (const [kind, reader] of setups) {
+    const a = await measure(kind, reader, scale);
+    const b = await measure(kind, reader, scale);
+    best.push({
+      ...a,
+      messagesPerSecond: Math.max(a.messagesPerSecond, b.messagesPerSecond),
+      p50Ms: Math.min(a.p50Ms, b.p50Ms),
+      p99Ms: Math.min(a.p99Ms, b.p99Ms),
+    });
+  }
+  return best;
+}

@@ -1,0 +1,41 @@
+// `npm run bench`: every figure is printed beside its baseline, measured in the same run.
+import { existsSync } from 'node:fs';
+import { benchDecoder } from './decoder';
+import { benchEcho } from './echo';
+
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log('wslab benchmark (loopback, one process per server)\n');
+console.log(
+  'Echo: 4 clients x 16 messages in flight, 64-byte text; latency: one client, one message at a time',
+);
+const echo = await benchEcho(scale);
+const bare = echo[0]!;
+console.log('| setup | messages/s | ratio to bare ws | p50 ms | p99 ms | p99 added |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const row of echo) {
+  console.log(
+    `| ${row.name} | ${fmt(row.messagesPerSecond)} | ${fmt(row.messagesPerSecond / bare.messagesPerSecond, 2)}x | ${fmt(row.p50Ms, 3)} | ${fmt(row.p99Ms, 3)} | ${fmt(row.p99Ms - bare.p99Ms, 3)} |`,
+  );
+}
+
+console.log("\nDecoder: the same byte streams through our FrameDecoder and ws's Receiver");
+console.log('| stream | ours MB/s | ws MB/s | ratio |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const row of await benchDecoder()) {
+  console.log(
+    `| ${row.name} | ${fmt(row.oursMBps)} | ${fmt(row.wsMBps)} | ${fmt(row.oursMBps / row.wsMBps, 2)}x |`,
+  );
+}
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const uiBench = new URL('./ui.ts', import.meta.url);
+if (existsSync(uiBench) && existsSync(chromium)) {
+  const { benchUi } = (await import(uiBench.href)) as { benchUi: () => Promise<Record<string, number>> };
+  console.log('\nInspector in Chromium');
+  for (const [name, value] of Object.entries(await benchUi())) console.log(`- ${name}: ${fmt(value, 1)}`);
+} else {
+  console.log('\n(Inspector figures need Chromium: apt-get install -y chromium)');
+}

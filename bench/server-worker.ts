@@ -1,0 +1,31 @@
+// Runs one echo server in its own thread, so the load generator does not share its event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { WebSocketServer } from 'ws';
+import { echoReply } from '../server/echo';
+import { startServer } from '../server/server';
+
+const kind = workerData.kind as 'bare' | 'wslab';
+
+if (kind === 'bare') {
+  // The baseline: plain `ws` doing the same work, with no capture and no tap.
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: false,
+    maxPayload: 1024 * 1024,
+  });
+  wss.on('connection', (socket) => {
+    socket.on('message', (data: Buffer, isBinary) =>
+      socket.send(isBinary ? data : echoReply(data.toString()), { binary: isBinary }),
+    );
+  });
+  wss.on('listening', () => {
+    const address = wss.address() as { port: number };
+    parentPort!.postMessage({ port: address.port });
+  });
+  parentPort!.on('message', () => wss.close(() => process.exit(0)));
+} else {
+  const server = await startServer({ port: 0, host: '127.0.0.1' });
+  parentPort!.postMessage({ port: server.port });
+  parentPort!.on('message', () => server.close().then(() => process.exit(0)));
+}
