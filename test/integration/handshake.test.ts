@@ -42,9 +42,9 @@ describe('the opening handshake', () => {
   it('refuses an unknown path with 404 and shows why on the tap', async () => {
     const { head, conn } = await rawHandshake(RawClient.handshake('/nope'));
     expect(head).toMatch(/^HTTP\/1\.1 404 /);
-    const handshake = ((await tap.waitFor(
-      (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[])[0]!;
+    const handshake = (
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+    )[0]!;
     expect(handshake.response.status).toBe(404);
     expect(handshake.rejected).toContain('/nope');
     expect(handshake.accept.ok).toBe(false);
@@ -69,9 +69,9 @@ describe('the opening handshake', () => {
   ])('refuses %s', async (_name, request, status, why) => {
     const { head, conn } = await rawHandshake(request);
     expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
-    const handshake = ((await tap.waitFor(
-      (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[])[0]!;
+    const handshake = (
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+    )[0]!;
     expect(handshake.rejected).toMatch(why);
     const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[])[0]!;
     expect(error.code).toBe('BAD_HANDSHAKE');
@@ -90,18 +90,18 @@ describe('the opening handshake', () => {
   it('refuses bad echo parameters with 400 and names the parameter', async () => {
     const { head, conn } = await rawHandshake(RawClient.handshake('/echo?fragment=zero'));
     expect(head).toMatch(/^HTTP\/1\.1 400 /);
-    const handshake = ((await tap.waitFor(
-      (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[])[0]!;
+    const handshake = (
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+    )[0]!;
     expect(handshake.rejected).toMatch(/fragment must be a whole number/);
   });
 
   it('keeps the request headers in wire order and case', async () => {
     const request = RawClient.handshake('/echo', ['X-Custom-CASE: Yes', 'x-lower: 1']);
     const { conn, client } = await rawHandshake(request);
-    const handshake = ((await tap.waitFor(
-      (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[])[0]!;
+    const handshake = (
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+    )[0]!;
     expect(handshake.request.headers.map(([name]) => name)).toEqual([
       'Host',
       'Upgrade',
