@@ -120,7 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     totalConnections++;
     publishRefusal(hub, {
       conn: `c${nextConn++}`,
-      remote: remoteOf(socket),
+      remote,
       path: url.pathname,
       query: queryOf(url),
       request,
