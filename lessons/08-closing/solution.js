@@ -16,13 +16,14 @@ function session(label, url, afterReplies) {
     };
     socket.onerror = () => console.log(`${label}: error event`);
     socket.onclose = (event) => {
+      clearTimeout(safetyNet);
       console.log(
         `${label} closed: code ${event.code}, reason ${JSON.stringify(event.reason)}, wasClean ${event.wasClean}`,
       );
       resolve();
     };
     // Safety net: hang up after five seconds whatever happens.
-    setTimeout(() => socket.close(), 5000);
+    const safetyNet = setTimeout(() => socket.close(), 5000);
   });
 }
 
