@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
-import type { EchoBehaviour } from './echo-behaviour';
+import { type EchoBehaviour, parseEchoBehaviour } from './echo-behaviour';
+import type { TappedEndpoint } from './endpoint';
 
 const MAX_TICKS = 1000;
 
@@ -67,3 +68,14 @@ export function serveEcho(socket: WebSocket, behaviour: EchoBehaviour): void {
   // closeAfter=0 / dropAfter=0: act as soon as the connection opens.
   if (behaviour.dropAfter === 0 || behaviour.closeAfter === 0) afterReply();
 }
+
+/** The echo server answers on `/` (so `ws://localhost:8765` works as in the seed article) and `/echo`. */
+export const echoEndpoint: TappedEndpoint<EchoBehaviour> = {
+  kind: 'echo',
+  matches: (pathname) => pathname === '/' || pathname === '/echo',
+  parse: (query) => {
+    const result = parseEchoBehaviour(query);
+    return result.ok ? { ok: true, value: result.behaviour } : result;
+  },
+  serve: serveEcho,
+};

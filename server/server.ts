@@ -4,9 +4,10 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createApp } from './app';
-import { serveEcho } from './echo';
-import { parseEchoBehaviour } from './echo-behaviour';
+import { echoEndpoint } from './echo';
+import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
+import { liveEndpoint } from './live/live-endpoint';
 import { rejectHandshake } from './reject-handshake';
 import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
@@ -49,7 +50,6 @@ export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export const DEFAULT_PAYLOAD_CAP = 64 * 1024;
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-const ECHO_PATHS = new Set(['/', '/echo']);
 
 function remoteOf(socket: Duplex): string {
   const { remoteAddress = '?', remotePort = 0 } = socket as Socket;
@@ -77,7 +77,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
-  const echoServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  const tappedServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  // biome-ignore lint/suspicious/noExplicitAny: each endpoint parses its own option type
+  const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint];
   // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
   const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   let nextConn = 1;
@@ -86,7 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const health = (): Record<string, unknown> => ({
     status: 'ok',
     uptime: (performance.now() - started) / 1000,
-    connections: { echo: echoServer.clients.size, tap: tapServer.clients.size, total: totalConnections },
+    connections: { echo: tappedServer.clients.size, tap: tapServer.clients.size, total: totalConnections },
     events: hub.published,
     maxPayload,
   });
@@ -143,7 +145,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return; // Vite's HMR channel
 
     const isTap = url.pathname === '/tap';
-    if (!isTap && !ECHO_PATHS.has(url.pathname)) {
+    if (!isTap && !endpoints.some((endpoint) => endpoint.matches(url.pathname))) {
       refuse(
         req,
         socket,
@@ -188,15 +190,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
 
-    const behaviour = parseEchoBehaviour(url.searchParams);
-    if (!behaviour.ok) {
-      refuse(req, socket, url, 400, behaviour.error, 'BAD_PARAMETER');
+    const endpoint = endpoints.find((candidate) => candidate.matches(url.pathname))!;
+    const parsed = endpoint.parse(url.searchParams);
+    if (!parsed.ok) {
+      refuse(req, socket, url, 400, parsed.error, 'BAD_PARAMETER');
       return;
     }
     totalConnections++;
     const capture = new ConnectionCapture(hub, {
       conn: `c${nextConn++}`,
-      kind: 'echo',
+      kind: endpoint.kind,
       remote: remoteOf(socket),
       path: url.pathname,
       query: queryOf(url),
@@ -209,12 +212,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       payloadCap,
     });
     capture.watchWrites(socket as Socket);
-    echoServer.handleUpgrade(req, socket, head, (ws) => {
+    tappedServer.handleUpgrade(req, socket, head, (ws) => {
       capture.watchReads(socket as Socket);
       ws.on('error', () => {
         // `ws` has already answered a protocol error with the right close frame; the tap shows it.
       });
-      serveEcho(ws, behaviour.behaviour);
+      endpoint.serve(ws, parsed.value);
     });
   });
 
@@ -238,7 +241,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const sockets = [...echoServer.clients, ...tapServer.clients];
+      const sockets = [...tappedServer.clients, ...tapServer.clients];
       // RFC 6455 §7.4.1: 1001, the endpoint is going away.
       for (const ws of sockets) ws.close(1001, 'server shutting down');
       await Promise.race([

@@ -1,0 +1,18 @@
+import type { WebSocket } from 'ws';
+import type { ConnectionKind } from './tap/events';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * A WebSocket service whose connections the tap watches: the echo server, the local Live API.
+ * The server routes an upgrade to it by path, refuses the handshake with HTTP 400 when `parse`
+ * rejects the query, and hands the open socket to `serve`.
+ */
+export interface TappedEndpoint<T> {
+  kind: ConnectionKind;
+  /** Does this endpoint answer at this path? */
+  matches(pathname: string): boolean;
+  parse(query: URLSearchParams): Parsed<T>;
+  /** Serves one connection, for as long as it lasts. */
+  serve(socket: WebSocket, options: T): void;
+}
