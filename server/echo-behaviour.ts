@@ -19,6 +19,8 @@ export interface EchoBehaviour {
   tick?: number;
   /** Send a greeting as soon as the connection opens. */
   greet: boolean;
+  /** Offer permessage-deflate (RFC 7692) to this client; unset: the server's --deflate default. */
+  deflate?: boolean;
 }
 
 export type BehaviourResult = { ok: true; behaviour: EchoBehaviour } | { ok: false; error: string };
@@ -39,7 +41,7 @@ const INTEGERS: Record<string, IntegerRule> = {
   tick: { min: 50, max: 3_600_000, meaning: 'milliseconds between ticks' },
 };
 
-const KNOWN = new Set([...Object.keys(INTEGERS), 'closeReason', 'greet']);
+const KNOWN = new Set([...Object.keys(INTEGERS), 'closeReason', 'greet', 'deflate']);
 
 /** Reads the behaviour from the query; an unknown or malformed parameter is an error, not ignored. */
 export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
@@ -63,8 +65,10 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
       if (Buffer.byteLength(value) > 123)
         return { ok: false, error: 'closeReason must be at most 123 bytes of UTF-8' };
       behaviour.closeReason = value;
-    } else if (name === 'greet') {
-      behaviour.greet = value !== '0' && value !== 'false';
+    } else if (name === 'greet' || name === 'deflate') {
+      const flag = parseFlag(value);
+      if (flag === null) return { ok: false, error: `${name} must be 1 or 0, got "${value}"` };
+      behaviour[name] = flag;
     }
   }
   // RFC 6455 §7.4.1: 1005, 1006 and 1015 are never sent in a close frame; 1004 is reserved.
@@ -79,4 +83,10 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
   }
   if (query.has('closeCode') && behaviour.closeAfter === undefined) behaviour.closeAfter = 1;
   return { ok: true, behaviour };
+}
+
+function parseFlag(value: string): boolean | null {
+  if (value === '' || value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return null;
 }

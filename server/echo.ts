@@ -77,5 +77,6 @@ export const echoEndpoint: TappedEndpoint<EchoBehaviour> = {
     const result = parseEchoBehaviour(query);
     return result.ok ? { ok: true, value: result.behaviour } : result;
   },
+  deflate: (behaviour) => behaviour.deflate,
   serve: serveEcho,
 };

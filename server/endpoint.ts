@@ -13,6 +13,8 @@ export interface TappedEndpoint<T> {
   /** Does this endpoint answer at this path? */
   matches(pathname: string): boolean;
   parse(query: URLSearchParams): Parsed<T>;
+  /** Should the handshake accept permessage-deflate? Unset or undefined: the server's default. */
+  deflate?(options: T): boolean | undefined;
   /** Serves one connection, for as long as it lasts. */
   serve(socket: WebSocket, options: T): void;
 }

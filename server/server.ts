@@ -24,6 +24,8 @@ export interface ServerOptions {
   payloadCap?: number;
   /** Events replayed to a new tap subscriber. */
   historySize?: number;
+  /** Accept permessage-deflate on the echo server unless a connection asks `deflate=0`. */
+  deflate?: boolean;
   /** Unsent bytes after which a tap subscriber is skipped (and later sent `dropped`). */
   tapBufferLimit?: number;
   /** Serve the UI through Vite with hot reload instead of the built files. */
@@ -78,6 +80,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
   const tappedServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  // The same, accepting permessage-deflate (RFC 7692) when the client offers it. Threshold 0:
+  // compress every message, so that a lesson can compare sizes even for short ones.
+  const deflateServer = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    perMessageDeflate: { threshold: 0 },
+  });
   // biome-ignore lint/suspicious/noExplicitAny: each endpoint parses its own option type
   const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint];
   // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
@@ -88,7 +97,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const health = (): Record<string, unknown> => ({
     status: 'ok',
     uptime: (performance.now() - started) / 1000,
-    connections: { echo: tappedServer.clients.size, tap: tapServer.clients.size, total: totalConnections },
+    connections: {
+      echo: tappedServer.clients.size + deflateServer.clients.size,
+      tap: tapServer.clients.size,
+      total: totalConnections,
+    },
     events: hub.published,
     maxPayload,
   });
@@ -212,7 +225,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       payloadCap,
     });
     capture.watchWrites(socket as Socket);
-    tappedServer.handleUpgrade(req, socket, head, (ws) => {
+    const deflate = endpoint.deflate?.(parsed.value) ?? options.deflate ?? false;
+    (deflate ? deflateServer : tappedServer).handleUpgrade(req, socket, head, (ws) => {
       capture.watchReads(socket as Socket);
       ws.on('error', () => {
         // `ws` has already answered a protocol error with the right close frame; the tap shows it.
@@ -241,7 +255,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const sockets = [...tappedServer.clients, ...tapServer.clients];
+      const sockets = [...tappedServer.clients, ...deflateServer.clients, ...tapServer.clients];
       // RFC 6455 §7.4.1: 1001, the endpoint is going away.
       for (const ws of sockets) ws.close(1001, 'server shutting down');
       await Promise.race([

@@ -10,6 +10,7 @@ Options:
   --max-payload SIZE  largest message the echo server accepts, e.g. 65536, 64KiB, 1MiB
                       (default 1MiB); larger ones are closed with 1009
   --allow-host NAME   accept this host name in the Host header too (repeatable)
+  --deflate           accept permessage-deflate on the echo server (per connection: ?deflate=1)
   --dev               serve the UI through Vite with hot reload
   -h, --help          show this help
 
@@ -57,6 +58,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--dev':
         options.dev = true;
+        break;
+      case '--deflate':
+        options.deflate = true;
         break;
       case '--port': {
         const text = value();

@@ -1,10 +1,19 @@
 import type { Socket } from 'node:net';
-import type { Frame } from '../wire/frame';
+import { decodeUtf8Strict } from '../wire/bytes';
+import { acceptedDeflate, type DeflateParams } from '../wire/extensions';
+import type { Frame, Message } from '../wire/frame';
 import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
-import { checkAccept, findHeadEnd, parseResponseHead, type RequestHead } from '../wire/handshake';
+import {
+  checkAccept,
+  findHeadEnd,
+  headerValue,
+  parseResponseHead,
+  type RequestHead,
+} from '../wire/handshake';
 import type { ConnectionKind, Direction, HandshakeEvent } from './events';
 import { FrameRecord, MessageRecord } from './frame-events';
 import type { TapHub } from './hub';
+import { MessageInflater } from './inflate';
 
 export interface CaptureOptions {
   conn: string;
@@ -19,8 +28,6 @@ export interface CaptureOptions {
   maxPayload: number;
   /** Bytes of payload kept in an event. */
   payloadCap: number;
-  /** RSV1 is legal: permessage-deflate was negotiated. */
-  allowRsv1?: boolean;
 }
 
 interface DirectionState {
@@ -31,6 +38,10 @@ interface DirectionState {
   textMessage: boolean;
   /** The first close frame this side sent. */
   close: Frame['close'] | null;
+  /** Set when the 101 answer accepted permessage-deflate (RFC 7692). */
+  inflater: MessageInflater | null;
+  /** Inflating failed: the rest of this direction cannot be read. */
+  broken: boolean;
 }
 
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -50,8 +61,8 @@ export class ConnectionCapture {
   readonly conn: string;
   private readonly hub: TapHub;
   private readonly options: CaptureOptions;
-  private readonly client: DirectionState;
-  private readonly server: DirectionState;
+  private client: DirectionState;
+  private server: DirectionState;
   private responseHead: Uint8Array | null = new Uint8Array(0);
   private firstClose: Direction | null = null;
   private closed = false;
@@ -60,19 +71,8 @@ export class ConnectionCapture {
     this.hub = hub;
     this.options = options;
     this.conn = options.conn;
-    const state = (sender: Direction): DirectionState => ({
-      decoder: new FrameDecoder({
-        sender,
-        maxPayload: sender === 'client' ? options.maxPayload : 0,
-        allowRsv1: options.allowRsv1,
-      }),
-      seq: 0,
-      bytes: 0,
-      textMessage: false,
-      close: null,
-    });
-    this.client = state('client');
-    this.server = state('server');
+    this.client = this.directionState('client', null);
+    this.server = this.directionState('server', null);
     hub.publish({
       type: 'open',
       conn: options.conn,
@@ -82,6 +82,25 @@ export class ConnectionCapture {
       kind: options.kind,
       ...(options.query ? { query: options.query } : {}),
     });
+  }
+
+  private directionState(sender: Direction, deflate: DeflateParams | null): DirectionState {
+    // The client's messages are held to the server's limit, as `ws` holds them (it closes with 1009).
+    const maxPayload = sender === 'client' ? this.options.maxPayload : 0;
+    const inflater = deflate
+      ? sender === 'client'
+        ? new MessageInflater(deflate.clientMaxWindowBits, deflate.clientNoContextTakeover, maxPayload)
+        : new MessageInflater(deflate.serverMaxWindowBits, deflate.serverNoContextTakeover, maxPayload)
+      : null;
+    return {
+      decoder: new FrameDecoder({ sender, maxPayload, allowRsv1: deflate !== null }),
+      seq: 0,
+      bytes: 0,
+      textMessage: false,
+      close: null,
+      inflater,
+      broken: false,
+    };
   }
 
   /** Wrap the socket's writes. Call before `handleUpgrade`. */
@@ -160,6 +179,16 @@ export class ConnectionCapture {
       },
       accept: checkAccept(request, response),
     };
+    const deflate =
+      response.status === 101
+        ? acceptedDeflate(headerValue(response.headers, 'sec-websocket-extensions'))
+        : null;
+    if (deflate) {
+      event.deflate = deflate;
+      // No frame has been decoded yet: `ws` writes the 101 before it reads a single frame.
+      this.client = this.directionState('client', deflate);
+      this.server = this.directionState('server', deflate);
+    }
     this.hub.publish(event);
   }
 
@@ -185,7 +214,8 @@ export class ConnectionCapture {
           this.firstClose ??= dir;
         }
       } else if (event.type === 'message') {
-        this.hub.publish(new MessageRecord(this.conn, t, dir, event.message, this.options.payloadCap));
+        if (event.message.compressed && side.inflater) this.publishInflated(side, t, event.message);
+        else this.hub.publish(new MessageRecord(this.conn, t, dir, event.message, this.options.payloadCap));
       } else {
         const { error } = event;
         this.hub.publish({
@@ -199,6 +229,43 @@ export class ConnectionCapture {
         });
       }
     }
+  }
+
+  /** A compressed message: inflate it, check it as the receiver would, and show both sizes. */
+  private publishInflated(side: DirectionState, t: number, message: Message): void {
+    const dir = side.decoder.sender;
+    if (side.broken) return;
+    const result = side.inflater!.inflate(message.data);
+    let text: string | undefined;
+    let failure: { code: string; message: string; closeCode: number } | null = null;
+    if (!result.ok) {
+      failure = result.tooBig
+        ? { code: 'MESSAGE_TOO_BIG', message: `a compressed message ${result.message}`, closeCode: 1009 }
+        : {
+            code: 'INFLATE_FAILED',
+            message: `a compressed message does not inflate: ${result.message}`,
+            closeCode: 1007,
+          };
+    } else if (message.opcode === 1) {
+      text = decodeUtf8Strict(result.data) ?? undefined;
+      if (text === undefined) {
+        failure = {
+          code: 'INVALID_UTF8',
+          message: 'an inflated text message is not valid UTF-8 (RFC 6455 §8.1)',
+          closeCode: 1007,
+        };
+      }
+    }
+    if (failure) {
+      // The receiver fails the connection here; without a good window nothing later can be inflated.
+      side.broken = true;
+      this.hub.publish({ type: 'error', conn: this.conn, t, dir, ...failure });
+      return;
+    }
+    const inflated: Message = { ...message, data: result.ok ? result.data : message.data, text };
+    this.hub.publish(
+      new MessageRecord(this.conn, t, dir, inflated, this.options.payloadCap, message.data.length),
+    );
   }
 
   /** The TCP connection is gone: say how the WebSocket ended (RFC 6455 §7.1.5, §7.4.1). */

@@ -1,6 +1,7 @@
 // The tap's event schema: the one contract between the server, the web UI and the lessons.
 // The UI imports these types and never redefines them. Field names are fixed by the design doc;
 // add fields freely, rename one only together with everything that reads it.
+import type { DeflateParams } from '../wire/extensions';
 import type { HeaderList } from '../wire/handshake';
 import type { OpcodeName } from '../wire/opcodes';
 
@@ -63,6 +64,8 @@ export interface HandshakeEvent extends Base {
   accept: { key: string; expected: string; actual: string | null; ok: boolean };
   /** Why the handshake was refused, when it was. */
   rejected?: string;
+  /** permessage-deflate as the server accepted it (RFC 7692), when it did. */
+  deflate?: DeflateParams;
 }
 
 export interface FrameEvent extends Base {
@@ -96,7 +99,10 @@ export interface MessageEvent extends Base {
   opcodeName: 'text' | 'binary';
   size: number;
   frames: number;
+  /** RSV1 was set: the payload crossed the wire compressed; `size`, `text` and `base64` are inflated. */
   compressed: boolean;
+  /** Bytes on the wire when compressed, beside the inflated `size`. */
+  compressedSize?: number;
   text?: string;
   base64?: string;
   truncated: boolean;

@@ -126,12 +126,17 @@ export class MessageRecord implements LazyEvent<MessageEvent> {
   private readonly frames: number;
   private readonly compressed: boolean;
 
+  /**
+   * `message` is as decoded; for a compressed one, pass the inflated message (with `text` set
+   * when it is valid text) and the size it had on the wire.
+   */
   constructor(
     readonly conn: string,
     readonly t: number,
     readonly dir: Direction,
     message: Message,
     cap: number,
+    private readonly compressedSize?: number,
   ) {
     this.opcode = message.opcode;
     this.frames = message.frames;
@@ -144,8 +149,7 @@ export class MessageRecord implements LazyEvent<MessageEvent> {
   }
 
   toJSON(): MessageEvent {
-    // Compressed text stays bytes until it is inflated (RFC 7692).
-    const isText = this.opcode === 1 && !this.compressed;
+    const isText = this.isText();
     const event: MessageEvent = {
       type: 'message',
       conn: this.conn,
@@ -155,6 +159,7 @@ export class MessageRecord implements LazyEvent<MessageEvent> {
       size: this.size,
       frames: this.frames,
       compressed: this.compressed,
+      ...(this.compressedSize !== undefined ? { compressedSize: this.compressedSize } : {}),
       truncated: this.size > this.data.length,
     };
     if (isText) event.text = this.text ?? textDecoder.decode(this.data);
@@ -163,14 +168,20 @@ export class MessageRecord implements LazyEvent<MessageEvent> {
   }
 
   json(): string {
-    const isText = this.opcode === 1 && !this.compressed;
+    const isText = this.isText();
     const body = isText
       ? `"text":${JSON.stringify(this.text ?? textDecoder.decode(this.data))}`
       : `"base64":"${asBuffer(this.data).toString('base64')}"`;
     return (
       `{"type":"message","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}",` +
       `"opcodeName":"${this.opcode === 1 ? 'text' : 'binary'}","size":${this.size},"frames":${this.frames},` +
-      `"compressed":${this.compressed},"truncated":${this.size > this.data.length},${body}}`
+      `"compressed":${this.compressed},${this.compressedSize !== undefined ? `"compressedSize":${this.compressedSize},` : ''}` +
+      `"truncated":${this.size > this.data.length},${body}}`
     );
+  }
+
+  // Compressed text is shown as text once inflated; still-compressed bytes stay base64 (RFC 7692).
+  private isText(): boolean {
+    return this.opcode === 1 && (!this.compressed || this.compressedSize !== undefined);
   }
 }

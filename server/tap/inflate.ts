@@ -1,0 +1,59 @@
+import { constants, inflateRawSync } from 'node:zlib';
+
+// RFC 7692 §7.2.2: the sender removed the last four octets of the flush, 00 00 ff ff; put them back.
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+export type InflateResult = { ok: true; data: Buffer } | { ok: false; message: string; tooBig: boolean };
+
+/**
+ * Inflates one direction's compressed messages, following that direction's context takeover.
+ * zlib's synchronous API keeps no state between calls, so the sliding window is carried by hand:
+ * the last 2^windowBits bytes of output become the dictionary of the next message, which is what
+ * a compressor that keeps its context refers back into (RFC 7692 §7.2.1, RFC 1951 §2).
+ */
+export class MessageInflater {
+  private window: Buffer = Buffer.alloc(0);
+  private readonly windowSize: number;
+
+  constructor(
+    private readonly windowBits: number,
+    private readonly noContextTakeover: boolean,
+    private readonly maxOutput: number,
+  ) {
+    this.windowSize = 1 << windowBits;
+  }
+
+  inflate(compressed: Uint8Array): InflateResult {
+    let data: Buffer;
+    try {
+      data = inflateRawSync(Buffer.concat([compressed, TAIL]), {
+        // zlib's raw inflate accepts any window up to 15 bits; a smaller sender window is a subset.
+        windowBits: 15,
+        // The message ends on a sync flush, not on a final block: do not expect a stream end.
+        finishFlush: constants.Z_SYNC_FLUSH,
+        ...(this.window.length > 0 ? { dictionary: this.window } : {}),
+        ...(this.maxOutput > 0 ? { maxOutputLength: this.maxOutput + 1 } : {}),
+      });
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      const tooBig = err.code === 'ERR_BUFFER_TOO_LARGE';
+      return {
+        ok: false,
+        tooBig,
+        message: tooBig ? `inflates to more than ${this.maxOutput} bytes` : err.message,
+      };
+    }
+    if (this.maxOutput > 0 && data.length > this.maxOutput) {
+      return { ok: false, tooBig: true, message: `inflates to more than ${this.maxOutput} bytes` };
+    }
+    if (!this.noContextTakeover) {
+      const joined = this.window.length > 0 ? Buffer.concat([this.window, data]) : data;
+      this.window = Buffer.from(joined.subarray(Math.max(0, joined.length - this.windowSize)));
+    }
+    return { ok: true, data };
+  }
+
+  get bits(): number {
+    return this.windowBits;
+  }
+}
