@@ -8,6 +8,7 @@ import { echoEndpoint } from './echo';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
 import { liveEndpoint } from './live/live-endpoint';
+import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import { rejectHandshake } from './reject-handshake';
 import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
@@ -24,6 +25,14 @@ export interface ServerOptions {
   payloadCap?: number;
   /** Events replayed to a new tap subscriber. */
   historySize?: number;
+  /** Where `/proxy` relays by default (`--target`). */
+  target?: string;
+  /** Non-loopback hosts `/proxy` may relay to (`--allow-target`). */
+  allowTargets?: string[];
+  /** PEM certificates to trust for wss:// targets (`--ca`). */
+  ca?: string | Buffer;
+  /** Accept any certificate from a wss:// target (`--insecure`). */
+  insecure?: boolean;
   /** Accept permessage-deflate on the echo server unless a connection asks `deflate=0`. */
   deflate?: boolean;
   /** Unsent bytes after which a tap subscriber is skipped (and later sent `dropped`). */
@@ -157,6 +166,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const protocol = req.headers['sec-websocket-protocol'];
     if (options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return; // Vite's HMR channel
 
+    if (url.pathname === PROXY_PATH || url.pathname.startsWith(`${PROXY_PATH}/`)) {
+      proxyUpgrade(req, socket, head, url);
+      return;
+    }
     const isTap = url.pathname === '/tap';
     if (!isTap && !endpoints.some((endpoint) => endpoint.matches(url.pathname))) {
       refuse(
@@ -235,6 +248,48 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   });
 
+  const proxySettings: ProxySettings = {
+    target: options.target,
+    allowTargets: options.allowTargets ?? [],
+    ca: options.ca,
+    insecure: options.insecure ?? false,
+  };
+  const relays = new Set<Relay>();
+
+  /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
+  function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    const resolved = resolveTarget(url, proxySettings);
+    if (!resolved.ok) {
+      refuse(req, socket, url, resolved.status, resolved.reason, resolved.code);
+      return;
+    }
+    const request = requestHeadOf(req);
+    const remote = remoteOf(socket);
+    const handle = relay(req, socket, head, resolved.target, proxySettings, {
+      capture: () => {
+        totalConnections++;
+        return new ConnectionCapture(hub, {
+          conn: `c${nextConn++}`,
+          kind: 'proxy',
+          remote,
+          path: url.pathname,
+          query: { ...queryOf(url), target: resolved.target.url.href },
+          request,
+          requestRaw: formatHead(
+            `${request.method} ${request.path} HTTP/${request.httpVersion}`,
+            request.headers,
+          ),
+          // The upstream's limit is unknown; this only bounds what the tap holds to show a message.
+          maxPayload: Math.max(maxPayload, 16 * 1024 * 1024),
+          payloadCap,
+        });
+      },
+      refuse: (status, reason, code) => refuse(req, socket, url, status, reason, code),
+    });
+    relays.add(handle);
+    socket.once('close', () => relays.delete(handle));
+  }
+
   function subscribeTap(ws: WebSocket): void {
     const unsubscribe = hub.subscribe(ws);
     ws.on('message', () => {});
@@ -258,6 +313,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       const sockets = [...tappedServer.clients, ...deflateServer.clients, ...tapServer.clients];
       // RFC 6455 §7.4.1: 1001, the endpoint is going away.
       for (const ws of sockets) ws.close(1001, 'server shutting down');
+      for (const handle of relays) handle.shutDown();
       await Promise.race([
         Promise.all(
           sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))),

@@ -11,6 +11,10 @@ Options:
                       (default 1MiB); larger ones are closed with 1009
   --allow-host NAME   accept this host name in the Host header too (repeatable)
   --deflate           accept permessage-deflate on the echo server (per connection: ?deflate=1)
+  --target URL        relay ws://…/proxy to this ws:// or wss:// server, byte for byte
+  --allow-target H[:P]  let /proxy relay to this non-loopback host too (repeatable)
+  --ca FILE           trust these PEM certificates for wss:// targets
+  --insecure          accept any certificate from wss:// targets (self-signed test servers)
   --dev               serve the UI through Vite with hot reload
   -h, --help          show this help
 
@@ -18,10 +22,13 @@ Paths:
   /                   the playground page
   ws://…/echo         the echo server (also ws://…/); query parameters choose behaviours
   ws://…/tap          every handshake and frame of every other connection, as JSON
+  ws://…/proxy        relays to --target, or to ?target=ws://host:port/path
   /healthz            uptime and connection counts
 `;
 
-export type ParsedArgs = { ok: true; help: boolean; options: ServerOptions } | { ok: false; error: string };
+export type ParsedArgs =
+  | { ok: true; help: boolean; options: ServerOptions; caFile?: string }
+  | { ok: false; error: string };
 
 const SIZE = /^(\d+)\s*(b|kb|kib|mb|mib)?$/i;
 
@@ -38,6 +45,7 @@ export function parseSize(text: string): number | null {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: ServerOptions = {};
   let help = false;
+  let caFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] =
@@ -61,6 +69,29 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--deflate':
         options.deflate = true;
+        break;
+      case '--target': {
+        const text = value();
+        if (!text || !/^wss?:\/\//i.test(text)) {
+          return { ok: false, error: `--target wants a ws:// or wss:// URL, got ${text ?? 'nothing'}` };
+        }
+        options.target = text;
+        break;
+      }
+      case '--allow-target': {
+        const text = value();
+        if (!text) return { ok: false, error: '--allow-target wants host or host:port' };
+        options.allowTargets = [...(options.allowTargets ?? []), text];
+        break;
+      }
+      case '--ca': {
+        const text = value();
+        if (!text) return { ok: false, error: '--ca wants a file of PEM certificates' };
+        caFile = text;
+        break;
+      }
+      case '--insecure':
+        options.insecure = true;
         break;
       case '--port': {
         const text = value();
@@ -98,5 +129,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
   if (options.maxPayload === undefined) options.maxPayload = DEFAULT_MAX_PAYLOAD;
-  return { ok: true, help, options };
+  return { ok: true, help, options, ...(caFile ? { caFile } : {}) };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
 
@@ -11,11 +12,22 @@ if (parsed.help) {
   process.exit(0);
 }
 
+if (parsed.caFile) {
+  try {
+    parsed.options.ca = readFileSync(parsed.caFile);
+  } catch (error) {
+    process.stderr.write(`wslab: cannot read --ca ${parsed.caFile}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 try {
   const server = await startServer(parsed.options);
   const wsBase = server.url.replace(/^http/, 'ws');
   process.stdout.write(
-    `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n  Press Ctrl+C to stop.\n`,
+    `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n` +
+      (parsed.options.target ? `  proxy        ${wsBase}proxy → ${parsed.options.target}\n` : '') +
+      '  Press Ctrl+C to stop.\n',
   );
   let stopping = false;
   const stop = (signal: string): void => {

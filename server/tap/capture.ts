@@ -129,6 +129,16 @@ export class ConnectionCapture {
     socket.prependListener('data', (chunk: Buffer) => this.feed(this.client, chunk));
   }
 
+  /** Bytes the client sent that the socket will not emit again (the upgrade's `head`, in a relay). */
+  feedClient(bytes: Uint8Array): void {
+    this.feed(this.client, bytes);
+  }
+
+  /** Both directions are between frames: a frame injected now would not corrupt either stream. */
+  get betweenFrames(): boolean {
+    return this.responseHead === null && !this.server.decoder.midFrame && !this.client.decoder.midFrame;
+  }
+
   private sawWrite(chunk: unknown, encoding: string | undefined): void {
     let bytes: Uint8Array;
     if (typeof chunk === 'string') bytes = Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');

@@ -1,0 +1,69 @@
+import { isIP } from 'node:net';
+
+export interface ProxyTarget {
+  url: URL;
+  secure: boolean;
+  host: string;
+  port: number;
+}
+
+export type TargetResult =
+  | { ok: true; target: ProxyTarget }
+  | { ok: false; status: number; reason: string; code: string };
+
+/** Parses a `ws://` or `wss://` target URL. */
+export function parseTarget(text: string): TargetResult {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return {
+      ok: false,
+      status: 400,
+      code: 'BAD_TARGET',
+      reason: `target is not a URL: ${JSON.stringify(text.slice(0, 200))}`,
+    };
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    return {
+      ok: false,
+      status: 400,
+      code: 'BAD_TARGET',
+      reason: `target must be a ws:// or wss:// URL, not ${url.protocol}`,
+    };
+  }
+  if (url.username || url.password) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'BAD_TARGET',
+      reason: 'target must not carry credentials in the URL',
+    };
+  }
+  const secure = url.protocol === 'wss:';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : secure ? 443 : 80;
+  return { ok: true, target: { url, secure, host, port } };
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback: addresses on this machine only. */
+export function isLoopbackAddress(address: string): boolean {
+  const plain = address.replace(/^::ffff:/i, '');
+  if (isIP(plain) === 4) return plain.startsWith('127.');
+  return address === '::1';
+}
+
+/**
+ * Is this target one wslab may relay to? Loopback addresses always; anything else only when the
+ * user named it with --allow-target `host` or `host:port`. Without this the relay would be an open
+ * proxy into whatever network the machine can reach.
+ */
+export function isAllowedTarget(host: string, port: number, allowed: readonly string[]): boolean {
+  const lower = host.toLowerCase();
+  if (lower === 'localhost' || isLoopbackAddress(lower)) return true;
+  return allowed.some((entry) => {
+    const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry.trim().toLowerCase());
+    if (!match) return false;
+    return match[1] === lower && (match[2] === undefined || Number(match[2]) === port);
+  });
+}
