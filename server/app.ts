@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { exportRouter } from './export/routes';
 import { isAllowedHost } from './host-check';
 import { lessonsRouter } from './lessons/routes';
+import type { SessionRecorder } from './tap/recording';
 
 export interface AppOptions {
   projectRoot: string;
@@ -12,6 +14,7 @@ export interface AppOptions {
   lessonsDir: string;
   allowedHosts: readonly string[];
   health: () => Record<string, unknown>;
+  recorder: SessionRecorder;
 }
 
 /** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
@@ -46,6 +49,7 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   app.use('/api/lessons', lessonsRouter(options.lessonsDir));
+  app.use('/api', exportRouter(options.recorder));
   app.get('/api/source/echo', async (_req, res, next) => {
     try {
       const source = await readFile(path.join(options.projectRoot, 'server/echo.ts'), 'utf8');

@@ -12,6 +12,7 @@ import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from
 import { rejectHandshake } from './reject-handshake';
 import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
+import { SessionRecorder } from './tap/recording';
 import { checkUpgradeRequest, formatHead, type HeaderList, type RequestHead } from './wire/handshake';
 
 export interface ServerOptions {
@@ -33,6 +34,8 @@ export interface ServerOptions {
   ca?: string | Buffer;
   /** Accept any certificate from a wss:// target (`--insecure`). */
   insecure?: boolean;
+  /** Raw bytes kept for export (HAR, pcapng); 0 keeps none. Default 64 MiB. */
+  recordBytes?: number;
   /** Accept permessage-deflate on the echo server unless a connection asks `deflate=0`. */
   deflate?: boolean;
   /** Unsent bytes after which a tap subscriber is skipped (and later sent `dropped`). */
@@ -49,6 +52,8 @@ export interface RunningServer {
   port: number;
   host: string;
   hub: TapHub;
+  /** The raw bytes of recent connections, for export. */
+  recorder: SessionRecorder;
   httpServer: Server;
   health(): Record<string, unknown>;
   /** Closes every WebSocket with 1001 (going away) and stops listening. */
@@ -65,6 +70,11 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 function remoteOf(socket: Duplex): string {
   const { remoteAddress = '?', remotePort = 0 } = socket as Socket;
   return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
+}
+
+function localOf(socket: Duplex): string {
+  const { localAddress = '127.0.0.1', localPort = 0 } = socket as Socket;
+  return localAddress.includes(':') ? `[${localAddress}]:${localPort}` : `${localAddress}:${localPort}`;
 }
 
 function requestHeadOf(req: IncomingMessage): RequestHead {
@@ -100,6 +110,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint];
   // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
   const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
+  const recorder = new SessionRecorder(options.recordBytes ?? 64 * 1024 * 1024, performance.timeOrigin);
   let nextConn = 1;
   let totalConnections = 0;
 
@@ -121,6 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     lessonsDir: `${projectRoot}lessons`,
     allowedHosts,
     health,
+    recorder,
   });
   const httpServer = createServer(app);
 
@@ -236,6 +248,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ),
       maxPayload,
       payloadCap,
+      recorder,
+      local: localOf(socket),
     });
     capture.watchWrites(socket as Socket);
     const deflate = endpoint.deflate?.(parsed.value) ?? options.deflate ?? false;
@@ -282,6 +296,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           // The upstream's limit is unknown; this only bounds what the tap holds to show a message.
           maxPayload: Math.max(maxPayload, 16 * 1024 * 1024),
           payloadCap,
+          recorder,
+          local: localOf(socket),
         });
       },
       refuse: (status, reason, code) => refuse(req, socket, url, status, reason, code),
@@ -335,6 +351,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port: address.port,
     host: address.address,
     hub,
+    recorder,
     httpServer,
     health,
     close,

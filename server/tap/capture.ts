@@ -14,6 +14,7 @@ import type { ConnectionKind, Direction, HandshakeEvent } from './events';
 import { FrameRecord, MessageRecord } from './frame-events';
 import type { TapHub } from './hub';
 import { MessageInflater } from './inflate';
+import type { ConnectionRecording, SessionRecorder } from './recording';
 
 export interface CaptureOptions {
   conn: string;
@@ -28,6 +29,10 @@ export interface CaptureOptions {
   maxPayload: number;
   /** Bytes of payload kept in an event. */
   payloadCap: number;
+  /** Keeps the raw bytes for export, when given. */
+  recorder?: SessionRecorder;
+  /** The server's address as the client reached it, for the recording. */
+  local?: string;
 }
 
 interface DirectionState {
@@ -66,6 +71,7 @@ export class ConnectionCapture {
   private responseHead: Uint8Array | null = new Uint8Array(0);
   private firstClose: Direction | null = null;
   private closed = false;
+  private readonly recording: ConnectionRecording | null;
 
   constructor(hub: TapHub, options: CaptureOptions) {
     this.hub = hub;
@@ -73,6 +79,18 @@ export class ConnectionCapture {
     this.conn = options.conn;
     this.client = this.directionState('client', null);
     this.server = this.directionState('server', null);
+    const t = hub.now();
+    this.recording =
+      options.recorder?.open({
+        conn: options.conn,
+        kind: options.kind,
+        remote: options.remote,
+        local: options.local ?? '127.0.0.1:0',
+        path: options.path,
+        openedAt: t,
+      }) ?? null;
+    if (this.recording)
+      options.recorder!.append(this.recording, 'client', t, Buffer.from(options.requestRaw, 'latin1'));
     hub.publish({
       type: 'open',
       conn: options.conn,
@@ -126,12 +144,17 @@ export class ConnectionCapture {
 
   /** Listen to the socket's reads, ahead of `ws`. Call after `handleUpgrade` attached its listener. */
   watchReads(socket: Socket): void {
-    socket.prependListener('data', (chunk: Buffer) => this.feed(this.client, chunk));
+    socket.prependListener('data', (chunk: Buffer) => this.readClient(chunk));
   }
 
   /** Bytes the client sent that the socket will not emit again (the upgrade's `head`, in a relay). */
   feedClient(bytes: Uint8Array): void {
-    this.feed(this.client, bytes);
+    this.readClient(bytes);
+  }
+
+  private readClient(chunk: Uint8Array): void {
+    if (this.recording) this.options.recorder!.append(this.recording, 'client', this.hub.now(), chunk);
+    this.feed(this.client, chunk);
   }
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */
@@ -144,6 +167,7 @@ export class ConnectionCapture {
     if (typeof chunk === 'string') bytes = Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');
     else if (chunk instanceof Uint8Array) bytes = chunk;
     else return;
+    if (this.recording) this.options.recorder!.append(this.recording, 'server', this.hub.now(), bytes);
     if (this.responseHead !== null) {
       this.readResponseHead(bytes);
       return;
@@ -282,6 +306,7 @@ export class ConnectionCapture {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.recording) this.options.recorder!.close(this.recording, this.hub.now());
     const first = this.firstClose;
     const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
     this.hub.publish({

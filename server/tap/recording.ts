@@ -1,0 +1,138 @@
+import type { ConnectionKind, Direction } from './events';
+
+/** Bytes as they crossed the wire, in the order they crossed it. */
+export interface RecordedChunk {
+  dir: Direction;
+  /** ms since the server started, as in tap events. */
+  t: number;
+  bytes: Uint8Array;
+}
+
+export interface RecordingMeta {
+  conn: string;
+  kind: ConnectionKind;
+  /** The client's address, `ip:port`. */
+  remote: string;
+  /** The server's address as the client reached it, `ip:port`. */
+  local: string;
+  path: string;
+  openedAt: number;
+}
+
+/**
+ * One connection's bytes. Appending copies into one growing buffer and notes where each chunk
+ * ends: no allocation per chunk on the tap's hot path. `chunks` cuts them out when exporting.
+ */
+export class ConnectionRecording implements RecordingMeta {
+  readonly conn: string;
+  readonly kind: ConnectionKind;
+  readonly remote: string;
+  readonly local: string;
+  readonly path: string;
+  readonly openedAt: number;
+  closedAt: number | null = null;
+  /** Bytes were left out because the recording budget ran out. */
+  truncated = false;
+  private data = new Uint8Array(4096);
+  private length = 0;
+  // Per chunk: direction (0 client, 1 server), time, end offset.
+  private readonly marks: number[] = [];
+
+  constructor(meta: RecordingMeta) {
+    this.conn = meta.conn;
+    this.kind = meta.kind;
+    this.remote = meta.remote;
+    this.local = meta.local;
+    this.path = meta.path;
+    this.openedAt = meta.openedAt;
+  }
+
+  get bytes(): number {
+    return this.length;
+  }
+
+  append(dir: Direction, t: number, bytes: Uint8Array): void {
+    const needed = this.length + bytes.length;
+    if (needed > this.data.length) {
+      const grown = new Uint8Array(Math.max(needed, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(bytes, this.length);
+    this.length = needed;
+    this.marks.push(dir === 'client' ? 0 : 1, t, needed);
+  }
+
+  /** Starts with the client's request head, then every byte both ways, in wire order. */
+  get chunks(): RecordedChunk[] {
+    const out: RecordedChunk[] = [];
+    let start = 0;
+    for (let i = 0; i < this.marks.length; i += 3) {
+      const end = this.marks[i + 2]!;
+      out.push({
+        dir: this.marks[i] === 0 ? 'client' : 'server',
+        t: this.marks[i + 1]!,
+        bytes: this.data.slice(start, end),
+      });
+      start = end;
+    }
+    return out;
+  }
+}
+
+/**
+ * Keeps the raw bytes of recent connections so a session can be exported (HAR, pcapng) and
+ * decoded again by the same wire core that fed the tap. Bounded: past the byte budget the oldest
+ * closed connections are forgotten first, then new bytes are left out and the recording marked.
+ */
+export class SessionRecorder {
+  private readonly recordings = new Map<string, ConnectionRecording>();
+  private total = 0;
+
+  constructor(
+    private readonly budgetBytes: number,
+    /** Wall-clock ms at t = 0, to turn `t` into dates. */
+    readonly epoch: number,
+  ) {}
+
+  open(meta: RecordingMeta): ConnectionRecording {
+    const recording = new ConnectionRecording(meta);
+    this.recordings.set(meta.conn, recording);
+    return recording;
+  }
+
+  /** Records a copy: the caller's buffer may be changed in place later (`ws` unmasks in place). */
+  append(recording: ConnectionRecording, dir: Direction, t: number, bytes: Uint8Array): void {
+    if (this.budgetBytes <= 0 || recording.truncated) return;
+    if (this.total + bytes.length > this.budgetBytes) this.evictClosed(bytes.length);
+    if (this.total + bytes.length > this.budgetBytes) {
+      recording.truncated = true;
+      return;
+    }
+    recording.append(dir, t, bytes);
+    this.total += bytes.length;
+  }
+
+  close(recording: ConnectionRecording, t: number): void {
+    recording.closedAt = t;
+  }
+
+  /** Recordings oldest first; `conn` picks one. */
+  list(conn?: string): ConnectionRecording[] {
+    const all = [...this.recordings.values()];
+    return conn === undefined ? all : all.filter((r) => r.conn === conn);
+  }
+
+  get totalBytes(): number {
+    return this.total;
+  }
+
+  private evictClosed(needed: number): void {
+    for (const [conn, recording] of this.recordings) {
+      if (this.total + needed <= this.budgetBytes) return;
+      if (recording.closedAt === null) continue;
+      this.recordings.delete(conn);
+      this.total -= recording.bytes;
+    }
+  }
+}
