@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// The page lives in web/ and imports the pure wire core and tap types from server/.
+export default defineConfig({
+  root: 'web',
+  publicDir: false,
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Monaco's chunk is large by nature; it loads lazily, after the first view.
+    chunkSizeWarningLimit: 6000,
+    reportCompressedSize: false,
+  },
+  worker: { format: 'es' },
+  server: { fs: { allow: ['..'] } },
+});

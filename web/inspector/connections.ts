@@ -1,0 +1,184 @@
+// The inspector's lanes: one per connection the tap reports, with who opened it. The tap cannot
+// know which page opened a socket, so the page claims its own: the chat and the terminal say "I
+// am opening a socket to this path", and the next handshake from this page's origin to that path
+// is theirs. Snippets run in a sandbox whose Origin is "null", so their sockets are recognised by
+// that while a run is going.
+import type {
+  CloseEvent,
+  ConnectionEvent,
+  ErrorEvent,
+  HandshakeEvent,
+  OpenEvent,
+} from '../../server/tap/events';
+import { headerValue } from '../../server/wire/handshake';
+
+export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside';
+
+export interface Lane {
+  /** Unique across server restarts: instance and connection id. */
+  key: string;
+  conn: string;
+  role: LaneRole;
+  /** What the lane is called in the inspector: `chat`, `run 2`, `terminal`, `outside`. */
+  label: string;
+  open?: OpenEvent;
+  handshake?: HandshakeEvent;
+  close?: CloseEvent;
+  errors: ErrorEvent[];
+  frames: number;
+  /** Data messages started so far per direction: numbers chat lines and frames alike. */
+  messages: { client: number; server: number };
+  /** Known only from replayed history. */
+  replayed: boolean;
+  /** Bumped on every change, so the view redraws only lanes that changed. */
+  version: number;
+}
+
+interface Claim {
+  role: 'chat' | 'terminal';
+  label: string;
+  path: string;
+  expires: number;
+  resolve(lane: Lane): void;
+}
+
+const MAX_LANES = 500;
+
+export class Connections {
+  readonly lanes = new Map<string, Lane>();
+  private claims: Claim[] = [];
+  private run: { label: string; endedAt: number | null } | null = null;
+  /** Lanes in the order they opened. */
+  order: string[] = [];
+  version = 0;
+
+  constructor(private readonly pageOrigin: string) {}
+
+  static keyOf(instance: string, conn: string): string {
+    return `${instance}/${conn}`;
+  }
+
+  /** The next socket this page opens to `path` is `role`'s. */
+  claim(role: 'chat' | 'terminal', label: string, path: string, onLane: (lane: Lane) => void): void {
+    const now = Date.now();
+    this.claims = this.claims.filter((claim) => claim.expires > now);
+    this.claims.push({ role, label, path, expires: now + 15_000, resolve: onLane });
+  }
+
+  /** Sockets from the sandbox belong to this run from now until a moment after it ends. */
+  runStarted(label: string): void {
+    this.run = { label, endedAt: null };
+  }
+
+  runEnded(): void {
+    if (this.run) this.run.endedAt = Date.now();
+  }
+
+  /** Takes one connection event; returns the lane it touched. */
+  apply(instance: string, event: ConnectionEvent, replayed: boolean): Lane {
+    const key = Connections.keyOf(instance, event.conn);
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = {
+        key,
+        conn: event.conn,
+        role: 'outside',
+        label: 'outside',
+        errors: [],
+        frames: 0,
+        messages: { client: 0, server: 0 },
+        replayed,
+        version: 0,
+      };
+      this.lanes.set(key, lane);
+      this.order.push(key);
+      this.trim();
+    }
+    switch (event.type) {
+      case 'open':
+        lane.open = event;
+        break;
+      case 'handshake':
+        lane.handshake = event;
+        this.identify(lane, event, replayed);
+        break;
+      case 'close':
+        lane.close = event;
+        break;
+      case 'error':
+        lane.errors.push(event);
+        break;
+      case 'frame':
+        lane.frames++;
+        break;
+      default:
+        return lane; // messages change nothing a lane shows
+    }
+    lane.version++;
+    this.version++;
+    return lane;
+  }
+
+  private identify(lane: Lane, handshake: HandshakeEvent, replayed: boolean): void {
+    const origin = headerValue(handshake.request.headers, 'origin');
+    if (origin === undefined) {
+      lane.role = 'outside';
+      lane.label = 'outside';
+    } else if (origin === 'null') {
+      const run = this.run;
+      const current = run && !replayed && (run.endedAt === null || Date.now() - run.endedAt < 1500);
+      lane.role = current ? 'run' : 'sandbox';
+      lane.label = current ? run.label : 'sandbox';
+    } else if (origin === this.pageOrigin) {
+      lane.role = 'page';
+      lane.label = 'page';
+      if (!replayed) {
+        const now = Date.now();
+        const index = this.claims.findIndex(
+          (claim) => claim.path === handshake.request.path && claim.expires > now,
+        );
+        if (index >= 0) {
+          const [claim] = this.claims.splice(index, 1);
+          lane.role = claim!.role;
+          lane.label = claim!.label;
+          claim!.resolve(lane);
+        }
+      }
+    } else {
+      lane.role = 'outside';
+      lane.label = 'outside';
+    }
+  }
+
+  /** Forgets the oldest closed lanes past the bound, so a long session stays small. */
+  private trim(): void {
+    if (this.order.length <= MAX_LANES) return;
+    const keep: string[] = [];
+    let excess = this.order.length - MAX_LANES;
+    for (const key of this.order) {
+      const lane = this.lanes.get(key);
+      if (excess > 0 && lane && (lane.close || lane.replayed)) {
+        this.lanes.delete(key);
+        excess--;
+      } else keep.push(key);
+    }
+    this.order = keep;
+  }
+
+  clear(): void {
+    for (const key of this.order) {
+      const lane = this.lanes.get(key)!;
+      if (lane.close) this.lanes.delete(key);
+    }
+    this.order = this.order.filter((key) => this.lanes.has(key));
+    this.version++;
+  }
+
+  state(lane: Lane): string {
+    if (lane.close) return `closed ${lane.close.code}${lane.close.clean ? '' : ' (not clean)'}`;
+    if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
+      return `refused ${lane.handshake.response.status}`;
+    if (lane.handshake) return 'open';
+    return 'opening';
+  }
+}

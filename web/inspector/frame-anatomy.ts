@@ -1,0 +1,300 @@
+// A frame taken apart (RFC 6455 §5.2): the header bit by bit, a hex dump coloured by field, the
+// masked and unmasked payload side by side, and a close frame's code with its meaning.
+import type { FrameEvent } from '../../server/tap/events';
+import { applyMask, fromHex, toHex } from '../../server/wire/bytes';
+import { closeCodeInfo } from '../../server/wire/close-codes';
+import { payloadBytes } from '../lib/bytes';
+import { h } from '../lib/dom';
+
+const DUMP_LIMIT = 512;
+const XOR_ROWS = 16;
+
+const OPCODE_MEANING: Record<number, string> = {
+  0: 'continuation: more of the message before it',
+  1: 'text: UTF-8 data',
+  2: 'binary: any bytes',
+  8: 'close: starts or answers the closing handshake',
+  9: 'ping: asks for a pong',
+  10: 'pong: answers a ping',
+};
+
+type Field = 'fin' | 'rsv' | 'opcode' | 'mask' | 'len' | 'ext' | 'key' | 'payload';
+
+interface Bit {
+  value: number;
+  field: Field;
+}
+
+function bitsOf(byte: number, fields: Field[]): Bit[] {
+  return fields.map((field, i) => ({ value: (byte >> (7 - i)) & 1, field }));
+}
+
+function bitRow(label: string, bits: Bit[], note: string): HTMLElement {
+  return h(
+    'div',
+    { className: 'bit-row' },
+    h('span', { className: 'bit-label' }, label),
+    h(
+      'span',
+      { className: 'bits' },
+      ...bits.map((bit) =>
+        h('span', { className: `bit f-${bit.field}`, title: bit.field }, String(bit.value)),
+      ),
+    ),
+    h('span', { className: 'bit-note' }, note),
+  );
+}
+
+/** The header bytes with what each field says. */
+function headerDiagram(event: FrameEvent, header: Uint8Array): HTMLElement {
+  const b0 = header[0] ?? 0;
+  const b1 = header[1] ?? 0;
+  const len7 = b1 & 0x7f;
+  const rows: HTMLElement[] = [
+    bitRow(
+      'byte 0',
+      bitsOf(b0, ['fin', 'rsv', 'rsv', 'rsv', 'opcode', 'opcode', 'opcode', 'opcode']),
+      `FIN=${event.fin ? 1 : 0} (${event.fin ? 'last frame of the message' : 'more frames follow'}), ` +
+        `RSV1-3=${+event.rsv1}${+event.rsv2}${+event.rsv3}${event.rsv1 ? ' (RSV1: compressed, RFC 7692)' : ''}, ` +
+        `opcode=0x${event.opcode.toString(16)} ${event.opcodeName}`,
+    ),
+    bitRow(
+      'byte 1',
+      bitsOf(b1, ['mask', 'len', 'len', 'len', 'len', 'len', 'len', 'len']),
+      `MASK=${event.masked ? 1 : 0} (${event.masked ? 'a masking key follows' : 'no masking key'}), payload len=${len7}` +
+        (len7 === 126
+          ? ' → the next 2 bytes hold the length'
+          : len7 === 127
+            ? ' → the next 8 bytes hold the length'
+            : ''),
+    ),
+  ];
+  let at = 2;
+  const extBytes = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+  if (extBytes > 0) {
+    const ext = header.subarray(at, at + extBytes);
+    rows.push(
+      h(
+        'div',
+        { className: 'bit-row' },
+        h('span', { className: 'bit-label' }, `bytes ${at}-${at + extBytes - 1}`),
+        h('span', { className: 'bytes f-ext' }, toHex(ext, ' ')),
+        h('span', { className: 'bit-note' }, `extended payload length = ${event.payloadLength} (big-endian)`),
+      ),
+    );
+    at += extBytes;
+  }
+  if (event.masked) {
+    rows.push(
+      h(
+        'div',
+        { className: 'bit-row' },
+        h('span', { className: 'bit-label' }, `bytes ${at}-${at + 3}`),
+        h(
+          'span',
+          { className: 'bytes f-key', 'data-testid': 'mask-key' },
+          toHex(header.subarray(at, at + 4), ' '),
+        ),
+        h(
+          'span',
+          { className: 'bit-note' },
+          `masking key ${event.maskKey ?? ''} (RFC 6455 §5.3: client frames are masked)`,
+        ),
+      ),
+    );
+  }
+  return h(
+    'div',
+    { className: 'anatomy-header', role: 'group', 'aria-label': 'Header, bit by bit' },
+    ...rows,
+  );
+}
+
+function fieldOfHeaderByte(index: number, header: Uint8Array): Field {
+  if (index === 0) return 'opcode';
+  if (index === 1) return 'len';
+  const len7 = (header[1] ?? 0) & 0x7f;
+  const ext = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+  return index < 2 + ext ? 'ext' : 'key';
+}
+
+function hexDump(header: Uint8Array, wirePayload: Uint8Array, more: number): HTMLElement {
+  const cells: HTMLElement[] = [];
+  for (const [i, byte] of header.entries()) {
+    cells.push(
+      h('span', { className: `hex f-${fieldOfHeaderByte(i, header)}` }, byte.toString(16).padStart(2, '0')),
+    );
+  }
+  for (const byte of wirePayload.subarray(0, DUMP_LIMIT)) {
+    cells.push(h('span', { className: 'hex f-payload' }, byte.toString(16).padStart(2, '0')));
+  }
+  return h(
+    'div',
+    { className: 'hex-dump', role: 'group', 'aria-label': 'The frame as bytes on the wire' },
+    h('div', { className: 'hex-cells' }, ...cells),
+    more > 0 ? h('div', { className: 'muted' }, `… ${more} more payload bytes not shown`) : null,
+    h(
+      'div',
+      { className: 'legend' },
+      ...(
+        [
+          ['opcode', 'FIN, RSV, opcode'],
+          ['len', 'MASK, length'],
+          ['ext', 'extended length'],
+          ['key', 'masking key'],
+          ['payload', 'payload as sent'],
+        ] as const
+      ).map(([field, text]) => h('span', { className: `legend-item f-${field}` }, text)),
+    ),
+  );
+}
+
+function printable(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '·';
+}
+
+function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
+  const rows = Array.from(unmasked.subarray(0, XOR_ROWS), (plain, i) => {
+    const k = key[i % 4]!;
+    return h(
+      'tr',
+      {},
+      h('td', {}, String(i)),
+      h('td', { className: 'f-payload' }, (plain ^ k).toString(16).padStart(2, '0')),
+      h('td', { className: 'f-key' }, k.toString(16).padStart(2, '0')),
+      h('td', {}, plain.toString(16).padStart(2, '0')),
+      h('td', {}, printable(plain)),
+    );
+  });
+  return h(
+    'table',
+    { className: 'xor-table', 'aria-label': 'Unmasking, byte by byte' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'i'),
+        h('th', {}, 'on the wire'),
+        h('th', {}, 'key[i mod 4]'),
+        h('th', {}, '= XOR'),
+        h('th', {}, 'char'),
+      ),
+    ),
+    h('tbody', {}, ...rows),
+  );
+}
+
+export function renderAnatomy(event: FrameEvent, laneLabel: string): HTMLElement {
+  const header = fromHex(event.headerHex) ?? new Uint8Array(0);
+  const unmasked = payloadBytes(event.payload);
+  const key = event.maskKey ? fromHex(event.maskKey) : null;
+  const wire = unmasked.slice();
+  if (key) applyMask(wire, key);
+  const more = Math.max(0, event.payloadLength - Math.min(wire.length, DUMP_LIMIT));
+  const arrow = event.dir === 'client' ? '→ client to server' : '← server to client';
+
+  const sections: (HTMLElement | null)[] = [
+    h(
+      'p',
+      { className: 'anatomy-title' },
+      h('span', { className: `badge op-${event.opcodeName}` }, event.opcodeName),
+      ` ${arrow}, ${laneLabel} ${event.conn}, frame #${event.seq}, ${event.payloadLength} B payload, ` +
+        `${header.length} B header. `,
+      h('span', { className: 'muted' }, OPCODE_MEANING[event.opcode] ?? 'a reserved opcode (RFC 6455 §5.2)'),
+    ),
+    headerDiagram(event, header),
+    hexDump(header, wire, more),
+  ];
+
+  if (event.opcodeName === 'close') {
+    const code = event.closeCode;
+    const info = code === null || code === undefined ? null : closeCodeInfo(code);
+    sections.push(
+      h(
+        'div',
+        { className: 'close-info', 'data-testid': 'close-info' },
+        info
+          ? h(
+              'p',
+              {},
+              h('strong', {}, `close code ${code}: ${info.name}`),
+              ` — ${info.meaning}.`,
+              event.closeReason ? ` Reason: ${JSON.stringify(event.closeReason)}.` : ' No reason given.',
+            )
+          : h(
+              'p',
+              {},
+              'An empty close body: no code, which the other side reports as 1005 (no status received).',
+            ),
+        info
+          ? h(
+              'p',
+              { className: 'muted' },
+              'The body is the 2-byte code, big-endian, then the UTF-8 reason (RFC 6455 §5.5.1).',
+            )
+          : null,
+      ),
+    );
+  }
+
+  if (key && unmasked.length > 0) {
+    sections.push(
+      h(
+        'div',
+        { className: 'xor' },
+        h(
+          'p',
+          {},
+          'The client masked its payload (RFC 6455 §5.3): each byte on the wire is the payload byte XOR ',
+          h('code', {}, 'key[i mod 4]'),
+          `, with key ${toHex(key, ' ')}. XOR again with the same key gives the payload back.`,
+        ),
+        xorTable(unmasked, key),
+        unmasked.length > XOR_ROWS
+          ? h('p', { className: 'muted' }, `First ${XOR_ROWS} of ${unmasked.length} bytes.`)
+          : null,
+      ),
+    );
+  } else if (!event.masked) {
+    sections.push(
+      h(
+        'p',
+        { className: 'muted' },
+        event.dir === 'server' ? 'Server frames are never masked (RFC 6455 §5.1).' : 'Not masked.',
+      ),
+    );
+  }
+
+  const payloadText =
+    event.payload.text ?? (event.payload.base64 !== undefined ? toHex(unmasked.subarray(0, 256), ' ') : '');
+  if (payloadText && event.opcodeName !== 'close') {
+    sections.push(
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { className: 'muted' },
+          event.payload.text !== undefined ? 'Payload (text)' : 'Payload (hex)',
+        ),
+        h('pre', { className: 'payload' }, payloadText),
+      ),
+    );
+  }
+  if (event.payload.truncated) {
+    sections.push(
+      h(
+        'p',
+        { className: 'muted' },
+        'The tap kept only the start of this payload; the lengths above are exact.',
+      ),
+    );
+  }
+  return h(
+    'div',
+    { className: 'anatomy', 'data-opcode': event.opcodeName, 'data-mask-key': event.maskKey ?? '' },
+    ...sections,
+  );
+}

@@ -1,0 +1,117 @@
+// A connection's opening handshake: the request, the answer, and Sec-WebSocket-Accept derived
+// again in the page (RFC 6455 §4.2.2): key + GUID → SHA-1 → base64, with a tick when it matches.
+import type { HandshakeEvent } from '../../server/tap/events';
+import { toBase64, toHex, utf8 } from '../../server/wire/bytes';
+import { headerValue, WEBSOCKET_GUID } from '../../server/wire/handshake';
+import { sha1 } from '../../server/wire/sha1';
+import { h } from '../lib/dom';
+
+export interface AcceptDerivation {
+  key: string;
+  hashHex: string;
+  expected: string;
+  actual: string | null;
+  ok: boolean;
+}
+
+/** Recomputes the accept value here, independent of what the server's tap says. */
+export function deriveInPage(handshake: HandshakeEvent): AcceptDerivation {
+  const key = headerValue(handshake.request.headers, 'sec-websocket-key') ?? '';
+  const hash = sha1(utf8(key + WEBSOCKET_GUID));
+  const expected = toBase64(hash);
+  const actual = headerValue(handshake.response.headers, 'sec-websocket-accept') ?? null;
+  return {
+    key,
+    hashHex: toHex(hash),
+    expected,
+    actual,
+    ok: handshake.response.status === 101 && actual === expected,
+  };
+}
+
+function headerList(headers: [string, string][]): HTMLElement {
+  return h(
+    'dl',
+    { className: 'headers' },
+    ...headers.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]),
+  );
+}
+
+export function acceptState(handshake: HandshakeEvent): 'ok' | 'mismatch' | 'none' {
+  if (handshake.response.status !== 101) return 'none';
+  return deriveInPage(handshake).ok ? 'ok' : 'mismatch';
+}
+
+/** The one-line summary: `GET /echo → 101 Switching Protocols ✓ accept`. */
+export function handshakeSummary(handshake: HandshakeEvent): HTMLElement {
+  const state = acceptState(handshake);
+  return h(
+    'span',
+    { className: 'handshake-summary' },
+    `${handshake.request.method} ${handshake.request.path} → `,
+    h(
+      'span',
+      { className: `status s${String(handshake.response.status)[0]}` },
+      `${handshake.response.status} ${handshake.response.reason}`,
+    ),
+    state === 'ok'
+      ? h(
+          'span',
+          {
+            className: 'tick',
+            'data-testid': 'accept-ok',
+            title: 'Sec-WebSocket-Accept matches',
+            'aria-label': 'accept matches',
+          },
+          ' ✓ accept',
+        )
+      : state === 'mismatch'
+        ? h('span', { className: 'cross', title: 'Sec-WebSocket-Accept does not match' }, ' ✗ accept')
+        : null,
+  );
+}
+
+export function renderHandshake(handshake: HandshakeEvent): HTMLElement {
+  const derivation = deriveInPage(handshake);
+  const state = acceptState(handshake);
+  const { request, response } = handshake;
+  return h(
+    'div',
+    { className: 'handshake-body' },
+    h(
+      'div',
+      { className: 'http-head' },
+      h('code', {}, `${request.method} ${request.path} HTTP/${request.httpVersion}`),
+      headerList(request.headers),
+    ),
+    h(
+      'div',
+      { className: 'http-head' },
+      h('code', {}, `HTTP/1.1 ${response.status} ${response.reason}`),
+      headerList(response.headers),
+    ),
+    handshake.rejected ? h('p', { className: 'warn' }, `Refused: ${handshake.rejected}`) : null,
+    derivation.key
+      ? h(
+          'div',
+          { className: 'accept', 'data-accept': state },
+          h('div', { className: 'muted' }, 'Sec-WebSocket-Accept, computed in this page (RFC 6455 §4.2.2):'),
+          h('div', {}, 'key ', h('code', {}, derivation.key)),
+          h('div', {}, '+ GUID ', h('code', {}, WEBSOCKET_GUID)),
+          h('div', {}, '→ SHA-1 ', h('code', { className: 'wrap' }, derivation.hashHex)),
+          h('div', {}, '→ base64 ', h('code', {}, derivation.expected)),
+          h(
+            'div',
+            {},
+            'server sent ',
+            h('code', {}, derivation.actual ?? '(none)'),
+            state === 'ok'
+              ? h('span', { className: 'tick' }, ' ✓ matches')
+              : state === 'mismatch'
+                ? h('span', { className: 'cross' }, ' ✗ differs')
+                : null,
+          ),
+        )
+      : null,
+  );
+}

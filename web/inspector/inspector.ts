@@ -1,0 +1,538 @@
+// The inspector column: one lane per connection with its handshake card, the frames of every lane
+// in time order in a virtualised list, and the selected frame taken apart. Tap events are queued
+// and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
+import type { ConnectionEvent, FrameEvent, TapEvent } from '../../server/tap/events';
+import { describeFrame } from '../../server/wire/describe';
+import { byTestId, h } from '../lib/dom';
+import type { TapBatch, TapStatus } from '../tap/tap-client';
+import { Connections, type Lane } from './connections';
+import { renderAnatomy } from './frame-anatomy';
+import { compileFilter, type FrameFilter, type FrameRecord, FrameStore, NO_FILTER } from './frame-store';
+import { handshakeSummary, renderHandshake } from './handshake-card';
+
+const ROW_HEIGHT = 22;
+const LANES_SHOWN = 60;
+const PREVIEW = 60;
+
+export interface InspectorStats {
+  /** Frames taken in since the page loaded. */
+  frames: number;
+  /** Animation frames in which the inspector drew. */
+  renders: number;
+  /** Rows drawn, in total. */
+  rowsDrawn: number;
+}
+
+export interface InspectorHooks {
+  /** A frame was selected (by click or keys). */
+  onSelect?(record: FrameRecord): void;
+  /** A frame arrived: the page may log it or link it. */
+  onFrame?(record: FrameRecord, replayed: boolean): void;
+}
+
+function formatTime(t: number): string {
+  return (t / 1000).toFixed(3);
+}
+
+function preview(event: FrameEvent): string {
+  if (event.opcodeName === 'close')
+    return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
+  if (event.payload.text !== undefined) return JSON.stringify(event.payload.text.slice(0, PREVIEW));
+  if (event.payload.base64 !== undefined) return `base64 ${event.payload.base64.slice(0, PREVIEW)}`;
+  return '';
+}
+
+export class Inspector {
+  readonly element: HTMLElement;
+  readonly connections: Connections;
+  readonly store: FrameStore;
+  readonly stats: InspectorStats = { frames: 0, renders: 0, rowsDrawn: 0 };
+  private filter: FrameFilter = { ...NO_FILTER };
+  private paused = false;
+  private pending: { lane: Lane; event: FrameEvent; replayed: boolean }[] = [];
+  private tapDropped = 0;
+  private pausedDropped = 0;
+  private selected: number | null = null;
+  private scheduled = false;
+  private follow = true;
+  private listDirty = true;
+  private lanesVersion = -1;
+  private laneElements = new Map<string, { element: HTMLElement; version: number }>();
+  private rows: HTMLElement[] = [];
+  private readonly list: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly lanesBox: HTMLElement;
+  private readonly counts: HTMLElement;
+  private readonly detail: HTMLElement;
+  private readonly tapState: HTMLElement;
+  private readonly pauseButton: HTMLButtonElement;
+  private readonly filterError: HTMLElement;
+
+  constructor(
+    pageOrigin: string,
+    private readonly hooks: InspectorHooks = {},
+    capacity = 100_000,
+  ) {
+    this.connections = new Connections(pageOrigin);
+    this.store = new FrameStore(capacity);
+    this.element = this.build();
+    this.list = byTestId(this.element, 'frame-list');
+    this.spacer = this.list.querySelector('.spacer')!;
+    this.lanesBox = this.element.querySelector('.lanes')!;
+    this.counts = this.element.querySelector('.counts')!;
+    this.detail = byTestId(this.element, 'frame-detail');
+    this.tapState = this.element.querySelector('.tap-state')!;
+    this.pauseButton = this.element.querySelector('.pause')!;
+    this.filterError = this.element.querySelector('.filter-error')!;
+    this.list.addEventListener('scroll', () => {
+      const { scrollTop, clientHeight, scrollHeight } = this.list;
+      this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
+      this.listDirty = true;
+      this.schedule();
+    });
+    new ResizeObserver(() => {
+      this.listDirty = true;
+      this.schedule();
+    }).observe(this.list);
+  }
+
+  private build(): HTMLElement {
+    const dir = h(
+      'select',
+      {
+        'aria-label': 'Direction',
+        onchange: (e: Event) =>
+          this.setFilter({ dir: (e.target as HTMLSelectElement).value as FrameFilter['dir'] }),
+      },
+      h('option', { value: 'all' }, 'both ways'),
+      h('option', { value: 'client' }, '→ client'),
+      h('option', { value: 'server' }, '← server'),
+    );
+    const opcode = h(
+      'select',
+      {
+        'aria-label': 'Opcode',
+        onchange: (e: Event) => this.setFilter({ opcode: (e.target as HTMLSelectElement).value }),
+      },
+      ...['all', 'data', 'control', 'text', 'binary', 'continuation', 'close', 'ping', 'pong'].map((name) =>
+        h('option', { value: name }, name === 'all' ? 'all opcodes' : name),
+      ),
+    );
+    const text = h('input', {
+      type: 'search',
+      placeholder: 'filter payload',
+      'aria-label': 'Filter frames by payload text',
+      'data-testid': 'filter-text',
+      oninput: (e: Event) => this.setFilter({ text: (e.target as HTMLInputElement).value }),
+    });
+    const regex = h('input', {
+      type: 'checkbox',
+      'aria-label': 'Filter text is a regular expression',
+      onchange: (e: Event) => this.setFilter({ regex: (e.target as HTMLInputElement).checked }),
+    });
+    const frameList = h(
+      'div',
+      {
+        className: 'frame-list',
+        role: 'listbox',
+        tabindex: 0,
+        'aria-label': 'Frames, oldest first',
+        'data-testid': 'frame-list',
+        onkeydown: (e: Event) => this.onListKey(e as KeyboardEvent),
+        onclick: (e: Event) => {
+          const row = (e.target as HTMLElement).closest<HTMLElement>('[data-id]');
+          if (row) this.select(Number(row.dataset.id));
+        },
+      },
+      h('div', { className: 'spacer' }),
+    );
+    return h(
+      'section',
+      { className: 'inspector', 'data-testid': 'inspector', 'aria-label': 'Inspector' },
+      h(
+        'header',
+        { className: 'panel-head' },
+        h('h2', {}, 'Inspector'),
+        h('span', { className: 'tap-state', role: 'status' }, 'tap: connecting…'),
+      ),
+      h(
+        'div',
+        { className: 'toolbar', role: 'toolbar', 'aria-label': 'Frame filters' },
+        dir,
+        opcode,
+        text,
+        h('label', { className: 'check' }, regex, 'regex'),
+        h(
+          'button',
+          {
+            type: 'button',
+            className: 'pause',
+            'aria-pressed': 'false',
+            onclick: () => this.setPaused(!this.paused),
+          },
+          'Pause',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => this.clear(),
+            'aria-label': 'Clear the frames and closed connections',
+          },
+          'Clear',
+        ),
+      ),
+      h('div', { className: 'filter-error warn', role: 'alert' }),
+      h('div', { className: 'lanes', role: 'list', 'aria-label': 'Connections' }),
+      h('div', { className: 'counts muted', role: 'status', 'aria-live': 'off' }),
+      frameList,
+      h(
+        'div',
+        {
+          className: 'frame-detail',
+          'data-testid': 'frame-detail',
+          'aria-label': 'Selected frame',
+          role: 'region',
+        },
+        h('p', { className: 'muted' }, 'Select a frame to take it apart.'),
+      ),
+    );
+  }
+
+  setTapStatus(status: TapStatus): void {
+    const text =
+      status.state === 'live'
+        ? 'tap: live'
+        : status.state === 'connecting'
+          ? status.attempt > 1
+            ? `tap: reconnecting (attempt ${status.attempt})…`
+            : 'tap: connecting…'
+          : `tap: ${status.reason}; reconnecting in ${(status.retryInMs / 1000).toFixed(1)} s`;
+    this.tapState.textContent = text;
+    this.tapState.dataset.state = status.state;
+  }
+
+  /** Takes a batch from the tap. Drawing happens on the next animation frame. */
+  ingest(batch: TapBatch): void {
+    for (const event of batch.events) this.ingestOne(batch.instance, event, batch.replayed);
+    this.schedule();
+  }
+
+  private ingestOne(instance: string, event: TapEvent, replayed: boolean): void {
+    if (event.type === 'hello') return;
+    if (event.type === 'dropped') {
+      this.tapDropped += event.count;
+      return;
+    }
+    if (event.type === 'message') return;
+    const lane = this.connections.apply(instance, event as ConnectionEvent, replayed);
+    if (event.type !== 'frame') return;
+    if (this.paused) {
+      if (this.pending.length >= this.store.capacity) {
+        this.pending.shift();
+        this.pausedDropped++;
+      }
+      this.pending.push({ lane, event, replayed });
+      return;
+    }
+    this.addFrame(lane, event, replayed);
+  }
+
+  private addFrame(lane: Lane, event: FrameEvent, replayed: boolean): void {
+    const record = this.store.add(lane, event);
+    this.stats.frames++;
+    this.listDirty = true;
+    this.hooks.onFrame?.(record, replayed);
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.pauseButton.textContent = paused ? 'Resume' : 'Pause';
+    this.pauseButton.setAttribute('aria-pressed', String(paused));
+    if (!paused) {
+      const pending = this.pending;
+      this.pending = [];
+      for (const item of pending) this.addFrame(item.lane, item.event, item.replayed);
+    }
+    this.schedule();
+  }
+
+  setFilter(change: Partial<FrameFilter>): void {
+    this.filter = { ...this.filter, ...change };
+    const { match, error } = compileFilter(this.filter);
+    this.filterError.textContent = error ? `Not a regular expression: ${error}` : '';
+    this.store.setMatcher(match);
+    this.listDirty = true;
+    this.lanesVersion = -1;
+    this.schedule();
+  }
+
+  clear(): void {
+    this.store.clear();
+    this.connections.clear();
+    this.pending = [];
+    this.tapDropped = 0;
+    this.pausedDropped = 0;
+    this.selected = null;
+    this.detail.replaceChildren(h('p', { className: 'muted' }, 'Select a frame to take it apart.'));
+    this.listDirty = true;
+    this.lanesVersion = -1;
+    this.schedule();
+  }
+
+  /** Selects a frame, scrolls to it and shows its anatomy. */
+  select(id: number, scroll = false): void {
+    const record = this.store.get(id);
+    if (!record) return;
+    this.selected = id;
+    this.detail.replaceChildren(renderAnatomy(record.event, record.lane.label));
+    this.detail.dataset.frameId = String(id);
+    if (scroll) {
+      const index = this.store.indexOfVisible(id);
+      if (index >= 0) {
+        this.follow = false;
+        this.list.scrollTop = Math.max(0, index * ROW_HEIGHT - this.list.clientHeight / 2);
+      }
+    }
+    this.listDirty = true;
+    this.schedule();
+    this.hooks.onSelect?.(record);
+  }
+
+  /** Selects the frame that starts a lane's n-th message in a direction (the chat's links). */
+  selectMessage(laneKey: string, dir: 'client' | 'server', message: number): boolean {
+    const record = this.store.findMessage(laneKey, dir, message);
+    if (!record) return false;
+    if (this.store.indexOfVisible(record.id) < 0) this.setFilter({ ...NO_FILTER, lane: null });
+    this.select(record.id, true);
+    return true;
+  }
+
+  private onListKey(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp' && event.key !== 'Home' && event.key !== 'End')
+      return;
+    event.preventDefault();
+    const count = this.store.visibleCount;
+    if (count === 0) return;
+    const current = this.selected === null ? -1 : this.store.indexOfVisible(this.selected);
+    const next =
+      event.key === 'Home'
+        ? 0
+        : event.key === 'End'
+          ? count - 1
+          : Math.min(count - 1, Math.max(0, current + (event.key === 'ArrowDown' ? 1 : -1)));
+    const record = this.store.visibleAt(next);
+    if (!record) return;
+    const top = next * ROW_HEIGHT;
+    if (top < this.list.scrollTop) this.list.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.list.scrollTop + this.list.clientHeight)
+      this.list.scrollTop = top + ROW_HEIGHT - this.list.clientHeight;
+    this.select(record.id);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    this.stats.renders++;
+    if (this.connections.version !== this.lanesVersion) {
+      this.lanesVersion = this.connections.version;
+      this.renderLanes();
+    }
+    if (this.listDirty) {
+      this.listDirty = false;
+      this.renderList();
+    }
+    this.renderCounts();
+  }
+
+  private renderCounts(): void {
+    const stored = this.store.size;
+    const visible = this.store.visibleCount;
+    const dropped = this.store.evicted + this.tapDropped + this.pausedDropped;
+    const parts = [`${visible.toLocaleString('en')} frames shown`];
+    if (stored > visible) parts.push(`${(stored - visible).toLocaleString('en')} hidden by filters`);
+    if (dropped > 0)
+      parts.push(
+        `${dropped.toLocaleString('en')} dropped (history keeps ${this.store.capacity.toLocaleString('en')})`,
+      );
+    if (this.paused) parts.push(`paused: ${this.pending.length.toLocaleString('en')} waiting`);
+    const text = parts.join(' · ');
+    if (this.counts.textContent !== text) this.counts.textContent = text;
+    this.counts.dataset.dropped = String(dropped);
+  }
+
+  private renderLanes(): void {
+    const order = this.connections.order;
+    const shown = order.slice(-LANES_SHOWN);
+    const wanted = new Set(shown);
+    for (const [key, entry] of this.laneElements) {
+      if (!wanted.has(key)) {
+        entry.element.remove();
+        this.laneElements.delete(key);
+      }
+    }
+    let previous: Element | null = null;
+    for (const key of shown) {
+      const lane = this.connections.lanes.get(key);
+      if (!lane) continue;
+      let entry = this.laneElements.get(key);
+      if (!entry) {
+        entry = { element: this.laneElement(lane), version: -1 };
+        this.laneElements.set(key, entry);
+      }
+      if (
+        entry.version !== lane.version ||
+        entry.element.dataset.selected !== String(this.filter.lane === key)
+      ) {
+        this.updateLane(entry.element, lane);
+        entry.version = lane.version;
+      }
+      const expected: Element | null = previous
+        ? previous.nextElementSibling
+        : this.lanesBox.firstElementChild;
+      if (expected !== entry.element) this.lanesBox.insertBefore(entry.element, expected);
+      previous = entry.element;
+    }
+    const hidden = order.length - shown.length;
+    this.lanesBox.dataset.hidden = String(hidden);
+  }
+
+  private laneElement(lane: Lane): HTMLElement {
+    const button = h('button', {
+      type: 'button',
+      className: 'lane-head',
+      onclick: () => this.setFilter({ lane: this.filter.lane === lane.key ? null : lane.key }),
+    });
+    const details = h(
+      'details',
+      { className: 'handshake', 'data-testid': 'handshake' },
+      h('summary', {}),
+      h('div', { className: 'handshake-content' }),
+    );
+    details.addEventListener('toggle', () => {
+      if (details.open) this.fillHandshake(details, lane);
+    });
+    return h(
+      'div',
+      { className: 'lane', role: 'listitem', 'data-testid': 'connection', 'data-key': lane.key },
+      button,
+      details,
+    );
+  }
+
+  private fillHandshake(details: HTMLElement, lane: Lane): void {
+    const content = details.querySelector('.handshake-content')!;
+    content.replaceChildren(
+      lane.handshake
+        ? renderHandshake(lane.handshake)
+        : h('p', { className: 'muted' }, 'No handshake seen yet.'),
+    );
+  }
+
+  private updateLane(element: HTMLElement, lane: Lane): void {
+    const selected = this.filter.lane === lane.key;
+    element.dataset.role = lane.role;
+    element.dataset.label = lane.label;
+    element.dataset.conn = lane.conn;
+    element.dataset.selected = String(selected);
+    const state = this.connections.state(lane);
+    element.dataset.state = state.split(' ')[0]!;
+    const button = element.querySelector<HTMLButtonElement>('.lane-head')!;
+    const path = lane.open
+      ? `${lane.open.path}${lane.open.query ? `?${new URLSearchParams(lane.open.query)}` : ''}`
+      : '';
+    button.replaceChildren(
+      h('span', { className: `role role-${lane.role}` }, lane.label),
+      h('span', { className: 'conn' }, lane.conn),
+      h('span', { className: 'path' }, path),
+      h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
+    );
+    button.setAttribute('aria-pressed', String(selected));
+    button.setAttribute(
+      'aria-label',
+      `${lane.label} connection ${lane.conn} ${path}, ${state}: ${selected ? 'showing only its frames' : 'show only its frames'}`,
+    );
+    const details = element.querySelector<HTMLDetailsElement>('details')!;
+    const summary = details.querySelector('summary')!;
+    if (lane.handshake) {
+      summary.replaceChildren(handshakeSummary(lane.handshake));
+      details.hidden = false;
+      if (details.open) this.fillHandshake(details, lane);
+    } else {
+      summary.textContent = 'handshake…';
+    }
+  }
+
+  private renderList(): void {
+    const count = this.store.visibleCount;
+    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    if (this.follow) this.list.scrollTop = this.list.scrollHeight;
+    const first = Math.max(0, Math.floor(this.list.scrollTop / ROW_HEIGHT));
+    const slots = Math.ceil(this.list.clientHeight / ROW_HEIGHT) + 2;
+    while (this.rows.length < slots) {
+      const row = h(
+        'div',
+        { className: 'frame-row', role: 'option', hidden: true },
+        ...['time', 'lane', 'arrow', 'op', 'fin', 'len', 'mask', 'preview'].map((name) =>
+          h('span', { className: name }),
+        ),
+      );
+      this.rows.push(row);
+      this.list.appendChild(row);
+    }
+    for (let slot = 0; slot < this.rows.length; slot++) {
+      const row = this.rows[slot]!;
+      const index = first + slot;
+      const record = slot < slots ? this.store.visibleAt(index) : undefined;
+      if (!record) {
+        if (!row.hidden) {
+          row.hidden = true;
+          row.dataset.id = '';
+          // Only rows that show a frame are frame rows, for tests and assistive technology alike.
+          row.removeAttribute('data-testid');
+        }
+        continue;
+      }
+      row.hidden = false;
+      row.dataset.testid = 'frame-row';
+      row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+      const isSelected = record.id === this.selected;
+      row.setAttribute('aria-selected', String(isSelected));
+      if (row.dataset.id === String(record.id)) continue;
+      this.stats.rowsDrawn++;
+      this.fillRow(row, record);
+    }
+  }
+
+  private fillRow(row: HTMLElement, record: FrameRecord): void {
+    const event = record.event;
+    row.dataset.id = String(record.id);
+    row.dataset.dir = event.dir;
+    row.dataset.opcode = event.opcodeName;
+    row.dataset.conn = event.conn;
+    row.dataset.lane = record.lane.label;
+    row.dataset.masked = String(event.masked);
+    const cells = row.children;
+    (cells[0] as HTMLElement).textContent = formatTime(event.t);
+    (cells[1] as HTMLElement).textContent = `${record.lane.label} ${event.conn}`;
+    (cells[2] as HTMLElement).textContent = event.dir === 'client' ? '→' : '←';
+    const op = cells[3] as HTMLElement;
+    op.textContent = event.opcodeName;
+    op.className = `op badge op-${event.opcodeName}`;
+    (cells[4] as HTMLElement).textContent = event.fin ? 'FIN' : '…';
+    (cells[5] as HTMLElement).textContent = `${event.payloadLength} B`;
+    (cells[6] as HTMLElement).textContent = event.masked ? 'masked' : '';
+    (cells[7] as HTMLElement).textContent = preview(event);
+    row.setAttribute(
+      'aria-label',
+      describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir),
+    );
+  }
+}

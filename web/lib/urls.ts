@@ -1,0 +1,12 @@
+// Where this page's server is, as the snippet globals and the chat see it (lessons/README.md).
+export function serverWsUrl(location: Location = window.location): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`;
+}
+
+export function echoUrl(location: Location = window.location): string {
+  return `${serverWsUrl(location)}/echo`;
+}
+
+export function tapUrl(location: Location = window.location): string {
+  return `${serverWsUrl(location)}/tap`;
+}

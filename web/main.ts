@@ -1,0 +1,242 @@
+// The playground page: wires the lessons, the chat, the editor, the terminal and the inspector to
+// one tap subscription. Monaco and xterm load after the first view, which works without them.
+import './styles.css';
+import type { Lesson } from '../server/lessons/lesson-format';
+import { describeFrame } from '../server/wire/describe';
+import { Chat } from './chat/chat';
+import type { FrameRecord } from './inspector/frame-store';
+import { Inspector, type InspectorStats } from './inspector/inspector';
+import { LessonPanel } from './lessons/lesson-panel';
+import { payloadBytes } from './lib/bytes';
+import { byTestId } from './lib/dom';
+import { load, save } from './lib/store';
+import { echoUrl, tapUrl } from './lib/urls';
+import { EditorHost } from './playground/editor';
+import { setUpResizers } from './playground/resizers';
+import { TerminalHost } from './playground/terminal';
+import { HELP, TerminalCommands } from './playground/terminal-commands';
+import { SnippetRunner } from './sandbox/runner';
+import { TapClient } from './tap/tap-client';
+
+declare global {
+  interface Window {
+    /** Read by bench/ui.ts. */
+    wslabStats?: InspectorStats;
+  }
+}
+
+const dark = window.matchMedia('(prefers-color-scheme: dark)');
+const theme = (): 'light' | 'dark' => (dark.matches ? 'dark' : 'light');
+
+const NO_SNIPPET = `// This lesson has no snippet of its own: write one.
+// ECHO_URL is the echo server; SERVER_URL is this server's WebSocket base.
+const socket = new WebSocket(ECHO_URL);
+socket.onopen = () => socket.send('hello');
+socket.onmessage = (event) => {
+  console.log(event.data);
+  socket.close(1000, 'done');
+};
+`;
+
+// ---- Terminal and the wire log --------------------------------------------------------------
+
+const terminalBox = byTestId(document, 'terminal');
+let commands: TerminalCommands;
+const terminal = new TerminalHost(terminalBox, (line) => {
+  terminal.print(`> ${line}`, 'input');
+  commands.run(line);
+});
+
+// The wire log prints this page's own connections (terminal and snippet runs), a line per frame,
+// at most WIRE_LINES_PER_SECOND; the rest is counted, and the inspector has them all.
+const WIRE_LINES_PER_SECOND = 60;
+let wireBudget = { second: 0, lines: 0, skipped: 0 };
+function logFrame(record: FrameRecord): void {
+  const role = record.lane.role;
+  if (role !== 'terminal' && role !== 'run') return;
+  const now = Math.floor(performance.now() / 1000);
+  if (now !== wireBudget.second) {
+    if (wireBudget.skipped > 0)
+      terminal.print(`… ${wireBudget.skipped} more frames not logged here; the inspector has them`, 'system');
+    wireBudget = { second: now, lines: 0, skipped: 0 };
+  }
+  if (++wireBudget.lines > WIRE_LINES_PER_SECOND) {
+    wireBudget.skipped++;
+    return;
+  }
+  const event = record.event;
+  const line = describeFrame(
+    {
+      opcode: event.opcode,
+      fin: event.fin,
+      rsv1: event.rsv1,
+      rsv2: event.rsv2,
+      rsv3: event.rsv3,
+      payloadLength: event.payloadLength,
+      payload: payloadBytes(event.payload),
+      ...(event.opcodeName === 'close'
+        ? { close: { code: event.closeCode ?? null, reason: event.closeReason ?? '' } }
+        : {}),
+    },
+    event.dir,
+  );
+  terminal.print(
+    `${record.lane.label} ${event.conn} ${line}`,
+    event.dir === 'client' ? 'wire-out' : 'wire-in',
+  );
+}
+
+// ---- Inspector and chat ---------------------------------------------------------------------
+
+let chat: Chat;
+const inspector = new Inspector(location.origin, {
+  onSelect(record) {
+    if (record.lane.role === 'chat' && record.message >= 0)
+      chat.highlight(record.lane.key, record.event.dir, record.message);
+  },
+  onFrame(record, replayed) {
+    if (!replayed) logFrame(record);
+  },
+});
+window.wslabStats = inspector.stats;
+document.getElementById('col-inspector')!.appendChild(inspector.element);
+
+chat = new Chat({
+  url: echoUrl,
+  onConnecting(session) {
+    inspector.connections.claim('chat', 'chat', '/echo', (lane) => {
+      session.laneKey = lane.key;
+    });
+  },
+  onLineSelected(link) {
+    if (link.laneKey) inspector.selectMessage(link.laneKey, link.dir, link.message);
+  },
+});
+document.getElementById('chat-slot')!.replaceWith(chat.element);
+
+commands = new TerminalCommands(terminal, {
+  onConnecting(path) {
+    inspector.connections.claim('terminal', 'terminal', path, () => {});
+  },
+});
+
+// ---- Editor and runs ------------------------------------------------------------------------
+
+const runButton = byTestId<HTMLButtonElement>(document, 'run');
+const stopButton = byTestId<HTMLButtonElement>(document, 'stop');
+const resetButton = byTestId<HTMLButtonElement>(document, 'reset');
+const solutionButton = byTestId<HTMLButtonElement>(document, 'solution');
+const runState = document.querySelector<HTMLElement>('.run-state')!;
+let lesson: Lesson | null = null;
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+
+const editor = new EditorHost(byTestId(document, 'editor'), {
+  onRun: () => run(),
+  onChange(text) {
+    if (!lesson) return;
+    const slug = lesson.slug;
+    if (saveTimer) clearTimeout(saveTimer);
+    // Edits are kept per lesson until Reset.
+    saveTimer = setTimeout(
+      () => save(`code:${slug}`, text === (lesson?.snippet ?? NO_SNIPPET) ? null : text),
+      300,
+    );
+  },
+});
+
+const runner = new SnippetRunner({
+  onOutput: (level, text) => terminal.print(text, level),
+  onStart(label) {
+    inspector.connections.runStarted(label);
+    terminal.print(`── ${label} ──`, 'system');
+    runState.textContent = `${label} running…`;
+    stopButton.disabled = false;
+    stopButton.setAttribute('aria-label', `Stop ${label}`);
+  },
+  onEnd(label, how, message) {
+    inspector.connections.runEnded();
+    terminal.print(`${label} ${message}`, how === 'timeout' ? 'warn' : 'system');
+    runState.textContent = `${label} ${how}`;
+    if (!runner.running) {
+      stopButton.disabled = true;
+      stopButton.setAttribute('aria-label', 'Stop the snippet');
+    }
+  },
+});
+
+function run(): void {
+  runner.run(editor.getValue());
+}
+
+function showLesson(next: Lesson): void {
+  lesson = next;
+  editor.setValue(load(`code:${next.slug}`) ?? next.snippet ?? NO_SNIPPET);
+  solutionButton.disabled = next.solution === undefined;
+  solutionButton.title = next.solution === undefined ? 'This lesson has no solution snippet' : '';
+}
+
+runButton.addEventListener('click', run);
+stopButton.addEventListener('click', () => runner.stop());
+resetButton.addEventListener('click', () => {
+  if (!lesson) return;
+  save(`code:${lesson.slug}`, null);
+  editor.setValue(lesson.snippet ?? NO_SNIPPET, true);
+});
+solutionButton.addEventListener('click', () => {
+  if (lesson?.solution !== undefined) editor.setValue(lesson.solution, true);
+});
+
+// ---- Lessons --------------------------------------------------------------------------------
+
+const lessons = new LessonPanel({
+  onLesson: showLesson,
+  onCode(code) {
+    editor.setValue(code, true);
+    editor.focus();
+  },
+});
+document.getElementById('col-lessons')!.appendChild(lessons.element);
+
+// ---- The tap --------------------------------------------------------------------------------
+
+let chatStarted = false;
+const tap = new TapClient({
+  url: tapUrl(),
+  onBatch(batch) {
+    inspector.ingest(batch);
+    // Checks count live events only, from the moment the step opened.
+    if (!batch.replayed) for (const event of batch.events) lessons.observe(event);
+  },
+  onStatus(status) {
+    inspector.setTapStatus(status);
+    // The chat connects once the tap listens, so its handshake is seen live (the seed article's
+    // page also connects on load).
+    if (status.state === 'live' && !chatStarted) {
+      chatStarted = true;
+      chat.connect();
+    }
+  },
+});
+
+setUpResizers(document.getElementById('columns')!);
+void lessons.start();
+tap.start();
+for (const line of [
+  'wslab terminal. Snippet output and the wire log of your connections appear here.',
+  HELP[0]!,
+  ...HELP.slice(1),
+])
+  terminal.print(line, 'system');
+
+// The heavy parts arrive after the first view.
+const upgrade = (): void => {
+  void editor.upgrade(theme());
+  void terminal.upgrade(theme());
+};
+if ('requestIdleCallback' in window) requestIdleCallback(upgrade, { timeout: 500 });
+else setTimeout(upgrade, 50);
+
+dark.addEventListener('change', () => {
+  editor.setTheme(theme());
+  terminal.setTheme(theme());
+});

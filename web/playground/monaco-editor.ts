@@ -1,0 +1,79 @@
+// Monaco, loaded lazily by EditorHost: JavaScript with the browser's types (WebSocket and friends)
+// for completion and hover, plus the two globals the sandbox provides.
+
+import * as monaco from 'monaco-editor/editor/editor.api';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import TsWorker from 'monaco-editor/languages/features/typescript/ts.worker?worker';
+import 'monaco-editor/languages/definitions/javascript/register';
+import { javascriptDefaults } from 'monaco-editor/languages/features/typescript/register';
+import type { CodeEditor, EditorCallbacks } from './editor';
+
+globalThis.MonacoEnvironment = {
+  // JavaScript completion and hover come from the TypeScript worker; the rest from the editor's.
+  getWorker: (_id: string, label: string) =>
+    label === 'typescript' || label === 'javascript' ? new TsWorker() : new EditorWorker(),
+};
+
+javascriptDefaults.addExtraLib(
+  `/** The echo server's WebSocket URL, e.g. ws://127.0.0.1:8765/echo */
+declare const ECHO_URL: string;
+/** The server's WebSocket base, e.g. ws://127.0.0.1:8765; append a path. */
+declare const SERVER_URL: string;
+`,
+  'ts:wslab-globals.d.ts',
+);
+
+class MonacoCodeEditor implements CodeEditor {
+  constructor(readonly editor: monaco.editor.IStandaloneCodeEditor) {}
+
+  getValue(): string {
+    return this.editor.getValue();
+  }
+
+  setValue(text: string, undoable = false): void {
+    const model = this.editor.getModel();
+    if (!model) return;
+    if (undoable) {
+      this.editor.pushUndoStop();
+      this.editor.executeEdits('wslab', [{ range: model.getFullModelRange(), text }]);
+      this.editor.pushUndoStop();
+    } else {
+      this.editor.setValue(text);
+    }
+  }
+
+  setTheme(theme: 'light' | 'dark'): void {
+    monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs');
+  }
+
+  focus(): void {
+    this.editor.focus();
+  }
+
+  dispose(): void {
+    this.editor.getModel()?.dispose();
+    this.editor.dispose();
+  }
+}
+
+export function createMonacoEditor(
+  container: HTMLElement,
+  text: string,
+  callbacks: EditorCallbacks,
+  theme: 'light' | 'dark',
+): CodeEditor {
+  const model = monaco.editor.createModel(text, 'javascript', monaco.Uri.parse('file:///snippet.js'));
+  const editor = monaco.editor.create(container, {
+    model,
+    theme: theme === 'dark' ? 'vs-dark' : 'vs',
+    automaticLayout: true,
+    minimap: { enabled: false },
+    fontSize: 13,
+    tabSize: 2,
+    scrollBeyondLastLine: false,
+    ariaLabel: 'Snippet code (JavaScript). Ctrl+Enter runs it.',
+  });
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => callbacks.onRun());
+  model.onDidChangeContent(() => callbacks.onChange(model.getValue()));
+  return new MonacoCodeEditor(editor);
+}

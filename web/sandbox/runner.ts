@@ -1,0 +1,137 @@
+// Runs a learner's snippet where it cannot reach the page: a sandboxed iframe with an opaque
+// origin (no cookies, no storage, no DOM of ours) that runs the code in a worker, so an endless
+// loop blocks only that worker. Stop, a new run, or the run limit removes the iframe, which ends
+// the worker and closes its sockets; a snippet that still answers is first asked to close them.
+import { echoUrl, serverWsUrl } from '../lib/urls';
+import frameScript from './frame-script.js?raw';
+import prelude from './worker-prelude.js?raw';
+
+export type ConsoleLevel = 'log' | 'info' | 'warn' | 'error';
+
+export type RunEnd = 'finished' | 'stopped' | 'timeout' | 'replaced' | 'failed';
+
+export interface RunnerEvents {
+  onOutput(level: ConsoleLevel, text: string): void;
+  onStart(label: string): void;
+  onEnd(label: string, how: RunEnd, message: string): void;
+}
+
+const POLITE_STOP_MS = 300;
+
+function frameHtml(): string {
+  const safe = (text: string): string => text.replace(/<\/(script)/gi, '<\\/$1');
+  return `<!doctype html><meta charset="utf-8"><script type="text/plain" id="prelude">${safe(prelude)}</script><script>${safe(frameScript)}</script>`;
+}
+
+interface Run {
+  label: string;
+  frame: HTMLIFrameElement;
+  timer: ReturnType<typeof setTimeout>;
+  ended: boolean;
+  onStopped: (() => void) | null;
+}
+
+export class SnippetRunner {
+  private current: Run | null = null;
+  private count = 0;
+  private readonly onMessage = (event: MessageEvent): void => this.receive(event);
+
+  constructor(
+    private readonly events: RunnerEvents,
+    /** The run limit, ms. */
+    readonly limitMs = 30_000,
+  ) {
+    window.addEventListener('message', this.onMessage);
+  }
+
+  get running(): boolean {
+    return this.current !== null && !this.current.ended;
+  }
+
+  run(code: string): string {
+    if (this.current) this.end(this.current, 'replaced', 'a new run replaced it');
+    const label = `run ${++this.count}`;
+    const frame = document.createElement('iframe');
+    frame.setAttribute('sandbox', 'allow-scripts');
+    frame.setAttribute('title', `Sandbox for ${label}`);
+    frame.setAttribute('aria-hidden', 'true');
+    frame.tabIndex = -1;
+    frame.className = 'sandbox-frame';
+    frame.srcdoc = frameHtml();
+    const run: Run = {
+      label,
+      frame,
+      ended: false,
+      onStopped: null,
+      timer: setTimeout(
+        () =>
+          this.end(
+            run,
+            'timeout',
+            `stopped after ${this.limitMs / 1000} s, the run limit: does it loop forever or leave a socket open? Its connections were closed.`,
+          ),
+        this.limitMs,
+      ),
+    };
+    (frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode = code;
+    this.current = run;
+    document.body.appendChild(frame);
+    this.events.onStart(label);
+    return label;
+  }
+
+  /** Asks the snippet to close its sockets, then removes it whether it answered or not. */
+  stop(): void {
+    const run = this.current;
+    if (!run || run.ended) return;
+    const kill = setTimeout(
+      () =>
+        this.end(
+          run,
+          'stopped',
+          'stopped; it did not answer (busy in a loop?), so it was killed and its connections dropped',
+        ),
+      POLITE_STOP_MS,
+    );
+    run.onStopped = () => {
+      clearTimeout(kill);
+      // Give the close frames a moment to leave before the worker goes.
+      setTimeout(() => this.end(run, 'stopped', 'stopped; its connections were closed'), 100);
+    };
+    run.frame.contentWindow?.postMessage({ type: 'stop' }, '*');
+  }
+
+  private end(run: Run, how: RunEnd, message: string): void {
+    if (run.ended) return;
+    run.ended = true;
+    clearTimeout(run.timer);
+    run.frame.remove();
+    if (this.current === run) this.current = null;
+    this.events.onEnd(run.label, how, message);
+  }
+
+  private receive(event: MessageEvent): void {
+    const run = this.current;
+    if (!run || event.source !== run.frame.contentWindow) return;
+    const message = event.data as { type?: string; level?: ConsoleLevel; text?: string };
+    switch (message.type) {
+      case 'ready': {
+        const code = (run.frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode ?? '';
+        run.frame.contentWindow!.postMessage(
+          { type: 'run', code, echoUrl: echoUrl(), serverUrl: serverWsUrl() },
+          '*',
+        );
+        break;
+      }
+      case 'console':
+        this.events.onOutput(message.level ?? 'log', String(message.text ?? ''));
+        break;
+      case 'idle':
+        this.end(run, 'finished', 'finished: no open sockets and no pending timers');
+        break;
+      case 'stopped':
+        run.onStopped?.();
+        break;
+    }
+  }
+}

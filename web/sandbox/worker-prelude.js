@@ -1,0 +1,226 @@
+// Runs first in the snippet's worker (inside a sandboxed iframe with an opaque origin): it gives
+// the snippet console, WebSocket and timers that report to the page, takes away every network API
+// but WebSocket, and tells the page when the snippet is idle (no open socket, no pending timer).
+
+(() => {
+  const post = (message) => self.postMessage(message);
+  const MAX_TEXT = 4000;
+
+  function inspect(value, depth, seen) {
+    if (value === null) return 'null';
+    const type = typeof value;
+    if (type === 'string') return depth === 0 ? value : `'${value.replace(/'/g, "\\'")}'`;
+    if (type === 'number' || type === 'boolean' || type === 'undefined') return String(value);
+    if (type === 'bigint') return `${value}n`;
+    if (type === 'symbol') return value.toString();
+    if (type === 'function') return `[Function: ${value.name || 'anonymous'}]`;
+    if (seen.has(value)) return '[Circular]';
+    if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
+    seen.add(value);
+    try {
+      if (value instanceof Error)
+        return value.stack && depth === 0 ? cleanStack(value) : `${value.name}: ${value.message}`;
+      if (Array.isArray(value)) return `[${value.map((item) => inspect(item, depth + 1, seen)).join(', ')}]`;
+      if (value instanceof ArrayBuffer) {
+        const bytes = [...new Uint8Array(value.slice(0, 64))].map((b) => b.toString(16).padStart(2, '0'));
+        return `ArrayBuffer(${value.byteLength}) [${bytes.join(' ')}${value.byteLength > 64 ? ' …' : ''}]`;
+      }
+      if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+        const items = Array.prototype.slice.call(value, 0, 100).map(String);
+        return `${value.constructor.name}(${value.length}) [${items.join(', ')}${value.length > 100 ? ', …' : ''}]`;
+      }
+      if (typeof Blob !== 'undefined' && value instanceof Blob)
+        return `Blob { size: ${value.size}, type: '${value.type}' }`;
+      if (value instanceof NativeWebSocket) {
+        return `WebSocket { url: '${value.url}', readyState: ${value.readyState}, protocol: '${value.protocol}', extensions: '${value.extensions}', bufferedAmount: ${value.bufferedAmount} }`;
+      }
+      if (typeof Event !== 'undefined' && value instanceof Event) {
+        const fields = ['type'];
+        if ('code' in value) fields.push('code', 'reason', 'wasClean');
+        if ('data' in value) fields.push('data');
+        return `${value.constructor.name} { ${fields.map((f) => `${f}: ${inspect(value[f], depth + 1, seen)}`).join(', ')} }`;
+      }
+      if (value instanceof Map) {
+        return `Map(${value.size}) { ${[...value].map(([k, v]) => `${inspect(k, depth + 1, seen)} => ${inspect(v, depth + 1, seen)}`).join(', ')} }`;
+      }
+      if (value instanceof Set)
+        return `Set(${value.size}) { ${[...value].map((v) => inspect(v, depth + 1, seen)).join(', ')} }`;
+      if (value instanceof Promise) return 'Promise { … }';
+      const name = value.constructor && value.constructor !== Object ? `${value.constructor.name} ` : '';
+      const entries = Object.keys(value).map(
+        (key) =>
+          `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`}: ${inspect(value[key], depth + 1, seen)}`,
+      );
+      return entries.length ? `${name}{ ${entries.join(', ')} }` : `${name}{}`;
+    } catch {
+      return '[object]';
+    } finally {
+      seen.delete(value);
+    }
+  }
+
+  // The snippet runs as the body of an async function: its line N is line N + 2 of that function.
+  const LINE_OFFSET = 2;
+
+  function cleanStack(error) {
+    const lines = String(error.stack || `${error.name}: ${error.message}`).split('\n');
+    const out = [lines[0]];
+    for (const line of lines.slice(1)) {
+      const at = /<anonymous>:(\d+):(\d+)/.exec(line);
+      if (at) out.push(`    at snippet.js:${Number(at[1]) - LINE_OFFSET}:${at[2]}`);
+    }
+    return out.join('\n');
+  }
+
+  function format(args) {
+    const text = args.map((arg) => inspect(arg, 0, new Set())).join(' ');
+    return text.length > MAX_TEXT
+      ? `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`
+      : text;
+  }
+
+  const levels = {
+    log: 'log',
+    info: 'info',
+    warn: 'warn',
+    error: 'error',
+    debug: 'log',
+    trace: 'log',
+    dir: 'log',
+    table: 'log',
+  };
+  for (const [name, level] of Object.entries(levels)) {
+    console[name] = (...args) => post({ type: 'console', level, text: format(args) });
+  }
+
+  // Sockets: remembered so Stop can close them and the run knows when it is over.
+  const NativeWebSocket = self.WebSocket;
+  const sockets = new Set();
+  class WebSocket extends NativeWebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      sockets.add(this);
+      this.addEventListener('close', () => sockets.delete(this));
+    }
+  }
+  self.WebSocket = WebSocket;
+
+  // Timers: counted so the run knows when nothing is left to happen.
+  const nativeSetTimeout = self.setTimeout.bind(self);
+  const nativeClearTimeout = self.clearTimeout.bind(self);
+  const nativeSetInterval = self.setInterval.bind(self);
+  const nativeClearInterval = self.clearInterval.bind(self);
+  const timers = new Set();
+  self.setTimeout = (callback, ms, ...args) => {
+    const id = nativeSetTimeout(() => {
+      timers.delete(id);
+      if (typeof callback === 'function') callback(...args);
+    }, ms);
+    timers.add(id);
+    return id;
+  };
+  self.clearTimeout = (id) => {
+    timers.delete(id);
+    nativeClearTimeout(id);
+  };
+  self.setInterval = (callback, ms, ...args) => {
+    const id = nativeSetInterval(() => {
+      if (typeof callback === 'function') callback(...args);
+    }, ms);
+    timers.add(id);
+    return id;
+  };
+  self.clearInterval = (id) => {
+    timers.delete(id);
+    nativeClearInterval(id);
+  };
+
+  // No network but WebSocket, and no storage (lessons/README.md, "Snippets").
+  for (const name of [
+    'fetch',
+    'XMLHttpRequest',
+    'importScripts',
+    'EventSource',
+    'WebTransport',
+    'indexedDB',
+    'caches',
+  ]) {
+    try {
+      Object.defineProperty(self, name, { value: undefined, configurable: false, writable: false });
+    } catch {
+      // Not present here, or not removable: nothing to do.
+    }
+  }
+
+  function report(error) {
+    const text = error instanceof Error ? cleanStack(error) : `Uncaught ${inspect(error, 1, new Set())}`;
+    post({ type: 'console', level: 'error', text: error instanceof Error ? `Uncaught ${text}` : text });
+  }
+
+  self.addEventListener('error', (event) => {
+    event.preventDefault();
+    report(event.error ?? new Error(event.message));
+  });
+  self.addEventListener('unhandledrejection', (event) => {
+    event.preventDefault();
+    report(event.reason);
+  });
+
+  let settled = false;
+  let quiet = 0;
+  function watchIdle() {
+    nativeSetInterval(() => {
+      if (!settled) return;
+      quiet = sockets.size === 0 && timers.size === 0 ? quiet + 1 : 0;
+      if (quiet === 2) post({ type: 'idle' });
+    }, 150);
+  }
+
+  function run(message) {
+    Object.defineProperty(self, 'ECHO_URL', { value: message.echoUrl, enumerable: true });
+    Object.defineProperty(self, 'SERVER_URL', { value: message.serverUrl, enumerable: true });
+    const AsyncFunction = (async () => {}).constructor;
+    let body;
+    try {
+      body = new AsyncFunction(message.code);
+    } catch (error) {
+      post({
+        type: 'console',
+        level: 'error',
+        text: `${error.name}: ${error.message} — the snippet did not start`,
+      });
+      post({ type: 'idle' });
+      return;
+    }
+    post({ type: 'started' });
+    watchIdle();
+    body().then(
+      () => {
+        settled = true;
+      },
+      (error) => {
+        report(error);
+        settled = true;
+      },
+    );
+  }
+
+  function stop() {
+    for (const socket of sockets) {
+      try {
+        socket.close(1000, 'run stopped');
+      } catch {
+        // Already closing.
+      }
+    }
+    post({ type: 'stopped', sockets: sockets.size });
+  }
+
+  self.addEventListener('message', (event) => {
+    const message = event.data;
+    if (!message || typeof message !== 'object') return;
+    if (message.type === 'run') run(message);
+    else if (message.type === 'stop') stop();
+  });
+  post({ type: 'ready' });
+})();
