@@ -1,0 +1,103 @@
+// The end-to-end fixtures: a real server on a free port per worker, the page opened on it with
+// every console error and page error recorded, a tap subscriber in Node to check what crossed the
+// wire independently of the page, and a whole-page screenshot saved after each test.
+import { test as base, expect, type Page } from '@playwright/test';
+import { WebSocket } from 'ws';
+import { type RunningServer, startServer } from '../../server/server';
+import type { TapEvent } from '../../server/tap/events';
+
+export interface PageErrors {
+  messages: string[];
+}
+
+/** A tap subscriber in the test process: what the server saw, to compare with what the page shows. */
+export class NodeTap {
+  readonly events: TapEvent[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.events.push(...(JSON.parse(String(data)) as TapEvent[])));
+  }
+
+  static async open(server: RunningServer): Promise<NodeTap> {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/tap`);
+    const tap = new NodeTap(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return tap;
+  }
+
+  /** Waits for an event that matches, polling until Playwright's expect timeout. */
+  async find<T extends TapEvent>(match: (event: TapEvent) => event is T): Promise<T> {
+    await expect.poll(() => this.events.some(match), { message: 'tap event' }).toBe(true);
+    return this.events.find(match)!;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export const test = base.extend<{ errors: PageErrors; app: Page; tap: NodeTap }, { server: RunningServer }>({
+  server: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern
+    async ({}, use) => {
+      const server = await startServer({ port: 0, host: '127.0.0.1' });
+      await use(server);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+  errors: async ({ page }, use) => {
+    const errors: PageErrors = { messages: [] };
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.messages.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.messages.push(`page: ${error.message}`));
+    await use(errors);
+  },
+  app: async ({ page, server, errors }, use, testInfo) => {
+    void errors;
+    await page.goto(server.url);
+    await use(page);
+    await page.screenshot({ path: testInfo.outputPath('page.png'), fullPage: true });
+  },
+  tap: async ({ server }, use) => {
+    const tap = await NodeTap.open(server);
+    await use(tap);
+    tap.close();
+  },
+});
+
+export { expect };
+
+/** Waits until Monaco has replaced the plain editor. */
+export async function waitForEditor(page: Page): Promise<void> {
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-engine', 'monaco');
+  await expect(page.locator('[data-testid="editor"] .monaco-editor')).toBeVisible();
+}
+
+export async function waitForTerminal(page: Page): Promise<void> {
+  await expect(page.getByTestId('terminal')).toHaveAttribute('data-engine', 'xterm');
+}
+
+/** Replaces the snippet in Monaco with `code`, as typed-in text (no auto-closing brackets). */
+export async function setSnippet(page: Page, code: string): Promise<void> {
+  await waitForEditor(page);
+  await page.locator('[data-testid="editor"] .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(code);
+}
+
+/** Types a command at the terminal prompt and presses Enter. */
+export async function terminalCommand(page: Page, line: string): Promise<void> {
+  await waitForTerminal(page);
+  await page.locator('[data-testid="terminal"] .xterm').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+export function unique(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}

@@ -1,0 +1,16 @@
+import { expect, test, waitForEditor } from './fixtures';
+
+test("a lesson step's checks turn green when the tap shows what they wait for", async ({ app, server }) => {
+  await app.goto(`${server.url}#/lesson/what-is-a-websocket/2`);
+  const checks = app.getByTestId('step-check');
+  await expect(checks).toHaveCount(3);
+  for (const check of await checks.all()) await expect(check).toHaveAttribute('data-state', 'pending');
+
+  await waitForEditor(app);
+  await app.getByTestId('solution').click();
+  await app.getByTestId('run').click();
+  for (const check of await checks.all()) await expect(check).toHaveAttribute('data-state', 'done');
+  await expect(app.locator('.checks')).toContainText('Step done');
+  // Progress is kept: the table of contents marks the step.
+  await expect(app.locator('.toc-list li.done')).toContainText(['Open a connection and send twice']);
+});
