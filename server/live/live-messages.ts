@@ -1,0 +1,137 @@
+// The JSON messages of the Live API (BidiGenerateContent) as they cross the wire, camelCase as the
+// public API documents them. Each WebSocket message holds exactly one message kind at its top
+// level; a server message may carry `usageMetadata` beside its kind. Only the fields this endpoint
+// reads or writes are typed here; the public API has more.
+
+export type Modality = 'TEXT' | 'AUDIO';
+
+export interface Blob {
+  /** `audio/pcm;rate=16000` in, `audio/pcm;rate=24000` out, `image/jpeg` for video frames. */
+  mimeType: string;
+  /** base64 of the bytes. */
+  data: string;
+}
+
+export interface Part {
+  text?: string;
+  inlineData?: Blob;
+}
+
+export interface Content {
+  role?: 'user' | 'model';
+  parts: Part[];
+}
+
+export interface FunctionDeclaration {
+  name: string;
+  description?: string;
+  /** An OpenAPI-style schema; only `properties` and their `type` are read here. */
+  parameters?: { type?: string; properties?: Record<string, { type?: string }>; required?: string[] };
+}
+
+// Client → server.
+
+export interface LiveSetup {
+  /** `models/NAME` */
+  model: string;
+  generationConfig?: { responseModalities?: Modality[] };
+  systemInstruction?: Content | string;
+  tools?: { functionDeclarations?: FunctionDeclaration[] }[];
+  realtimeInputConfig?: { automaticActivityDetection?: { disabled?: boolean } };
+  /** Present (even `{}`): send `inputTranscription` of the audio received. */
+  inputAudioTranscription?: Record<string, never>;
+  /** Present (even `{}`): send `outputTranscription` of the audio produced. */
+  outputAudioTranscription?: Record<string, never>;
+}
+
+export interface LiveClientContent {
+  turns?: Content[];
+  /** Only a `true` here makes the model answer; until then turns just add to the context. */
+  turnComplete?: boolean;
+}
+
+export interface LiveRealtimeInput {
+  audio?: Blob;
+  /** The older form of `audio`: a list of blobs. */
+  mediaChunks?: Blob[];
+  video?: Blob;
+  text?: string;
+  activityStart?: Record<string, never>;
+  activityEnd?: Record<string, never>;
+  audioStreamEnd?: boolean;
+}
+
+export interface LiveToolResponse {
+  functionResponses: { id: string; name?: string; response?: Record<string, unknown> }[];
+}
+
+export type LiveClientMessage =
+  | { setup: LiveSetup }
+  | { clientContent: LiveClientContent }
+  | { realtimeInput: LiveRealtimeInput }
+  | { toolResponse: LiveToolResponse };
+
+// Server → client.
+
+export interface Transcription {
+  text: string;
+}
+
+export interface ServerContent {
+  modelTurn?: { parts: Part[] };
+  /** The model finished generating; playback of what was sent may still be going on. */
+  generationComplete?: boolean;
+  /** The turn is over: the client may speak. */
+  turnComplete?: boolean;
+  /** A new client turn cut this one short: stop playing what was received. */
+  interrupted?: boolean;
+  inputTranscription?: Transcription;
+  outputTranscription?: Transcription;
+}
+
+export interface FunctionCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface ModalityTokenCount {
+  modality: Modality;
+  tokenCount: number;
+}
+
+export interface UsageMetadata {
+  /** Tokens of everything the model has read this session: instructions, turns, audio, its own answers. */
+  promptTokenCount: number;
+  responseTokenCount: number;
+  totalTokenCount: number;
+  promptTokensDetails: ModalityTokenCount[];
+  responseTokensDetails: ModalityTokenCount[];
+}
+
+export interface LiveServerMessage {
+  setupComplete?: Record<string, never>;
+  serverContent?: ServerContent;
+  toolCall?: { functionCalls: FunctionCall[] };
+  toolCallCancellation?: { ids: string[] };
+  goAway?: { timeLeft: string };
+  usageMetadata?: UsageMetadata;
+}
+
+/** The kinds a client message may hold, in the order the public API lists them. */
+export const CLIENT_MESSAGE_KINDS = ['setup', 'clientContent', 'realtimeInput', 'toolResponse'] as const;
+
+export type ClientMessageKind = (typeof CLIENT_MESSAGE_KINDS)[number];
+
+/**
+ * A `google.protobuf.Duration` in its JSON form: seconds with an `s`, fractions only when needed
+ * (`10s`, `1.5s`, `0.250s` is written `0.25s`).
+ */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms)) / 1000;
+  return `${Number(seconds.toFixed(3))}s`;
+}
+
+export const INPUT_AUDIO_RATE = 16_000;
+export const OUTPUT_AUDIO_RATE = 24_000;
+export const OUTPUT_AUDIO_MIME = `audio/pcm;rate=${OUTPUT_AUDIO_RATE}`;
