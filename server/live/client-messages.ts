@@ -1,0 +1,407 @@
+// Reads one client message: JSON text (or UTF-8 JSON in a binary frame) in, a checked and
+// normalised `ClientMessage` out, or the close that a bad message earns. Pure: no state, no I/O,
+// and it never throws, whatever the bytes.
+import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+import {
+  CLIENT_MESSAGE_KINDS,
+  type ClientMessageKind,
+  type FunctionDeclaration,
+  INPUT_AUDIO_RATE,
+  type Modality,
+} from './live-messages';
+import { decodeBase64, resample, samplesFromBytes } from './pcm';
+
+export interface SessionSetup {
+  model: string;
+  modality: Modality;
+  /** The system instruction's text, counted in the context. */
+  systemText: string;
+  functions: FunctionDeclaration[];
+  /** `realtimeInputConfig.automaticActivityDetection.disabled`: the client marks activity itself. */
+  manualActivity: boolean;
+  inputTranscription: boolean;
+  outputTranscription: boolean;
+}
+
+export interface Turn {
+  role: 'user' | 'model';
+  text: string;
+}
+
+export interface AudioChunk {
+  /** Mono samples at 16 kHz, whatever rate the client sent (the service resamples too). */
+  samples: Int16Array;
+  /** The rate the client declared. */
+  rate: number;
+}
+
+export interface RealtimeInput {
+  activityStart: boolean;
+  audio: AudioChunk[];
+  /** Video frames (or image `mediaChunks`) received; checked, then ignored. */
+  frames: number;
+  text?: string;
+  activityEnd: boolean;
+  audioStreamEnd: boolean;
+}
+
+export interface FunctionResponse {
+  id: string;
+  name?: string;
+  response: unknown;
+}
+
+export type ClientMessage =
+  | { kind: 'setup'; setup: SessionSetup }
+  | { kind: 'clientContent'; turns: Turn[]; turnComplete: boolean }
+  | { kind: 'realtimeInput'; input: RealtimeInput }
+  | { kind: 'toolResponse'; responses: FunctionResponse[] };
+
+export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; close: LiveClose };
+
+export interface ParseLimits {
+  /** Longest audio chunk accepted in one message, in ms. */
+  maxChunkMs: number;
+}
+
+/** Thrown inside this module only, caught by `parseClientMessage`. */
+class Invalid {
+  constructor(
+    readonly error: LiveErrorName,
+    readonly reason: string,
+  ) {}
+}
+
+function invalid(error: LiveErrorName, reason: string): never {
+  throw new Invalid(error, reason);
+}
+
+const KNOWN = new Set<string>(CLIENT_MESSAGE_KINDS);
+const KIND_LIST = CLIENT_MESSAGE_KINDS.join(', ');
+
+export function parseClientMessage(data: string | Uint8Array, limits: ParseLimits): ParsedClientMessage {
+  try {
+    return { ok: true, message: read(data, limits) };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, close: liveClose(error.error, error.reason) };
+    return { ok: false, close: liveClose('INTERNAL', `could not read the message: ${String(error)}`) };
+  }
+}
+
+function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
+  let text: string;
+  if (typeof data === 'string') {
+    text = data;
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+    } catch {
+      invalid('MALFORMED_JSON', 'binary message is not UTF-8 text, so not JSON');
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    invalid('MALFORMED_JSON', `message is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(json))
+    invalid('UNKNOWN_MESSAGE', `a message must be a JSON object holding one of ${KIND_LIST}`);
+  const keys = Object.keys(json);
+  const unknown = keys.find((key) => !KNOWN.has(key));
+  if (unknown !== undefined) {
+    const camel = unknown.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const hint = KNOWN.has(camel)
+      ? `; field names are camelCase: "${camel}"`
+      : `; expected one of ${KIND_LIST}`;
+    invalid('UNKNOWN_MESSAGE', `unknown message kind "${unknown}"${hint}`);
+  }
+  if (keys.length !== 1) {
+    invalid(
+      'UNKNOWN_MESSAGE',
+      keys.length === 0
+        ? `empty message; expected one of ${KIND_LIST}`
+        : `a message holds exactly one kind, got ${keys.join(' and ')}`,
+    );
+  }
+  const kind = keys[0] as ClientMessageKind;
+  const body = json[kind];
+  switch (kind) {
+    case 'setup':
+      return { kind, setup: readSetup(body) };
+    case 'clientContent':
+      return { kind, ...readClientContent(body) };
+    case 'realtimeInput':
+      return { kind, input: readRealtimeInput(body, limits) };
+    case 'toolResponse':
+      return { kind, responses: readToolResponse(body) };
+  }
+}
+
+function readSetup(value: unknown): SessionSetup {
+  const setup = expectObject(value, 'setup');
+  const model = setup.model;
+  if (typeof model !== 'string' || !/^models\/[^/\s]+$/.test(model)) {
+    invalid(
+      'INVALID_FIELD',
+      `setup.model must name a model as "models/NAME", got ${model === undefined ? 'nothing' : JSON.stringify(model)}`,
+    );
+  }
+  const config = optionalObject(setup.generationConfig, 'setup.generationConfig');
+  const modality = readModality(config?.responseModalities);
+  const functions: FunctionDeclaration[] = [];
+  const tools = optionalArray(setup.tools, 'setup.tools');
+  tools?.forEach((tool, t) => {
+    const path = `setup.tools[${t}]`;
+    const declarations = optionalArray(
+      expectObject(tool, path).functionDeclarations,
+      `${path}.functionDeclarations`,
+    );
+    declarations?.forEach((declaration, d) => {
+      functions.push(readFunctionDeclaration(declaration, `${path}.functionDeclarations[${d}]`));
+    });
+  });
+  const realtime = optionalObject(setup.realtimeInputConfig, 'setup.realtimeInputConfig');
+  const detection = optionalObject(
+    realtime?.automaticActivityDetection,
+    'setup.realtimeInputConfig.automaticActivityDetection',
+  );
+  const disabled = detection?.disabled;
+  if (disabled !== undefined && typeof disabled !== 'boolean') {
+    invalid(
+      'INVALID_FIELD',
+      'setup.realtimeInputConfig.automaticActivityDetection.disabled must be true or false',
+    );
+  }
+  return {
+    model,
+    modality,
+    systemText: readSystemInstruction(setup.systemInstruction),
+    functions,
+    manualActivity: disabled === true,
+    inputTranscription:
+      optionalObject(setup.inputAudioTranscription, 'setup.inputAudioTranscription') !== undefined,
+    outputTranscription:
+      optionalObject(setup.outputAudioTranscription, 'setup.outputAudioTranscription') !== undefined,
+  };
+}
+
+function readModality(value: unknown): Modality {
+  const path = 'setup.generationConfig.responseModalities';
+  const list = optionalArray(value, path);
+  // Unset, the public service answers with audio, as its native-audio models do.
+  if (!list || list.length === 0) return 'AUDIO';
+  if (list.length > 1)
+    invalid('INVALID_FIELD', `${path} takes one modality, TEXT or AUDIO, got ${list.length}`);
+  const modality = typeof list[0] === 'string' ? list[0].toUpperCase() : list[0];
+  if (modality !== 'TEXT' && modality !== 'AUDIO') {
+    invalid('INVALID_FIELD', `${path} must be ["TEXT"] or ["AUDIO"], got ${JSON.stringify(list[0])}`);
+  }
+  return modality;
+}
+
+function readSystemInstruction(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  // The reference shows a string; the SDKs send a Content. Both are read.
+  if (typeof value === 'string') return value;
+  return readContent(value, 'setup.systemInstruction').text;
+}
+
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
+
+function readFunctionDeclaration(value: unknown, path: string): FunctionDeclaration {
+  const declaration = expectObject(value, path);
+  const { name, description, parameters } = declaration;
+  if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
+    invalid(
+      'INVALID_FIELD',
+      `${path}.name must be letters, digits, _ . : - (at most 64), got ${JSON.stringify(name)}`,
+    );
+  }
+  if (description !== undefined && typeof description !== 'string') {
+    invalid('INVALID_FIELD', `${path}.description must be a string`);
+  }
+  const schema = optionalObject(parameters, `${path}.parameters`);
+  const properties = optionalObject(schema?.properties, `${path}.parameters.properties`);
+  const result: FunctionDeclaration = { name };
+  if (description !== undefined) result.description = description;
+  if (properties) {
+    const typed: Record<string, { type?: string }> = {};
+    for (const [key, property] of Object.entries(properties)) {
+      const type = isObject(property) && typeof property.type === 'string' ? property.type : undefined;
+      typed[key] = type === undefined ? {} : { type };
+    }
+    result.parameters = { type: 'OBJECT', properties: typed };
+  }
+  return result;
+}
+
+function readClientContent(value: unknown): { turns: Turn[]; turnComplete: boolean } {
+  const content = expectObject(value, 'clientContent');
+  const turns = optionalArray(content.turns, 'clientContent.turns') ?? [];
+  const turnComplete = content.turnComplete ?? false;
+  if (typeof turnComplete !== 'boolean')
+    invalid('INVALID_FIELD', 'clientContent.turnComplete must be true or false');
+  return { turns: turns.map((turn, i) => readContent(turn, `clientContent.turns[${i}]`)), turnComplete };
+}
+
+/** A Content: its role and the text of its parts (other parts are checked and skipped). */
+function readContent(value: unknown, path: string): Turn {
+  const content = expectObject(value, path);
+  const role = content.role ?? 'user';
+  if (role !== 'user' && role !== 'model') {
+    invalid('INVALID_FIELD', `${path}.role must be "user" or "model", got ${JSON.stringify(role)}`);
+  }
+  const parts = optionalArray(content.parts, `${path}.parts`) ?? [];
+  let text = '';
+  parts.forEach((part, i) => {
+    const checked = expectObject(part, `${path}.parts[${i}]`);
+    if (checked.text !== undefined) {
+      if (typeof checked.text !== 'string')
+        invalid('INVALID_FIELD', `${path}.parts[${i}].text must be a string`);
+      text += checked.text;
+    }
+  });
+  return { role, text };
+}
+
+function readRealtimeInput(value: unknown, limits: ParseLimits): RealtimeInput {
+  const input = expectObject(value, 'realtimeInput');
+  const result: RealtimeInput = {
+    activityStart: readSignal(input.activityStart, 'realtimeInput.activityStart'),
+    audio: [],
+    frames: 0,
+    activityEnd: readSignal(input.activityEnd, 'realtimeInput.activityEnd'),
+    audioStreamEnd: false,
+  };
+  if (input.audio !== undefined) result.audio.push(readAudio(input.audio, 'realtimeInput.audio', limits));
+  optionalArray(input.mediaChunks, 'realtimeInput.mediaChunks')?.forEach((chunk, i) => {
+    const path = `realtimeInput.mediaChunks[${i}]`;
+    const mimeType = expectObject(chunk, path).mimeType;
+    if (typeof mimeType === 'string' && /^(image|video)\//i.test(mimeType)) {
+      readFrame(chunk, path);
+      result.frames++;
+    } else {
+      result.audio.push(readAudio(chunk, path, limits));
+    }
+  });
+  if (input.video !== undefined) {
+    readFrame(input.video, 'realtimeInput.video');
+    result.frames++;
+  }
+  if (input.text !== undefined) {
+    if (typeof input.text !== 'string') invalid('INVALID_FIELD', 'realtimeInput.text must be a string');
+    result.text = input.text;
+  }
+  if (input.audioStreamEnd !== undefined) {
+    if (typeof input.audioStreamEnd !== 'boolean') {
+      invalid('INVALID_FIELD', 'realtimeInput.audioStreamEnd must be true or false');
+    }
+    result.audioStreamEnd = input.audioStreamEnd;
+  }
+  const carries =
+    result.activityStart ||
+    result.activityEnd ||
+    result.audioStreamEnd ||
+    result.audio.length > 0 ||
+    result.frames > 0 ||
+    result.text !== undefined;
+  if (!carries && input.mediaChunks === undefined && input.audioStreamEnd === undefined) {
+    invalid(
+      'INVALID_FIELD',
+      'realtimeInput needs audio, video, text, activityStart, activityEnd or audioStreamEnd',
+    );
+  }
+  return result;
+}
+
+/** `activityStart: {}` as documented; `true` is read the same way, `false` as absent. */
+function readSignal(value: unknown, path: string): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true || isObject(value)) return true;
+  return invalid('INVALID_FIELD', `${path} must be an object, {}`);
+}
+
+const PCM_MIME = /^audio\/pcm\s*(?:;\s*rate\s*=\s*(\d+)\s*)?$/i;
+
+function readAudio(value: unknown, path: string, limits: ParseLimits): AudioChunk {
+  const blob = expectObject(value, path);
+  const mimeType = blob.mimeType;
+  const match = typeof mimeType === 'string' ? PCM_MIME.exec(mimeType) : null;
+  if (!match) {
+    invalid(
+      'INVALID_AUDIO',
+      `${path}.mimeType must be "audio/pcm;rate=16000", got ${JSON.stringify(mimeType)}`,
+    );
+  }
+  const rate = match[1] === undefined ? INPUT_AUDIO_RATE : Number(match[1]);
+  if (!(rate >= 8000 && rate <= 48_000))
+    invalid('INVALID_AUDIO', `${path}: rate ${rate} is outside 8000-48000 Hz`);
+  if (typeof blob.data !== 'string') invalid('INVALID_AUDIO', `${path}.data must be a base64 string`);
+  const bytes = decodeBase64(blob.data);
+  if (!bytes) invalid('INVALID_AUDIO', `${path}.data is not valid base64`);
+  if (bytes.length % 2 !== 0) {
+    invalid('INVALID_AUDIO', `${path} holds ${bytes.length} bytes; 16-bit PCM needs an even count`);
+  }
+  const ms = ((bytes.length / 2) * 1000) / rate;
+  if (ms > limits.maxChunkMs) {
+    invalid(
+      'CHUNK_TOO_LONG',
+      `${path} lasts ${Math.round(ms)} ms; send at most ${limits.maxChunkMs} ms a message (20-100 ms is usual)`,
+    );
+  }
+  const samples = samplesFromBytes(bytes);
+  return { samples: resample(samples, rate, INPUT_AUDIO_RATE), rate };
+}
+
+function readFrame(value: unknown, path: string): void {
+  const blob = expectObject(value, path);
+  if (typeof blob.mimeType !== 'string' || !/^(image|video)\//i.test(blob.mimeType)) {
+    invalid('INVALID_FIELD', `${path}.mimeType must be an image type such as image/jpeg`);
+  }
+  if (typeof blob.data !== 'string' || !decodeBase64(blob.data)) {
+    invalid('INVALID_FIELD', `${path}.data is not valid base64`);
+  }
+}
+
+function readToolResponse(value: unknown): FunctionResponse[] {
+  const response = expectObject(value, 'toolResponse');
+  const list = optionalArray(response.functionResponses, 'toolResponse.functionResponses');
+  if (!list || list.length === 0) {
+    invalid('INVALID_FIELD', 'toolResponse.functionResponses must list at least one response');
+  }
+  return list.map((item, i) => {
+    const path = `toolResponse.functionResponses[${i}]`;
+    const entry = expectObject(item, path);
+    if (typeof entry.id !== 'string' || entry.id === '') {
+      invalid('INVALID_FIELD', `${path}.id is required: it names the toolCall answered`);
+    }
+    if (entry.name !== undefined && typeof entry.name !== 'string') {
+      invalid('INVALID_FIELD', `${path}.name must be a string`);
+    }
+    const result: FunctionResponse = { id: entry.id, response: entry.response ?? {} };
+    if (entry.name !== undefined) result.name = entry.name;
+    return result;
+  });
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function expectObject(value: unknown, path: string): JsonObject {
+  if (!isObject(value)) invalid('INVALID_FIELD', `${path} must be an object`);
+  return value;
+}
+
+function optionalObject(value: unknown, path: string): JsonObject | undefined {
+  return value === undefined || value === null ? undefined : expectObject(value, path);
+}
+
+function optionalArray(value: unknown, path: string): unknown[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) invalid('INVALID_FIELD', `${path} must be an array`);
+  return value;
+}
