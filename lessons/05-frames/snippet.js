@@ -2,7 +2,8 @@
 // Each size becomes one binary message of that many bytes.
 const sizes = [125]; // TODO (step 3): add 126 and 65536
 
-const socket = new WebSocket(ECHO_URL);
+// deflate=0: no compression, so every frame carries exactly the bytes sent (step 4).
+const socket = new WebSocket(ECHO_URL + '?deflate=0');
 socket.binaryType = 'arraybuffer';
 let replies = 0;
 

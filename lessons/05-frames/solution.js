@@ -3,7 +3,8 @@
 // 125 fits in 7 bits, 126 needs the 2-byte form, 65536 the 8-byte form.
 const sizes = [125, 126, 65536];
 
-const socket = new WebSocket(ECHO_URL);
+// deflate=0: no compression, so every frame carries exactly the bytes sent (step 4).
+const socket = new WebSocket(ECHO_URL + '?deflate=0');
 socket.binaryType = 'arraybuffer';
 let replies = 0;
 
