@@ -1,0 +1,344 @@
+// One Live API session as a state machine, without sockets or timers: client messages go in
+// (`receive`, `handle`), server messages come out, either at once (`Reaction.send`) or queued to
+// be streamed one by one (`pull`, which the adapter calls on its streaming interval). Because a
+// turn's answer waits in the queue, a new client turn can cut it short: the rest is dropped and
+// the client told `interrupted: true`, as the public service does.
+import {
+  type ClientMessage,
+  type FunctionResponse,
+  parseClientMessage,
+  type RealtimeInput,
+  type SessionSetup,
+  type Turn,
+} from './client-messages';
+import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+import {
+  formatDuration,
+  INPUT_AUDIO_RATE,
+  type LiveServerMessage,
+  type Modality,
+  OUTPUT_AUDIO_MIME,
+  OUTPUT_AUDIO_RATE,
+} from './live-messages';
+import {
+  argumentsFor,
+  chunkText,
+  describeEchoedAudio,
+  describeHeardAudio,
+  type HeardAudio,
+  mentionedFunction,
+  replyToAudio,
+  replyToText,
+  replyToToolResult,
+  speak,
+} from './model-replies';
+import { bytesFromSamples, encodeBase64, levelOf, resample } from './pcm';
+import { SpeechDetector } from './speech-detector';
+import { audioTokens, TokenLedger, textTokens } from './token-ledger';
+import { type HeardSpeech, Utterance } from './utterance';
+
+export interface SessionOptions {
+  /** Quiet input, in ms of audio, that ends the user's speech. */
+  silenceMs: number;
+  /** A sample louder than this (0 to 32767) is speech. */
+  silenceLevel: number;
+  /** Longest audio chunk accepted in one message, in ms. */
+  maxChunkMs: number;
+}
+
+/** What the adapter does right away: send these, then close if asked. */
+export interface Reaction {
+  send: LiveServerMessage[];
+  close?: LiveClose;
+}
+
+interface Outgoing {
+  message: LiveServerMessage;
+  /** Function calls this message makes: pending from the moment it is sent. */
+  calls?: [id: string, name: string][];
+}
+
+/** Audio answers go out 100 ms a message. */
+const AUDIO_CHUNK_SAMPLES = OUTPUT_AUDIO_RATE / 10;
+
+export class LiveSession {
+  private setup: SessionSetup | null = null;
+  private over = false;
+  private queue: Outgoing[] = [];
+  private readonly pendingCalls = new Map<string, string>();
+  /** Calls cancelled by an interruption: a late answer to one is expected and ignored. */
+  private readonly cancelledCalls = new Set<string>();
+  private results: { name: string; response: unknown }[] = [];
+  private callCount = 0;
+  /** User text of turns not yet answered (`turnComplete` not yet sent). */
+  private unanswered = '';
+  private readonly detector: SpeechDetector;
+  private utterance: Utterance | null = null;
+  private readonly ledger = new TokenLedger();
+
+  constructor(private readonly options: SessionOptions) {
+    this.detector = new SpeechDetector((options.silenceMs * INPUT_AUDIO_RATE) / 1000, options.silenceLevel);
+  }
+
+  /** `setup` arrived and was answered. */
+  get configured(): boolean {
+    return this.setup !== null;
+  }
+
+  /** The session has ended; it ignores anything else. */
+  get ended(): boolean {
+    return this.over;
+  }
+
+  /** Messages are waiting to be streamed. */
+  get streaming(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** Function calls sent and not yet answered. */
+  get pendingCallIds(): string[] {
+    return [...this.pendingCalls.keys()];
+  }
+
+  /** Reads one WebSocket message's payload and reacts to it. */
+  receive(data: string | Uint8Array): Reaction {
+    if (this.over) return { send: [] };
+    const parsed = parseClientMessage(data, { maxChunkMs: this.options.maxChunkMs });
+    if (!parsed.ok) {
+      this.end();
+      return { send: [], close: parsed.close };
+    }
+    return this.handle(parsed.message);
+  }
+
+  handle(message: ClientMessage): Reaction {
+    if (this.over) return { send: [] };
+    if (!this.setup) {
+      if (message.kind !== 'setup') {
+        return this.fail('SETUP_REQUIRED', `the first message must be setup, got ${message.kind}`);
+      }
+      this.setup = message.setup;
+      this.ledger.read('TEXT', textTokens(message.setup.systemText));
+      if (message.setup.functions.length)
+        this.ledger.read('TEXT', textTokens(JSON.stringify(message.setup.functions)));
+      return { send: [{ setupComplete: {} }] };
+    }
+    switch (message.kind) {
+      case 'setup':
+        return this.fail('SETUP_REPEATED', 'setup was already sent; a session is configured once');
+      case 'clientContent':
+        return this.onClientContent(this.setup, message.turns, message.turnComplete);
+      case 'realtimeInput':
+        return this.onRealtimeInput(this.setup, message.input);
+      case 'toolResponse':
+        return this.onToolResponse(this.setup, message.responses);
+    }
+  }
+
+  /** The next message to stream, if any. */
+  pull(): LiveServerMessage | undefined {
+    const next = this.queue.shift();
+    if (!next) return undefined;
+    for (const [id, name] of next.calls ?? []) this.pendingCalls.set(id, name);
+    return next.message;
+  }
+
+  /** The notice that the connection will end in `timeLeftMs`. */
+  goAway(timeLeftMs: number): LiveServerMessage {
+    return { goAway: { timeLeft: formatDuration(timeLeftMs) } };
+  }
+
+  /** Stops the session: nothing more is streamed or answered. */
+  end(): void {
+    this.over = true;
+    this.queue = [];
+  }
+
+  private fail(error: LiveErrorName, reason: string): Reaction {
+    this.end();
+    return { send: [], close: liveClose(error, reason) };
+  }
+
+  private onClientContent(setup: SessionSetup, turns: Turn[], turnComplete: boolean): Reaction {
+    // Client content always interrupts the model's current generation.
+    const send = this.interrupt();
+    for (const turn of turns) {
+      this.ledger.read('TEXT', textTokens(turn.text));
+      if (turn.role === 'user') this.unanswered += turn.text;
+    }
+    if (turnComplete) {
+      const text = this.unanswered;
+      this.unanswered = '';
+      this.answerText(setup, text);
+    }
+    return { send };
+  }
+
+  private onRealtimeInput(setup: SessionSetup, input: RealtimeInput): Reaction {
+    const manual = setup.manualActivity;
+    if (!manual && (input.activityStart || input.activityEnd)) {
+      const signal = input.activityStart ? 'activityStart' : 'activityEnd';
+      return this.fail(
+        'ACTIVITY_SIGNAL_NOT_ALLOWED',
+        `${signal} needs realtimeInputConfig.automaticActivityDetection.disabled: true in setup`,
+      );
+    }
+    const send: LiveServerMessage[] = [];
+    if (input.activityStart) {
+      send.push(...this.interrupt());
+      this.utterance = new Utterance();
+    }
+    for (const chunk of input.audio) {
+      this.ledger.hear(chunk.samples.length, INPUT_AUDIO_RATE);
+      if (manual) this.utterance?.append(chunk.samples);
+      else send.push(...this.detect(setup, chunk.samples));
+    }
+    if (input.text !== undefined) {
+      send.push(...this.interrupt());
+      this.ledger.read('TEXT', textTokens(input.text));
+      this.answerText(setup, input.text);
+    }
+    if (input.activityEnd && this.utterance) this.finishUtterance(setup, 0);
+    if (input.audioStreamEnd && !manual) {
+      // The microphone was turned off: whatever speech was going on has ended.
+      const trailing = this.detector.flush();
+      if (trailing !== null && this.utterance) this.finishUtterance(setup, trailing);
+    }
+    return { send };
+  }
+
+  private onToolResponse(setup: SessionSetup, responses: FunctionResponse[]): Reaction {
+    for (const { id } of responses) {
+      if (!this.pendingCalls.has(id) && !this.cancelledCalls.has(id)) {
+        const pending = this.pendingCalls.size
+          ? `pending: ${this.pendingCallIds.join(', ')}`
+          : 'none pending';
+        return this.fail(
+          'UNKNOWN_TOOL_CALL_ID',
+          `toolResponse id ${JSON.stringify(id)} matches no toolCall (${pending})`,
+        );
+      }
+    }
+    for (const { id, response } of responses) {
+      if (this.cancelledCalls.delete(id)) continue;
+      const name = this.pendingCalls.get(id)!;
+      this.pendingCalls.delete(id);
+      this.results.push({ name, response });
+      this.ledger.read('TEXT', textTokens(JSON.stringify(response) ?? ''));
+    }
+    if (this.pendingCalls.size === 0 && this.results.length) {
+      const text = this.results.map((result) => replyToToolResult(result.name, result.response)).join(' ');
+      this.results = [];
+      this.answer(setup, text);
+    }
+    return { send: [] };
+  }
+
+  /** Runs activity detection over audio; speech starting while the model talks interrupts it. */
+  private detect(setup: SessionSetup, samples: Int16Array): LiveServerMessage[] {
+    const send: LiveServerMessage[] = [];
+    let from = 0;
+    for (const event of this.detector.feed(samples)) {
+      if (event.type === 'start') {
+        send.push(...this.interrupt());
+        this.utterance = new Utterance();
+        from = event.at;
+      } else {
+        this.utterance?.append(samples.subarray(from, event.at));
+        from = event.at;
+        this.finishUtterance(setup, event.trailing);
+      }
+    }
+    if (this.detector.inSpeech) this.utterance?.append(samples.subarray(from));
+    return send;
+  }
+
+  private finishUtterance(setup: SessionSetup, trailing: number): void {
+    const speech = this.utterance?.finish(trailing);
+    this.utterance = null;
+    if (speech && speech.count > 0) this.answerAudio(setup, speech);
+  }
+
+  /** Cuts the current answer short: cancels pending calls, drops what was not yet streamed. */
+  private interrupt(): LiveServerMessage[] {
+    const send: LiveServerMessage[] = [];
+    if (this.pendingCalls.size) {
+      const ids = this.pendingCallIds;
+      send.push({ toolCallCancellation: { ids } });
+      for (const id of ids) this.cancelledCalls.add(id);
+      this.pendingCalls.clear();
+      this.results = [];
+    }
+    if (this.queue.length || send.length) {
+      this.queue = [];
+      send.push({ serverContent: { interrupted: true } });
+    }
+    return send;
+  }
+
+  private answerText(setup: SessionSetup, text: string): void {
+    const declaration = mentionedFunction(text, setup.functions);
+    if (declaration) {
+      const id = `call-${++this.callCount}`;
+      const call = { id, name: declaration.name, args: argumentsFor(declaration, text) };
+      this.queue.push({ message: { toolCall: { functionCalls: [call] } }, calls: [[id, declaration.name]] });
+      return;
+    }
+    this.answer(setup, replyToText(text));
+  }
+
+  private answerAudio(setup: SessionSetup, speech: HeardSpeech): void {
+    const heard: HeardAudio = {
+      samples: speech.count,
+      rate: INPUT_AUDIO_RATE,
+      level: levelOf(speech.samples),
+    };
+    if (setup.inputTranscription) {
+      this.queue.push({
+        message: { serverContent: { inputTranscription: { text: describeHeardAudio(heard) } } },
+      });
+    }
+    if (setup.modality === 'TEXT') {
+      this.streamText(replyToAudio(heard));
+    } else {
+      const echoed = resample(speech.samples, INPUT_AUDIO_RATE, OUTPUT_AUDIO_RATE);
+      this.streamAudio(setup, echoed, describeEchoedAudio(echoed.length, OUTPUT_AUDIO_RATE));
+    }
+  }
+
+  /** Says `text` in the session's modality. */
+  private answer(setup: SessionSetup, text: string): void {
+    if (setup.modality === 'TEXT') this.streamText(text);
+    else this.streamAudio(setup, speak(text, OUTPUT_AUDIO_RATE), text);
+  }
+
+  private streamText(text: string): void {
+    for (const chunk of chunkText(text)) {
+      this.queue.push({ message: { serverContent: { modelTurn: { parts: [{ text: chunk }] } } } });
+    }
+    this.completeTurn('TEXT', textTokens(text));
+  }
+
+  private streamAudio(setup: SessionSetup, samples: Int16Array, transcript: string): void {
+    const transcription = { serverContent: { outputTranscription: { text: transcript } } };
+    for (let at = 0; at < samples.length; at += AUDIO_CHUNK_SAMPLES) {
+      const data = encodeBase64(bytesFromSamples(samples.subarray(at, at + AUDIO_CHUNK_SAMPLES)));
+      this.queue.push({
+        message: {
+          serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_AUDIO_MIME, data } }] } },
+        },
+      });
+      // The transcription follows the first audio, as the service streams it beside the speech.
+      if (at === 0 && setup.outputTranscription) this.queue.push({ message: transcription });
+    }
+    if (samples.length === 0 && setup.outputTranscription) this.queue.push({ message: transcription });
+    this.completeTurn('AUDIO', audioTokens(samples.length, OUTPUT_AUDIO_RATE));
+  }
+
+  private completeTurn(modality: Modality, tokens: number): void {
+    this.queue.push({ message: { serverContent: { generationComplete: true } } });
+    this.queue.push({
+      message: { serverContent: { turnComplete: true }, usageMetadata: this.ledger.answer(modality, tokens) },
+    });
+  }
+}

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { LiveServerMessage } from '../../../server/live/live-messages';
+import { LiveSession, type Reaction } from '../../../server/live/live-session';
+
+const options = { silenceMs: 10, silenceLevel: 500, maxChunkMs: 1000 };
+
+/** A session already set up; `receive` takes plain objects. */
+function session(setup: Record<string, unknown> = {}): {
+  live: LiveSession;
+  send: (message: unknown) => Reaction;
+  drain: () => LiveServerMessage[];
+} {
+  const live = new LiveSession(options);
+  const send = (message: unknown): Reaction => live.receive(JSON.stringify(message));
+  expect(
+    send({ setup: { model: 'models/m', generationConfig: { responseModalities: ['TEXT'] }, ...setup } }),
+  ).toEqual({
+    send: [{ setupComplete: {} }],
+  });
+  const drain = (): LiveServerMessage[] => {
+    const out: LiveServerMessage[] = [];
+    for (let message = live.pull(); message; message = live.pull()) out.push(message);
+    return out;
+  };
+  return { live, send, drain };
+}
+
+const turn = (text: string, turnComplete = true) => ({
+  clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete },
+});
+const textOf = (messages: LiveServerMessage[]): string =>
+  messages
+    .flatMap((m) => m.serverContent?.modelTurn?.parts ?? [])
+    .map((p) => p.text ?? '')
+    .join('');
+const audio = (samples: number[]) => ({
+  realtimeInput: {
+    audio: {
+      mimeType: 'audio/pcm;rate=16000',
+      data: Buffer.from(Int16Array.from(samples).buffer).toString('base64'),
+    },
+  },
+});
+// 16 samples a millisecond at 16 kHz.
+const loud = (ms: number): number[] => Array.from({ length: ms * 16 }, (_, i) => (i % 2 ? -4000 : 4000));
+const quiet = (ms: number): number[] => new Array(ms * 16).fill(0);
+
+describe('LiveSession', () => {
+  it('queues a text answer to stream, ending with generationComplete and turnComplete with usage', () => {
+    const { live, send, drain } = session();
+    expect(send(turn('hi'))).toEqual({ send: [] });
+    expect(live.streaming).toBe(true);
+    const out = drain();
+    expect(textOf(out)).toBe('You said "hi" (2 bytes).');
+    expect(out.at(-2)).toEqual({ serverContent: { generationComplete: true } });
+    expect(out.at(-1)).toMatchObject({
+      serverContent: { turnComplete: true },
+      usageMetadata: { responseTokenCount: 6 },
+    });
+    expect(live.streaming).toBe(false);
+  });
+
+  it('interrupts the answer still queued when a new turn comes, and answers the new one', () => {
+    const { live, send, drain } = session();
+    send(turn('first'));
+    live.pull();
+    expect(send(turn('second')).send).toEqual([{ serverContent: { interrupted: true } }]);
+    expect(textOf(drain())).toBe('You said "second" (6 bytes).');
+  });
+
+  it('does not report an interruption when nothing was being said', () => {
+    const { send, drain } = session();
+    send(turn('first'));
+    drain();
+    expect(send(turn('second')).send).toEqual([]);
+  });
+
+  it('makes a tool call pending only once it has been sent', () => {
+    const { live, send, drain } = session({
+      tools: [
+        { functionDeclarations: [{ name: 'lookup', parameters: { properties: { q: { type: 'STRING' } } } }] },
+      ],
+    });
+    send(turn('lookup cats'));
+    expect(live.pendingCallIds).toEqual([]);
+    expect(drain()).toEqual([
+      { toolCall: { functionCalls: [{ id: 'call-1', name: 'lookup', args: { q: 'cats' } }] } },
+    ]);
+    expect(live.pendingCallIds).toEqual(['call-1']);
+    expect(send({ toolResponse: { functionResponses: [{ id: 'call-1', response: { n: 3 } }] } })).toEqual({
+      send: [],
+    });
+    expect(live.pendingCallIds).toEqual([]);
+    expect(textOf(drain())).toBe('lookup returned {"n":3}.');
+  });
+
+  it('numbers tool calls across the session and refuses a repeated answer', () => {
+    const { send, drain } = session({ tools: [{ functionDeclarations: [{ name: 'f' }] }] });
+    send(turn('f'));
+    drain();
+    send({ toolResponse: { functionResponses: [{ id: 'call-1' }] } });
+    drain();
+    send(turn('f again'));
+    expect(drain()).toEqual([{ toolCall: { functionCalls: [{ id: 'call-2', name: 'f', args: {} }] } }]);
+    expect(send({ toolResponse: { functionResponses: [{ id: 'call-1' }] } }).close).toEqual({
+      error: 'UNKNOWN_TOOL_CALL_ID',
+      code: 1008,
+      reason: 'toolResponse id "call-1" matches no toolCall (pending: call-2)',
+    });
+  });
+
+  it('answers speech once the silence window closes, trailing silence cut off', () => {
+    const { send, drain } = session();
+    send(audio([...quiet(5), ...loud(20), ...quiet(9)]));
+    expect(drain()).toEqual([]);
+    send(audio(quiet(1)));
+    expect(textOf(drain())).toMatch(/^I heard 0\.02 s of audio: 320 samples at 16000 Hz, peak -18\.3 dBFS/);
+  });
+
+  it('lets speech interrupt an answer, and cancels a pending call', () => {
+    const { send, drain } = session({ tools: [{ functionDeclarations: [{ name: 'f' }] }] });
+    send(turn('f'));
+    drain();
+    expect(send(audio(loud(5))).send).toEqual([
+      { toolCallCancellation: { ids: ['call-1'] } },
+      { serverContent: { interrupted: true } },
+    ]);
+    // The late answer to the cancelled call is expected, not an error.
+    expect(send({ toolResponse: { functionResponses: [{ id: 'call-1' }] } })).toEqual({ send: [] });
+  });
+
+  it('echoes speech at 24 kHz in 100 ms messages when the session answers in audio', () => {
+    const { send, drain } = session({
+      generationConfig: { responseModalities: ['AUDIO'] },
+      inputAudioTranscription: {},
+      outputAudioTranscription: {},
+    });
+    send(audio([...loud(250), ...quiet(10)]));
+    const out = drain();
+    const kinds = out.map((m) => Object.keys(m.serverContent ?? {}).join('+'));
+    expect(kinds).toEqual([
+      'inputTranscription',
+      'modelTurn',
+      'outputTranscription',
+      'modelTurn',
+      'modelTurn',
+      'generationComplete',
+      'turnComplete',
+    ]);
+    const sizes = out
+      .flatMap((m) => m.serverContent?.modelTurn?.parts ?? [])
+      .map((p) => Buffer.from(p.inlineData!.data, 'base64').length / 2);
+    expect(sizes).toEqual([2400, 2400, 1200]);
+    expect(out.at(-1)?.usageMetadata?.responseTokensDetails).toEqual([{ modality: 'AUDIO', tokenCount: 8 }]);
+  });
+
+  it('leaves transcriptions out unless setup asked for them', () => {
+    const { send, drain } = session({ generationConfig: { responseModalities: ['AUDIO'] } });
+    send(audio([...loud(10), ...quiet(10)]));
+    const out = drain();
+    expect(out.some((m) => m.serverContent?.inputTranscription || m.serverContent?.outputTranscription)).toBe(
+      false,
+    );
+  });
+
+  it('takes activityStart and activityEnd as the turn when automatic detection is disabled', () => {
+    const { send, drain } = session({
+      realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+    });
+    send(audio(loud(10))); // outside any activity: not part of a turn
+    send({ realtimeInput: { activityStart: {} } });
+    send(audio([...loud(10), ...quiet(30)]));
+    expect(drain()).toEqual([]);
+    send({ realtimeInput: { activityEnd: {} } });
+    expect(textOf(drain())).toMatch(/^I heard 0\.04 s of audio: 640 samples/);
+  });
+
+  it('refuses activity signals while it detects activity itself', () => {
+    const { live, send } = session();
+    expect(send({ realtimeInput: { activityEnd: {} } }).close).toMatchObject({
+      error: 'ACTIVITY_SIGNAL_NOT_ALLOWED',
+      code: 1008,
+    });
+    expect(live.ended).toBe(true);
+  });
+
+  it('ends speech at audioStreamEnd', () => {
+    const { send, drain } = session();
+    send(audio([...loud(10), ...quiet(5)]));
+    send({ realtimeInput: { audioStreamEnd: true } });
+    expect(textOf(drain())).toMatch(/^I heard 0\.01 s of audio: 160 samples/);
+    send({ realtimeInput: { audioStreamEnd: true } });
+    expect(drain()).toEqual([]);
+  });
+
+  it('requires setup first, and only once', () => {
+    const fresh = new LiveSession(options);
+    expect(fresh.receive(JSON.stringify(turn('hi'))).close).toEqual({
+      error: 'SETUP_REQUIRED',
+      code: 1008,
+      reason: 'the first message must be setup, got clientContent',
+    });
+    const { send } = session();
+    expect(send({ setup: { model: 'models/m' } }).close).toMatchObject({
+      error: 'SETUP_REPEATED',
+      code: 1008,
+    });
+  });
+
+  it('ignores everything once it has ended', () => {
+    const { live, send } = session();
+    send(turn('hi'));
+    expect(live.receive('{').close).toMatchObject({ error: 'MALFORMED_JSON', code: 1007 });
+    expect(live.streaming).toBe(false);
+    expect(send(turn('again'))).toEqual({ send: [] });
+    expect(live.pull()).toBeUndefined();
+  });
+
+  it('announces the time left in a goAway', () => {
+    expect(new LiveSession(options).goAway(9500)).toEqual({ goAway: { timeLeft: '9.5s' } });
+  });
+});
