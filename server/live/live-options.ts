@@ -1,0 +1,100 @@
+// The local Live API's per-connection settings, read from the upgrade URL's query: timings (so
+// tests and lessons need not wait for realistic ones) and faults on demand. Pure; an unknown or
+// malformed parameter is refused with HTTP 400 by the server, never silently ignored.
+import type { Parsed } from '../endpoint';
+
+export interface LiveOptions {
+  /** Pause between streamed messages, in ms: the model "generating". */
+  chunkMs: number;
+  /** Quiet input, in ms of audio, that ends the user's speech. */
+  silenceMs: number;
+  /** A sample louder than this (0 to 32767) is speech; at or below, silence. */
+  silenceLevel: number;
+  /** Longest audio chunk accepted in one message, in ms; longer ones close the session with 1009. */
+  maxChunkMs: number;
+  /** The session's time limit from the opening handshake, in ms; then it closes with 1001. */
+  sessionMs: number;
+  /** How long before the limit `goAway` is sent, in ms: its `timeLeft`. */
+  goAwayMs: number;
+  /** Fault: send every server message as a binary frame (the public service does). */
+  binary: boolean;
+  /** Fault: destroy the TCP connection, with no close frame, after this many server messages. */
+  dropAfter?: number;
+}
+
+export const LIVE_DEFAULTS: LiveOptions = {
+  chunkMs: 40,
+  silenceMs: 500,
+  silenceLevel: 500, // about -36 dBFS: well above a quiet room's hiss, well below speech
+  maxChunkMs: 1000,
+  sessionMs: 10 * 60_000, // the public service's connections last about ten minutes
+  goAwayMs: 10_000,
+  binary: false,
+};
+
+interface IntegerRule {
+  min: number;
+  max: number;
+  meaning: string;
+}
+
+const INTEGERS: Record<string, IntegerRule> = {
+  chunkMs: { min: 0, max: 5_000, meaning: 'ms between streamed messages' },
+  silenceMs: { min: 1, max: 10_000, meaning: 'ms of quiet audio that end speech' },
+  silenceLevel: { min: 0, max: 32_767, meaning: 'the largest sample counted as silence' },
+  maxChunkMs: { min: 1, max: 60_000, meaning: 'ms of audio a message may hold' },
+  sessionMs: { min: 1, max: 3_600_000, meaning: 'ms before the session ends' },
+  goAwayMs: { min: 0, max: 3_600_000, meaning: 'ms between goAway and the end' },
+  goAwayAfter: { min: 0, max: 3_600_000, meaning: 'ms before goAway is sent' },
+  dropAfter: { min: 0, max: 1_000_000, meaning: 'server messages before the drop' },
+};
+
+// The public endpoint takes the API key (or an ephemeral token) in the query; the same URL must
+// work here, so they are accepted and ignored. Nothing here checks or keeps them.
+const CREDENTIALS = new Set(['key', 'access_token']);
+
+const KNOWN = [...Object.keys(INTEGERS), 'binary'];
+
+export function parseLiveOptions(query: URLSearchParams): Parsed<LiveOptions> {
+  const options: LiveOptions = { ...LIVE_DEFAULTS };
+  let goAwayAfter: number | undefined;
+  for (const [name, value] of query) {
+    if (CREDENTIALS.has(name)) continue;
+    const rule = INTEGERS[name];
+    if (rule) {
+      const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      if (!(number >= rule.min && number <= rule.max)) {
+        return {
+          ok: false,
+          error: `${name} must be a whole number from ${rule.min} to ${rule.max} (${rule.meaning}), got "${value}"`,
+        };
+      }
+      if (name === 'goAwayAfter') goAwayAfter = number;
+      else (options as unknown as Record<string, number>)[name] = number;
+    } else if (name === 'binary') {
+      const flag = parseFlag(value);
+      if (flag === null) return { ok: false, error: `binary must be 1 or 0, got "${value}"` };
+      options.binary = flag;
+    } else {
+      return { ok: false, error: `unknown live parameter "${name}"; known: ${KNOWN.join(', ')}` };
+    }
+  }
+  if (goAwayAfter !== undefined) {
+    // Fault: a goAway soon. The session then ends goAwayMs after it.
+    if (query.has('sessionMs')) return { ok: false, error: 'give sessionMs or goAwayAfter, not both' };
+    options.sessionMs = goAwayAfter + options.goAwayMs;
+  }
+  return { ok: true, value: options };
+}
+
+/** When `goAway` is due, from the opening handshake, and the `timeLeft` it announces. */
+export function goAwaySchedule(options: LiveOptions): { at: number; timeLeft: number } {
+  const at = Math.max(0, options.sessionMs - options.goAwayMs);
+  return { at, timeLeft: options.sessionMs - at };
+}
+
+function parseFlag(value: string): boolean | null {
+  if (value === '' || value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return null;
+}

@@ -1,0 +1,652 @@
+// The local Live API endpoint driven by real `ws` clients, with the tap watching: every client
+// message kind, every server message kind, every fault on demand and every way a session is closed.
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { LIVE_PATH } from '../../server/live/live-endpoint';
+import type { LiveServerMessage, Part } from '../../server/live/live-messages';
+import type { RunningServer } from '../../server/server';
+import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../server/tap/events';
+import { localPortOf, startTestServer, TapRecorder } from './harness';
+
+let server: RunningServer;
+let tap: TapRecorder;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  tap = await TapRecorder.open(server);
+});
+afterAll(async () => {
+  tap.close();
+  await server.close();
+});
+
+/** A Live API client that keeps every server message and reads them in order. */
+class LiveClient {
+  readonly received: { message: LiveServerMessage; isBinary: boolean }[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private cursor = 0;
+  private wake: (() => void) | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      this.received.push({ message: JSON.parse(data.toString('utf8')) as LiveServerMessage, isBinary });
+      this.wake?.();
+    });
+    this.closed = new Promise((resolve) => {
+      socket.once('close', (code: number, reason: Buffer) => {
+        resolve({ code, reason: reason.toString('utf8') });
+        this.wake?.();
+      });
+    });
+  }
+
+  /** Opens a connection; its messages are recorded from the very first byte. */
+  static async open(query = ''): Promise<LiveClient> {
+    const client = new LiveClient(new WebSocket(`ws://127.0.0.1:${server.port}${LIVE_PATH}${query}`));
+    await once(client.socket, 'open');
+    return client;
+  }
+
+  /** Opens a connection and completes the setup. */
+  static async ready(query = '', setup: Record<string, unknown> = {}): Promise<LiveClient> {
+    const client = await LiveClient.open(query);
+    client.send({ setup: { model: 'models/wslab-live', ...setup } });
+    expect(await client.until((m) => m.setupComplete !== undefined)).toEqual([{ setupComplete: {} }]);
+    return client;
+  }
+
+  get conn(): Promise<string> {
+    return tap.connOf(localPortOf(this.socket));
+  }
+
+  send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** The messages after the last one read, up to and including the first that matches. */
+  async until(
+    match: (message: LiveServerMessage) => boolean,
+    timeoutMs = 5000,
+  ): Promise<LiveServerMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.received.findIndex((entry, i) => i >= this.cursor && match(entry.message));
+      if (at >= 0) {
+        const read = this.received.slice(this.cursor, at + 1).map((entry) => entry.message);
+        this.cursor = at + 1;
+        return read;
+      }
+      if (this.socket.readyState === WebSocket.CLOSED) {
+        throw new Error(`closed before the expected message; unread: ${JSON.stringify(this.unread())}`);
+      }
+      if (Date.now() > deadline) throw new Error(`timed out; unread: ${JSON.stringify(this.unread())}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  unread(): LiveServerMessage[] {
+    return this.received.slice(this.cursor).map((entry) => entry.message);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+const turnComplete = (m: LiveServerMessage): boolean => m.serverContent?.turnComplete === true;
+const partsOf = (messages: LiveServerMessage[]): Part[] =>
+  messages.flatMap((m) => m.serverContent?.modelTurn?.parts ?? []);
+const textOf = (messages: LiveServerMessage[]): string =>
+  partsOf(messages)
+    .map((p) => p.text ?? '')
+    .join('');
+
+function textTurn(text: string, turnComplete = true): unknown {
+  return { clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete } };
+}
+
+/** A 500 Hz square wave at ±8000: every sample is well above the silence level, so counts are exact. */
+function speech(ms: number, rate = 16_000): Int16Array {
+  const samples = new Int16Array((ms * rate) / 1000);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.floor(i / (rate / 1000)) % 2 ? -8000 : 8000;
+  return samples;
+}
+
+function silence(ms: number, rate = 16_000): Int16Array {
+  return new Int16Array((ms * rate) / 1000);
+}
+
+function base64Of(samples: Int16Array): string {
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
+}
+
+function audioInput(samples: Int16Array, mimeType = 'audio/pcm;rate=16000'): unknown {
+  return { realtimeInput: { audio: { mimeType, data: base64Of(samples) } } };
+}
+
+/** Streams audio as a microphone would, 20 ms a message. */
+function streamAudio(client: LiveClient, samples: Int16Array): void {
+  for (let at = 0; at < samples.length; at += 320) client.send(audioInput(samples.subarray(at, at + 320)));
+}
+
+function samplesIn(parts: Part[]): number {
+  return parts.reduce((sum, part) => sum + Buffer.from(part.inlineData?.data ?? '', 'base64').length / 2, 0);
+}
+
+async function tapClose(conn: string): Promise<CloseEvent> {
+  const [close] = await tap.waitFor((e) => e.type === 'close' && e.conn === conn);
+  return close as CloseEvent;
+}
+
+describe('the Live API session life cycle', () => {
+  it('answers setup with setupComplete, and the tap sees a live connection of text frames', async () => {
+    const client = await LiveClient.ready('', { generationConfig: { responseModalities: ['TEXT'] } });
+    const conn = await client.conn;
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as OpenEvent[];
+    expect(open).toMatchObject({ kind: 'live', path: LIVE_PATH });
+    const messages = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 2)) as MessageEvent[];
+    expect(messages[0]).toMatchObject({ dir: 'client', opcodeName: 'text' });
+    expect(JSON.parse(messages[0]!.text!)).toEqual({
+      setup: { model: 'models/wslab-live', generationConfig: { responseModalities: ['TEXT'] } },
+    });
+    expect(messages[1]).toMatchObject({ dir: 'server', opcodeName: 'text', text: '{"setupComplete":{}}' });
+    client.close();
+    expect(await tapClose(conn)).toMatchObject({ code: 1005, initiator: 'client', clean: true });
+  });
+
+  it('streams the answer to a text turn in several chunks, then generationComplete and turnComplete', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('héllo wörld'));
+    const answer = await client.until(turnComplete);
+    const chunks = answer.filter((m) => m.serverContent?.modelTurn);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(textOf(answer)).toBe('You said "héllo wörld" (13 bytes).');
+    expect(answer.at(-2)).toEqual({ serverContent: { generationComplete: true } });
+    const usage = answer.at(-1)!.usageMetadata!;
+    expect(usage.responseTokenCount).toBeGreaterThan(0);
+    expect(usage.totalTokenCount).toBe(usage.promptTokenCount + usage.responseTokenCount);
+    expect(usage.responseTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: usage.responseTokenCount }]);
+    const conn = await client.conn;
+    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'server');
+    expect(frames.every((f) => f.opcodeName === 'text')).toBe(true);
+    client.close();
+  });
+
+  it('waits for turnComplete before answering, then answers every turn sent so far', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('one ', false));
+    client.send(textTurn('two'));
+    const answer = await client.until(turnComplete);
+    expect(textOf(answer)).toBe('You said "one two" (7 bytes).');
+    client.close();
+  });
+
+  it('counts the whole growing context in usageMetadata, turn after turn', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('first'));
+    const first = (await client.until(turnComplete)).at(-1)!.usageMetadata!;
+    client.send(textTurn('second'));
+    const second = (await client.until(turnComplete)).at(-1)!.usageMetadata!;
+    // The second prompt holds the first prompt, the first answer and the new turn.
+    expect(second.promptTokenCount).toBeGreaterThan(first.totalTokenCount);
+    client.close();
+  });
+
+  it('takes realtimeInput.text as a turn of its own', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send({ realtimeInput: { text: 'typed' } });
+    expect(textOf(await client.until(turnComplete))).toBe('You said "typed" (5 bytes).');
+    client.close();
+  });
+
+  it('answers a text turn in audio when the session asked for AUDIO, with its transcription', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['AUDIO'] },
+      outputAudioTranscription: {},
+    });
+    client.send(textTurn('hi'));
+    const answer = await client.until(turnComplete);
+    const parts = partsOf(answer);
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts.every((p) => p.inlineData?.mimeType === 'audio/pcm;rate=24000')).toBe(true);
+    expect(samplesIn(parts)).toBeGreaterThan(0);
+    const transcription = answer.find((m) => m.serverContent?.outputTranscription);
+    expect(transcription?.serverContent?.outputTranscription?.text).toBe('You said "hi" (2 bytes).');
+    client.close();
+  });
+});
+
+describe('audio in, audio out', () => {
+  it('answers speech after a silence with the input resampled to 24 kHz, and both transcriptions', async () => {
+    const client = await LiveClient.ready('?chunkMs=1&silenceMs=100', {
+      generationConfig: { responseModalities: ['AUDIO'] },
+      inputAudioTranscription: {},
+      outputAudioTranscription: {},
+    });
+    streamAudio(client, speech(200));
+    streamAudio(client, silence(120));
+    const answer = await client.until(turnComplete);
+    expect(answer[0]!.serverContent?.inputTranscription?.text).toBe(
+      '(audio: 0.20 s, 3200 samples at 16000 Hz, peak -12.2 dBFS, RMS -12.2 dBFS)',
+    );
+    const parts = partsOf(answer);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => p.inlineData?.mimeType === 'audio/pcm;rate=24000')).toBe(true);
+    // 3200 samples at 16 kHz are 4800 at 24 kHz: the trailing silence is not played back.
+    expect(samplesIn(parts)).toBe(4800);
+    const output = answer.find((m) => m.serverContent?.outputTranscription);
+    expect(output?.serverContent?.outputTranscription?.text).toBe(
+      'Here is your 0.20 s of audio back at 24 kHz.',
+    );
+    expect(answer.at(-2)).toEqual({ serverContent: { generationComplete: true } });
+    // The prompt holds the audio heard until the silence window closed: 0.3 s at 32 tokens a second.
+    expect(answer.at(-1)!.usageMetadata!.promptTokensDetails).toContainEqual({
+      modality: 'AUDIO',
+      tokenCount: 10,
+    });
+    client.close();
+  });
+
+  it('does not answer until the input has been quiet for the whole silence window', async () => {
+    const client = await LiveClient.ready('?chunkMs=1&silenceMs=200', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    streamAudio(client, speech(100));
+    streamAudio(client, silence(180)); // not yet 200 ms of quiet
+    streamAudio(client, speech(100)); // the same turn goes on
+    streamAudio(client, silence(200));
+    const answer = await client.until(turnComplete);
+    // One answer for the whole turn: a first answer after the short gap would say 0.10 s.
+    expect(textOf(answer)).toMatch(/^I heard 0\.38 s of audio: 6080 samples at 16000 Hz/);
+    client.close();
+  });
+
+  it('reads the older mediaChunks form of audio, and other sample rates', async () => {
+    const client = await LiveClient.ready('?chunkMs=1&silenceMs=50', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    const samples = new Int16Array([...speech(100, 8000), ...silence(60, 8000)]);
+    client.send({
+      realtimeInput: { mediaChunks: [{ mimeType: 'audio/pcm;rate=8000', data: base64Of(samples) }] },
+    });
+    expect(textOf(await client.until(turnComplete))).toMatch(
+      /^I heard 0\.10 s of audio: 1600 samples at 16000 Hz/,
+    );
+    client.close();
+  });
+
+  it('ends the turn at audioStreamEnd, without waiting for silence', async () => {
+    const client = await LiveClient.ready('?chunkMs=1&silenceMs=5000', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    streamAudio(client, speech(100));
+    client.send({ realtimeInput: { audioStreamEnd: true } });
+    expect(textOf(await client.until(turnComplete))).toMatch(/^I heard 0\.10 s of audio: 1600 samples/);
+    client.close();
+  });
+
+  it('answers between activityStart and activityEnd when automatic detection is disabled', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+    });
+    client.send({ realtimeInput: { activityStart: {} } });
+    // Silence too is part of the turn: the client, not the level, says where it ends.
+    streamAudio(client, new Int16Array([...silence(40), ...speech(60)]));
+    client.send({ realtimeInput: { activityEnd: {} } });
+    expect(textOf(await client.until(turnComplete))).toMatch(/^I heard 0\.10 s of audio: 1600 samples/);
+    client.close();
+  });
+
+  it('accepts video frames and carries on', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send({
+      realtimeInput: {
+        video: { mimeType: 'image/jpeg', data: Buffer.from('not really a jpeg').toString('base64') },
+      },
+    });
+    client.send(textTurn('still here'));
+    expect(textOf(await client.until(turnComplete))).toBe('You said "still here" (10 bytes).');
+    client.close();
+  });
+});
+
+const weatherTool = {
+  functionDeclarations: [
+    {
+      name: 'get_weather',
+      description: 'The weather in a city',
+      parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } } },
+    },
+  ],
+};
+
+describe('tool calls', () => {
+  it('calls a declared function a turn names, and answers once the toolResponse with its id comes back', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      tools: [weatherTool],
+    });
+    client.send(textTurn('get_weather Paris'));
+    const [call] = await client.until((m) => m.toolCall !== undefined);
+    expect(call).toEqual({
+      toolCall: { functionCalls: [{ id: 'call-1', name: 'get_weather', args: { city: 'Paris' } }] },
+    });
+    client.send({
+      toolResponse: { functionResponses: [{ id: 'call-1', name: 'get_weather', response: { celsius: 21 } }] },
+    });
+    expect(textOf(await client.until(turnComplete))).toBe('get_weather returned {"celsius":21}.');
+    client.close();
+  });
+
+  it('closes with 1008 and names the id when a toolResponse answers no pending call', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', { tools: [weatherTool] });
+    const conn = await client.conn;
+    client.send(textTurn('get_weather Oslo'));
+    await client.until((m) => m.toolCall !== undefined);
+    client.send({ toolResponse: { functionResponses: [{ id: 'call-7', response: {} }] } });
+    const closed = await client.closed;
+    expect(closed).toEqual({
+      code: 1008,
+      reason: 'toolResponse id "call-7" matches no toolCall (pending: call-1)',
+    });
+    expect(await tapClose(conn)).toMatchObject({
+      code: 1008,
+      reason: closed.reason,
+      initiator: 'server',
+      clean: true,
+    });
+  });
+});
+
+describe('interruptions', () => {
+  it('sends interrupted: true when a new turn arrives while the answer is still streaming', async () => {
+    const client = await LiveClient.ready('?chunkMs=1000', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('a long enough question to need several chunks'));
+    await client.until((m) => m.serverContent?.modelTurn !== undefined);
+    client.send(textTurn('next'));
+    const rest = await client.until((m) => m.serverContent?.interrupted === true);
+    expect(rest).toEqual([{ serverContent: { interrupted: true } }]);
+    // The new turn's answer follows; its first two chunks are enough to tell it apart.
+    const next = [...(await client.until((m) => m.serverContent?.modelTurn !== undefined))];
+    next.push(...(await client.until((m) => m.serverContent?.modelTurn !== undefined)));
+    expect(textOf(next)).toBe('You said "next" (4 ');
+    client.close();
+  });
+
+  it('lets speech interrupt an answer, as a user talking over the model does', async () => {
+    const client = await LiveClient.ready('?chunkMs=1000&silenceMs=50', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('talk to me for a while'));
+    await client.until((m) => m.serverContent?.modelTurn !== undefined);
+    streamAudio(client, speech(40));
+    expect(await client.until((m) => m.serverContent?.interrupted === true)).toEqual([
+      { serverContent: { interrupted: true } },
+    ]);
+    client.close();
+  });
+
+  it('cancels a pending tool call when a new turn interrupts it, and ignores its late answer', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      tools: [weatherTool],
+    });
+    client.send(textTurn('get_weather Rome'));
+    await client.until((m) => m.toolCall !== undefined);
+    client.send(textTurn('never mind'));
+    expect(await client.until((m) => m.serverContent?.interrupted === true)).toEqual([
+      { toolCallCancellation: { ids: ['call-1'] } },
+      { serverContent: { interrupted: true } },
+    ]);
+    client.send({ toolResponse: { functionResponses: [{ id: 'call-1', response: { late: true } }] } });
+    expect(textOf(await client.until(turnComplete))).toBe('You said "never mind" (10 bytes).');
+    client.send(textTurn('and still open'));
+    expect(textOf(await client.until(turnComplete))).toBe('You said "and still open" (14 bytes).');
+    client.close();
+  });
+});
+
+describe('session limits and faults on demand', () => {
+  it('sends goAway with timeLeft before the session limit, then closes with 1001', async () => {
+    const client = await LiveClient.ready('?sessionMs=1500&goAwayMs=1000');
+    const conn = await client.conn;
+    expect(await client.until((m) => m.goAway !== undefined)).toEqual([{ goAway: { timeLeft: '1s' } }]);
+    const closed = await client.closed;
+    expect(closed).toEqual({ code: 1001, reason: 'session time limit of 1.5 s reached' });
+    expect(await tapClose(conn)).toMatchObject({ code: 1001, initiator: 'server', clean: true });
+  });
+
+  it('goAwayAfter=MS sends a goAway soon, announcing the default ten seconds left', async () => {
+    const client = await LiveClient.ready('?goAwayAfter=50');
+    expect(await client.until((m) => m.goAway !== undefined)).toEqual([{ goAway: { timeLeft: '10s' } }]);
+    client.close();
+  });
+
+  it('binary=1 sends every message as JSON in a binary frame, as the public service does', async () => {
+    const client = await LiveClient.ready('?binary=1&chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('bin'));
+    await client.until(turnComplete);
+    expect(client.received.every((entry) => entry.isBinary)).toBe(true);
+    const conn = await client.conn;
+    await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn && e.dir === 'server',
+      client.received.length,
+    );
+    const server = tap.of(conn).filter((e): e is MessageEvent => e.type === 'message' && e.dir === 'server');
+    expect(server.every((m) => m.opcodeName === 'binary')).toBe(true);
+    expect(Buffer.from(server[0]!.base64!, 'base64').toString()).toBe('{"setupComplete":{}}');
+    client.close();
+  });
+
+  it('dropAfter=N drops the TCP connection after N server messages, with no close frame: 1006', async () => {
+    const client = await LiveClient.open('?dropAfter=2&chunkMs=1');
+    const conn = await client.conn;
+    client.send({
+      setup: { model: 'models/wslab-live', generationConfig: { responseModalities: ['TEXT'] } },
+    });
+    client.send(textTurn('cut me off'));
+    expect(await client.closed).toEqual({ code: 1006, reason: '' });
+    expect(client.received).toHaveLength(2);
+    expect(await tapClose(conn)).toMatchObject({ code: 1006, initiator: 'none', clean: false });
+  });
+
+  it('takes JSON in binary frames from the client as well', async () => {
+    const client = await LiveClient.open();
+    client.socket.send(Buffer.from(JSON.stringify({ setup: { model: 'models/wslab-live' } })));
+    expect(await client.until((m) => m.setupComplete !== undefined)).toEqual([{ setupComplete: {} }]);
+    client.close();
+  });
+
+  it('refuses an unknown query parameter with HTTP 400 before the upgrade', async () => {
+    const refused = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}${LIVE_PATH}?chunkMs=fast`);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
+      ws.on('error', () => {});
+    });
+    expect(refused).toMatch(/^400 chunkMs must be a whole number/);
+  });
+
+  it('accepts the key parameter the public endpoint needs, and ignores it', async () => {
+    const client = await LiveClient.ready('?key=not-a-real-key');
+    client.close();
+  });
+});
+
+// Each row: what the client sends after opening (and after setup when `afterSetup`), the close
+// code the session must end with, and the start of the reason.
+const errors: {
+  name: string;
+  afterSetup: boolean;
+  query?: string;
+  send: (string | Buffer)[];
+  code: number;
+  reason: RegExp;
+}[] = [
+  {
+    name: 'a first message that is not setup',
+    afterSetup: false,
+    send: [JSON.stringify(textTurn('hi'))],
+    code: 1008,
+    reason: /^the first message must be setup, got clientContent$/,
+  },
+  {
+    name: 'malformed JSON',
+    afterSetup: false,
+    send: ['{"setup": {'],
+    code: 1007,
+    reason: /^message is not valid JSON/,
+  },
+  {
+    name: 'a binary message that is not UTF-8',
+    afterSetup: false,
+    send: [Buffer.from([0x7b, 0xff, 0x7d])],
+    code: 1007,
+    reason: /^binary message is not UTF-8 text/,
+  },
+  {
+    name: 'a setup without a model',
+    afterSetup: false,
+    send: [JSON.stringify({ setup: {} })],
+    code: 1007,
+    reason: /^setup\.model must name a model as "models\/NAME", got nothing$/,
+  },
+  {
+    name: 'a second setup',
+    afterSetup: true,
+    send: [JSON.stringify({ setup: { model: 'models/other' } })],
+    code: 1008,
+    reason: /^setup was already sent/,
+  },
+  {
+    name: 'an unknown message kind',
+    afterSetup: true,
+    send: [JSON.stringify({ chat: { text: 'hi' } })],
+    code: 1007,
+    reason:
+      /^unknown message kind "chat"; expected one of setup, clientContent, realtimeInput, toolResponse$/,
+  },
+  {
+    name: 'a snake_case message kind',
+    afterSetup: true,
+    send: [JSON.stringify({ client_content: {} })],
+    code: 1007,
+    reason: /^unknown message kind "client_content"; field names are camelCase: "clientContent"$/,
+  },
+  {
+    name: 'two message kinds in one message',
+    afterSetup: true,
+    send: [JSON.stringify({ clientContent: {}, realtimeInput: {} })],
+    code: 1007,
+    reason: /^a message holds exactly one kind, got clientContent and realtimeInput$/,
+  },
+  {
+    name: 'audio that is not base64',
+    afterSetup: true,
+    send: [JSON.stringify({ realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: 'AAA*' } } })],
+    code: 1007,
+    reason: /^realtimeInput\.audio\.data is not valid base64$/,
+  },
+  {
+    name: 'audio with an odd number of bytes',
+    afterSetup: true,
+    send: [JSON.stringify({ realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: 'AAAA' } } })],
+    code: 1007,
+    reason: /^realtimeInput\.audio holds 3 bytes; 16-bit PCM needs an even count$/,
+  },
+  {
+    name: 'audio that is not PCM',
+    afterSetup: true,
+    send: [JSON.stringify({ realtimeInput: { audio: { mimeType: 'audio/webm', data: 'AAAA' } } })],
+    code: 1007,
+    reason: /^realtimeInput\.audio\.mimeType must be "audio\/pcm;rate=16000", got "audio\/webm"$/,
+  },
+  {
+    name: 'an audio chunk longer than maxChunkMs',
+    afterSetup: true,
+    query: '?maxChunkMs=100',
+    send: [JSON.stringify(audioInput(speech(200)))],
+    code: 1009,
+    reason: /^realtimeInput\.audio lasts 200 ms; send at most 100 ms a message/,
+  },
+  {
+    name: 'activityStart while the server detects activity itself',
+    afterSetup: true,
+    send: [JSON.stringify({ realtimeInput: { activityStart: {} } })],
+    code: 1008,
+    reason: /^activityStart needs realtimeInputConfig\.automaticActivityDetection\.disabled: true in setup$/,
+  },
+  {
+    name: 'a toolResponse when no call was made',
+    afterSetup: true,
+    send: [JSON.stringify({ toolResponse: { functionResponses: [{ id: 'call-1' }] } })],
+    code: 1008,
+    reason: /^toolResponse id "call-1" matches no toolCall \(none pending\)$/,
+  },
+];
+
+describe('bad input closes the session with a reason, never the server', () => {
+  it.each(errors)('closes with $code on $name', async ({ afterSetup, query, send, code, reason }) => {
+    const client = afterSetup ? await LiveClient.ready(query ?? '') : await LiveClient.open(query ?? '');
+    const conn = await client.conn;
+    for (const data of send) client.socket.send(data);
+    const closed = await client.closed;
+    expect(closed.code).toBe(code);
+    expect(closed.reason).toMatch(reason);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect(await tapClose(conn)).toMatchObject({
+      code,
+      reason: closed.reason,
+      initiator: 'server',
+      clean: true,
+    });
+  });
+
+  it('keeps a long reason within the 123 bytes a close frame allows', async () => {
+    const client = await LiveClient.open();
+    client.send({ setup: { model: `models/${'x'.repeat(50)} ${'y'.repeat(100)}` } });
+    const closed = await client.closed;
+    expect(closed.code).toBe(1007);
+    expect(Buffer.byteLength(closed.reason)).toBe(123);
+    expect(closed.reason.endsWith('…')).toBe(true);
+  });
+
+  it('leaves other sessions untouched when one is closed for bad input', async () => {
+    const healthy = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    const broken = await LiveClient.ready();
+    broken.socket.send('not json');
+    expect((await broken.closed).code).toBe(1007);
+    healthy.send(textTurn('still fine'));
+    expect(textOf(await healthy.until(turnComplete))).toBe('You said "still fine" (10 bytes).');
+    healthy.close();
+  });
+});
