@@ -11,6 +11,8 @@ export default defineConfig({
     // Monaco's chunk is large by nature; it loads lazily, after the first view.
     chunkSizeWarningLimit: 6000,
     reportCompressedSize: false,
+    // The TypeScript worker is one big file; its transform time is known and not worth a warning.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   worker: { format: 'es' },
   server: { fs: { allow: ['..'] } },

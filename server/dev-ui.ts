@@ -12,7 +12,7 @@ export async function mountDevUi(app: Express, server: Server): Promise<void> {
     configFile: `${projectRoot}vite.config.ts`,
     root: `${projectRoot}web`,
     appType: 'spa',
-    server: { middlewareMode: true, hmr: { server } },
+    server: { middlewareMode: true, ws: { server } },
   });
   server.once('close', () => void vite.close());
   const middleware = (req: Request, res: Response, next: NextFunction): void => {

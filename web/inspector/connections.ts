@@ -30,6 +30,8 @@ export interface Lane {
   messages: { client: number; server: number };
   /** Known only from replayed history. */
   replayed: boolean;
+  /** The server restarted before this connection's end was seen. */
+  lost: boolean;
   /** Bumped on every change, so the view redraws only lanes that changed. */
   version: number;
 }
@@ -78,6 +80,12 @@ export class Connections {
   apply(instance: string, event: ConnectionEvent, replayed: boolean): Lane {
     const key = Connections.keyOf(instance, event.conn);
     let lane = this.lanes.get(key);
+    if (lane && event.type === 'open' && lane.open && lane.open.t !== event.t) {
+      // A server that restarted in the same process numbers connections from c1 again: this is
+      // a new connection with an old id. The old lane keeps its history under another key.
+      this.retire(lane);
+      lane = undefined;
+    }
     if (!lane) {
       lane = {
         key,
@@ -88,6 +96,7 @@ export class Connections {
         frames: 0,
         messages: { client: 0, server: 0 },
         replayed,
+        lost: false,
         version: 0,
       };
       this.lanes.set(key, lane);
@@ -165,16 +174,40 @@ export class Connections {
     this.order = keep;
   }
 
+  private retire(lane: Lane): void {
+    const oldKey = lane.key;
+    let n = 1;
+    while (this.lanes.has(`${oldKey}~${n}`)) n++;
+    lane.key = `${oldKey}~${n}`;
+    if (!lane.close) lane.lost = true;
+    lane.version++;
+    this.lanes.delete(oldKey);
+    this.lanes.set(lane.key, lane);
+    this.order = this.order.map((key) => (key === oldKey ? lane.key : key));
+  }
+
+  /** The server restarted: connections of the old one that had not ended are gone. */
+  serverRestarted(currentInstance: string): void {
+    for (const lane of this.lanes.values()) {
+      if (!lane.close && !lane.lost && !lane.key.startsWith(`${currentInstance}/`)) {
+        lane.lost = true;
+        lane.version++;
+      }
+    }
+    this.version++;
+  }
+
   clear(): void {
     for (const key of this.order) {
       const lane = this.lanes.get(key)!;
-      if (lane.close) this.lanes.delete(key);
+      if (lane.close || lane.lost) this.lanes.delete(key);
     }
     this.order = this.order.filter((key) => this.lanes.has(key));
     this.version++;
   }
 
   state(lane: Lane): string {
+    if (lane.lost && !lane.close) return 'gone (server restarted)';
     if (lane.close) return `closed ${lane.close.code}${lane.close.clean ? '' : ' (not clean)'}`;
     if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
       return `refused ${lane.handshake.response.status}`;

@@ -208,8 +208,11 @@ export class Inspector {
             ? `tap: reconnecting (attempt ${status.attempt})…`
             : 'tap: connecting…'
           : `tap: ${status.reason}; reconnecting in ${(status.retryInMs / 1000).toFixed(1)} s`;
-    this.tapState.textContent = text;
+    this.tapState.textContent =
+      status.state === 'live' && status.restarted ? 'tap: live (the server restarted)' : text;
     this.tapState.dataset.state = status.state;
+    if (status.state === 'live' && status.restarted) this.connections.serverRestarted(status.instance);
+    this.schedule();
   }
 
   /** Takes a batch from the tap. Drawing happens on the next animation frame. */

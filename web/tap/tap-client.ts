@@ -5,7 +5,7 @@ import type { HelloEvent, TapEvent } from '../../server/tap/events';
 
 export type TapStatus =
   | { state: 'connecting'; attempt: number }
-  | { state: 'live'; hello: HelloEvent }
+  | { state: 'live'; hello: HelloEvent; instance: string; restarted: boolean }
   | { state: 'waiting'; attempt: number; retryInMs: number; reason: string };
 
 export interface TapBatch {
@@ -84,9 +84,11 @@ export class TapClient {
     if (first.type === 'hello') {
       this.attempt = 0;
       // serverTime corresponds to t: their difference is when the server started.
+      const previous = this.instance;
       this.instance = String(Math.round(first.serverTime - first.t));
       this.historyLeft = first.history;
-      this.options.onStatus({ state: 'live', hello: first });
+      const restarted = previous !== '' && previous !== this.instance;
+      this.options.onStatus({ state: 'live', hello: first, instance: this.instance, restarted });
       start = 1;
     }
     const rest = start === 0 ? events : events.slice(start);
