@@ -30,9 +30,9 @@ async function main() {
     if (example) socket.send(`accept ${example}`);
     setTimeout(() => socket.close(1000, 'lesson 4 done'), 500);
   };
-
-  // TODO (step 4): open a second socket to SERVER_URL + '/no-such-path'
-  // and log what its error and close events tell you.
 }
 
-main();
+main().catch((error) => console.error(error.message));
+
+// TODO (step 4): open a second socket to SERVER_URL + '/no-such-path'
+// and log what its error and close events tell you.

@@ -29,14 +29,14 @@ async function main() {
     if (example) socket.send(`accept ${example}`);
     setTimeout(() => socket.close(1000, 'lesson 4 done'), 500);
   };
-
-  // A path with no WebSocket endpoint: the server answers 404 and the page learns only "it failed".
-  const wrong = new WebSocket(SERVER_URL + '/no-such-path');
-  wrong.onopen = () => console.log('wrong path: open?! that should not happen');
-  wrong.onerror = () => console.log('wrong path: error event, with no status code to read');
-  wrong.onclose = (event) => {
-    console.log('wrong path: closed with code', event.code, 'wasClean', event.wasClean);
-  };
 }
 
-main();
+main().catch((error) => console.error(error.message));
+
+// A path with no WebSocket endpoint: the server answers 404 and the page learns only "it failed".
+const wrong = new WebSocket(SERVER_URL + '/no-such-path');
+wrong.onopen = () => console.log('wrong path: open?! that should not happen');
+wrong.onerror = () => console.log('wrong path: error event, with no status code to read');
+wrong.onclose = (event) => {
+  console.log('wrong path: closed with code', event.code, 'wasClean', event.wasClean);
+};
