@@ -9,6 +9,7 @@ import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
 import { liveEndpoint } from './live/live-endpoint';
 import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
+import { redactQuery, redactRequest } from './redact';
 import { rejectHandshake } from './reject-handshake';
 import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
@@ -112,13 +113,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   const recorder = new SessionRecorder(options.recordBytes ?? 64 * 1024 * 1024, performance.timeOrigin);
   let nextConn = 1;
+  const openByKind = new Map<string, number>();
   let totalConnections = 0;
 
   const health = (): Record<string, unknown> => ({
     status: 'ok',
     uptime: (performance.now() - started) / 1000,
     connections: {
-      echo: tappedServer.clients.size + deflateServer.clients.size,
+      echo: openByKind.get('echo') ?? 0,
+      live: openByKind.get('live') ?? 0,
+      proxy: relays.size,
       tap: tapServer.clients.size,
       total: totalConnections,
     },
@@ -150,7 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     code: string,
     extraHeaders: HeaderList = [],
   ): void => {
-    const request = requestHeadOf(req);
+    const request = redactRequest(requestHeadOf(req));
     const remote = remoteOf(socket); // before the socket is destroyed and forgets its peer
     const responseRaw = rejectHandshake(socket, status, reason, extraHeaders);
     totalConnections++;
@@ -158,7 +162,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       conn: `c${nextConn++}`,
       remote,
       path: url.pathname,
-      query: queryOf(url),
+      query: redactQuery(queryOf(url)),
       request,
       requestRaw: formatHead(
         `${request.method} ${request.path} HTTP/${request.httpVersion}`,
@@ -194,7 +198,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       );
       return;
     }
-    const request = requestHeadOf(req);
+    const request = redactRequest(requestHeadOf(req));
     const check = checkUpgradeRequest(request);
     if (!check.ok) {
       refuse(req, socket, url, check.status, check.reason, 'BAD_HANDSHAKE', check.headers);
@@ -240,7 +244,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       kind: endpoint.kind,
       remote: remoteOf(socket),
       path: url.pathname,
-      query: queryOf(url),
+      query: redactQuery(queryOf(url)),
       request,
       requestRaw: formatHead(
         `${request.method} ${request.path} HTTP/${request.httpVersion}`,
@@ -258,6 +262,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ws.on('error', () => {
         // `ws` has already answered a protocol error with the right close frame; the tap shows it.
       });
+      openByKind.set(endpoint.kind, (openByKind.get(endpoint.kind) ?? 0) + 1);
+      ws.once('close', () => openByKind.set(endpoint.kind, (openByKind.get(endpoint.kind) ?? 1) - 1));
       endpoint.serve(ws, parsed.value);
     });
   });
@@ -277,7 +283,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       refuse(req, socket, url, resolved.status, resolved.reason, resolved.code);
       return;
     }
-    const request = requestHeadOf(req);
+    const request = redactRequest(requestHeadOf(req));
     const remote = remoteOf(socket);
     const handle = relay(req, socket, head, resolved.target, proxySettings, {
       capture: () => {
@@ -287,7 +293,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           kind: 'proxy',
           remote,
           path: url.pathname,
-          query: { ...queryOf(url), target: resolved.target.url.href },
+          query: redactQuery({ ...queryOf(url), target: resolved.target.url.href }),
           request,
           requestRaw: formatHead(
             `${request.method} ${request.path} HTTP/${request.httpVersion}`,

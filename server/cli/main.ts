@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { recordFileProblem, writeSessionFile } from '../export/session-export';
+import { LIVE_PATH } from '../live/live-endpoint';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
 
@@ -21,12 +23,20 @@ if (parsed.caFile) {
   }
 }
 
+const recordProblem = parsed.recordFile ? recordFileProblem(parsed.recordFile) : null;
+if (recordProblem) {
+  process.stderr.write(`wslab: --record ${recordProblem}\n`);
+  process.exit(2);
+}
+
 try {
   const server = await startServer(parsed.options);
   const wsBase = server.url.replace(/^http/, 'ws');
   process.stdout.write(
     `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n` +
+      `  Live API     ${wsBase}${LIVE_PATH.slice(1)}\n` +
       (parsed.options.target ? `  proxy        ${wsBase}proxy → ${parsed.options.target}\n` : '') +
+      (parsed.recordFile ? `  recording    to ${parsed.recordFile} when stopped\n` : '') +
       '  Press Ctrl+C to stop.\n',
   );
   let stopping = false;
@@ -36,10 +46,23 @@ try {
     }
     stopping = true;
     process.stdout.write(`\n${signal}: closing every WebSocket with 1001 (going away)…\n`);
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    server
+      .close()
+      .then(async () => {
+        // After close(): every connection has ended, so the file holds each one's close.
+        const file = parsed.recordFile;
+        if (file) {
+          const count = await writeSessionFile(server.recorder, file);
+          process.stdout.write(`Wrote ${count} recorded connection${count === 1 ? '' : 's'} to ${file}\n`);
+        }
+      })
+      .then(
+        () => process.exit(0),
+        (error: Error) => {
+          process.stderr.write(`wslab: ${error.message}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

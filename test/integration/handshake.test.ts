@@ -116,6 +116,26 @@ describe('the opening handshake', () => {
   });
 });
 
+describe('credentials never reach the tap', () => {
+  it('redacts an Authorization header and a key in the URL, in events and in the recording', async () => {
+    const secret = 'Sup3rSecret';
+    const client = new WebSocket(wsUrl(server, '/echo'), { headers: { Authorization: `Bearer ${secret}` } });
+    await once(client, 'open');
+    const refused = await rawHandshake(RawClient.handshake(`/echo?key=${secret}`));
+    expect(refused.head).toMatch(/^HTTP\/1\.1 400 /);
+    await tap.waitFor((e) => e.type === 'handshake' && e.response.status === 400);
+    await tap.waitFor(
+      (e) => e.type === 'handshake' && e.response.status === 101 && JSON.stringify(e).includes('[redacted]'),
+    );
+    expect(JSON.stringify(tap.events)).not.toContain(secret);
+    const recorded = server.recorder
+      .list()
+      .flatMap((r) => r.chunks.map((c) => Buffer.from(c.bytes).toString('latin1')));
+    expect(recorded.join('')).not.toContain(secret);
+    client.close();
+  });
+});
+
 describe('who may use the tap', () => {
   const tapRequest = (extra: string[], host = '127.0.0.1'): string =>
     RawClient.handshake('/tap', extra).replace('Host: 127.0.0.1', `Host: ${host}`);
