@@ -128,19 +128,12 @@ const resetButton = byTestId<HTMLButtonElement>(document, 'reset');
 const solutionButton = byTestId<HTMLButtonElement>(document, 'solution');
 const runState = document.querySelector<HTMLElement>('.run-state')!;
 let lesson: Lesson | null = null;
-let saveTimer: ReturnType<typeof setTimeout> | null = null;
 
 const editor = new EditorHost(byTestId(document, 'editor'), {
   onRun: () => run(),
   onChange(text) {
-    if (!lesson) return;
-    const slug = lesson.slug;
-    if (saveTimer) clearTimeout(saveTimer);
-    // Edits are kept per lesson until Reset.
-    saveTimer = setTimeout(
-      () => save(`code:${slug}`, text === (lesson?.snippet ?? NO_SNIPPET) ? null : text),
-      300,
-    );
+    // Edits are kept per lesson until Reset; the lesson's own start is not worth keeping.
+    if (lesson) save(`code:${lesson.slug}`, text === (lesson.snippet ?? NO_SNIPPET) ? null : text);
   },
 });
 

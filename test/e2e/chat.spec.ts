@@ -59,6 +59,14 @@ test('clicking a frame shows its anatomy with the right opcode and mask key', as
   await expect(firstRow).toContainText((plain0 ^ key0).toString(16).padStart(2, '0'));
   await expect(firstRow).toContainText(text[0]!);
 
-  // A chat line and its frame are linked: the client frame lights up its "You:" line.
+  // A chat line and its frame are linked both ways: the client frame lights up its "You:" line,
+  // and the "Server:" line selects the server's frame.
   await expect(app.locator('.chat-log .line.linked')).toHaveText(`You: ${text}`);
+  await app.locator('.chat-log .line.server', { hasText: text }).click();
+  await expect(app.locator('[data-testid="frame-row"][aria-selected="true"]')).toHaveAttribute(
+    'data-dir',
+    'server',
+  );
+  await expect(detail).toContainText(`Server received: '${text}'`);
+  await expect(detail).toContainText('MASK=0');
 });

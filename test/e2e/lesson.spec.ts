@@ -1,4 +1,4 @@
-import { expect, test, waitForEditor } from './fixtures';
+import { expect, setSnippet, test, waitForEditor } from './fixtures';
 
 test("a lesson step's checks turn green when the tap shows what they wait for", async ({ app, server }) => {
   await app.goto(`${server.url}#/lesson/what-is-a-websocket/2`);
@@ -13,4 +13,21 @@ test("a lesson step's checks turn green when the tap shows what they wait for", 
   await expect(app.locator('.checks')).toContainText('Step done');
   // Progress is kept: the table of contents marks the step.
   await expect(app.locator('.toc-list li.done')).toContainText(['Open a connection and send twice']);
+});
+
+test('edits are kept per lesson until Reset', async ({ app, server }) => {
+  await app.goto(`${server.url}#/lesson/the-echo-server/1`);
+  await setSnippet(app, '// my own edit');
+  await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText('// my own edit');
+  await app.goto(`${server.url}#/lesson/what-is-a-websocket/1`);
+  await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText('Lesson 1');
+  await app.goto(`${server.url}#/lesson/the-echo-server/1`);
+  await app.reload();
+  await waitForEditor(app);
+  await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText('// my own edit');
+  await app.getByTestId('reset').click();
+  await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText('Lesson 2');
+  await app.reload();
+  await waitForEditor(app);
+  await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText('Lesson 2');
 });

@@ -26,6 +26,35 @@ test('the page loads with no console errors', async ({ app, errors }) => {
   expect(errors.messages).toEqual([]);
 });
 
+test('every control has an accessible name', async ({ app }) => {
+  await waitForEditor(app);
+  await app.getByTestId('chat-input').fill('named');
+  await app.getByTestId('chat-input').press('Enter');
+  await expect(app.locator('[data-testid="frame-row"]').first()).toBeVisible();
+  const unnamed = await app.evaluate(() => {
+    const controls = document.querySelectorAll<HTMLElement>(
+      'button, input, select, textarea, a[href], [role="option"], [role="separator"], hr[tabindex], summary',
+    );
+    const nameOf = (el: HTMLElement): string => {
+      const labelledBy = el.getAttribute('aria-labelledby');
+      const fromLabels =
+        'labels' in el
+          ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent).join(' ')
+          : '';
+      return (
+        el.getAttribute('aria-label') ??
+        (labelledBy ? document.getElementById(labelledBy)?.textContent : null) ??
+        (fromLabels || el.textContent || el.getAttribute('title') || el.getAttribute('placeholder') || '')
+      ).trim();
+    };
+    return [...controls]
+      .filter((el) => !el.closest('.monaco-editor, .xterm') && !el.hidden && el.offsetParent !== null)
+      .filter((el) => nameOf(el) === '')
+      .map((el) => el.outerHTML.slice(0, 120));
+  });
+  expect(unnamed).toEqual([]);
+});
+
 test('reloading a deep link returns to the same step', async ({ app, server }) => {
   await app.goto(`${server.url}#/lesson/what-is-a-websocket/2`);
   const title = app.locator('.step-title');
