@@ -2,6 +2,8 @@
 // lesson can ask for a fragmented reply, pings, a dropped connection or a server-side close.
 // Parsing is pure; `echo.ts` carries it out.
 
+import { type IntegerRule, parseFlagParam, parseIntegerParam } from './query-params';
+
 export interface EchoBehaviour {
   /** Send each reply in frames of at most this many payload bytes (continuation frames). */
   fragment?: number;
@@ -25,12 +27,6 @@ export interface EchoBehaviour {
 
 export type BehaviourResult = { ok: true; behaviour: EchoBehaviour } | { ok: false; error: string };
 
-interface IntegerRule {
-  min: number;
-  max: number;
-  meaning: string;
-}
-
 const INTEGERS: Record<string, IntegerRule> = {
   fragment: { min: 1, max: 1 << 20, meaning: 'bytes per frame' },
   ping: { min: 50, max: 3_600_000, meaning: 'milliseconds between pings' },
@@ -52,13 +48,9 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
     }
     const rule = INTEGERS[name];
     if (rule) {
-      const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-      if (!(number >= rule.min && number <= rule.max)) {
-        return {
-          ok: false,
-          error: `${name} must be a whole number from ${rule.min} to ${rule.max} (${rule.meaning}), got "${value}"`,
-        };
-      }
+      const parsed = parseIntegerParam(name, value, rule);
+      if (!parsed.ok) return parsed;
+      const number = parsed.value;
       (behaviour as unknown as Record<string, number>)[name] = number;
     } else if (name === 'closeReason') {
       // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the code.
@@ -66,9 +58,9 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
         return { ok: false, error: 'closeReason must be at most 123 bytes of UTF-8' };
       behaviour.closeReason = value;
     } else if (name === 'greet' || name === 'deflate') {
-      const flag = parseFlag(value);
-      if (flag === null) return { ok: false, error: `${name} must be 1 or 0, got "${value}"` };
-      behaviour[name] = flag;
+      const flag = parseFlagParam(name, value);
+      if (!flag.ok) return flag;
+      behaviour[name] = flag.value;
     }
   }
   // RFC 6455 §7.4.1: 1005, 1006 and 1015 are never sent in a close frame; 1004 is reserved.
@@ -83,10 +75,4 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
   }
   if (query.has('closeCode') && behaviour.closeAfter === undefined) behaviour.closeAfter = 1;
   return { ok: true, behaviour };
-}
-
-function parseFlag(value: string): boolean | null {
-  if (value === '' || value === '1' || value === 'true') return true;
-  if (value === '0' || value === 'false') return false;
-  return null;
 }

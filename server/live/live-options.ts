@@ -2,6 +2,7 @@
 // tests and lessons need not wait for realistic ones) and faults on demand. Pure; an unknown or
 // malformed parameter is refused with HTTP 400 by the server, never silently ignored.
 import type { Parsed } from '../endpoint';
+import { type IntegerRule, parseFlagParam, parseIntegerParam } from '../query-params';
 
 export interface LiveOptions {
   /** Pause between streamed messages, in ms: the model "generating". */
@@ -32,12 +33,6 @@ export const LIVE_DEFAULTS: LiveOptions = {
   binary: false,
 };
 
-interface IntegerRule {
-  min: number;
-  max: number;
-  meaning: string;
-}
-
 const INTEGERS: Record<string, IntegerRule> = {
   chunkMs: { min: 0, max: 5_000, meaning: 'ms between streamed messages' },
   silenceMs: { min: 1, max: 10_000, meaning: 'ms of quiet audio that end speech' },
@@ -62,19 +57,15 @@ export function parseLiveOptions(query: URLSearchParams): Parsed<LiveOptions> {
     if (CREDENTIALS.has(name)) continue;
     const rule = INTEGERS[name];
     if (rule) {
-      const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-      if (!(number >= rule.min && number <= rule.max)) {
-        return {
-          ok: false,
-          error: `${name} must be a whole number from ${rule.min} to ${rule.max} (${rule.meaning}), got "${value}"`,
-        };
-      }
+      const parsed = parseIntegerParam(name, value, rule);
+      if (!parsed.ok) return parsed;
+      const number = parsed.value;
       if (name === 'goAwayAfter') goAwayAfter = number;
       else (options as unknown as Record<string, number>)[name] = number;
     } else if (name === 'binary') {
-      const flag = parseFlag(value);
-      if (flag === null) return { ok: false, error: `binary must be 1 or 0, got "${value}"` };
-      options.binary = flag;
+      const flag = parseFlagParam(name, value);
+      if (!flag.ok) return flag;
+      options.binary = flag.value;
     } else {
       return { ok: false, error: `unknown live parameter "${name}"; known: ${KNOWN.join(', ')}` };
     }
@@ -91,10 +82,4 @@ export function parseLiveOptions(query: URLSearchParams): Parsed<LiveOptions> {
 export function goAwaySchedule(options: LiveOptions): { at: number; timeLeft: number } {
   const at = Math.max(0, options.sessionMs - options.goAwayMs);
   return { at, timeLeft: options.sessionMs - at };
-}
-
-function parseFlag(value: string): boolean | null {
-  if (value === '' || value === '1' || value === 'true') return true;
-  if (value === '0' || value === 'false') return false;
-  return null;
 }

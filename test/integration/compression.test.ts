@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from '../../server/server';
 import type { ErrorEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../server/tap/events';
@@ -9,21 +9,17 @@ import {
   nextMessages,
   openEcho,
   RawClient,
-  startTestServer,
-  TapRecorder,
+  serveWithTap,
+  type TapRecorder,
   wsUrl,
 } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({}, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 async function deflateClient(

@@ -1,20 +1,16 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from '../../server/server';
 import type { CloseEvent, FrameEvent } from '../../server/tap/events';
-import { localPortOf, nextMessages, openEcho, startTestServer, TapRecorder } from './harness';
+import { localPortOf, nextMessages, openEcho, serveWithTap, type TapRecorder } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({}, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 describe('echo behaviours chosen by query parameters', () => {

@@ -1,21 +1,17 @@
 import { once } from 'node:events';
 import { get } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from '../../server/server';
 import type { ErrorEvent, HandshakeEvent } from '../../server/tap/events';
-import { RawClient, startTestServer, TapRecorder, wsUrl } from './harness';
+import { RawClient, serveWithTap, type TapRecorder, wsUrl } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({}, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 async function rawHandshake(

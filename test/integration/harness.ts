@@ -2,6 +2,7 @@
 // and raw TCP clients for the bytes a well-behaved library would never send.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
 import type { ConnectionEvent, TapEvent } from '../../server/tap/events';
@@ -202,5 +203,26 @@ export function nextMessages(
     };
     socket.on('message', onMessage);
     socket.once('close', () => reject(new Error(`closed after ${got.length} of ${count} messages`)));
+  });
+}
+
+/**
+ * One server and one tap subscriber for a whole test file: started before the first test,
+ * closed after the last. `use` receives them.
+ */
+export function serveWithTap(
+  options: ServerOptions,
+  use: (server: RunningServer, tap: TapRecorder) => void,
+): void {
+  let server: RunningServer;
+  let tap: TapRecorder;
+  beforeAll(async () => {
+    server = await startTestServer(options);
+    tap = await TapRecorder.open(server);
+    use(server, tap);
+  });
+  afterAll(async () => {
+    tap.close();
+    await server.close();
   });
 }

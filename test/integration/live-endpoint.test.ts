@@ -1,24 +1,20 @@
 // The local Live API endpoint driven by real `ws` clients, with the tap watching: every client
 // message kind, every server message kind, every fault on demand and every way a session is closed.
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { LIVE_PATH } from '../../server/live/live-endpoint';
 import type { LiveServerMessage, Part } from '../../server/live/live-messages';
 import type { RunningServer } from '../../server/server';
 import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../server/tap/events';
-import { localPortOf, startTestServer, TapRecorder } from './harness';
+import { localPortOf, serveWithTap, type TapRecorder } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({}, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 /** A Live API client that keeps every server message and reads them in order. */

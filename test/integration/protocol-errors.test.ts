@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import type { CloseEvent, ErrorEvent } from '../../server/tap/events';
 import { FrameDecoder } from '../../server/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../server/wire/frame-encoder';
-import { clientFrame, nextMessages, openEcho, RawClient, startTestServer, TapRecorder } from './harness';
+import { clientFrame, nextMessages, openEcho, RawClient, serveWithTap, type TapRecorder } from './harness';
 
 const MAX_PAYLOAD = 4096;
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer({ maxPayload: MAX_PAYLOAD });
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({ maxPayload: MAX_PAYLOAD }, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 const bytes = (...parts: (number[] | Uint8Array)[]): Uint8Array =>

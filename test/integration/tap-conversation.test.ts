@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../server/tap/events';
 import {
@@ -8,6 +8,7 @@ import {
   nextMessages,
   openEcho,
   RawClient,
+  serveWithTap,
   startTestServer,
   TapRecorder,
 } from './harness';
@@ -15,13 +16,9 @@ import {
 let server: RunningServer;
 let tap: TapRecorder;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  tap = await TapRecorder.open(server);
-});
-afterAll(async () => {
-  tap.close();
-  await server.close();
+serveWithTap({}, (started, recorder) => {
+  server = started;
+  tap = recorder;
 });
 
 describe('the tap during a whole conversation', () => {
