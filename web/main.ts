@@ -137,25 +137,34 @@ const editor = new EditorHost(byTestId(document, 'editor'), {
   },
 });
 
-const runner = new SnippetRunner({
-  onOutput: (level, text) => terminal.print(text, level),
-  onStart(label) {
-    inspector.connections.runStarted(label);
-    terminal.print(`── ${label} ──`, 'system');
-    runState.textContent = `${label} running…`;
-    stopButton.disabled = false;
-    stopButton.setAttribute('aria-label', `Stop ${label}`);
+// The run limit: 30 s, or `?runLimit=ms` in the page's address (1 s to 10 min).
+function runLimitMs(): number {
+  const asked = Number(new URLSearchParams(location.search).get('runLimit'));
+  return asked >= 1000 && asked <= 600_000 ? asked : 30_000;
+}
+
+const runner = new SnippetRunner(
+  {
+    onOutput: (level, text) => terminal.print(text, level),
+    onStart(label) {
+      inspector.connections.runStarted(label);
+      terminal.print(`── ${label} ──`, 'system');
+      runState.textContent = `${label} running…`;
+      stopButton.disabled = false;
+      stopButton.setAttribute('aria-label', `Stop ${label}`);
+    },
+    onEnd(label, how, message) {
+      inspector.connections.runEnded();
+      terminal.print(`${label} ${message}`, how === 'timeout' ? 'warn' : 'system');
+      runState.textContent = `${label} ${how}`;
+      if (!runner.running) {
+        stopButton.disabled = true;
+        stopButton.setAttribute('aria-label', 'Stop the snippet');
+      }
+    },
   },
-  onEnd(label, how, message) {
-    inspector.connections.runEnded();
-    terminal.print(`${label} ${message}`, how === 'timeout' ? 'warn' : 'system');
-    runState.textContent = `${label} ${how}`;
-    if (!runner.running) {
-      stopButton.disabled = true;
-      stopButton.setAttribute('aria-label', 'Stop the snippet');
-    }
-  },
-});
+  runLimitMs(),
+);
 
 function run(): void {
   runner.run(editor.getValue());

@@ -81,13 +81,29 @@ export async function waitForTerminal(page: Page): Promise<void> {
   await expect(page.getByTestId('terminal')).toHaveAttribute('data-engine', 'xterm');
 }
 
-/** Replaces the snippet in Monaco with `code`, as typed-in text (no auto-closing brackets). */
+/**
+ * Replaces the snippet in Monaco with `code`, pasted as a learner would paste it (typing it would
+ * let the editor auto-close brackets on the way).
+ */
 export async function setSnippet(page: Page, code: string): Promise<void> {
   await waitForEditor(page);
   await page.locator('[data-testid="editor"] .monaco-editor .view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(code);
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    document.activeElement?.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  }, code);
+  await expect
+    .poll(async () =>
+      ((await page.locator('[data-testid="editor"] .view-lines').textContent()) ?? '').replace(
+        /\u00a0/g,
+        ' ',
+      ),
+    )
+    .toContain(code.split('\n')[0]!);
 }
 
 /** Types a command at the terminal prompt and presses Enter. */

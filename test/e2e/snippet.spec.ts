@@ -69,3 +69,50 @@ test('an endless-loop snippet is stopped and the page stays responsive', async (
   await expect(lane).toHaveAttribute('data-state', 'closed');
   await expect(app.locator('iframe.sandbox-frame')).toHaveCount(0);
 });
+
+test('a snippet that runs past the run limit is stopped with a clear message', async ({ app, server }) => {
+  await app.goto(`${server.url}?runLimit=1500`);
+  await setSnippet(app, "console.log('spinning');\nwhile (true) {}");
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  await expect(screen).toContainText('spinning');
+  await expect(screen).toContainText('stopped after 1.5 s, the run limit');
+  await expect(app.getByTestId('stop')).toBeDisabled();
+});
+
+test("a snippet's uncaught error reaches the terminal with its line in the snippet", async ({ app }) => {
+  await setSnippet(app, ["console.warn('careful');", '', "throw new Error('boom');"].join('\n'));
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  await expect(screen).toContainText('careful');
+  await expect(screen).toContainText('Uncaught Error: boom');
+  await expect(screen).toContainText('at snippet.js:3:');
+});
+
+test('a snippet cannot reach the page, its storage or the network beyond WebSocket', async ({ app }) => {
+  await app.evaluate(() => localStorage.setItem('wslab:secret', 'page-only'));
+  await setSnippet(
+    app,
+    [
+      'const seen = {',
+      '  document: typeof document,',
+      '  localStorage: typeof localStorage,',
+      '  indexedDB: typeof indexedDB,',
+      '  fetch: typeof fetch,',
+      '  XMLHttpRequest: typeof XMLHttpRequest,',
+      '  origin: self.origin,',
+      '  webSocket: typeof WebSocket,',
+      '};',
+      "console.log('sandbox ' + JSON.stringify(seen));",
+    ].join('\n'),
+  );
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText(
+    'sandbox {"document":"undefined","localStorage":"undefined","indexedDB":"undefined","fetch":"undefined",' +
+      '"XMLHttpRequest":"undefined","origin":"null","webSocket":"function"}',
+  );
+  await expect(app.locator('iframe.sandbox-frame')).toHaveCount(0);
+});
