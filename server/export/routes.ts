@@ -1,7 +1,37 @@
-// Placeholder: HAR and pcapng export of the recorded session are being written.
-import { Router } from 'express';
+// GET /api/export.har and /api/export.pcapng: the recorded session (or `?conn=<id>`) as a download.
+import { type Response, Router } from 'express';
 import type { SessionRecorder } from '../tap/recording';
+import { type ExportFormat, exportSession } from './session-export';
 
-export function exportRouter(_recorder: SessionRecorder): Router {
-  return Router();
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  har: 'application/json; charset=utf-8',
+  pcapng: 'application/x-pcapng',
+};
+
+export function exportRouter(recorder: SessionRecorder): Router {
+  const router = Router();
+  const send = (format: ExportFormat) => (req: { query: Record<string, unknown> }, res: Response) => {
+    const conn = req.query.conn;
+    if (conn !== undefined && (typeof conn !== 'string' || !/^[\w-]{1,64}$/.test(conn))) {
+      res.status(400).json({ error: '?conn= wants one connection id, such as c3' });
+      return;
+    }
+    if (conn !== undefined && recorder.list(conn).length === 0) {
+      res.status(404).json({
+        error: `no recording of connection ${conn}: it never existed, was refused before it opened, or was forgotten to stay within the recording budget`,
+      });
+      return;
+    }
+    const body = exportSession(recorder, format, conn === undefined ? {} : { conn });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    res
+      .status(200)
+      .type(CONTENT_TYPES[format])
+      .set('Content-Disposition', `attachment; filename="wslab-${conn ?? stamp}.${format}"`)
+      .set('Cache-Control', 'no-store')
+      .send(Buffer.from(body.buffer, body.byteOffset, body.length));
+  };
+  router.get('/export.har', send('har'));
+  router.get('/export.pcapng', send('pcapng'));
+  return router;
 }
