@@ -15,6 +15,8 @@ Options:
   --allow-target H[:P]  let /proxy relay to this non-loopback host too (repeatable)
   --ca FILE           trust these PEM certificates for wss:// targets
   --insecure          accept any certificate from wss:// targets (self-signed test servers)
+  --record FILE       when the server stops, write the session's recorded connections to FILE:
+                      HAR if it ends in .har, pcapng (Wireshark, tshark) if it ends in .pcapng
   --dev               serve the UI through Vite with hot reload
   -h, --help          show this help
 
@@ -27,7 +29,7 @@ Paths:
 `;
 
 export type ParsedArgs =
-  | { ok: true; help: boolean; options: ServerOptions; caFile?: string }
+  | { ok: true; help: boolean; options: ServerOptions; caFile?: string; recordFile?: string }
   | { ok: false; error: string };
 
 const SIZE = /^(\d+)\s*(b|kb|kib|mb|mib)?$/i;
@@ -46,6 +48,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: ServerOptions = {};
   let help = false;
   let caFile: string | undefined;
+  let recordFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] =
@@ -90,6 +93,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         caFile = text;
         break;
       }
+      case '--record': {
+        const text = value();
+        if (!text || !/\.(har|pcapng)$/i.test(text)) {
+          return {
+            ok: false,
+            error: `--record wants a file name ending in .har or .pcapng, got ${text ?? 'nothing'}`,
+          };
+        }
+        recordFile = text;
+        break;
+      }
       case '--insecure':
         options.insecure = true;
         break;
@@ -129,5 +143,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
   if (options.maxPayload === undefined) options.maxPayload = DEFAULT_MAX_PAYLOAD;
-  return { ok: true, help, options, ...(caFile ? { caFile } : {}) };
+  return { ok: true, help, options, ...(caFile ? { caFile } : {}), ...(recordFile ? { recordFile } : {}) };
 }
