@@ -38,6 +38,8 @@ export interface RecordingSource {
   openedAt: number;
   closedAt: number | null;
   truncated: boolean;
+  /** The query the tap showed in `open`, when the recording kept it; else read from the request. */
+  query?: Record<string, string>;
   readonly chunks: readonly RecordedChunk[];
 }
 
@@ -131,7 +133,7 @@ class Replay {
       if (chunk.dir === 'client') this.readClient(chunk);
       else this.readServer(chunk);
     }
-    const query = queryOf(this.request?.head?.path);
+    const query = r.query ?? queryOf(this.request?.head?.path);
     if (query) open.query = query;
     if (r.closedAt !== null) this.finish(r.closedAt);
     return {

@@ -29,13 +29,12 @@ function reach(file: string, seen = new Set<string>()): Set<string> {
 }
 
 describe('modules the page can import', () => {
-  it.each([
-    'server/export/har-import.ts',
-    'server/export/pcapng.ts',
-    'server/export/tcp-stream.ts',
-  ])('%s reaches no Node module and no package', (file) => {
-    const reached = [...reach(resolve(ROOT, file))];
-    expect(reached.filter((f) => !f.startsWith(ROOT))).toEqual([]);
-    expect(reached.filter((f) => !/\/server\/(wire|export)\//.test(f))).toEqual([]);
-  });
+  it.each(['server/export/har-import.ts', 'server/export/pcapng.ts', 'server/export/tcp-stream.ts'])(
+    '%s reaches no Node module and no package',
+    (file) => {
+      const reached = [...reach(resolve(ROOT, file))];
+      expect(reached.filter((f) => !f.startsWith(ROOT))).toEqual([]);
+      expect(reached.filter((f) => !/\/server\/(wire|export)\//.test(f))).toEqual([]);
+    },
+  );
 });

@@ -69,6 +69,21 @@ describe('replaying a recorded connection', () => {
     });
   });
 
+  it('takes the open event’s query from the recording when it kept one', () => {
+    const replayed = replayRecording(
+      recording([['client', 100, requestHead('/proxy?target=ws://a.test')]], {
+        kind: 'proxy',
+        path: '/proxy',
+        query: { target: 'ws://a.test/' },
+      }),
+    );
+    expect(replayed.events[0]).toMatchObject({
+      type: 'open',
+      kind: 'proxy',
+      query: { target: 'ws://a.test/' },
+    });
+  });
+
   it('shows the client’s mask key and header bytes, and the payload unmasked', () => {
     const replayed = replayRecording(
       recording([
