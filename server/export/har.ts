@@ -88,9 +88,10 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
   };
   const serverIp = hostOf(connection.local);
   if (serverIp) entry.serverIPAddress = serverIp;
-  // HAR 1.2: the connection may be named by the client's port.
-  const clientPort = portOf(connection.remote);
-  if (clientPort) entry.connection = clientPort;
+  // HAR 1.2 lets `connection` be either port; Chrome DevTools' import reads it as the server's,
+  // beside serverIPAddress. The client's port is in `_wslab.remote`.
+  const serverPort = portOf(connection.local);
+  if (serverPort) entry.connection = serverPort;
   return entry;
 }
 

@@ -41,7 +41,7 @@ describe('the HAR export', () => {
       time: 0.5,
       _resourceType: 'websocket',
       serverIPAddress: '127.0.0.1',
-      connection: '40000',
+      connection: '8765',
       request: {
         method: 'GET',
         url: 'ws://127.0.0.1:8765/echo?ping=50',
