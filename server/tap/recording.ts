@@ -17,6 +17,10 @@ export interface RecordingMeta {
   local: string;
   path: string;
   openedAt: number;
+  /** The query the tap showed in `open` (redacted), when there was one. */
+  query?: Record<string, string>;
+  /** The server's message limit for this connection, so a replay reports 1009 where the tap did. */
+  maxPayload?: number;
 }
 
 /**
@@ -30,6 +34,8 @@ export class ConnectionRecording implements RecordingMeta {
   readonly local: string;
   readonly path: string;
   readonly openedAt: number;
+  readonly query?: Record<string, string>;
+  readonly maxPayload?: number;
   closedAt: number | null = null;
   /** Bytes were left out because the recording budget ran out. */
   truncated = false;
@@ -45,6 +51,8 @@ export class ConnectionRecording implements RecordingMeta {
     this.local = meta.local;
     this.path = meta.path;
     this.openedAt = meta.openedAt;
+    if (meta.query) this.query = meta.query;
+    if (meta.maxPayload !== undefined) this.maxPayload = meta.maxPayload;
   }
 
   get bytes(): number {

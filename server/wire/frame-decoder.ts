@@ -83,6 +83,11 @@ export class FrameDecoder {
     return this.status === 'open' && (this.headerFilled > 0 || this.inPayload);
   }
 
+  /** Bytes of the frame being read so far: a stream that ends now left them unread. */
+  get pendingBytes(): number {
+    return this.midFrame ? this.headerFilled + this.payloadFilled : 0;
+  }
+
   push(chunk: Uint8Array): DecoderEvent[] {
     const events: DecoderEvent[] = [];
     const end = chunk.length;

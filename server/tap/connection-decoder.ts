@@ -1,0 +1,293 @@
+// What one connection's bytes mean, in both directions, with no socket and no clock: the live
+// capture feeds it as bytes cross the wire, the exports feed it a recording, and both get the
+// same events. It follows the opening handshake, each direction's frames, permessage-deflate as
+// the 101 answer accepted it, and how the connection ended.
+import { concatBytes, decodeUtf8Strict } from '../wire/bytes';
+import { acceptedDeflate, type DeflateParams } from '../wire/extensions';
+import type { Frame, Message } from '../wire/frame';
+import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
+import {
+  checkAccept,
+  findHeadEnd,
+  headerValue,
+  parseRequestHead,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from '../wire/handshake';
+import type { CloseEvent, ConnectionEvent, Direction, ErrorEvent, HandshakeEvent } from './events';
+import { FrameRecord, type LazyEvent, MessageRecord } from './frame-events';
+import { MessageInflater } from './inflate';
+
+/** An event as the decoder hands it out: plain, or a record that becomes one in JSON. */
+export type DecodedEvent = ConnectionEvent | LazyEvent<ConnectionEvent>;
+
+export interface ConnectionDecoderOptions {
+  conn: string;
+  /** The server's message limit: the client's messages are held to it, as `ws` holds them. */
+  maxPayload: number;
+  /** Payload bytes kept in a frame or message event. */
+  payloadCap: number;
+  /**
+   * The request head when the HTTP server already parsed it (live capture). Without it, the
+   * client's first bytes are read as the request head (a recording).
+   */
+  request?: { head: RequestHead; raw: string };
+  /** Where events go, in order. */
+  publish: (event: DecodedEvent) => void;
+}
+
+export interface DecodedHead<T> {
+  /** The head exactly as it crossed the wire. */
+  raw: string;
+  /** Null when the bytes were not an HTTP head. */
+  head: T | null;
+  t: number;
+}
+
+interface DirectionState {
+  decoder: FrameDecoder;
+  seq: number;
+  bytes: number;
+  /** The message being received is text: its continuation frames are shown as text. */
+  textMessage: boolean;
+  /** The first close frame this side sent. */
+  close: Frame['close'] | null;
+  /** Set when the 101 answer accepted permessage-deflate (RFC 7692). */
+  inflater: MessageInflater | null;
+  /** Inflating failed: the rest of this direction cannot be read. */
+  broken: boolean;
+  /** Bytes of an HTTP head still being gathered; null once the head is done. */
+  head: Uint8Array[] | null;
+}
+
+// A head larger than this is not a head we will wait for.
+const MAX_HEAD = 16 * 1024;
+
+export class ConnectionDecoder {
+  readonly conn: string;
+  request: DecodedHead<RequestHead> | null;
+  response: DecodedHead<ResponseHead> | null = null;
+  deflate: DeflateParams | null = null;
+  private client: DirectionState;
+  private server: DirectionState;
+  private firstClose: Direction | null = null;
+  private finished = false;
+  private readonly options: ConnectionDecoderOptions;
+
+  constructor(options: ConnectionDecoderOptions) {
+    this.options = options;
+    this.conn = options.conn;
+    this.request = options.request ? { ...options.request, t: 0 } : null;
+    this.client = this.directionState('client', null, options.request ? null : []);
+    this.server = this.directionState('server', null, []);
+  }
+
+  readClient(t: number, bytes: Uint8Array): void {
+    this.read(this.client, t, bytes);
+  }
+
+  readServer(t: number, bytes: Uint8Array): void {
+    this.read(this.server, t, bytes);
+  }
+
+  /** Both directions are between frames: a frame injected now would not corrupt either stream. */
+  get betweenFrames(): boolean {
+    return this.server.head === null && !this.server.decoder.midFrame && !this.client.decoder.midFrame;
+  }
+
+  /** Bytes at the end of a direction that never completed a head or a frame. */
+  incomplete(dir: Direction): number {
+    const side = dir === 'client' ? this.client : this.server;
+    if (side.head !== null) return side.head.reduce((sum, part) => sum + part.length, 0);
+    return side.decoder.pendingBytes;
+  }
+
+  /** The TCP connection is gone: say how the WebSocket ended (RFC 6455 §7.1.5, §7.4.1). */
+  finish(t: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const first = this.firstClose;
+    const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
+    const close: CloseEvent = {
+      type: 'close',
+      conn: this.conn,
+      t,
+      code: firstClose ? (firstClose.code ?? 1005) : 1006,
+      reason: firstClose?.reason ?? '',
+      initiator: first ?? 'none',
+      clean: this.client.close !== null && this.server.close !== null,
+      bytes: { client: this.client.bytes, server: this.server.bytes },
+    };
+    this.options.publish(close);
+  }
+
+  private directionState(
+    sender: Direction,
+    deflate: DeflateParams | null,
+    head: Uint8Array[] | null,
+  ): DirectionState {
+    const maxPayload = sender === 'client' ? this.options.maxPayload : 0;
+    const inflater = deflate
+      ? sender === 'client'
+        ? new MessageInflater(deflate.clientMaxWindowBits, deflate.clientNoContextTakeover, maxPayload)
+        : new MessageInflater(deflate.serverMaxWindowBits, deflate.serverNoContextTakeover, maxPayload)
+      : null;
+    return {
+      decoder: new FrameDecoder({ sender, maxPayload, allowRsv1: deflate !== null }),
+      seq: 0,
+      bytes: 0,
+      textMessage: false,
+      close: null,
+      inflater,
+      broken: false,
+      head,
+    };
+  }
+
+  /** A direction's first bytes may be its HTTP head; frames follow the blank line (RFC 6455 §4). */
+  private read(side: DirectionState, t: number, bytes: Uint8Array): void {
+    if (side.head === null) {
+      this.feed(side, t, bytes);
+      return;
+    }
+    side.head.push(bytes);
+    const sofar = concatBytes(side.head);
+    const end = findHeadEnd(sofar);
+    if (end < 0) {
+      if (sofar.length > MAX_HEAD) side.head = [sofar.subarray(0, MAX_HEAD)];
+      return;
+    }
+    side.head = null;
+    const raw = latin1(sofar.subarray(0, end));
+    if (side === this.client) this.readRequestHead(t, raw);
+    else this.readResponseHead(t, raw);
+    // The response head may have changed the direction's state (deflate): look it up again.
+    if (end < sofar.length)
+      this.feed(side === this.client ? this.client : this.server, t, sofar.subarray(end));
+  }
+
+  private readRequestHead(t: number, raw: string): void {
+    const parsed = parseRequestHead(raw);
+    this.request = { raw, head: parsed.ok ? parsed.head : null, t };
+    if (!parsed.ok) this.error(t, undefined, 'BAD_REQUEST_HEAD', `the request head: ${parsed.error}`);
+  }
+
+  private readResponseHead(t: number, raw: string): void {
+    const parsed = parseResponseHead(raw);
+    this.response = { raw, head: parsed.ok ? parsed.head : null, t };
+    const response = parsed.ok
+      ? parsed.head
+      : { httpVersion: '1.1', status: 0, reason: parsed.error, headers: [] };
+    const request = this.request?.head ?? { method: 'GET', path: '', httpVersion: '1.1', headers: [] };
+    const event: HandshakeEvent = {
+      type: 'handshake',
+      conn: this.conn,
+      t,
+      request: {
+        method: request.method,
+        path: request.path,
+        httpVersion: request.httpVersion,
+        headers: request.headers,
+        raw: this.request?.raw ?? '',
+      },
+      response: { status: response.status, reason: response.reason, headers: response.headers, raw },
+      accept: checkAccept(request, response),
+    };
+    const deflate =
+      response.status === 101
+        ? acceptedDeflate(headerValue(response.headers, 'sec-websocket-extensions'))
+        : null;
+    if (deflate) {
+      event.deflate = deflate;
+      this.deflate = deflate;
+      // No frame has been decoded yet: the 101 comes before the server's first frame, and a
+      // client may not send frames before it has the 101 (RFC 6455 §4.1).
+      this.client = this.directionState('client', deflate, this.client.head);
+      this.server = this.directionState('server', deflate, null);
+    }
+    this.options.publish(event);
+  }
+
+  private feed(side: DirectionState, t: number, chunk: Uint8Array): void {
+    side.bytes += chunk.length;
+    if (side.decoder.state !== 'open') return;
+    const dir = side.decoder.sender;
+    const { conn, payloadCap, publish } = this.options;
+    const events = side.decoder.push(chunk);
+    const stateAfter = side.decoder.state as DecoderState; // push() changed it; TS still holds the earlier check
+    for (const event of events) {
+      if (event.type === 'frame') {
+        const frame = event.frame;
+        if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
+        publish(new FrameRecord(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
+        // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
+        // the decoder has failed, and the other side's close frame is the one that counts.
+        if (frame.close && side.close === null && stateAfter === 'closed') {
+          side.close = frame.close;
+          this.firstClose ??= dir;
+        }
+      } else if (event.type === 'message') {
+        if (event.message.compressed && side.inflater) this.inflate(side, t, event.message);
+        else publish(new MessageRecord(conn, t, dir, event.message, payloadCap));
+      } else {
+        const { error } = event;
+        this.error(
+          t,
+          dir,
+          error.code,
+          `${dir} frame at byte ${error.offset}: ${error.message}`,
+          error.closeCode,
+        );
+      }
+    }
+  }
+
+  /** A compressed message: inflate it, check it as the receiver would, and show both sizes. */
+  private inflate(side: DirectionState, t: number, message: Message): void {
+    const dir = side.decoder.sender;
+    if (side.broken) return;
+    const result = side.inflater!.inflate(message.data);
+    let text: string | undefined;
+    let failure: [code: string, message: string, closeCode: number] | null = null;
+    if (!result.ok) {
+      failure = result.tooBig
+        ? ['MESSAGE_TOO_BIG', `a compressed message ${result.message}`, 1009]
+        : ['INFLATE_FAILED', `a compressed message does not inflate: ${result.message}`, 1007];
+    } else if (message.opcode === 1) {
+      text = decodeUtf8Strict(result.data) ?? undefined;
+      if (text === undefined) {
+        failure = ['INVALID_UTF8', 'an inflated text message is not valid UTF-8 (RFC 6455 §8.1)', 1007];
+      }
+    }
+    if (failure || !result.ok) {
+      // The receiver fails the connection here; without a good window nothing later can be inflated.
+      side.broken = true;
+      if (failure) this.error(t, dir, ...failure);
+      return;
+    }
+    const inflated: Message = { ...message, data: result.data, text };
+    this.options.publish(
+      new MessageRecord(this.conn, t, dir, inflated, this.options.payloadCap, message.data.length),
+    );
+  }
+
+  private error(
+    t: number,
+    dir: Direction | undefined,
+    code: string,
+    message: string,
+    closeCode?: number,
+  ): void {
+    const event: ErrorEvent = { type: 'error', conn: this.conn, t, code, message };
+    if (dir) event.dir = dir;
+    if (closeCode !== undefined) event.closeCode = closeCode;
+    this.options.publish(event);
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return out;
+}
