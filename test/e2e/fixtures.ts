@@ -87,7 +87,8 @@ export async function waitForTerminal(page: Page): Promise<void> {
  */
 export async function setSnippet(page: Page, code: string): Promise<void> {
   await waitForEditor(page);
-  await page.locator('[data-testid="editor"] .monaco-editor .view-lines').click();
+  // Near the top left: the lines' box can be wider than the editor, its centre under other panels.
+  await page.locator('[data-testid="editor"] .monaco-editor').click({ position: { x: 80, y: 12 } });
   await page.keyboard.press('ControlOrMeta+A');
   await page.evaluate((text) => {
     const data = new DataTransfer();

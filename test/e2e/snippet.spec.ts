@@ -104,6 +104,7 @@ test('a snippet cannot reach the page, its storage or the network beyond WebSock
       '  XMLHttpRequest: typeof XMLHttpRequest,',
       '  origin: self.origin,',
       '  webSocket: typeof WebSocket,',
+      '  subtle: typeof crypto.subtle,',
       '};',
       "console.log('sandbox ' + JSON.stringify(seen));",
     ].join('\n'),
@@ -112,7 +113,7 @@ test('a snippet cannot reach the page, its storage or the network beyond WebSock
   await app.getByTestId('run').click();
   await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText(
     'sandbox {"document":"undefined","localStorage":"undefined","indexedDB":"undefined","fetch":"undefined",' +
-      '"XMLHttpRequest":"undefined","origin":"null","webSocket":"function"}',
+      '"XMLHttpRequest":"undefined","origin":"null","webSocket":"function","subtle":"object"}',
   );
   await expect(app.locator('iframe.sandbox-frame')).toHaveCount(0);
 });

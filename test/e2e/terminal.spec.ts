@@ -1,6 +1,8 @@
 import { expect, terminalCommand, test } from './fixtures';
 
 test('a terminal "close 4000 bye" shows a close frame with code 4000', async ({ app }) => {
+  // A clear screen first: the terminal's rows show only what is in view.
+  await terminalCommand(app, 'clear');
   await terminalCommand(app, 'connect');
   const screen = app.getByTestId('terminal').locator('.xterm-rows');
   await expect(screen).toContainText('connected');

@@ -10,7 +10,10 @@
     const message = event.data;
     if (!message || typeof message !== 'object') return;
     if (message.type === 'run' && !worker) {
-      worker = new Worker(URL.createObjectURL(new Blob([prelude], { type: 'text/javascript' })));
+      // A data: URL, not a blob: one. A blob URL made here has this frame's opaque origin, which
+      // is not potentially trustworthy, so its worker would not be a secure context and would
+      // lack crypto.subtle; a data: URL is trustworthy by definition (Secure Contexts §3.1).
+      worker = new Worker(`data:text/javascript;charset=utf-8,${encodeURIComponent(prelude)}`);
       worker.onmessage = (e) => {
         if (e.data && e.data.type === 'ready') {
           for (const pending of queued) worker.postMessage(pending);
