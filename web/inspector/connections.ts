@@ -208,7 +208,11 @@ export class Connections {
 
   state(lane: Lane): string {
     if (lane.lost && !lane.close) return 'gone (server restarted)';
-    if (lane.close) return `closed ${lane.close.code}${lane.close.clean ? '' : ' (not clean)'}`;
+    if (lane.close) {
+      const { code, initiator, clean } = lane.close;
+      const by = initiator === 'none' ? 'no close frame' : `${initiator} closed`;
+      return `closed ${code} (${by}${clean ? ', clean' : ', not clean'})`;
+    }
     if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
       return `refused ${lane.handshake.response.status}`;
     if (lane.handshake) return 'open';

@@ -381,7 +381,7 @@ export class Inspector {
         this.laneElements.delete(key);
       }
     }
-    let previous: Element | null = null;
+    let previous: Element | null = this.lanesBox.querySelector('.lanes-hidden');
     for (const key of shown) {
       const lane = this.connections.lanes.get(key);
       if (!lane) continue;
@@ -405,6 +405,12 @@ export class Inspector {
     }
     const hidden = order.length - shown.length;
     this.lanesBox.dataset.hidden = String(hidden);
+    let note = this.lanesBox.querySelector<HTMLElement>('.lanes-hidden');
+    if (hidden > 0) {
+      note ??= h('div', { className: 'lanes-hidden muted', role: 'listitem' });
+      note.textContent = `${hidden} older connection${hidden === 1 ? '' : 's'} not listed (their frames are still below)`;
+      if (this.lanesBox.firstElementChild !== note) this.lanesBox.prepend(note);
+    } else note?.remove();
   }
 
   private laneElement(lane: Lane): HTMLElement {
@@ -457,6 +463,12 @@ export class Inspector {
       h('span', { className: 'path' }, path),
       h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
     );
+    const error = lane.errors[lane.errors.length - 1];
+    let errorLine = element.querySelector<HTMLElement>('.lane-error');
+    if (error) {
+      errorLine ??= element.insertBefore(h('div', { className: 'lane-error warn' }), button.nextSibling);
+      errorLine.textContent = `${error.dir ? `${error.dir} broke the rules: ` : ''}${error.code}${error.closeCode ? ` (close ${error.closeCode})` : ''}: ${error.message}`;
+    }
     button.setAttribute('aria-pressed', String(selected));
     button.setAttribute(
       'aria-label',
