@@ -44,6 +44,8 @@ export class LessonPanel {
   private readonly prev: HTMLButtonElement;
   private readonly next: HTMLButtonElement;
   private loading = 0;
+  /** Events the tap skipped for this page since the step opened. */
+  private missed = 0;
 
   constructor(private readonly options: LessonPanelOptions) {
     this.element = h(
@@ -277,6 +279,7 @@ export class LessonPanel {
     this.next.setAttribute('aria-label', this.step === lesson.steps.length ? 'Next lesson' : 'Next step');
     // Checks count only what happens from now on (lessons/README.md).
     this.progress = new StepProgress(step.checks);
+    this.missed = 0;
     this.renderChecks();
     this.renderToc();
   }
@@ -303,6 +306,12 @@ export class LessonPanel {
   observe(event: TapEvent): void {
     const progress = this.progress;
     if (!progress || progress.done) return;
+    if (event.type === 'dropped') {
+      // The server skipped events this page was too slow to take: a check may have missed one.
+      this.missed += event.count;
+      this.renderChecks();
+      return;
+    }
     if (progress.observe(event)) this.renderChecks();
   }
 
@@ -319,6 +328,13 @@ export class LessonPanel {
     this.checks.replaceChildren(
       h('h4', {}, progress.done ? 'Step done ✓' : 'This step is done when the tap shows:'),
       h('ul', {}, ...entries.map((entry) => this.checkItem(entry))),
+      this.missed > 0 && !progress.done
+        ? h(
+            'p',
+            { className: 'warn', role: 'status' },
+            `The tap skipped ${this.missed.toLocaleString('en')} events this page was too slow to take, so a check may have missed one: run again.`,
+          )
+        : '',
     );
     this.checks.dataset.state = progress.done ? 'done' : 'pending';
   }
