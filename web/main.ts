@@ -10,7 +10,7 @@ import { LessonPanel } from './lessons/lesson-panel';
 import { payloadBytes } from './lib/bytes';
 import { byTestId } from './lib/dom';
 import { load, save } from './lib/store';
-import { echoUrl, tapUrl } from './lib/urls';
+import { echoUrl, proxyUrl, tapUrl } from './lib/urls';
 import { EditorHost } from './playground/editor';
 import { setUpResizers } from './playground/resizers';
 import { TerminalHost } from './playground/terminal';
@@ -102,10 +102,16 @@ window.wslabStats = inspector.stats;
 document.getElementById('col-inspector')!.appendChild(inspector.element);
 
 chat = new Chat({
-  url: echoUrl,
-  onConnecting(session) {
-    inspector.connections.claim('chat', 'chat', '/echo', (lane) => {
+  url: (target) => (target === null ? echoUrl() : proxyUrl(target)),
+  onConnecting(session, url) {
+    // The tap names the request by its path and query, as the browser sent them.
+    const { pathname, search } = new URL(url);
+    const label = session.target === null ? 'chat' : 'proxy';
+    inspector.connections.claim('chat', label, `${pathname}${search}`, (lane) => {
       session.laneKey = lane.key;
+      const handshake = lane.handshake;
+      if (handshake && (handshake.rejected !== undefined || handshake.response.status !== 101))
+        chat.refused(session, handshake.response.status, handshake.rejected ?? handshake.response.reason);
     });
   },
   onLineSelected(link) {

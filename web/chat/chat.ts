@@ -1,8 +1,10 @@
 // The seed article's chat, kept compatible with it: a status line, a message box that sends on
 // Enter and refuses empty messages, a log of "You:" and "Server:" lines, Connect/Disconnect.
-// Each line is linked to its frame in the inspector and back.
+// Each line is linked to its frame in the inspector and back. A "Connect through wslab to…" field
+// beside Connect sends the chat to another WebSocket server by way of wslab's /proxy relay.
 import { closeCodeInfo } from '../../server/wire/close-codes';
 import { byTestId, h } from '../lib/dom';
+import { load, save } from '../lib/store';
 
 export interface ChatLink {
   /** The inspector lane of the connection the line travelled on, once the tap has named it. */
@@ -19,9 +21,10 @@ interface LineLink {
 }
 
 export interface ChatOptions {
-  url: () => string;
+  /** The echo server's URL, or the relay's URL for a target typed in the proxy field. */
+  url: (target: string | null) => string;
   /** Called right before each connect, so the inspector can claim the socket as the chat's. */
-  onConnecting(session: ChatSession): void;
+  onConnecting(session: ChatSession, url: string): void;
   /** A line was clicked: show its frame. */
   onLineSelected(link: ChatLink): void;
 }
@@ -30,6 +33,13 @@ export class ChatSession {
   laneKey: string | null = null;
   sent = 0;
   received = 0;
+  opened = false;
+  /** The upstream URL when the chat connects through the relay. */
+  target: string | null = null;
+  /** Why the server would not open the connection, once the tap told the inspector. */
+  refusal: string | null = null;
+  /** The chat line that explains the failure, waiting for the reason. */
+  refusalLine: HTMLElement | null = null;
 }
 
 const MAX_LINES = 500;
@@ -43,6 +53,7 @@ export class Chat {
   private readonly input: HTMLInputElement;
   private readonly connectButton: HTMLButtonElement;
   private readonly sendButton: HTMLButtonElement;
+  private readonly targetInput: HTMLInputElement;
 
   constructor(private readonly options: ChatOptions) {
     this.element = h(
@@ -67,6 +78,26 @@ export class Chat {
           { type: 'button', 'data-testid': 'chat-connect', onclick: () => this.toggle() },
           'Connect',
         ),
+      ),
+      h(
+        'label',
+        { className: 'chat-target' },
+        h('span', {}, 'Connect through wslab to…'),
+        h('input', {
+          type: 'url',
+          'data-testid': 'proxy-target',
+          'aria-label': 'Connect through wslab to this WebSocket server (empty: the echo server)',
+          title:
+            'A ws:// or wss:// URL: the chat connects to it through wslab, and the inspector shows its frames. Empty: the echo server.',
+          placeholder: 'ws://127.0.0.1:9000/ (empty: the echo server)',
+          autocomplete: 'off',
+          spellcheck: 'false',
+          onkeydown: (e: Event) => {
+            if ((e as KeyboardEvent).key !== 'Enter') return;
+            e.preventDefault();
+            this.reconnect();
+          },
+        }),
       ),
       h('div', {
         className: 'chat-log',
@@ -99,6 +130,8 @@ export class Chat {
     this.input = byTestId(this.element, 'chat-input');
     this.connectButton = byTestId(this.element, 'chat-connect');
     this.sendButton = byTestId(this.element, 'chat-send');
+    this.targetInput = byTestId(this.element, 'proxy-target');
+    this.targetInput.value = load('proxy-target') ?? '';
     this.log.addEventListener('click', (event) => {
       const line = (event.target as HTMLElement).closest<HTMLElement>('[data-message]');
       if (line) this.selectLine(line);
@@ -117,19 +150,45 @@ export class Chat {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
+  /** The upstream URL typed in the field, or null for the echo server. */
+  get target(): string | null {
+    const text = this.targetInput.value.trim();
+    return text === '' ? null : text;
+  }
+
   connect(): void {
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) return;
-    const url = this.options.url();
+    const target = this.target;
+    if (target !== null && !/^wss?:\/\/./i.test(target)) {
+      this.targetInput.setCustomValidity('A ws:// or wss:// URL, such as ws://127.0.0.1:9000/');
+      this.targetInput.reportValidity();
+      return;
+    }
+    this.targetInput.setCustomValidity('');
+    save('proxy-target', target);
+    const url = this.options.url(target);
     const session = new ChatSession();
+    session.target = target;
     this.session = session;
-    this.options.onConnecting(session);
-    this.setStatus('connecting', `connecting to ${url}…`);
-    const socket = new WebSocket(url);
+    this.options.onConnecting(session, url);
+    const where = target ?? url;
+    this.setStatus('connecting', target ? `connecting to ${target} through wslab…` : `connecting to ${url}…`);
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      this.setStatus('disconnected', `cannot connect: ${(error as Error).message}`);
+      return;
+    }
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket !== socket) return;
-      this.setStatus('connected', `connected to ${url}`);
-      this.addLine('status', 'Connected to the WebSocket server.');
+      session.opened = true;
+      this.setStatus('connected', `connected to ${where}${target ? ' through wslab' : ''}`);
+      this.addLine(
+        'status',
+        target ? `Connected to ${target} through wslab.` : 'Connected to the WebSocket server.',
+      );
     };
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
@@ -140,11 +199,57 @@ export class Chat {
     socket.onclose = (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (!session.opened && event.code === 1006) {
+        this.notOpened(session);
+        return;
+      }
       const info = closeCodeInfo(event.code);
       const reason = event.reason ? `, reason "${event.reason}"` : '';
       this.setStatus('disconnected', `disconnected: ${event.code} ${info.name}${reason}`);
       this.addLine('status', `Disconnected from the WebSocket server (${event.code} ${info.name}${reason}).`);
     };
+  }
+
+  /**
+   * The handshake failed. A browser reports any non-101 answer only as close code 1006, without
+   * the status or the reason (RFC 6455 §4.1 keeps them from scripts); the tap saw the answer, so
+   * the chat points to the inspector, and quotes the reason once the tap has delivered it.
+   */
+  private notOpened(session: ChatSession): void {
+    const through = session.target
+      ? `wslab could not connect you to ${session.target}`
+      : 'The connection failed';
+    this.setStatus('disconnected', `${through}: refused (1006)`);
+    this.status.dataset.refused = 'true';
+    const line = this.addLine(
+      'status',
+      `${through}. The browser only says 1006 (abnormal closure), not why: the ${session.target ? 'proxy' : 'chat'} lane in the inspector shows the server's answer and its reason.`,
+    );
+    line.dataset.testid = 'chat-refusal';
+    if (session.refusal) this.addRefusalReason(line, session.refusal);
+    else session.refusalLine = line;
+  }
+
+  /** The tap's account of a refused handshake on a chat connection. */
+  refused(session: ChatSession, status: number, reason: string): void {
+    session.refusal = `${status}: ${reason}`;
+    const line = session.refusalLine;
+    if (line) this.addRefusalReason(line, session.refusal);
+  }
+
+  private addRefusalReason(line: HTMLElement, refusal: string): void {
+    line.append(h('span', { className: 'refusal-reason' }, ` The server answered ${refusal}`));
+  }
+
+  /** Connects again, to whatever the target field now says. */
+  private reconnect(): void {
+    const socket = this.socket;
+    if (socket && socket.readyState <= WebSocket.OPEN) {
+      this.socket = null;
+      socket.close(1000, 'chat reconnecting');
+      this.setStatus('disconnected', 'disconnected');
+    }
+    this.connect();
   }
 
   disconnect(): void {
@@ -177,6 +282,7 @@ export class Chat {
 
   private setStatus(state: 'connecting' | 'connected' | 'disconnected', text: string): void {
     this.status.dataset.state = state;
+    delete this.status.dataset.refused;
     this.status.textContent = text;
     const open = state !== 'disconnected';
     this.connectButton.textContent = open ? 'Disconnect' : 'Connect';
@@ -184,7 +290,7 @@ export class Chat {
     this.sendButton.disabled = state !== 'connected';
   }
 
-  private addLine(kind: 'client' | 'server' | 'status', text: string, link?: LineLink): void {
+  private addLine(kind: 'client' | 'server' | 'status', text: string, link?: LineLink): HTMLElement {
     const prefix = kind === 'client' ? 'You: ' : kind === 'server' ? 'Server: ' : '';
     const line = h('div', { className: `line ${kind}` }, prefix + text);
     if (link) {
@@ -198,6 +304,7 @@ export class Chat {
     this.log.appendChild(line);
     while (this.log.childElementCount > MAX_LINES) this.log.firstElementChild!.remove();
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+    return line;
   }
 
   private selectLine(line: HTMLElement): void {

@@ -1,6 +1,6 @@
 // A frame taken apart (RFC 6455 §5.2): the header bit by bit, a hex dump coloured by field, the
 // masked and unmasked payload side by side, and a close frame's code with its meaning.
-import type { FrameEvent } from '../../server/tap/events';
+import type { FrameEvent, MessageEvent } from '../../server/tap/events';
 import { applyMask, fromHex, toHex } from '../../server/wire/bytes';
 import { closeCodeInfo } from '../../server/wire/close-codes';
 import { payloadBytes } from '../lib/bytes';
@@ -186,7 +186,60 @@ function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
   );
 }
 
-export function renderAnatomy(event: FrameEvent, laneLabel: string): HTMLElement {
+/**
+ * RFC 7692 §6: RSV1 on a message's first frame says its payload is DEFLATE output. The frame
+ * carries the compressed bytes; the message, once inflated, is what the application saw.
+ */
+function compression(event: FrameEvent, message: MessageEvent | undefined): HTMLElement {
+  const wire = message?.compressedSize;
+  const known = message !== undefined && wire !== undefined;
+  const ratio = known && message.size > 0 ? wire / message.size : null;
+  const inflated =
+    message?.text ??
+    (message?.base64 !== undefined ? toHex(payloadBytes(message).subarray(0, 256), ' ') : '');
+  return h(
+    'div',
+    {
+      className: 'compression',
+      'data-testid': 'compression',
+      'data-compressed-size': known ? String(wire) : '',
+      'data-size': known ? String(message.size) : '',
+    },
+    h(
+      'p',
+      {},
+      h('strong', {}, 'RSV1 is set: compressed with permessage-deflate'),
+      ' (RFC 7692 §6). The payload below is DEFLATE output, as it crossed the wire; the message',
+      event.fin ? '' : ' (continued in the frames that follow)',
+      ' is inflated by the receiver.',
+    ),
+    known
+      ? h(
+          'p',
+          { 'data-testid': 'compression-ratio' },
+          `${wire} B on the wire → ${message.size} B inflated: ratio ${wire} / ${message.size} = ${ratio === null ? '—' : `${(ratio * 100).toFixed(1)} %`}` +
+            (ratio !== null && ratio >= 1 ? ' (compression made it no smaller)' : ''),
+        )
+      : h('p', { className: 'muted' }, 'The inflated message has not been reported yet.'),
+    inflated
+      ? h(
+          'div',
+          {},
+          h(
+            'div',
+            { className: 'muted' },
+            message?.text !== undefined ? 'Inflated message (text)' : 'Inflated message (hex)',
+          ),
+          h('pre', { className: 'payload', 'data-testid': 'inflated-payload' }, inflated),
+        )
+      : null,
+    message?.truncated
+      ? h('p', { className: 'muted' }, 'The tap kept only the start of the inflated message.')
+      : null,
+  );
+}
+
+export function renderAnatomy(event: FrameEvent, laneLabel: string, message?: MessageEvent): HTMLElement {
   const header = fromHex(event.headerHex) ?? new Uint8Array(0);
   const unmasked = payloadBytes(event.payload);
   const key = event.maskKey ? fromHex(event.maskKey) : null;
@@ -267,6 +320,8 @@ export function renderAnatomy(event: FrameEvent, laneLabel: string): HTMLElement
     );
   }
 
+  if (event.rsv1) sections.push(compression(event, message));
+
   const payloadText =
     event.payload.text ?? (event.payload.base64 !== undefined ? toHex(unmasked.subarray(0, 256), ' ') : '');
   if (payloadText && event.opcodeName !== 'close') {
@@ -277,7 +332,11 @@ export function renderAnatomy(event: FrameEvent, laneLabel: string): HTMLElement
         h(
           'div',
           { className: 'muted' },
-          event.payload.text !== undefined ? 'Payload (text)' : 'Payload (hex)',
+          event.rsv1
+            ? 'Payload (compressed, hex, unmasked)'
+            : event.payload.text !== undefined
+              ? 'Payload (text)'
+              : 'Payload (hex)',
         ),
         h('pre', { className: 'payload' }, payloadText),
       ),
@@ -294,7 +353,12 @@ export function renderAnatomy(event: FrameEvent, laneLabel: string): HTMLElement
   }
   return h(
     'div',
-    { className: 'anatomy', 'data-opcode': event.opcodeName, 'data-mask-key': event.maskKey ?? '' },
+    {
+      className: 'anatomy',
+      'data-opcode': event.opcodeName,
+      'data-mask-key': event.maskKey ?? '',
+      'data-rsv1': String(event.rsv1),
+    },
     ...sections,
   );
 }

@@ -1,7 +1,7 @@
 // The inspector's frame history: a ring of at most `capacity` frames (the oldest are dropped and
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
-import type { Direction, FrameEvent } from '../../server/tap/events';
+import type { Direction, FrameEvent, MessageEvent } from '../../server/tap/events';
 import type { Lane } from './connections';
 
 export interface FrameRecord {
@@ -11,6 +11,9 @@ export interface FrameRecord {
   event: FrameEvent;
   /** For the first frame of a data message: which message of its direction it starts, from 0. */
   message: number;
+  /** For the first frame of a data message: the whole message, once the tap has reported it
+   * (its inflated payload and both sizes when it was compressed). */
+  messageEvent?: MessageEvent;
 }
 
 export interface FrameFilter {

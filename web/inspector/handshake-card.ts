@@ -2,6 +2,7 @@
 // again in the page (RFC 6455 §4.2.2): key + GUID → SHA-1 → base64, with a tick when it matches.
 import type { HandshakeEvent } from '../../server/tap/events';
 import { toBase64, toHex, utf8 } from '../../server/wire/bytes';
+import type { DeflateParams } from '../../server/wire/extensions';
 import { headerValue, WEBSOCKET_GUID } from '../../server/wire/handshake';
 import { sha1 } from '../../server/wire/sha1';
 import { h } from '../lib/dom';
@@ -71,6 +72,28 @@ export function handshakeSummary(handshake: HandshakeEvent): HTMLElement {
   );
 }
 
+/** What the 101 answer's permessage-deflate entry settled, per direction (RFC 7692 §7.1). */
+function deflateParams(params: DeflateParams): HTMLElement {
+  const side = (who: string, noTakeover: boolean, bits: number): HTMLElement =>
+    h(
+      'li',
+      {},
+      `${who}: window ${bits} bits (${2 ** bits / 1024} KiB), `,
+      noTakeover ? h('code', {}, `${who}_no_context_takeover`) : 'context kept from message to message',
+    );
+  return h(
+    'div',
+    { className: 'deflate-params', 'data-testid': 'deflate-params' },
+    h('div', {}, h('strong', {}, 'permessage-deflate'), ' negotiated (RFC 7692):'),
+    h(
+      'ul',
+      {},
+      side('server', params.serverNoContextTakeover, params.serverMaxWindowBits),
+      side('client', params.clientNoContextTakeover, params.clientMaxWindowBits),
+    ),
+  );
+}
+
 export function renderHandshake(handshake: HandshakeEvent): HTMLElement {
   const derivation = deriveInPage(handshake);
   const state = acceptState(handshake);
@@ -90,7 +113,10 @@ export function renderHandshake(handshake: HandshakeEvent): HTMLElement {
       h('code', {}, `HTTP/1.1 ${response.status} ${response.reason}`),
       headerList(response.headers),
     ),
-    handshake.rejected ? h('p', { className: 'warn' }, `Refused: ${handshake.rejected}`) : null,
+    handshake.rejected
+      ? h('p', { className: 'warn', 'data-testid': 'handshake-refused' }, `Refused: ${handshake.rejected}`)
+      : null,
+    handshake.deflate ? deflateParams(handshake.deflate) : null,
     derivation.key
       ? h(
           'div',

@@ -1,7 +1,7 @@
 // The inspector column: one lane per connection with its handshake card, the frames of every lane
 // in time order in a virtualised list, and the selected frame taken apart. Tap events are queued
 // and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
-import type { ConnectionEvent, FrameEvent, TapEvent } from '../../server/tap/events';
+import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../server/tap/events';
 import { describeFrame } from '../../server/wire/describe';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
@@ -30,6 +30,17 @@ export interface InspectorHooks {
   onFrame?(record: FrameRecord, replayed: boolean): void;
 }
 
+export interface InspectorOptions {
+  /** A recording opened from a file: no tap, no exports, and the header says so. */
+  recording?: string;
+  /** The server's HTTP base for the export links. */
+  exportBase?: string;
+}
+
+type Pending =
+  | { lane: Lane; event: FrameEvent; replayed: boolean }
+  | { lane: Lane; event: MessageEvent; replayed: boolean };
+
 function formatTime(t: number): string {
   return (t / 1000).toFixed(3);
 }
@@ -42,6 +53,13 @@ function preview(event: FrameEvent): string {
   return '';
 }
 
+/** A compressed message's inflated payload, for its first frame's row. */
+function previewMessage(message: MessageEvent): string {
+  if (message.text !== undefined) return JSON.stringify(message.text.slice(0, PREVIEW));
+  if (message.base64 !== undefined) return `base64 ${message.base64.slice(0, PREVIEW)}`;
+  return '';
+}
+
 export class Inspector {
   readonly element: HTMLElement;
   readonly connections: Connections;
@@ -49,7 +67,9 @@ export class Inspector {
   readonly stats: InspectorStats = { frames: 0, renders: 0, rowsDrawn: 0 };
   private filter: FrameFilter = { ...NO_FILTER };
   private paused = false;
-  private pending: { lane: Lane; event: FrameEvent; replayed: boolean }[] = [];
+  private pending: Pending[] = [];
+  /** Per lane and direction, the frame that started the latest data message. */
+  private messageStarts = new Map<string, FrameRecord>();
   private tapDropped = 0;
   private pausedDropped = 0;
   private selected: number | null = null;
@@ -72,6 +92,7 @@ export class Inspector {
     pageOrigin: string,
     private readonly hooks: InspectorHooks = {},
     capacity = 100_000,
+    private readonly options: InspectorOptions = {},
   ) {
     this.connections = new Connections(pageOrigin);
     this.store = new FrameStore(capacity);
@@ -152,8 +173,12 @@ export class Inspector {
       h(
         'header',
         { className: 'panel-head' },
-        h('h2', {}, 'Inspector'),
-        h('span', { className: 'tap-state', role: 'status' }, 'tap: connecting…'),
+        h('h2', {}, this.options.recording === undefined ? 'Inspector' : 'Inspector: recording'),
+        h(
+          'span',
+          { className: 'tap-state', role: 'status' },
+          this.options.recording === undefined ? 'tap: connecting…' : 'offline, from a file',
+        ),
       ),
       h(
         'div',
@@ -181,6 +206,34 @@ export class Inspector {
           },
           'Clear',
         ),
+        this.options.recording === undefined
+          ? h(
+              'span',
+              { className: 'exports', role: 'group', 'aria-label': 'Download the session' },
+              h(
+                'a',
+                {
+                  href: this.exportUrl('har'),
+                  download: 'wslab-session.har',
+                  'data-testid': 'export-har',
+                  className: 'button',
+                  title: 'Every connection the server recorded, as HAR (Chrome DevTools can import it)',
+                },
+                'HAR',
+              ),
+              h(
+                'a',
+                {
+                  href: this.exportUrl('pcapng'),
+                  download: 'wslab-session.pcapng',
+                  'data-testid': 'export-pcapng',
+                  className: 'button',
+                  title: 'Every connection the server recorded, as a capture for Wireshark',
+                },
+                'pcapng',
+              ),
+            )
+          : null,
       ),
       h('div', { className: 'filter-error warn', role: 'alert' }),
       h('div', { className: 'lanes', role: 'list', 'aria-label': 'Connections' }),
@@ -197,6 +250,12 @@ export class Inspector {
         h('p', { className: 'muted' }, 'Select a frame to take it apart.'),
       ),
     );
+  }
+
+  /** `/api/export.har`, or one connection's with `?conn=`. */
+  private exportUrl(format: 'har' | 'pcapng', conn?: string): string {
+    const base = this.options.exportBase ?? '';
+    return `${base}/api/export.${format}${conn ? `?conn=${encodeURIComponent(conn)}` : ''}`;
   }
 
   setTapStatus(status: TapStatus): void {
@@ -227,25 +286,47 @@ export class Inspector {
       this.tapDropped += event.count;
       return;
     }
-    if (event.type === 'message') return;
     const lane = this.connections.apply(instance, event as ConnectionEvent, replayed);
-    if (event.type !== 'frame') return;
+    if (event.type !== 'frame' && event.type !== 'message') return;
     if (this.paused) {
       if (this.pending.length >= this.store.capacity) {
         this.pending.shift();
         this.pausedDropped++;
       }
-      this.pending.push({ lane, event, replayed });
+      this.pending.push({ lane, event, replayed } as Pending);
       return;
     }
-    this.addFrame(lane, event, replayed);
+    this.addPending({ lane, event, replayed } as Pending);
+  }
+
+  private addPending(item: Pending): void {
+    if (item.event.type === 'frame') this.addFrame(item.lane, item.event, item.replayed);
+    else this.addMessage(item.lane, item.event);
   }
 
   private addFrame(lane: Lane, event: FrameEvent, replayed: boolean): void {
     const record = this.store.add(lane, event);
+    if (record.message >= 0) this.messageStarts.set(`${lane.key}/${event.dir}`, record);
     this.stats.frames++;
     this.listDirty = true;
     this.hooks.onFrame?.(record, replayed);
+  }
+
+  /**
+   * A whole message, reported after its last frame: kept with the frame that started it, so the
+   * anatomy can show what a compressed message inflated to (RFC 7692 §6.2).
+   */
+  private addMessage(lane: Lane, event: MessageEvent): void {
+    const record = this.messageStarts.get(`${lane.key}/${event.dir}`);
+    if (!record || record.messageEvent) return;
+    record.messageEvent = event;
+    this.listDirty = true;
+    if (record.id === this.selected) this.showDetail(record);
+    else if (event.compressed && this.store.indexOfVisible(record.id) >= 0) {
+      // The row's ratio appears once the message is known.
+      const row = this.rows.find((r) => r.dataset.id === String(record.id));
+      if (row) this.fillRow(row, record);
+    }
   }
 
   setPaused(paused: boolean): void {
@@ -255,7 +336,7 @@ export class Inspector {
     if (!paused) {
       const pending = this.pending;
       this.pending = [];
-      for (const item of pending) this.addFrame(item.lane, item.event, item.replayed);
+      for (const item of pending) this.addPending(item);
     }
     this.schedule();
   }
@@ -274,6 +355,7 @@ export class Inspector {
     this.store.clear();
     this.connections.clear();
     this.pending = [];
+    this.messageStarts.clear();
     this.tapDropped = 0;
     this.pausedDropped = 0;
     this.selected = null;
@@ -288,8 +370,7 @@ export class Inspector {
     const record = this.store.get(id);
     if (!record) return;
     this.selected = id;
-    this.detail.replaceChildren(renderAnatomy(record.event, record.lane.label));
-    this.detail.dataset.frameId = String(id);
+    this.showDetail(record);
     if (scroll) {
       const index = this.store.indexOfVisible(id);
       if (index >= 0) {
@@ -300,6 +381,11 @@ export class Inspector {
     this.listDirty = true;
     this.schedule();
     this.hooks.onSelect?.(record);
+  }
+
+  private showDetail(record: FrameRecord): void {
+    this.detail.replaceChildren(renderAnatomy(record.event, record.lane.label, record.messageEvent));
+    this.detail.dataset.frameId = String(record.id);
   }
 
   /** Selects the frame that starts a lane's n-th message in a direction (the chat's links). */
@@ -438,11 +524,38 @@ export class Inspector {
 
   private fillHandshake(details: HTMLElement, lane: Lane): void {
     const content = details.querySelector('.handshake-content')!;
-    content.replaceChildren(
+    const children: (HTMLElement | null)[] = [
       lane.handshake
         ? renderHandshake(lane.handshake)
         : h('p', { className: 'muted' }, 'No handshake seen yet.'),
-    );
+      this.options.recording === undefined && !lane.lost
+        ? h(
+            'p',
+            { className: 'lane-exports' },
+            'Download this connection: ',
+            h(
+              'a',
+              {
+                href: this.exportUrl('har', lane.conn),
+                download: `wslab-${lane.conn}.har`,
+                'data-testid': 'export-conn-har',
+              },
+              'HAR',
+            ),
+            ' · ',
+            h(
+              'a',
+              {
+                href: this.exportUrl('pcapng', lane.conn),
+                download: `wslab-${lane.conn}.pcapng`,
+                'data-testid': 'export-conn-pcapng',
+              },
+              'pcapng',
+            ),
+          )
+        : null,
+    ];
+    content.replaceChildren(...children.filter((child) => child !== null));
   }
 
   private updateLane(element: HTMLElement, lane: Lane): void {
@@ -458,10 +571,23 @@ export class Inspector {
       ? `${lane.open.path}${lane.open.query ? `?${new URLSearchParams(lane.open.query)}` : ''}`
       : '';
     button.replaceChildren(
-      h('span', { className: `role role-${lane.role}` }, lane.label),
-      h('span', { className: 'conn' }, lane.conn),
-      h('span', { className: 'path' }, path),
-      h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
+      ...[
+        h('span', { className: `role role-${lane.role}` }, lane.label),
+        h('span', { className: 'conn' }, lane.conn),
+        h('span', { className: 'path' }, path),
+        lane.handshake?.deflate
+          ? h(
+              'span',
+              {
+                className: 'deflate',
+                'data-testid': 'lane-deflate',
+                title: 'permessage-deflate was negotiated (RFC 7692): open the handshake for its parameters',
+              },
+              'deflate',
+            )
+          : null,
+        h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
+      ].filter((child) => child !== null),
     );
     const error = lane.errors[lane.errors.length - 1];
     let errorLine = element.querySelector<HTMLElement>('.lane-error');
@@ -495,7 +621,7 @@ export class Inspector {
       const row = h(
         'div',
         { className: 'frame-row', role: 'option', hidden: true },
-        ...['time', 'lane', 'arrow', 'op', 'fin', 'len', 'mask', 'preview'].map((name) =>
+        ...['time', 'lane', 'arrow', 'op', 'fin', 'rsv', 'len', 'mask', 'preview'].map((name) =>
           h('span', { className: name }),
         ),
       );
@@ -534,6 +660,7 @@ export class Inspector {
     row.dataset.conn = event.conn;
     row.dataset.lane = record.lane.label;
     row.dataset.masked = String(event.masked);
+    row.dataset.rsv1 = String(event.rsv1);
     const cells = row.children;
     (cells[0] as HTMLElement).textContent = formatTime(event.t);
     (cells[1] as HTMLElement).textContent = `${record.lane.label} ${event.conn}`;
@@ -542,12 +669,21 @@ export class Inspector {
     op.textContent = event.opcodeName;
     op.className = `op badge op-${event.opcodeName}`;
     (cells[4] as HTMLElement).textContent = event.fin ? 'FIN' : '…';
-    (cells[5] as HTMLElement).textContent = `${event.payloadLength} B`;
-    (cells[6] as HTMLElement).textContent = event.masked ? 'masked' : '';
-    (cells[7] as HTMLElement).textContent = preview(event);
+    const rsv = cells[5] as HTMLElement;
+    // RSV1 on the first frame of a message: compressed with permessage-deflate (RFC 7692 §6).
+    rsv.textContent = event.rsv1 ? 'RSV1' : '';
+    rsv.title = event.rsv1 ? 'RSV1 set: this message is compressed (permessage-deflate)' : '';
+    (cells[6] as HTMLElement).textContent = `${event.payloadLength} B`;
+    (cells[7] as HTMLElement).textContent = event.masked ? 'masked' : '';
+    const message = record.messageEvent;
+    (cells[8] as HTMLElement).textContent =
+      message?.compressed && message.compressedSize !== undefined
+        ? `${previewMessage(message)} (${message.size} B inflated)`
+        : preview(event);
     row.setAttribute(
       'aria-label',
-      describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir),
+      describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir) +
+        (event.rsv1 ? ', compressed' : ''),
     );
   }
 }

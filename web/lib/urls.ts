@@ -10,3 +10,8 @@ export function echoUrl(location: Location = window.location): string {
 export function tapUrl(location: Location = window.location): string {
   return `${serverWsUrl(location)}/tap`;
 }
+
+/** wslab's relay to another WebSocket server (README: "Inspect any WebSocket server"). */
+export function proxyUrl(target: string, location: Location = window.location): string {
+  return `${serverWsUrl(location)}/proxy?target=${encodeURIComponent(target)}`;
+}
