@@ -5,10 +5,11 @@ import type { Lesson } from '../server/lessons/lesson-format';
 import { describeFrame } from '../server/wire/describe';
 import { Chat } from './chat/chat';
 import type { FrameRecord } from './inspector/frame-store';
-import { Inspector, type InspectorStats } from './inspector/inspector';
+import { Inspector, type InspectorHooks, type InspectorStats } from './inspector/inspector';
+import { describeRecording, readRecording, recordingBatch } from './inspector/recording';
 import { LessonPanel } from './lessons/lesson-panel';
 import { payloadBytes } from './lib/bytes';
-import { byTestId } from './lib/dom';
+import { byTestId, h } from './lib/dom';
 import { load, save } from './lib/store';
 import { echoUrl, proxyUrl, tapUrl } from './lib/urls';
 import { EditorHost } from './playground/editor';
@@ -89,17 +90,95 @@ function logFrame(record: FrameRecord): void {
 // ---- Inspector and chat ---------------------------------------------------------------------
 
 let chat: Chat;
-const inspector = new Inspector(location.origin, {
-  onSelect(record) {
-    if (record.lane.role === 'chat' && record.message >= 0)
-      chat.highlight(record.lane.key, record.event.dir, record.message);
+const inspector = new Inspector(
+  location.origin,
+  {
+    onSelect(record) {
+      if (record.lane.role === 'chat' && record.message >= 0)
+        chat.highlight(record.lane.key, record.event.dir, record.message);
+    },
+    onFrame(record, replayed) {
+      if (!replayed) logFrame(record);
+    },
+    onImportFile: (file) => void openRecording(file),
   },
-  onFrame(record, replayed) {
-    if (!replayed) logFrame(record);
-  },
-});
+  100_000,
+  { exportBase: location.origin },
+);
 window.wslabStats = inspector.stats;
-document.getElementById('col-inspector')!.appendChild(inspector.element);
+const inspectorColumn = document.getElementById('col-inspector')!;
+const importError = h('div', {
+  className: 'import-error warn',
+  role: 'alert',
+  'data-testid': 'import-error',
+  hidden: true,
+});
+inspectorColumn.append(importError, inspector.element);
+
+// ---- Recordings: a HAR file browsed offline ---------------------------------------------------
+
+// While a recording is shown the live inspector keeps taking the tap in the background, so going
+// back to live loses nothing.
+let recordingView: HTMLElement | null = null;
+
+async function openRecording(file: File): Promise<void> {
+  const result = await readRecording(file);
+  if (!result.ok) {
+    importError.textContent = `Could not open this file as a recording. ${result.error}`;
+    importError.hidden = false;
+    return;
+  }
+  importError.hidden = true;
+  importError.textContent = '';
+  const recording = result.recording;
+  const hooks: InspectorHooks = { onImportFile: (next) => void openRecording(next) };
+  const view = new Inspector(location.origin, hooks, 100_000, { recording: recording.name });
+  const banner = h(
+    'div',
+    { className: 'recording-banner', role: 'status', 'data-testid': 'recording-banner' },
+    h(
+      'span',
+      { className: 'what' },
+      h('strong', {}, `Recording: ${recording.name}`),
+      ` — ${describeRecording(recording)}. Offline: nothing here is live.`,
+      recording.warnings.length > 0 ? ` ${recording.warnings.join(' ')}` : '',
+    ),
+    h('button', { type: 'button', 'data-testid': 'back-to-live', onclick: showLive }, 'Back to live'),
+  );
+  const wrapper = h('div', { className: 'recording', 'data-testid': 'recording' }, banner, view.element);
+  wrapper.style.display = 'contents';
+  inspector.element.remove();
+  recordingView?.remove();
+  recordingView = wrapper;
+  inspectorColumn.append(wrapper);
+  view.ingest(recordingBatch(recording));
+}
+
+function showLive(): void {
+  recordingView?.remove();
+  recordingView = null;
+  importError.hidden = true;
+  if (!inspector.element.isConnected) inspectorColumn.append(inspector.element);
+}
+
+// Drop a HAR file anywhere on the page.
+const hasFiles = (event: DragEvent): boolean => event.dataTransfer?.types.includes('Files') ?? false;
+document.addEventListener('dragover', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.dataTransfer!.dropEffect = 'copy';
+  document.body.classList.add('dragging-file');
+});
+document.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) document.body.classList.remove('dragging-file');
+});
+document.addEventListener('drop', (event) => {
+  document.body.classList.remove('dragging-file');
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  const file = event.dataTransfer!.files[0];
+  if (file) void openRecording(file);
+});
 
 chat = new Chat({
   url: (target) => (target === null ? echoUrl() : proxyUrl(target)),

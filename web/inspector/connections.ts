@@ -12,7 +12,7 @@ import type {
 } from '../../server/tap/events';
 import { headerValue } from '../../server/wire/handshake';
 
-export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside';
+export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside' | 'recorded';
 
 export interface Lane {
   /** Unique across server restarts: instance and connection id. */
@@ -54,7 +54,11 @@ export class Connections {
   order: string[] = [];
   version = 0;
 
-  constructor(private readonly pageOrigin: string) {}
+  /** `recorded`: lanes from a file, named by what the server was (echo, proxy), not who opened them. */
+  constructor(
+    private readonly pageOrigin: string,
+    private readonly recorded = false,
+  ) {}
 
   static keyOf(instance: string, conn: string): string {
     return `${instance}/${conn}`;
@@ -129,6 +133,11 @@ export class Connections {
   }
 
   private identify(lane: Lane, handshake: HandshakeEvent, replayed: boolean): void {
+    if (this.recorded) {
+      lane.role = 'recorded';
+      lane.label = lane.open?.kind === 'rejected' ? 'refused' : (lane.open?.kind ?? 'recorded');
+      return;
+    }
     const origin = headerValue(handshake.request.headers, 'origin');
     if (origin === undefined) {
       lane.role = 'outside';

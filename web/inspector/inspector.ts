@@ -28,6 +28,8 @@ export interface InspectorHooks {
   onSelect?(record: FrameRecord): void;
   /** A frame arrived: the page may log it or link it. */
   onFrame?(record: FrameRecord, replayed: boolean): void;
+  /** A HAR file was picked to open as a recording. */
+  onImportFile?(file: File): void;
 }
 
 export interface InspectorOptions {
@@ -94,7 +96,7 @@ export class Inspector {
     capacity = 100_000,
     private readonly options: InspectorOptions = {},
   ) {
-    this.connections = new Connections(pageOrigin);
+    this.connections = new Connections(pageOrigin, options.recording !== undefined);
     this.store = new FrameStore(capacity);
     this.element = this.build();
     this.list = byTestId(this.element, 'frame-list');
@@ -234,6 +236,7 @@ export class Inspector {
               ),
             )
           : null,
+        this.hooks.onImportFile ? this.importButton() : null,
       ),
       h('div', { className: 'filter-error warn', role: 'alert' }),
       h('div', { className: 'lanes', role: 'list', 'aria-label': 'Connections' }),
@@ -249,6 +252,32 @@ export class Inspector {
         },
         h('p', { className: 'muted' }, 'Select a frame to take it apart.'),
       ),
+    );
+  }
+
+  /** A label styled as a button around the file input, so the picker opens with the keyboard too. */
+  private importButton(): HTMLElement {
+    const input = h('input', {
+      type: 'file',
+      accept: '.har,application/json',
+      className: 'visually-hidden',
+      'data-testid': 'import-har-input',
+      onchange: (e: Event) => {
+        const target = e.target as HTMLInputElement;
+        const file = target.files?.[0];
+        target.value = '';
+        if (file) this.hooks.onImportFile?.(file);
+      },
+    });
+    return h(
+      'label',
+      {
+        className: 'button import',
+        'data-testid': 'import-har',
+        title: 'Open a HAR file (wslab’s or a browser’s) to browse it here offline; or drop it on the page',
+      },
+      input,
+      'Open HAR…',
     );
   }
 
