@@ -217,13 +217,14 @@ export class Connections {
 
   state(lane: Lane): string {
     if (lane.lost && !lane.close) return 'gone (server restarted)';
+    // A refused handshake also ends with a close event; the refusal is what the learner needs.
+    if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
+      return `refused ${lane.handshake.response.status}`;
     if (lane.close) {
       const { code, initiator, clean } = lane.close;
       const by = initiator === 'none' ? 'no close frame' : `${initiator} closed`;
       return `closed ${code} (${by}${clean ? ', clean' : ', not clean'})`;
     }
-    if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
-      return `refused ${lane.handshake.response.status}`;
     if (lane.handshake) return 'open';
     return 'opening';
   }
