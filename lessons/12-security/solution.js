@@ -1,4 +1,4 @@
-// Lesson 11: security — Origin checks, and where credentials belong.
+// Lesson 12: security — Origin checks, and where credentials belong.
 // A stand-in for a real secret. Never paste a real token into a snippet, a log or a screenshot.
 const TOKEN = 'demo-token-not-a-secret';
 
@@ -29,7 +29,7 @@ async function main() {
   socket.onopen = () => {
     socket.send(JSON.stringify({ type: 'auth', token: TOKEN }));
     socket.send('hello, I am logged in');
-    setTimeout(() => socket.close(1000, 'lesson 11 done'), 500);
+    setTimeout(() => socket.close(1000, 'lesson 12 done'), 500);
   };
   socket.onmessage = (event) => console.log('server:', event.data);
   socket.onclose = (event) => console.log(`login connection closed with ${event.code}`);
