@@ -29,7 +29,15 @@ interface Subscriber {
   sink: TapSink;
   /** Events not sent because the subscriber was behind, to report in the next `dropped`. */
   missed: number;
+  /**
+   * Bytes of history queued for it when it subscribed. Until its queue drains below the limit,
+   * they are allowed on top of it: a new subscriber replaying history is not "behind".
+   */
+  replayAllowance: number;
 }
+
+// How often a subscriber that missed events is checked for room, when no new event comes.
+const NOTICE_RETRY_MS = 100;
 
 const REPLAY_BATCH = 500;
 
@@ -47,6 +55,7 @@ export class TapHub {
   private pending: Publishable[] = [];
   private flushScheduled = false;
   private readonly subscribers = new Set<Subscriber>();
+  private readonly noticeTimers = new Map<Subscriber, NodeJS.Timeout>();
   private readonly maxBufferedBytes: number;
   private readonly options: HubOptions;
   readonly now: () => number;
@@ -108,13 +117,19 @@ export class TapHub {
       maxPayload: this.options.maxPayload ?? 0,
     };
     sink.send(JSON.stringify([hello]));
+    let replayed = 0;
     for (let i = 0; i < history.length; i += REPLAY_BATCH) {
-      sink.send(serialise(history.slice(i, i + REPLAY_BATCH)));
+      const json = serialise(history.slice(i, i + REPLAY_BATCH));
+      replayed += json.length;
+      sink.send(json);
     }
-    const subscriber: Subscriber = { sink, missed: 0 };
+    const subscriber: Subscriber = { sink, missed: 0, replayAllowance: replayed };
     this.subscribers.add(subscriber);
     return () => {
       this.subscribers.delete(subscriber);
+      const timer = this.noticeTimers.get(subscriber);
+      if (timer) clearInterval(timer);
+      this.noticeTimers.delete(subscriber);
     };
   }
 
@@ -128,20 +143,56 @@ export class TapHub {
     const json = serialise(batch);
     for (const subscriber of this.subscribers) {
       try {
-        if (subscriber.sink.bufferedAmount > this.maxBufferedBytes) {
+        if (!this.hasRoom(subscriber)) {
           subscriber.missed += batch.length;
+          this.scheduleNotice(subscriber);
           continue;
         }
-        if (subscriber.missed > 0) {
-          const dropped: DroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
-          subscriber.sink.send(JSON.stringify([dropped]));
-          subscriber.missed = 0;
-        }
+        this.sendNotice(subscriber);
         subscriber.sink.send(json);
       } catch {
         // A sink that throws is gone; its close handler unsubscribes it.
       }
     }
+  }
+
+  private hasRoom(subscriber: Subscriber): boolean {
+    const queued = subscriber.sink.bufferedAmount;
+    if (queued <= this.maxBufferedBytes) {
+      subscriber.replayAllowance = 0; // the replay has drained
+      return true;
+    }
+    return queued <= this.maxBufferedBytes + subscriber.replayAllowance;
+  }
+
+  private sendNotice(subscriber: Subscriber): void {
+    if (subscriber.missed === 0) return;
+    const dropped: DroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
+    subscriber.sink.send(JSON.stringify([dropped]));
+    subscriber.missed = 0;
+  }
+
+  /**
+   * A subscriber that missed events hears about it as soon as it has room, even if the server
+   * has gone quiet and no batch would carry the notice. Stops when sent or when it unsubscribes.
+   */
+  private scheduleNotice(subscriber: Subscriber): void {
+    if (this.noticeTimers.has(subscriber)) return;
+    const timer = setInterval(() => {
+      if (!this.subscribers.has(subscriber) || subscriber.missed === 0) {
+        clearInterval(timer);
+        this.noticeTimers.delete(subscriber);
+        return;
+      }
+      if (!this.hasRoom(subscriber)) return;
+      try {
+        this.sendNotice(subscriber);
+      } catch {
+        // gone; unsubscribing clears the timer on its next turn
+      }
+    }, NOTICE_RETRY_MS);
+    timer.unref();
+    this.noticeTimers.set(subscriber, timer);
   }
 }
 
