@@ -1,27 +1,17 @@
 // Decodes a recorded connection again with the ConnectionDecoder the live capture uses, so that
 // every export (HAR, the inspector's import) says what the tap said.
 import { ConnectionDecoder, type DecodedHead } from '../tap/connection-decoder';
-import type { ConnectionEvent, ConnectionKind, Direction, OpenEvent } from '../tap/events';
-import type { RecordedChunk } from '../tap/recording';
+import type { ConnectionEvent, Direction, OpenEvent } from '../tap/events';
+import type { RecordedChunk, RecordingMeta } from '../tap/recording';
 import type { DeflateParams } from '../wire/extensions';
 import type { RequestHead, ResponseHead } from '../wire/handshake';
 
 /** What a replay needs of a recording: `ConnectionRecording` fits, and so does a test fixture. */
-export interface RecordingSource {
-  conn: string;
-  kind: ConnectionKind;
-  remote: string;
-  local: string;
-  path: string;
-  openedAt: number;
+export type RecordingSource = RecordingMeta & {
   closedAt: number | null;
   truncated: boolean;
-  /** The query the tap showed in `open`, when the recording kept it; else read from the request. */
-  query?: Record<string, string>;
-  /** The server's message limit when the recording kept it. */
-  maxPayload?: number;
   readonly chunks: readonly RecordedChunk[];
-}
+};
 
 export interface ReplayOptions {
   /** Payload bytes kept in a frame or message event; by default all of them. */
@@ -32,14 +22,8 @@ export interface ReplayOptions {
 
 export type ReplayedHead<T> = DecodedHead<T>;
 
-export interface ReplayedConnection {
-  conn: string;
-  kind: ConnectionKind;
-  remote: string;
-  local: string;
-  path: string;
-  openedAt: number;
-  closedAt: number | null;
+export interface ReplayedConnection
+  extends Pick<RecordingSource, 'conn' | 'kind' | 'remote' | 'local' | 'path' | 'openedAt' | 'closedAt'> {
   /** The recording budget ran out: bytes after some point were not kept. */
   truncated: boolean;
   request: ReplayedHead<RequestHead> | null;
