@@ -39,7 +39,9 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
       const close = frame.close;
       return `${arrow}close ${close ? describeClose(close.code, close.reason) : `${length} B`}${suffix}`;
     }
-    const body = frame.payload instanceof Uint8Array ? preview(frame.payload, opcode) : '';
+    // A compressed payload (RSV1, RFC 7692) is not text until inflated: show its bytes.
+    const shownAs = frame.rsv1 ? Opcode.BINARY : opcode;
+    const body = frame.payload instanceof Uint8Array ? preview(frame.payload, shownAs) : '';
     return `${arrow}${name} ${length} B${body}${suffix}`;
   } catch {
     return '(unreadable frame)';

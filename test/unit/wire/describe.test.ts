@@ -19,6 +19,13 @@ describe('describeFrame and describeBytes', () => {
     ]);
   });
 
+  it('shows a compressed text frame as its bytes, not as garbled text', () => {
+    // "Hello" deflated (RFC 7692 §7.2.3.1), on a text frame with RSV1 set.
+    expect(describeBytes(hex('c1 07 f2 48 cd c9 c9 07 00'), 'server')).toEqual([
+      '← text 7 B f2 48 cd c9 c9 07 00 (RSV1)',
+    ]);
+  });
+
   it('describes a protocol error and a frame cut short', () => {
     const [line] = describeBytes(hex('81 05 48 65'), 'client');
     expect(line).toMatch(/^error EXPECTED_MASK \(close 1002\)/);
