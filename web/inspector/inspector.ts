@@ -1,6 +1,7 @@
 // The inspector column: one lane per connection with its handshake card, the frames of every lane
 // in time order in a virtualised list, and the selected frame taken apart. Tap events are queued
 // and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
+import { liveMessageLabel } from '../../server/live/message-label';
 import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../server/tap/events';
 import { describeFrame } from '../../server/wire/describe';
 import { byTestId, h } from '../lib/dom';
@@ -50,9 +51,25 @@ function formatTime(t: number): string {
 function preview(event: FrameEvent): string {
   if (event.opcodeName === 'close')
     return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
-  if (event.payload.text !== undefined) return JSON.stringify(event.payload.text.slice(0, PREVIEW));
-  if (event.payload.base64 !== undefined) return `base64 ${event.payload.base64.slice(0, PREVIEW)}`;
+  const { text, base64 } = event.payload;
+  if (text !== undefined) {
+    const label = liveMessageLabel(text);
+    return `${label ? `${label}  ` : ''}${JSON.stringify(text.slice(0, PREVIEW))}`;
+  }
+  if (base64 !== undefined) {
+    // JSON sent in binary frames (as the Live API does) starts `{"`, which is `ey` in base64.
+    const label = base64.startsWith('ey') ? liveMessageLabel(decodeBase64Text(base64)) : null;
+    return `${label ? `${label} (binary)  ` : ''}base64 ${base64.slice(0, PREVIEW)}`;
+  }
   return '';
+}
+
+function decodeBase64Text(base64: string): string | undefined {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A compressed message's inflated payload, for its first frame's row. */

@@ -1,0 +1,119 @@
+// One-line labels for Live API messages, for the inspector's frame rows: `setup`,
+// `realtimeInput · audio 40 ms`, `serverContent · turnComplete`. Pure and browser-safe: the page
+// imports it. Never throws; anything that is not a Live API message gets null.
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Milliseconds of 16-bit mono PCM in a base64 string, from the rate in its MIME type. */
+export function pcmDurationMs(base64: unknown, mimeType: unknown): number | null {
+  if (typeof base64 !== 'string' || typeof mimeType !== 'string') return null;
+  const rate = /rate=(\d+)/.exec(mimeType);
+  if (!mimeType.startsWith('audio/pcm') || !rate) return null;
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  const bytes = Math.floor((base64.length * 3) / 4) - padding;
+  return Math.round((bytes / 2 / Number(rate[1])) * 1000);
+}
+
+function audio(blob: unknown): string | null {
+  if (!isObject(blob)) return null;
+  const ms = pcmDurationMs(blob.data, blob.mimeType);
+  return ms === null ? null : `audio ${ms} ms`;
+}
+
+function parts(modelTurn: unknown): string[] {
+  if (!isObject(modelTurn) || !Array.isArray(modelTurn.parts)) return [];
+  return modelTurn.parts.flatMap((part: unknown) => {
+    if (!isObject(part)) return [];
+    if (typeof part.text === 'string') return ['text'];
+    const sound = audio(part.inlineData);
+    return sound ? [sound] : [];
+  });
+}
+
+function label(message: Json): string | null {
+  const [kind] = Object.keys(message);
+  if (kind === undefined) return null;
+  const body = message[kind];
+  const details: string[] = [];
+  switch (kind) {
+    case 'setup':
+    case 'setupComplete':
+    case 'toolCallCancellation':
+    case 'usageMetadata':
+      break;
+    case 'clientContent':
+      if (isObject(body) && body.turnComplete === true) details.push('turnComplete');
+      break;
+    case 'realtimeInput':
+      if (!isObject(body)) break;
+      if (body.audio) details.push(audio(body.audio) ?? 'audio');
+      if (Array.isArray(body.mediaChunks))
+        details.push(...body.mediaChunks.map((chunk) => audio(chunk) ?? 'media'));
+      for (const key of ['text', 'activityStart', 'activityEnd', 'audioStreamEnd'])
+        if (key in body) details.push(key);
+      break;
+    case 'serverContent':
+      if (!isObject(body)) break;
+      details.push(...parts(body.modelTurn));
+      for (const key of [
+        'inputTranscription',
+        'outputTranscription',
+        'interrupted',
+        'generationComplete',
+        'turnComplete',
+      ]) {
+        if (body[key] !== undefined && body[key] !== false) details.push(key);
+      }
+      break;
+    case 'toolCall':
+      if (isObject(body) && Array.isArray(body.functionCalls)) {
+        details.push(
+          ...body.functionCalls.map((call: unknown) => (isObject(call) ? String(call.name) : '?')),
+        );
+      }
+      break;
+    case 'toolResponse':
+      if (isObject(body) && Array.isArray(body.functionResponses)) {
+        details.push(
+          ...body.functionResponses.map((r: unknown) => (isObject(r) ? `id ${String(r.id)}` : '?')),
+        );
+      }
+      break;
+    case 'goAway':
+      if (isObject(body) && typeof body.timeLeft === 'string') details.push(`timeLeft ${body.timeLeft}`);
+      break;
+    default:
+      return null;
+  }
+  // A server message can carry usageMetadata beside its main field.
+  return [kind, ...details].join(' · ');
+}
+
+/** The label of a Live API message given as JSON text, or null for anything else. */
+export function liveMessageLabel(text: string | undefined): string | null {
+  if (text === undefined || text.length === 0 || text[0] !== '{') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? label(value) : null;
+  } catch {
+    // Cut short by the tap's payload cap, or not JSON: name the first key if it is a known one.
+    const first = /^\{\s*"(\w+)"/.exec(text);
+    return first && KNOWN.has(first[1]!) ? `${first[1]} (cut short)` : null;
+  }
+}
+
+const KNOWN = new Set([
+  'setup',
+  'setupComplete',
+  'clientContent',
+  'realtimeInput',
+  'toolResponse',
+  'serverContent',
+  'toolCall',
+  'toolCallCancellation',
+  'usageMetadata',
+  'goAway',
+]);
