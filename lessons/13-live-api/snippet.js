@@ -1,0 +1,172 @@
+// Lesson 13: a realtime AI session over one WebSocket, against the local Live API stand-in.
+// Same path and JSON as Google's public endpoint, under /live. chunkMs=10 and silenceMs=200 keep
+// every answer quick; goAwayAfter=300 makes the server announce the end of a session early.
+const LIVE_URL =
+  SERVER_URL + '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+const FAST = 'chunkMs=10&silenceMs=200';
+const MODEL = 'models/local-live';
+
+const sessions = []; // every session opened, so the end (or the safety net) can close them all
+
+function send(session, message) {
+  session.socket.send(JSON.stringify(message));
+}
+
+function sendTurn(session, text) {
+  send(session, { clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete: true } });
+}
+
+// Step 1: connect, send `setup` first, and resolve once the server answers `setupComplete`.
+function openSession(query, modality) {
+  return new Promise((resolve, reject) => {
+    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), handle: null, onGoAway: null };
+    sessions.push(session);
+    session.socket.onopen = () => {
+      /* TODO (step 1): the first message must be `setup`:
+         { setup: { model: MODEL, generationConfig: { responseModalities: [modality] } } }
+         Until then the snippet says hello straight away, and the server will not have it. */
+      sendTurn(session, 'Hello?');
+    };
+    session.socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.setupComplete) {
+        console.log(`session ready (${modality})`);
+        resolve(session);
+      } else if (message.goAway) {
+        console.log(`goAway: this session ends in ${message.goAway.timeLeft}`);
+        session.onGoAway?.();
+      } else {
+        session.handle?.(message);
+      }
+    };
+    session.socket.onclose = (event) => {
+      console.log(`session closed: ${event.code} ${event.reason}`);
+      reject(new Error(`closed with ${event.code} before setupComplete`));
+    };
+  });
+}
+
+// Step 2: one text turn; the answer streams in parts until `turnComplete`.
+function textTurn(session, text) {
+  return new Promise((resolve) => {
+    let answer = '';
+    session.handle = (message) => {
+      const content = message.serverContent;
+      if (!content) return;
+      /* TODO (step 2): add the `text` of each part in content.modelTurn.parts to `answer`,
+         and resolve(answer) when content.turnComplete is true. */
+    };
+    /* TODO (step 2): send the turn with sendTurn(session, text), then delete the next line. */
+    resolve('(no turn sent yet)');
+  });
+}
+
+// Step 3: speech-like audio without a microphone: a 220 Hz tone whose loudness rises and falls
+// like two syllables, then silence. 16-bit little-endian mono PCM at 16 kHz.
+const INPUT_RATE = 16000;
+function speechLikePcm() {
+  const speech = 0.4 * INPUT_RATE; // 400 ms of "speech"
+  const quiet = 0.32 * INPUT_RATE; // then 320 ms of silence: longer than silenceMs
+  const bytes = new Uint8Array((speech + quiet) * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < speech; i++) {
+    const t = i / INPUT_RATE;
+    const envelope = Math.sin((Math.PI * i) / speech) * (0.6 + 0.4 * Math.sin(2 * Math.PI * 5 * t));
+    view.setInt16(i * 2, Math.round(12000 * envelope * Math.sin(2 * Math.PI * 220 * t)), true);
+  }
+  return bytes; // the rest is already zero: silence
+}
+
+function toBase64(bytes) {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const CHUNK_MS = 40;
+function speak(session) {
+  return new Promise((resolve) => {
+    let received = 0; // bytes of 24 kHz audio that came back
+    session.handle = (message) => {
+      const content = message.serverContent;
+      if (!content) return;
+      for (const part of content.modelTurn?.parts ?? []) {
+        if (part.inlineData) received += atob(part.inlineData.data).length;
+      }
+      if (content.turnComplete) {
+        const seconds = received / 2 / 24000; // 2 bytes a sample, 24000 samples a second
+        console.log(`answer: ${received} bytes of audio/pcm;rate=24000 = ${seconds.toFixed(2)} s`);
+        resolve(seconds);
+      }
+    };
+    const pcm = speechLikePcm();
+    /* TODO (step 3): cut `pcm` into chunks of CHUNK_MS (how many bytes is that at 16 kHz, 16 bits?)
+       and send one every CHUNK_MS ms as
+         { realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: toBase64(chunk) } } }
+       then delete the next two lines. */
+    console.log(`${pcm.length} bytes of audio ready, none sent`);
+    resolve(0);
+  });
+}
+
+// Step 4: barge in. As soon as the first part of a long answer arrives, send a new turn.
+function interruptTurn(session) {
+  return new Promise((resolve) => {
+    let bargedIn = false;
+    session.handle = (message) => {
+      const content = message.serverContent;
+      if (!content) return;
+      if (content.interrupted) console.log('interrupted: the rest of the first answer will not come');
+      for (const part of content.modelTurn?.parts ?? []) if (part.text) console.log('part:', JSON.stringify(part.text));
+      /* TODO (step 4): the first time a content.modelTurn arrives, set bargedIn and send a new
+         turn, 'Stop, just say hi.', while the first answer is still streaming. */
+      if (content.turnComplete) resolve();
+    };
+    sendTurn(session, 'Tell me everything about frames, masks, opcodes, close codes, ping, pong, and why the handshake needs a key at all, slowly.');
+  });
+}
+
+// Step 5: goAway. Move the conversation to a new session before the old one is cut off.
+async function conversation(questions) {
+  let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT');
+  let moving = null;
+  const onGoAway = (old) => () => {
+    /* TODO (step 5): set `moving` to a promise of a new session, openSession(FAST, 'TEXT'), that
+       closes the old one with old.socket.close(1000, 'goAway: moved to a new session') once the new
+       one is ready, and resolves with the new one. */
+  };
+  session.onGoAway = onGoAway(session);
+  for (const question of questions) {
+    if (moving) {
+      session = await moving; // the next turn goes to the new session
+      moving = null;
+    }
+    await textTurn(session, question);
+    await new Promise((wake) => setTimeout(wake, 150)); // the user thinks
+  }
+}
+
+const safetyNet = setTimeout(() => {
+  console.log('time is up');
+  for (const session of sessions) session.socket.close(1000, 'time is up');
+}, 15000);
+
+async function main() {
+  try {
+    const text = await openSession(FAST, 'TEXT');
+    await textTurn(text, 'Hello, live API');
+    await interruptTurn(text);
+
+    const voice = await openSession(FAST, 'AUDIO');
+    await speak(voice);
+
+    await conversation(['first question', 'second question', 'third question', 'fourth question']);
+  } catch (error) {
+    console.log('stopped:', error.message);
+  } finally {
+    clearTimeout(safetyNet);
+    for (const session of sessions) session.socket.close(1000, 'done');
+  }
+}
+
+main();
