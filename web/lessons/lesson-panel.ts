@@ -150,8 +150,12 @@ export class LessonPanel {
   /** Opens a lesson at a step and puts the position in the address bar. */
   async open(slug: string, step: number): Promise<void> {
     const ticket = ++this.loading;
+    const addressAtStart = location.hash;
     const lesson = await this.fetchLesson(slug);
     if (ticket !== this.loading) return;
+    // The address changed while the lesson loaded (a link, the back button, a typed URL): its
+    // hashchange will open that one. Writing ours now would overwrite it before it is read.
+    if (location.hash !== addressAtStart) return;
     if (!lesson) {
       this.body.replaceChildren(h('p', { className: 'warn' }, `There is no lesson "${slug}".`));
       return;
