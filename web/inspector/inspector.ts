@@ -1,8 +1,10 @@
 // The inspector column: one lane per connection with its handshake card, the frames of every lane
 // in time order in a virtualised list, and the selected frame taken apart. Tap events are queued
 // and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
+
 import { liveMessageLabel } from '../../server/live/message-label';
 import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../server/tap/events';
+import { decodeUtf8Lossy, fromBase64 } from '../../server/wire/bytes';
 import { describeFrame } from '../../server/wire/describe';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
@@ -58,18 +60,11 @@ function preview(event: FrameEvent): string {
   }
   if (base64 !== undefined) {
     // JSON sent in binary frames (as the Live API does) starts `{"`, which is `ey` in base64.
-    const label = base64.startsWith('ey') ? liveMessageLabel(decodeBase64Text(base64)) : null;
+    const bytes = base64.startsWith('ey') ? fromBase64(base64) : null;
+    const label = bytes ? liveMessageLabel(decodeUtf8Lossy(bytes)) : null;
     return `${label ? `${label} (binary)  ` : ''}base64 ${base64.slice(0, PREVIEW)}`;
   }
   return '';
-}
-
-function decodeBase64Text(base64: string): string | undefined {
-  try {
-    return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A compressed message's inflated payload, for its first frame's row. */
