@@ -1,0 +1,85 @@
+// The audio a Live API message carries, found where the API puts it: a client's
+// `realtimeInput.audio` and older `realtimeInput.mediaChunks[]`, and the model's
+// `serverContent.modelTurn.parts[].inlineData`. Each is a Blob of base64 16-bit little-endian mono
+// PCM with its rate in the MIME type (`audio/pcm;rate=16000`). Pure and browser-safe: the
+// inspector imports it to show each blob's duration and play it.
+import { pcmDurationMs } from './message-label';
+import { decodeBase64, samplesFromBytes } from './pcm';
+
+export interface AudioBlob {
+  /** Where the blob sits in the message, e.g. `serverContent.modelTurn.parts[2].inlineData`. */
+  path: string;
+  mimeType: string;
+  /** Samples a second, from the MIME type's `rate=`. */
+  rate: number;
+  /** The base64 PCM as it was sent. */
+  data: string;
+  /** Bytes the base64 stands for, worked out from its length. */
+  bytes: number;
+  durationMs: number;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const PCM_RATE = /^audio\/pcm\s*;\s*rate\s*=\s*(\d+)\s*$/i;
+
+function blobAt(value: unknown, path: string): AudioBlob | null {
+  if (!isObject(value)) return null;
+  const { mimeType, data } = value;
+  if (typeof mimeType !== 'string' || typeof data !== 'string') return null;
+  // Only PCM with a stated rate can be timed and played; images in mediaChunks are not audio.
+  const rate = PCM_RATE.exec(mimeType);
+  if (!rate || Number(rate[1]) <= 0) return null;
+  const durationMs = pcmDurationMs(data, mimeType.replace(/\s+/g, '').toLowerCase());
+  if (durationMs === null) return null;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  const bytes = Math.max(0, Math.floor((data.length * 3) / 4) - padding);
+  return { path, mimeType, rate: Number(rate[1]), data, bytes, durationMs };
+}
+
+/** Every PCM audio blob in a parsed Live API message, in the order the message holds them. */
+export function audioBlobsOf(message: unknown): AudioBlob[] {
+  if (!isObject(message)) return [];
+  const found: (AudioBlob | null)[] = [];
+  const input = message.realtimeInput;
+  if (isObject(input)) {
+    found.push(blobAt(input.audio, 'realtimeInput.audio'));
+    if (Array.isArray(input.mediaChunks)) {
+      input.mediaChunks.forEach((chunk: unknown, i) => {
+        found.push(blobAt(chunk, `realtimeInput.mediaChunks[${i}]`));
+      });
+    }
+  }
+  const content = message.serverContent;
+  const turn = isObject(content) ? content.modelTurn : undefined;
+  if (isObject(turn) && Array.isArray(turn.parts)) {
+    turn.parts.forEach((part: unknown, i) => {
+      if (isObject(part))
+        found.push(blobAt(part.inlineData, `serverContent.modelTurn.parts[${i}].inlineData`));
+    });
+  }
+  return found.filter((blob) => blob !== null);
+}
+
+/**
+ * The blob's samples, ready for a player; null when its data is not strict base64 or holds an odd
+ * number of bytes (half a 16-bit sample), which the Live API refuses too.
+ */
+export function samplesOfBlob(blob: AudioBlob): Int16Array | null {
+  const bytes = decodeBase64(blob.data);
+  if (!bytes || bytes.length % 2 !== 0) return null;
+  return samplesFromBytes(bytes);
+}
+
+/** `16 kHz`, `22.05 kHz`: how the rate reads beside the duration. */
+export function formatRate(rate: number): string {
+  return `${Number((rate / 1000).toFixed(2))} kHz`;
+}
+
+/** The one-line description the inspector shows: `audio 40 ms · 16 kHz · 1280 B`. */
+export function describeAudioBlob(blob: AudioBlob): string {
+  return `audio ${blob.durationMs} ms · ${formatRate(blob.rate)} · ${blob.bytes} B`;
+}

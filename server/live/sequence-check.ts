@@ -1,0 +1,146 @@
+// Checks the order of one Live API connection's messages, as the inspector sees them on the wire,
+// and says what a server would object to before it closes the connection: a message before
+// `setup`, a second `setup`, a message sent while `setupComplete` is still on its way, a
+// `toolResponse` for a call that is not pending. Pure and browser-safe: the page imports it.
+//
+// The tap watches from the server's side, so "before setupComplete" means before the server
+// wrote it; a client that sent in the instant after that is not flagged, which errs on the quiet
+// side.
+
+export type Direction = 'client' | 'server';
+
+export type SequenceWarningCode =
+  | 'BEFORE_SETUP'
+  | 'SETUP_REPEATED'
+  | 'BEFORE_SETUP_COMPLETE'
+  | 'UNKNOWN_TOOL_CALL_ID'
+  | 'CANCELLED_TOOL_CALL_ID';
+
+export interface SequenceWarning {
+  code: SequenceWarningCode;
+  /** `error`: the server closes the connection for it; `caution`: allowed, but asking for trouble. */
+  level: 'error' | 'caution';
+  text: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a client message is: the one field among the four the API defines, or null. */
+const CLIENT_KINDS = ['setup', 'clientContent', 'realtimeInput', 'toolResponse'] as const;
+
+function clientKind(message: Json): string | null {
+  for (const kind of CLIENT_KINDS) if (kind in message) return kind;
+  return null;
+}
+
+/** The string ids of a list of objects (`functionCalls`, `functionResponses`). */
+function idsOf(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item: unknown) => (isObject(item) && typeof item.id === 'string' ? [item.id] : []));
+}
+
+const quoted = (ids: Iterable<string>): string => [...ids].map((id) => JSON.stringify(id)).join(', ');
+
+export class SequenceChecker {
+  private setupSent = false;
+  private setupComplete = false;
+  /** Ids of the server's function calls that await a response, in the order they were made. */
+  private readonly pending = new Set<string>();
+  /** Calls the server withdrew with toolCallCancellation: a late answer is ignored, not refused. */
+  private readonly cancelled = new Set<string>();
+
+  /** Calls awaiting a toolResponse. */
+  get pendingCallIds(): string[] {
+    return [...this.pending];
+  }
+
+  /** Takes the connection's next message in wire order; returns what is wrong with it, if anything. */
+  check(dir: Direction, message: unknown): SequenceWarning[] {
+    if (!isObject(message)) return [];
+    return dir === 'client' ? this.fromClient(message) : this.fromServer(message);
+  }
+
+  private fromServer(message: Json): SequenceWarning[] {
+    if ('setupComplete' in message) this.setupComplete = true;
+    const call = message.toolCall;
+    if (isObject(call)) {
+      for (const id of idsOf(call.functionCalls)) this.pending.add(id);
+    }
+    const cancellation = message.toolCallCancellation;
+    if (isObject(cancellation) && Array.isArray(cancellation.ids)) {
+      for (const id of cancellation.ids) {
+        if (typeof id === 'string' && this.pending.delete(id)) this.cancelled.add(id);
+      }
+    }
+    return [];
+  }
+
+  private fromClient(message: Json): SequenceWarning[] {
+    const kind = clientKind(message);
+    if (kind === null) return [];
+    if (kind === 'setup') {
+      if (this.setupSent) {
+        return [
+          {
+            code: 'SETUP_REPEATED',
+            level: 'error',
+            text: 'second setup: a session is configured once, by its first message (the local Live API closes with 1008 SETUP_REPEATED)',
+          },
+        ];
+      }
+      this.setupSent = true;
+      return [];
+    }
+    if (!this.setupSent) {
+      // BidiGenerateContentSetup: "Message to be sent in the first (and only in the first)
+      // BidiGenerateContentClientMessage."
+      return [
+        {
+          code: 'BEFORE_SETUP',
+          level: 'error',
+          text: `${kind} sent before setup: the first message must be setup, and the session is not ready until setupComplete (the local Live API closes with 1008 SETUP_REQUIRED)`,
+        },
+      ];
+    }
+    const warnings: SequenceWarning[] = [];
+    if (!this.setupComplete) {
+      // BidiGenerateContentSetup: "Clients should wait for a BidiGenerateContentSetupComplete
+      // message before sending any additional messages."
+      warnings.push({
+        code: 'BEFORE_SETUP_COMPLETE',
+        level: 'caution',
+        text: `${kind} sent before setupComplete arrived: clients should wait for it before sending more`,
+      });
+    }
+    if (kind === 'toolResponse') {
+      const body = message.toolResponse;
+      warnings.push(...this.responses(isObject(body) ? idsOf(body.functionResponses) : []));
+    }
+    return warnings;
+  }
+
+  private responses(ids: string[]): SequenceWarning[] {
+    const warnings: SequenceWarning[] = [];
+    for (const id of ids) {
+      if (this.pending.delete(id)) continue;
+      if (this.cancelled.delete(id)) {
+        warnings.push({
+          code: 'CANCELLED_TOOL_CALL_ID',
+          level: 'caution',
+          text: `toolResponse id ${JSON.stringify(id)} answers a call the server cancelled (toolCallCancellation): it is ignored`,
+        });
+        continue;
+      }
+      const pending = this.pending.size ? `pending: ${quoted(this.pending)}` : 'none pending';
+      warnings.push({
+        code: 'UNKNOWN_TOOL_CALL_ID',
+        level: 'error',
+        text: `toolResponse id ${JSON.stringify(id)} matches no pending toolCall (${pending}; the local Live API closes with 1008 UNKNOWN_TOOL_CALL_ID)`,
+      });
+    }
+    return warnings;
+  }
+}
