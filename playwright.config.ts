@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, findChromium } from './test/e2e/chromium';
+import { CHROMIUM_ARGS, FAKE_MEDIA_ARGS, findChromium } from './test/e2e/chromium';
 
 let executablePath: string | undefined;
 try {
@@ -20,7 +20,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
     viewport: { width: 1280, height: 800 },
-    launchOptions: { executablePath, args: CHROMIUM_ARGS },
+    launchOptions: { executablePath, args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] },
     trace: 'off',
   },
 });

@@ -3,6 +3,8 @@
 import './styles.css';
 import type { Lesson } from '../server/lessons/lesson-format';
 import { describeFrame } from '../server/wire/describe';
+import { AudioBridge } from './audio/audio-bridge';
+import { pagePlayer } from './audio/pcm-player';
 import { Chat } from './chat/chat';
 import type { FrameRecord } from './inspector/frame-store';
 import { Inspector, type InspectorHooks, type InspectorStats } from './inspector/inspector';
@@ -228,6 +230,35 @@ function runLimitMs(): number {
   return asked >= 1000 && asked <= 600_000 ? asked : 30_000;
 }
 
+// The snippet's microphone and speaker (lesson 13): the page records and plays for the worker.
+const audioState = byTestId(document, 'audio-state');
+const audioText = audioState.querySelector<HTMLElement>('.audio-text')!;
+const stopSound = byTestId<HTMLButtonElement>(document, 'stop-sound');
+let micText = '';
+function showAudioState(): void {
+  const { playing, queuedMs } = pagePlayer.state;
+  const parts = [
+    micText,
+    playing ? `playing${queuedMs > 0 ? ` (${(queuedMs / 1000).toFixed(1)} s queued)` : ''}` : '',
+  ];
+  audioText.textContent = parts.filter(Boolean).join(' · ');
+  audioState.dataset.playing = String(playing);
+  stopSound.hidden = !playing;
+  audioState.hidden = !micText && !playing;
+}
+pagePlayer.subscribe(showAudioState);
+stopSound.addEventListener('click', () => pagePlayer.stop());
+const audioBridge = new AudioBridge({
+  onMicState(state) {
+    audioState.dataset.mic = state.on ? 'on' : 'off';
+    if (!state.on) micText = '';
+    else if (state.sampleRate)
+      micText = `microphone on, ${state.sampleRate / 1000} kHz in ${state.chunkMs} ms chunks`;
+    showAudioState();
+  },
+  onNotice: (text, level) => terminal.print(text, level),
+});
+
 const runner = new SnippetRunner(
   {
     onOutput: (level, text) => terminal.print(text, level),
@@ -249,6 +280,7 @@ const runner = new SnippetRunner(
     },
   },
   runLimitMs(),
+  audioBridge,
 );
 
 function run(): void {

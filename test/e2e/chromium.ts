@@ -12,6 +12,12 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/**
+ * A fake microphone (a tone that beeps twice a second) that needs no permission prompt: the
+ * course's Live API lesson records from the microphone, and the tests walk it like a learner.
+ */
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /** CHROMIUM_PATH, else Debian's /usr/bin/chromium; throws with the install command otherwise. */
 export function findChromium(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter((p): p is string => Boolean(p));

@@ -104,7 +104,8 @@ export async function setSnippet(page: Page, code: string): Promise<void> {
         ' ',
       ),
     )
-    .toContain(code.split('\n')[0]!);
+    // The last line: after a paste the cursor is there, so Monaco has it in view.
+    .toContain(code.trimEnd().split('\n').at(-1)!);
 }
 
 /** Types a command at the terminal prompt and presses Enter. */

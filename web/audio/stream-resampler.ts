@@ -5,7 +5,7 @@
 
 /** A float sample in [-1, 1] as a 16-bit signed integer, clipped. */
 export function floatToInt16(sample: number): number {
-  const clipped = sample > 1 ? 1 : sample < -1 ? -1 : sample;
+  const clipped = Math.max(-1, Math.min(1, sample));
   return Math.round(clipped * 32767);
 }
 

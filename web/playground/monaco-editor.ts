@@ -37,6 +37,25 @@ javascriptDefaults.addExtraLib(
 declare const ECHO_URL: string;
 /** The server's WebSocket base, e.g. ws://127.0.0.1:8765; append a path. */
 declare const SERVER_URL: string;
+/** The page's microphone, lent to the snippet: 16-bit mono chunks at the rate asked for. */
+interface Microphone {
+  readonly sampleRate: number;
+  readonly chunkMs: number;
+  /** The sound card's own rate, before resampling. */
+  readonly deviceRate: number;
+  readonly deviceLabel: string;
+  readonly active: boolean;
+  /** Each chunk: sampleRate * chunkMs / 1000 samples. */
+  onchunk: ((samples: Int16Array) => void) | null;
+  onended: ((reason: string) => void) | null;
+  stop(): void;
+}
+/** Asks the page to record (the browser may ask the user first); defaults: 16000 Hz, 40 ms chunks. */
+declare function openMicrophone(options?: { sampleRate?: number; chunkMs?: number }): Promise<Microphone>;
+/** Queues 16-bit mono PCM (samples, or little-endian bytes) on the page's speaker; returns its length in ms. */
+declare function playAudio(samples: Int16Array | Uint8Array | ArrayBuffer, sampleRate: number): number;
+/** Stops the page's speaker and drops what is queued (for a barge-in). */
+declare function stopAudio(): void;
 `,
   'ts:wslab-globals.d.ts',
 );

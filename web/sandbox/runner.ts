@@ -2,6 +2,7 @@
 // origin (no cookies, no storage, no DOM of ours) that runs the code in a worker, so an endless
 // loop blocks only that worker. Stop, a new run, or the run limit removes the iframe, which ends
 // the worker and closes its sockets; a snippet that still answers is first asked to close them.
+import { type AudioBridge, BRIDGE_REQUESTS, type BridgeRequest } from '../audio/audio-bridge';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import frameScript from './frame-script.js?raw';
 import prelude from './worker-prelude.js?raw';
@@ -17,6 +18,9 @@ export interface RunnerEvents {
 }
 
 const POLITE_STOP_MS = 300;
+
+/** A snippet that may record or play sound: the run starts audio while the click still counts as a user gesture. */
+const USES_AUDIO = /\b(openMicrophone|playAudio)\b/;
 
 function frameHtml(): string {
   const safe = (text: string): string => text.replace(/<\/(script)/gi, '<\\/$1');
@@ -40,6 +44,8 @@ export class SnippetRunner {
     private readonly events: RunnerEvents,
     /** The run limit, ms. */
     readonly limitMs = 30_000,
+    /** The page's microphone and speaker, lent to snippets that ask. */
+    private readonly audio: AudioBridge | null = null,
   ) {
     window.addEventListener('message', this.onMessage);
   }
@@ -50,6 +56,7 @@ export class SnippetRunner {
 
   run(code: string): string {
     if (this.current) this.end(this.current, 'replaced', 'a new run replaced it');
+    if (USES_AUDIO.test(code)) this.audio?.prepare();
     const label = `run ${++this.count}`;
     const frame = document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts');
@@ -106,6 +113,7 @@ export class SnippetRunner {
     run.ended = true;
     clearTimeout(run.timer);
     run.frame.remove();
+    this.audio?.endRun(how === 'finished');
     if (this.current === run) this.current = null;
     this.events.onEnd(run.label, how, message);
   }
@@ -114,6 +122,15 @@ export class SnippetRunner {
     const run = this.current;
     if (!run || event.source !== run.frame.contentWindow) return;
     const message = event.data as { type?: string; level?: ConsoleLevel; text?: string };
+    if (typeof message?.type !== 'string') return;
+    if (BRIDGE_REQUESTS.has(message.type)) {
+      const target = run.frame.contentWindow;
+      this.audio?.handle(message as BridgeRequest, (reply, transfer = []) => {
+        // A reply for a run that has ended has nowhere to go.
+        if (!run.ended) target?.postMessage(reply, '*', transfer);
+      });
+      return;
+    }
     switch (message.type) {
       case 'ready': {
         const code = (run.frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode ?? '';

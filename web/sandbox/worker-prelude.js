@@ -135,6 +135,97 @@
     nativeClearInterval(id);
   };
 
+  // Microphone and speaker: a worker has neither getUserMedia nor an AudioContext, so the page
+  // records and plays for the snippet (web/audio/audio-bridge.ts). An open microphone keeps the
+  // run alive, like an open socket; Stop and the end of the run turn it off.
+  const microphones = new Map();
+  let microphoneIds = 0;
+
+  class Microphone {
+    constructor(id, sampleRate, chunkMs, info) {
+      this.id = id;
+      this.sampleRate = sampleRate;
+      this.chunkMs = chunkMs;
+      this.deviceLabel = info.deviceLabel;
+      this.deviceRate = info.deviceRate;
+      /** Called with each chunk, an Int16Array of `sampleRate * chunkMs / 1000` samples. */
+      this.onchunk = null;
+      /** Called once when the microphone stops, with the reason. */
+      this.onended = null;
+      this.active = true;
+    }
+
+    stop() {
+      this.close('stopped by the snippet');
+    }
+
+    close(reason) {
+      if (!this.active) return;
+      post({ type: 'mic-close', id: this.id });
+      this.ended(reason);
+    }
+
+    ended(reason) {
+      if (!this.active) return;
+      this.active = false;
+      microphones.delete(this.id);
+      if (typeof this.onended === 'function') this.onended(reason);
+    }
+  }
+
+  self.openMicrophone = (options = {}) => {
+    const sampleRate = options.sampleRate ?? 16000;
+    const chunkMs = options.chunkMs ?? 40;
+    const id = ++microphoneIds;
+    return new Promise((resolve, reject) => {
+      microphones.set(id, { opening: true, sampleRate, chunkMs, resolve, reject });
+      post({ type: 'mic-open', id, sampleRate, chunkMs });
+    });
+  };
+
+  function onMicrophoneMessage(message) {
+    const entry = microphones.get(message.id);
+    if (!entry) return;
+    if (message.type === 'mic-opened' && entry.opening) {
+      const mic = new Microphone(message.id, entry.sampleRate, entry.chunkMs, message);
+      microphones.set(message.id, mic);
+      entry.resolve(mic);
+    } else if (message.type === 'mic-error' && entry.opening) {
+      microphones.delete(message.id);
+      entry.reject(new Error(`openMicrophone: ${message.message}`));
+    } else if (message.type === 'mic-chunk' && entry instanceof Microphone) {
+      if (typeof entry.onchunk === 'function') entry.onchunk(message.samples);
+    } else if (message.type === 'mic-ended' && entry instanceof Microphone) {
+      entry.ended(message.reason);
+    }
+  }
+
+  /** Queues 16-bit mono samples (an Int16Array, or little-endian bytes) to play in the page. */
+  self.playAudio = (samples, sampleRate) => {
+    let pcm = samples;
+    if (samples instanceof ArrayBuffer) samples = new Uint8Array(samples);
+    if (samples instanceof Uint8Array) {
+      const view = new DataView(
+        samples.buffer,
+        samples.byteOffset,
+        samples.byteLength - (samples.byteLength % 2),
+      );
+      pcm = new Int16Array(view.byteLength / 2);
+      for (let i = 0; i < pcm.length; i++) pcm[i] = view.getInt16(i * 2, true);
+    }
+    if (!(pcm instanceof Int16Array))
+      throw new TypeError('playAudio(samples, sampleRate): samples must be an Int16Array or PCM bytes');
+    if (typeof sampleRate !== 'number')
+      throw new TypeError('playAudio(samples, sampleRate): give the sample rate in Hz, e.g. 24000');
+    // A view of a larger buffer would send all of it across.
+    if (pcm.byteLength !== pcm.buffer.byteLength) pcm = pcm.slice();
+    post({ type: 'audio-play', samples: pcm, sampleRate });
+    return (pcm.length / sampleRate) * 1000;
+  };
+
+  /** Stops what is playing and drops what is queued: for `interrupted`. */
+  self.stopAudio = () => post({ type: 'audio-stop' });
+
   // No network but WebSocket, and no storage (lessons/README.md, "Snippets").
   for (const name of [
     'fetch',
@@ -171,7 +262,7 @@
   function watchIdle() {
     nativeSetInterval(() => {
       if (!settled) return;
-      quiet = sockets.size === 0 && timers.size === 0 ? quiet + 1 : 0;
+      quiet = sockets.size === 0 && timers.size === 0 && microphones.size === 0 ? quiet + 1 : 0;
       if (quiet === 2) post({ type: 'idle' });
     }, 150);
   }
@@ -206,6 +297,11 @@
   }
 
   function stop() {
+    for (const entry of [...microphones.values()]) {
+      if (entry instanceof Microphone) entry.close('the run was stopped');
+      else entry.reject(new Error('openMicrophone: the run was stopped'));
+    }
+    microphones.clear();
     for (const socket of sockets) {
       try {
         socket.close(1000, 'run stopped');
@@ -221,6 +317,8 @@
     if (!message || typeof message !== 'object') return;
     if (message.type === 'run') run(message);
     else if (message.type === 'stop') stop();
+    else if (typeof message.type === 'string' && message.type.startsWith('mic-'))
+      onMicrophoneMessage(message);
   });
   post({ type: 'ready' });
 })();

@@ -1,0 +1,93 @@
+// The snippet's microphone and speaker, with Chromium's fake microphone (a beeping tone; see
+// FAKE_MEDIA_ARGS): the page records, resamples to the rate the snippet asked for, and hands the
+// worker 16-bit chunks of the asked length; what the snippet plays goes to the page's speaker.
+import { expect, setSnippet, test, unique, waitForTerminal } from './fixtures';
+
+test('a snippet records 16 kHz chunks from the microphone and plays them back', async ({ app, errors }) => {
+  const marker = unique('mic');
+  await setSnippet(
+    app,
+    [
+      'const mic = await openMicrophone({ sampleRate: 16000, chunkMs: 40 });',
+      `console.log('${marker} open', mic.sampleRate, mic.chunkMs, mic.deviceRate > 0);`,
+      'const chunks = [];',
+      'await new Promise((resolve) => {',
+      '  mic.onchunk = (samples) => {',
+      '    chunks.push(samples);',
+      '    if (chunks.length === 25) { mic.stop(); resolve(); }',
+      '  };',
+      '});',
+      'const lengths = new Set(chunks.map((c) => c.length));',
+      'let peak = 0;',
+      'for (const chunk of chunks) for (const s of chunk) peak = Math.max(peak, Math.abs(s));',
+      `console.log('${marker} chunks', chunks.length, [...lengths].join(','), chunks[0].constructor.name, peak > 1000 ? 'loud' : 'quiet', mic.active);`,
+      'const all = new Int16Array(chunks.length * 640);',
+      'chunks.forEach((c, i) => all.set(c, i * 640));',
+      `console.log('${marker} playing', Math.round(playAudio(all, 16000)), 'ms');`,
+    ].join('\n'),
+  );
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  const audioState = app.getByTestId('audio-state');
+  await expect(screen).toContainText(`${marker} open 16000 40 true`);
+  await expect(screen).toContainText('microphone on');
+  await expect(screen).toContainText('resampled to 16 kHz, 40 ms chunks');
+  await expect(screen).toContainText(`${marker} chunks 25 640 Int16Array loud false`);
+  await expect(screen).toContainText(`${marker} playing 1000 ms`);
+  await expect(screen).toContainText('microphone off (closed by the snippet), 25 chunks');
+  await expect(audioState).toHaveAttribute('data-mic', 'off');
+  await expect(audioState).toHaveAttribute('data-playing', 'true');
+  await app.getByTestId('stop-sound').click();
+  await expect(audioState).toHaveAttribute('data-playing', 'false');
+  await expect(audioState).toBeHidden();
+  expect(errors.messages).toEqual([]);
+});
+
+test('Stop turns the microphone off, and the indicator shows it while it records', async ({ app }) => {
+  await setSnippet(
+    app,
+    [
+      'const mic = await openMicrophone();',
+      "mic.onended = (reason) => console.log('mic ended:', reason);",
+      "console.log('recording', mic.sampleRate, mic.chunkMs);",
+    ].join('\n'),
+  );
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  await expect(screen).toContainText('recording 16000 40');
+  const audioState = app.getByTestId('audio-state');
+  await expect(audioState).toHaveAttribute('data-mic', 'on');
+  await expect(audioState).toContainText('microphone on, 16 kHz in 40 ms chunks');
+  // An open microphone keeps the run going, like an open socket.
+  await app.waitForTimeout(600);
+  await expect(app.getByTestId('stop')).toBeEnabled();
+  await app.getByTestId('stop').click();
+  await expect(screen).toContainText('mic ended: the run was stopped');
+  await expect(screen).toContainText('microphone off');
+  await expect(audioState).toHaveAttribute('data-mic', 'off');
+  await expect(audioState).toBeHidden();
+});
+
+test('a bad request for the microphone is an error in the snippet, not in the page', async ({
+  app,
+  errors,
+}) => {
+  await setSnippet(
+    app,
+    [
+      'try {',
+      '  await openMicrophone({ sampleRate: 1000 });',
+      '} catch (error) {',
+      "  console.log('refused:', error.message);",
+      '}',
+    ].join('\n'),
+  );
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText(
+    'refused: openMicrophone: sampleRate must be 8000–48000 Hz',
+  );
+  expect(errors.messages).toEqual([]);
+});

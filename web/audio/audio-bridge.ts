@@ -1,0 +1,159 @@
+// The page's side of a snippet's microphone and speaker. The snippet's worker asks for them with
+// messages (`mic-open`, `mic-close`, `audio-play`, `audio-stop`, see web/sandbox/worker-prelude.js);
+// the page records and plays, and sends the chunks back. A run's microphones end with the run.
+import { type Capture, explainMediaError, startCapture } from './microphone';
+import { type PcmPlayer, pagePlayer } from './pcm-player';
+
+export interface MicState {
+  on: boolean;
+  /** What the snippet receives: rate and chunk length. */
+  sampleRate?: number;
+  chunkMs?: number;
+  deviceLabel?: string;
+  deviceRate?: number;
+}
+
+export interface BridgeEvents {
+  onMicState(state: MicState): void;
+  /** A line for the terminal about the microphone or the speaker. */
+  onNotice(text: string, level: 'system' | 'warn' | 'error'): void;
+}
+
+type Reply = (message: object, transfer?: Transferable[]) => void;
+
+export type BridgeRequest =
+  | { type: 'mic-open'; id: number; sampleRate: number; chunkMs: number }
+  | { type: 'mic-close'; id: number }
+  | { type: 'audio-play'; samples: Int16Array; sampleRate: number }
+  | { type: 'audio-stop' };
+
+export const BRIDGE_REQUESTS = new Set(['mic-open', 'mic-close', 'audio-play', 'audio-stop']);
+
+const RATES = { min: 8_000, max: 48_000 };
+const CHUNK_MS = { min: 10, max: 1_000 };
+
+function inRange(value: unknown, range: { min: number; max: number }): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= range.min && value <= range.max;
+}
+
+export class AudioBridge {
+  private readonly captures = new Map<number, Capture | 'opening'>();
+  private chunks = 0;
+
+  constructor(
+    private readonly events: BridgeEvents,
+    private readonly player: PcmPlayer = pagePlayer,
+  ) {}
+
+  /** Creates or resumes the page's audio while a click or key press is being handled. */
+  prepare(): void {
+    this.player.unlock();
+  }
+
+  get micOpen(): boolean {
+    return this.captures.size > 0;
+  }
+
+  handle(request: BridgeRequest, reply: Reply): void {
+    switch (request.type) {
+      case 'mic-open':
+        void this.open(request, reply);
+        break;
+      case 'mic-close':
+        this.close(request.id, 'closed by the snippet');
+        break;
+      case 'audio-play':
+        if (!(request.samples instanceof Int16Array) || !inRange(request.sampleRate, RATES)) {
+          this.events.onNotice(
+            `playAudio: needs 16-bit samples and a rate from ${RATES.min} to ${RATES.max} Hz`,
+            'error',
+          );
+          return;
+        }
+        this.player.enqueue(request.samples, request.sampleRate);
+        break;
+      case 'audio-stop':
+        this.player.stop();
+        break;
+    }
+  }
+
+  /** The run ended: its microphones stop; what it queued keeps playing only if it finished on its own. */
+  endRun(finished: boolean): void {
+    for (const id of [...this.captures.keys()]) this.close(id, 'the run ended');
+    if (!finished) this.player.stop();
+  }
+
+  private async open(request: Extract<BridgeRequest, { type: 'mic-open' }>, reply: Reply): Promise<void> {
+    const { id, sampleRate, chunkMs } = request;
+    if (!inRange(sampleRate, RATES) || !inRange(chunkMs, CHUNK_MS)) {
+      reply({
+        type: 'mic-error',
+        id,
+        message: `sampleRate must be ${RATES.min}–${RATES.max} Hz and chunkMs ${CHUNK_MS.min}–${CHUNK_MS.max} ms`,
+      });
+      return;
+    }
+    const context = this.player.unlock();
+    if (!context) {
+      reply({ type: 'mic-error', id, message: 'this browser has no Web Audio' });
+      return;
+    }
+    this.captures.set(id, 'opening');
+    let capture: Capture;
+    try {
+      capture = await startCapture(context, {
+        sampleRate,
+        chunkMs,
+        onChunk: (samples) => {
+          this.chunks++;
+          reply({ type: 'mic-chunk', id, samples }, [samples.buffer]);
+        },
+        onEnded: (reason) => {
+          this.captures.delete(id);
+          this.events.onNotice(`microphone off: ${reason}`, 'warn');
+          reply({ type: 'mic-ended', id, reason });
+          this.publish();
+        },
+      });
+    } catch (error) {
+      this.captures.delete(id);
+      const message = explainMediaError(error);
+      this.events.onNotice(`microphone: ${message}`, 'error');
+      reply({ type: 'mic-error', id, message });
+      return;
+    }
+    if (!this.captures.has(id)) {
+      // The run ended while the browser was asking for permission.
+      capture.stop();
+      return;
+    }
+    this.captures.set(id, capture);
+    this.chunks = 0;
+    const rateNote =
+      capture.deviceRate === sampleRate
+        ? `${sampleRate / 1000} kHz`
+        : `${capture.deviceRate / 1000} kHz resampled to ${sampleRate / 1000} kHz`;
+    this.events.onNotice(
+      `microphone on${capture.deviceLabel ? ` (${capture.deviceLabel})` : ''}: ${rateNote}, ${chunkMs} ms chunks of 16-bit PCM`,
+      'system',
+    );
+    reply({ type: 'mic-opened', id, deviceLabel: capture.deviceLabel, deviceRate: capture.deviceRate });
+    this.publish({ sampleRate, chunkMs, deviceLabel: capture.deviceLabel, deviceRate: capture.deviceRate });
+  }
+
+  private close(id: number, why: string): void {
+    const capture = this.captures.get(id);
+    if (capture === undefined) return;
+    this.captures.delete(id);
+    if (capture !== 'opening') {
+      capture.stop();
+      this.events.onNotice(`microphone off (${why}), ${this.chunks} chunks sent to the snippet`, 'system');
+    }
+    this.publish();
+  }
+
+  private publish(details: Omit<MicState, 'on'> = {}): void {
+    this.events.onMicState({ on: this.micOpen, ...details });
+  }
+}
