@@ -17,13 +17,13 @@ function sendTurn(session, text) {
 }
 
 // Step 1: connect, send `setup` first, and resolve once the server answers `setupComplete`.
-function openSession(query, modality) {
+function openSession(query, modality, extra = {}) {
   return new Promise((resolve, reject) => {
     const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), handle: null, onGoAway: null };
     sessions.push(session);
     session.socket.onopen = () => {
       // The first message must be `setup`, and only one: it fixes the model and the modality.
-      send(session, { setup: { model: MODEL, generationConfig: { responseModalities: [modality] } } });
+      send(session, { setup: { model: MODEL, generationConfig: { responseModalities: [modality] }, ...extra } });
     };
     session.socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
@@ -117,7 +117,52 @@ function speak(session) {
   });
 }
 
-// Step 4: barge in. As soon as the first part of a long answer arrives, send a new turn.
+// Step 4: your own voice. A worker has no microphone and no speaker, so the page lends it both:
+// openMicrophone() records, resamples to 16 kHz and hands over Int16Array chunks; playAudio()
+// queues PCM on the page's speaker and stopAudio() silences it.
+function pcmBytes(samples) {
+  const bytes = new Uint8Array(samples.length * 2);
+  const view = new DataView(bytes.buffer);
+  samples.forEach((sample, i) => view.setInt16(i * 2, sample, true)); // little-endian, always
+  return bytes;
+}
+
+function fromBase64(base64) {
+  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0)); // 16-bit LE samples, as sent
+}
+
+async function talk(session, seconds) {
+  const mic = await openMicrophone({ sampleRate: INPUT_RATE, chunkMs: CHUNK_MS });
+  console.log(`recording for ${seconds} s: ${mic.deviceRate} Hz from the sound card, ${mic.sampleRate} Hz to the server`);
+  let chunks = 0;
+  let answered = 0; // ms of answer queued on the speaker
+  let finished = null;
+  session.handle = (message) => {
+    const content = message.serverContent;
+    if (!content) return;
+    if (content.inputTranscription) console.log('heard:', content.inputTranscription.text);
+    if (content.interrupted) stopAudio(); // you spoke over the answer: silence it at once
+    for (const part of content.modelTurn?.parts ?? []) {
+        if (part.inlineData) answered += playAudio(fromBase64(part.inlineData.data), 24000);
+    }
+    if (content.turnComplete) finished?.();
+  };
+  mic.onchunk = (samples) => {
+    chunks++;
+      send(session, { realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: toBase64(pcmBytes(samples)) } } });
+  };
+  await new Promise((wake) => setTimeout(wake, seconds * 1000));
+  mic.stop();
+  // The microphone is off: tell the server, so it answers what it has heard so far.
+  send(session, { realtimeInput: { audioStreamEnd: true } });
+  await new Promise((wake) => {
+    finished = wake;
+    setTimeout(wake, 1500); // nothing heard, nothing to answer
+  });
+  console.log(`sent ${chunks} chunks of ${CHUNK_MS} ms; ${(answered / 1000).toFixed(2)} s of answer played`);
+}
+
+// Step 5: barge in. As soon as the first part of a long answer arrives, send a new turn.
 function interruptTurn(session) {
   return new Promise((resolve) => {
     let bargedIn = false;
@@ -136,7 +181,7 @@ function interruptTurn(session) {
   });
 }
 
-// Step 5: goAway. Move the conversation to a new session before the old one is cut off.
+// Step 6: goAway. Move the conversation to a new session before the old one is cut off.
 async function conversation(questions) {
   let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT');
   let moving = null;
@@ -160,7 +205,7 @@ async function conversation(questions) {
 const safetyNet = setTimeout(() => {
   console.log('time is up');
   for (const session of sessions) session.socket.close(1000, 'time is up');
-}, 15000);
+}, 20000);
 
 async function main() {
   try {
@@ -170,6 +215,13 @@ async function main() {
 
     const voice = await openSession(FAST, 'AUDIO');
     await speak(voice);
+    const microphone = await openSession(FAST, 'AUDIO', { inputAudioTranscription: {} });
+    try {
+      await talk(microphone, 3);
+    } catch (error) {
+      // No microphone, or no permission: the rest of the lesson needs neither.
+      console.log(`skipping the microphone: ${error.message}`);
+    }
 
     await conversation(['first question', 'second question', 'third question', 'fourth question']);
   } catch (error) {
