@@ -5,6 +5,7 @@ import { applyMask, fromHex, toHex } from '../../server/wire/bytes';
 import { closeCodeInfo } from '../../server/wire/close-codes';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
+import { renderMessageJson } from './message-view';
 
 const DUMP_LIMIT = 512;
 const XOR_ROWS = 16;
@@ -351,6 +352,8 @@ export function renderAnatomy(event: FrameEvent, laneLabel: string, message?: Me
       ),
     );
   }
+  if (event.opcodeName === 'text' || event.opcodeName === 'binary')
+    sections.push(renderMessageJson(event, message));
   return h(
     'div',
     {
