@@ -1,7 +1,10 @@
-// The selected frame's message read as JSON, below its raw payload: the whole value as a
-// collapsible tree. Any JSON message gets the tree, not only the Live API's.
+// The selected frame's message read as JSON, below its raw payload: the audio it carries (for a
+// Live API message) with Play buttons, and the whole value as a collapsible tree. Any JSON message
+// gets the tree, not only the Live API's.
+import { audioBlobsOf } from '../../server/live/audio-blobs';
 import type { FrameEvent, MessageEvent } from '../../server/tap/events';
 import { h } from '../lib/dom';
+import { renderAudioBlobs } from './audio-blob-list';
 import { renderJsonTree } from './json-tree';
 import { type MessageJson, messageJsonOf } from './message-json';
 import './live-view.css';
@@ -41,6 +44,10 @@ export function renderMessageJson(event: FrameEvent, message?: MessageEvent): HT
         ),
       );
     case 'json':
-      return box(h('div', { className: 'muted' }, heading(json)), renderJsonTree(json.value));
+      return box(
+        h('div', { className: 'muted' }, heading(json)),
+        renderAudioBlobs(audioBlobsOf(json.value)),
+        renderJsonTree(json.value),
+      );
   }
 }
