@@ -1,6 +1,7 @@
 // The inspector's frame history: a ring of at most `capacity` frames (the oldest are dropped and
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
+import type { SequenceWarning } from '../../server/live/sequence-check';
 import type { Direction, FrameEvent, MessageEvent } from '../../server/tap/events';
 import type { Lane } from './connections';
 
@@ -14,6 +15,8 @@ export interface FrameRecord {
   /** For the first frame of a data message: the whole message, once the tap has reported it
    * (its inflated payload and both sizes when it was compressed). */
   messageEvent?: MessageEvent;
+  /** For the first frame of a Live API message: what is wrong with its place in the session. */
+  sequenceWarnings?: readonly SequenceWarning[];
 }
 
 export interface FrameFilter {

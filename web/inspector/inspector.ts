@@ -12,6 +12,8 @@ import { Connections, type Lane } from './connections';
 import { renderAnatomy } from './frame-anatomy';
 import { compileFilter, type FrameFilter, type FrameRecord, FrameStore, NO_FILTER } from './frame-store';
 import { handshakeSummary, renderHandshake } from './handshake-card';
+import { LiveLanes } from './live-lanes';
+import { renderSequenceWarnings, warningText } from './sequence-warning-view';
 
 const ROW_HEIGHT = 22;
 const LANES_SHOWN = 60;
@@ -84,6 +86,8 @@ export class Inspector {
   private pending: Pending[] = [];
   /** Per lane and direction, the frame that started the latest data message. */
   private messageStarts = new Map<string, FrameRecord>();
+  /** One order checker per Live API lane. */
+  private readonly liveLanes = new LiveLanes();
   private tapDropped = 0;
   private pausedDropped = 0;
   private selected: number | null = null;
@@ -325,13 +329,16 @@ export class Inspector {
     if (event.type === 'hello') return;
     if (event.type === 'dropped') {
       this.tapDropped += event.count;
+      // Any lane may have lost messages: checking its order from here on would mislead.
+      for (const lane of this.connections.lanes.values()) this.liveLanes.lost(lane);
       return;
     }
     const lane = this.connections.apply(instance, event as ConnectionEvent, replayed);
     if (event.type !== 'frame' && event.type !== 'message') return;
     if (this.paused) {
       if (this.pending.length >= this.store.capacity) {
-        this.pending.shift();
+        const dropped = this.pending.shift();
+        if (dropped) this.liveLanes.lost(dropped.lane);
         this.pausedDropped++;
       }
       this.pending.push({ lane, event, replayed } as Pending);
@@ -359,12 +366,17 @@ export class Inspector {
    */
   private addMessage(lane: Lane, event: MessageEvent): void {
     const record = this.messageStarts.get(`${lane.key}/${event.dir}`);
-    if (!record || record.messageEvent) return;
+    if (record?.messageEvent) return;
+    // Whole messages come in wire order, inflated and joined: what the order checker needs. Its
+    // lane goes on being checked even when the frame that started the message was cleared away.
+    const warnings = this.liveLanes.take(lane, event);
+    if (!record) return;
     record.messageEvent = event;
+    if (warnings?.length) record.sequenceWarnings = warnings;
     this.listDirty = true;
     if (record.id === this.selected) this.showDetail(record);
-    else if (event.compressed && this.store.indexOfVisible(record.id) >= 0) {
-      // The row's ratio appears once the message is known.
+    else if ((event.compressed || record.sequenceWarnings) && this.store.indexOfVisible(record.id) >= 0) {
+      // The row's ratio, or its warning, appears once the message is known.
       const row = this.rows.find((r) => r.dataset.id === String(record.id));
       if (row) this.fillRow(row, record);
     }
@@ -425,7 +437,9 @@ export class Inspector {
   }
 
   private showDetail(record: FrameRecord): void {
-    this.detail.replaceChildren(renderAnatomy(record.event, record.lane.label, record.messageEvent));
+    const warning = renderSequenceWarnings(record.sequenceWarnings);
+    const anatomy = renderAnatomy(record.event, record.lane.label, record.messageEvent);
+    this.detail.replaceChildren(...(warning ? [warning, anatomy] : [anatomy]));
     this.detail.dataset.frameId = String(record.id);
   }
 
@@ -717,14 +731,28 @@ export class Inspector {
     (cells[6] as HTMLElement).textContent = `${event.payloadLength} B`;
     (cells[7] as HTMLElement).textContent = event.masked ? 'masked' : '';
     const message = record.messageEvent;
-    (cells[8] as HTMLElement).textContent =
+    const text =
       message?.compressed && message.compressedSize !== undefined
         ? `${previewMessage(message)} (${message.size} B inflated)`
         : preview(event);
+    // Rows are recycled: a warning is set or cleared on every fill.
+    const warnings = record.sequenceWarnings;
+    const warning = warnings ? warningText(warnings) : '';
+    (cells[8] as HTMLElement).textContent = warnings ? `⚠ ${text}` : text;
+    if (warnings) {
+      row.dataset.warning = warning;
+      row.dataset.warningLevel = warnings.some((w) => w.level === 'error') ? 'error' : 'caution';
+      row.title = warning;
+    } else if (row.dataset.warning !== undefined) {
+      delete row.dataset.warning;
+      delete row.dataset.warningLevel;
+      row.removeAttribute('title');
+    }
     row.setAttribute(
       'aria-label',
       describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir) +
-        (event.rsv1 ? ', compressed' : ''),
+        (event.rsv1 ? ', compressed' : '') +
+        (warning ? `, warning: ${warning}` : ''),
     );
   }
 }

@@ -1,0 +1,91 @@
+// Which lanes speak the Live API, and one order checker for each. A lane is judged by its
+// messages, not its path, so the local endpoint and a proxied real one are both checked: it
+// becomes a Live API lane at its first message that opens with a Live API field. Until then each
+// message costs a look at its first characters, and only Live API lanes have their JSON parsed,
+// so the inspector's hot path stays cheap under a flood of anything else.
+import { SequenceChecker, type SequenceWarning } from '../../server/live/sequence-check';
+import type { MessageEvent } from '../../server/tap/events';
+import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../server/wire/bytes';
+import type { Lane } from './connections';
+
+/** The fields that name a Live API message, client's and server's. */
+const KINDS = new Set([
+  'setup',
+  'clientContent',
+  'realtimeInput',
+  'toolResponse',
+  'setupComplete',
+  'serverContent',
+  'toolCall',
+  'toolCallCancellation',
+  'usageMetadata',
+  'goAway',
+  'sessionResumptionUpdate',
+]);
+
+const FIRST_FIELD = /^\s*\{\s*"(\w+)"\s*:/;
+
+type Message = Pick<MessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
+
+/** The field a message opens with, read from its first characters only; null if it is not JSON. */
+function firstField(message: Message): string | null {
+  let head: string;
+  if (message.text !== undefined) head = message.text.slice(0, 64);
+  else if (message.base64?.startsWith('e'))
+    head = decodeUtf8Lossy(fromBase64(message.base64.slice(0, 64)) ?? new Uint8Array(0));
+  else return null;
+  return FIRST_FIELD.exec(head)?.[1] ?? null;
+}
+
+/** The message as JSON, or, when the tap cut it short, an object holding just its kind. */
+function parsed(message: Message, kind: string): unknown {
+  if (message.truncated) return { [kind]: {} };
+  const text =
+    message.text ??
+    (message.base64 !== undefined ? decodeUtf8Strict(fromBase64(message.base64) ?? new Uint8Array(0)) : null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export class LiveLanes {
+  /** Keyed by the lane itself: a lane's key changes when a restarted server reuses its id. */
+  private readonly lanes = new WeakMap<Lane, SequenceChecker | 'off'>();
+
+  /**
+   * Takes a lane's next whole message, in wire order. Returns its warnings (often none), or null
+   * when the lane is not being checked.
+   */
+  take(lane: Lane, message: Message): SequenceWarning[] | null {
+    let checker = this.lanes.get(lane);
+    if (checker === 'off') return null;
+    const kind = firstField(message);
+    if (checker === undefined) {
+      if (kind === null || !KINDS.has(kind)) return null;
+      // Without the handshake this page joined the connection late (the tap's history had moved
+      // on): its first messages are gone, and a checker would see a session start in the middle.
+      if (!lane.handshake) {
+        this.lanes.set(lane, 'off');
+        return null;
+      }
+      checker = new SequenceChecker();
+      this.lanes.set(lane, checker);
+    }
+    if (kind === null) return [];
+    return checker.check(message.dir, parsed(message, kind));
+  }
+
+  /** Some of this lane's messages were missed (the tap or the pause dropped them): stop checking it. */
+  lost(lane: Lane): void {
+    this.lanes.set(lane, 'off');
+  }
+
+  /** Is this lane's order being checked? */
+  isChecked(lane: Lane): boolean {
+    const state = this.lanes.get(lane);
+    return state !== undefined && state !== 'off';
+  }
+}
