@@ -91,3 +91,25 @@ test('a bad request for the microphone is an error in the snippet, not in the pa
   );
   expect(errors.messages).toEqual([]);
 });
+
+test('a new run that replaces a recording one gets a microphone of its own', async ({ app, errors }) => {
+  const first = unique('first');
+  const second = unique('second');
+  const snippet = (marker: string) =>
+    [
+      'const mic = await openMicrophone({ chunkMs: 20 });',
+      'let chunks = 0;',
+      `mic.onchunk = () => { if (++chunks === 10) { console.log('${marker} got 10 chunks'); mic.stop(); } };`,
+    ].join('\n');
+  await setSnippet(app, snippet(first));
+  await waitForTerminal(app);
+  await app.getByTestId('run').click();
+  // Replaced at once, perhaps before the first run's microphone has opened.
+  await setSnippet(app, snippet(second));
+  await app.getByTestId('run').click();
+  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  await expect(screen).toContainText(`${second} got 10 chunks`);
+  await expect(screen).toContainText('run 2 finished');
+  await expect(app.getByTestId('audio-state')).toHaveAttribute('data-mic', 'off');
+  expect(errors.messages).toEqual([]);
+});

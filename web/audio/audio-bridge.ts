@@ -37,8 +37,10 @@ function inRange(value: unknown, range: { min: number; max: number }): value is 
 }
 
 export class AudioBridge {
-  private readonly captures = new Map<number, Capture | 'opening'>();
-  private chunks = 0;
+  /** The current run's microphones by the worker's id; ids start again at 1 in each run. */
+  private readonly captures = new Map<number, { capture: Capture | null; chunks: number }>();
+  /** Counts runs, so a microphone that opens after its run ended is not taken for the next run's. */
+  private generation = 0;
 
   constructor(
     private readonly events: BridgeEvents,
@@ -80,6 +82,7 @@ export class AudioBridge {
 
   /** The run ended: its microphones stop; what it queued keeps playing only if it finished on its own. */
   endRun(finished: boolean): void {
+    this.generation++;
     for (const id of [...this.captures.keys()]) this.close(id, 'the run ended');
     if (!finished) this.player.stop();
   }
@@ -99,37 +102,38 @@ export class AudioBridge {
       reply({ type: 'mic-error', id, message: 'this browser has no Web Audio' });
       return;
     }
-    this.captures.set(id, 'opening');
+    const generation = this.generation;
+    const entry = { capture: null as Capture | null, chunks: 0 };
+    this.captures.set(id, entry);
     let capture: Capture;
     try {
       capture = await startCapture(context, {
         sampleRate,
         chunkMs,
         onChunk: (samples) => {
-          this.chunks++;
+          entry.chunks++;
           reply({ type: 'mic-chunk', id, samples }, [samples.buffer]);
         },
         onEnded: (reason) => {
-          this.captures.delete(id);
+          if (this.captures.get(id) === entry) this.captures.delete(id);
           this.events.onNotice(`microphone off: ${reason}`, 'warn');
           reply({ type: 'mic-ended', id, reason });
           this.publish();
         },
       });
     } catch (error) {
-      this.captures.delete(id);
+      if (this.captures.get(id) === entry) this.captures.delete(id);
       const message = explainMediaError(error);
       this.events.onNotice(`microphone: ${message}`, 'error');
       reply({ type: 'mic-error', id, message });
       return;
     }
-    if (!this.captures.has(id)) {
-      // The run ended while the browser was asking for permission.
+    if (generation !== this.generation || this.captures.get(id) !== entry) {
+      // The run ended (or closed this microphone) while the browser was asking for permission.
       capture.stop();
       return;
     }
-    this.captures.set(id, capture);
-    this.chunks = 0;
+    entry.capture = capture;
     const rateNote =
       capture.deviceRate === sampleRate
         ? `${sampleRate / 1000} kHz`
@@ -143,12 +147,12 @@ export class AudioBridge {
   }
 
   private close(id: number, why: string): void {
-    const capture = this.captures.get(id);
-    if (capture === undefined) return;
+    const entry = this.captures.get(id);
+    if (entry === undefined) return;
     this.captures.delete(id);
-    if (capture !== 'opening') {
-      capture.stop();
-      this.events.onNotice(`microphone off (${why}), ${this.chunks} chunks sent to the snippet`, 'system');
+    if (entry.capture) {
+      entry.capture.stop();
+      this.events.onNotice(`microphone off (${why}), ${entry.chunks} chunks sent to the snippet`, 'system');
     }
     this.publish();
   }
