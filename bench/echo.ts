@@ -11,6 +11,8 @@ export interface EchoFigures {
   p50Ms: number;
   p99Ms: number;
   tapEvents?: number;
+  /** The server thread's busy time per echoed message, in µs (its event loop utilisation). */
+  serverBusyUs: number;
 }
 
 function startWorker(file: string, data: Record<string, unknown>): Worker {
@@ -21,6 +23,11 @@ function startWorker(file: string, data: Record<string, unknown>): Worker {
 async function firstMessage<T>(worker: Worker): Promise<T> {
   const [message] = await once(worker, 'message');
   return message as T;
+}
+
+async function serverBusyMs(server: Worker): Promise<number> {
+  server.postMessage('busy');
+  return (await firstMessage<{ busyMs: number }>(server)).busyMs;
 }
 
 async function throughput(port: number, clients: number, window: number, perClient: number): Promise<number> {
@@ -83,7 +90,10 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
     await firstMessage(reader);
   }
   await throughput(port, 4, 16, Math.round(2000 * scale)); // warm-up
-  const rate = await throughput(port, 4, 16, Math.round(20_000 * scale));
+  const messages = 4 * Math.round(20_000 * scale);
+  const busyBefore = await serverBusyMs(server);
+  const rate = await throughput(port, 4, 16, messages / 4);
+  const serverBusyUs = (((await serverBusyMs(server)) - busyBefore) * 1000) / messages;
   const { p50, p99 } = await latency(port, Math.round(3000 * scale));
   let tapEvents: number | undefined;
   if (reader) {
@@ -104,6 +114,7 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
     messagesPerSecond: rate,
     p50Ms: p50,
     p99Ms: p99,
+    serverBusyUs,
     ...(tapEvents !== undefined ? { tapEvents } : {}),
   };
 }
@@ -124,6 +135,7 @@ export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
       messagesPerSecond: Math.max(a.messagesPerSecond, b.messagesPerSecond),
       p50Ms: Math.min(a.p50Ms, b.p50Ms),
       p99Ms: Math.min(a.p99Ms, b.p99Ms),
+      serverBusyUs: Math.min(a.serverBusyUs, b.serverBusyUs),
     });
   }
   return best;

@@ -13,13 +13,18 @@ console.log(
 );
 const echo = await benchEcho(scale);
 const bare = echo[0]!;
-console.log('| setup | messages/s | ratio to bare ws | p50 ms | p99 ms | p99 added |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| setup | messages/s | ratio to bare ws | p50 ms | p99 ms | p99 added | server µs/message | ratio |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of echo) {
   console.log(
-    `| ${row.name} | ${fmt(row.messagesPerSecond)} | ${fmt(row.messagesPerSecond / bare.messagesPerSecond, 2)}x | ${fmt(row.p50Ms, 3)} | ${fmt(row.p99Ms, 3)} | ${fmt(row.p99Ms - bare.p99Ms, 3)} |`,
+    `| ${row.name} | ${fmt(row.messagesPerSecond)} | ${fmt(row.messagesPerSecond / bare.messagesPerSecond, 2)}x | ${fmt(row.p50Ms, 3)} | ${fmt(row.p99Ms, 3)} | ${fmt(row.p99Ms - bare.p99Ms, 3)} | ${fmt(row.serverBusyUs, 1)} | ${fmt(row.serverBusyUs / bare.serverBusyUs, 2)}x |`,
   );
 }
+console.log(
+  'server µs/message: how long the server thread was busy per echoed message during the throughput run',
+);
 
 console.log("\nDecoder: the same byte streams through our FrameDecoder and ws's Receiver");
 console.log('| stream | ours MB/s | ws MB/s | ratio |');

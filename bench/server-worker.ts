@@ -1,10 +1,16 @@
 // Runs one echo server in its own thread, so the load generator does not share its event loop.
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import { echoReply } from '../server/echo';
 import { startServer } from '../server/server';
 
 const kind = workerData.kind as 'bare' | 'wslab';
+
+/** How long this thread's event loop has been busy, in ms: the server's CPU cost, whatever else runs. */
+function reportBusy(): void {
+  parentPort!.postMessage({ busyMs: performance.eventLoopUtilization().active });
+}
 
 if (kind === 'bare') {
   // The baseline: plain `ws` doing the same work, with no capture and no tap.
@@ -23,9 +29,15 @@ if (kind === 'bare') {
     const address = wss.address() as { port: number };
     parentPort!.postMessage({ port: address.port });
   });
-  parentPort!.on('message', () => wss.close(() => process.exit(0)));
+  parentPort!.on('message', (message) => {
+    if (message === 'busy') reportBusy();
+    else wss.close(() => process.exit(0));
+  });
 } else {
   const server = await startServer({ port: 0, host: '127.0.0.1' });
   parentPort!.postMessage({ port: server.port });
-  parentPort!.on('message', () => server.close().then(() => process.exit(0)));
+  parentPort!.on('message', (message) => {
+    if (message === 'busy') reportBusy();
+    else server.close().then(() => process.exit(0));
+  });
 }
