@@ -13,6 +13,8 @@ export interface EchoFigures {
   tapEvents?: number;
   /** The server thread's busy time per echoed message, in µs (its event loop utilisation). */
   serverBusyUs: number;
+  /** The tap reader thread's busy time per echoed message, in µs, when there is one. */
+  readerBusyUs?: number;
 }
 
 function startWorker(file: string, data: Record<string, unknown>): Worker {
@@ -25,9 +27,10 @@ async function firstMessage<T>(worker: Worker): Promise<T> {
   return message as T;
 }
 
-async function serverBusyMs(server: Worker): Promise<number> {
-  server.postMessage('busy');
-  return (await firstMessage<{ busyMs: number }>(server)).busyMs;
+/** How long a worker's event loop has been busy, in ms (server-worker.ts and tap-reader-worker.ts answer). */
+async function busyMs(worker: Worker): Promise<number> {
+  worker.postMessage('busy');
+  return (await firstMessage<{ busyMs: number }>(worker)).busyMs;
 }
 
 async function throughput(port: number, clients: number, window: number, perClient: number): Promise<number> {
@@ -91,9 +94,11 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
   }
   await throughput(port, 4, 16, Math.round(2000 * scale)); // warm-up
   const messages = 4 * Math.round(20_000 * scale);
-  const busyBefore = await serverBusyMs(server);
+  const busyBefore = await busyMs(server);
+  const readerBefore = reader ? await busyMs(reader) : 0;
   const rate = await throughput(port, 4, 16, messages / 4);
-  const serverBusyUs = (((await serverBusyMs(server)) - busyBefore) * 1000) / messages;
+  const serverBusyUs = (((await busyMs(server)) - busyBefore) * 1000) / messages;
+  const readerBusyUs = reader ? (((await busyMs(reader)) - readerBefore) * 1000) / messages : undefined;
   const { p50, p99 } = await latency(port, Math.round(3000 * scale));
   let tapEvents: number | undefined;
   if (reader) {
@@ -115,6 +120,7 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
     p50Ms: p50,
     p99Ms: p99,
     serverBusyUs,
+    ...(readerBusyUs !== undefined ? { readerBusyUs } : {}),
     ...(tapEvents !== undefined ? { tapEvents } : {}),
   };
 }
@@ -136,6 +142,9 @@ export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
       p50Ms: Math.min(a.p50Ms, b.p50Ms),
       p99Ms: Math.min(a.p99Ms, b.p99Ms),
       serverBusyUs: Math.min(a.serverBusyUs, b.serverBusyUs),
+      ...(a.readerBusyUs !== undefined && b.readerBusyUs !== undefined
+        ? { readerBusyUs: Math.min(a.readerBusyUs, b.readerBusyUs) }
+        : {}),
     });
   }
   return best;

@@ -25,6 +25,12 @@ for (const row of echo) {
 console.log(
   'server µs/message: how long the server thread was busy per echoed message during the throughput run',
 );
+const reader = echo.find((row) => row.readerBusyUs !== undefined);
+if (reader) {
+  console.log(
+    `the tap reader thread was busy ${fmt(reader.readerBusyUs!, 1)} µs per echoed message (${fmt(reader.tapEvents ?? 0)} events in all)`,
+  );
+}
 
 console.log("\nDecoder: the same byte streams through our FrameDecoder and ws's Receiver");
 console.log('| stream | ours MB/s | ws MB/s | ratio |');

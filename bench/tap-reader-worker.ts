@@ -1,4 +1,5 @@
 // A tap subscriber that reads and parses every event, in its own thread.
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 
@@ -8,7 +9,12 @@ socket.on('message', (data) => {
   events += (JSON.parse(String(data)) as unknown[]).length;
 });
 socket.on('open', () => parentPort!.postMessage({ ready: true }));
-parentPort!.on('message', () => {
+parentPort!.on('message', (message) => {
+  // `busy`: how long this thread has worked so far, in ms, to charge the reader's share.
+  if (message === 'busy') {
+    parentPort!.postMessage({ busyMs: performance.eventLoopUtilization().active });
+    return;
+  }
   parentPort!.postMessage({ events });
   socket.close();
 });
