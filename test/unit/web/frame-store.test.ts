@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { FrameEvent } from '../../../server/tap/events';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
+import { testLane } from './lane';
 
 function lane(key: string): Lane {
-  return {
-    key,
-    conn: key,
-    role: 'outside',
-    label: 'outside',
-    errors: [],
-    frames: 0,
-    messages: { client: 0, server: 0 },
-    replayed: false,
-    lost: false,
-    version: 0,
-  };
+  return testLane({ key, conn: key });
 }
 
 function frame(dir: 'client' | 'server', opcode: number, text: string): FrameEvent {

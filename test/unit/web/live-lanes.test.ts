@@ -3,22 +3,15 @@ import type { HandshakeEvent, MessageEvent } from '../../../server/tap/events';
 import { toBase64, utf8 } from '../../../server/wire/bytes';
 import type { Lane } from '../../../web/inspector/connections';
 import { LiveLanes } from '../../../web/inspector/live-lanes';
+import { testLane } from './lane';
 
 function lane(withHandshake = true): Lane {
-  return {
-    key: 'i/c1',
-    conn: 'c1',
+  // Only the handshake's presence matters here.
+  return testLane({
     role: 'terminal',
     label: 'terminal',
-    errors: [],
-    frames: 0,
-    messages: { client: 0, server: 0 },
-    replayed: false,
-    lost: false,
-    version: 0,
-    // Only its presence matters here.
     ...(withHandshake ? { handshake: {} as HandshakeEvent } : {}),
-  };
+  });
 }
 
 type Message = Pick<MessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
