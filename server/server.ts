@@ -7,7 +7,7 @@ import { createApp } from './app';
 import { echoEndpoint } from './echo';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
-import { liveEndpoint } from './live/live-endpoint';
+import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
 import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import { redactQuery, redactRequest } from './redact';
 import { rejectHandshake } from './reject-handshake';
@@ -108,7 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     perMessageDeflate: { threshold: 0 },
   });
   // biome-ignore lint/suspicious/noExplicitAny: each endpoint parses its own option type
-  const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint];
+  const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint, liveTokenEndpoint];
   // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
   const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   const recorder = new SessionRecorder(options.recordBytes ?? 64 * 1024 * 1024, performance.timeOrigin);

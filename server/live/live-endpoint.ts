@@ -4,11 +4,18 @@ import type { WebSocket } from 'ws';
 import type { TappedEndpoint } from '../endpoint';
 import { type LiveClose, liveClose } from './live-errors';
 import type { LiveServerMessage } from './live-messages';
-import { goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
+import { ephemeralTokenProblem, goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
 import { LiveSession } from './live-session';
 
 /** The public service's path, under `/live`: `wss://generativelanguage.googleapis.com/ws/…`. */
 export const LIVE_PATH = '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+
+/**
+ * The path a client takes with an ephemeral token instead of an API key (a preview of the public
+ * service, under v1alpha): the same session, reached with `?access_token=auth_tokens/…`.
+ */
+export const LIVE_TOKEN_PATH =
+  '/live/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained';
 
 /**
  * Serves one Live API connection. Every timer is cleared when the socket closes, and nothing
@@ -77,6 +84,11 @@ export function serveLive(socket: WebSocket, options: LiveOptions): void {
   }
 
   socket.once('close', stop);
+  if (options.tokenProblem !== undefined) {
+    // Refused after the handshake, as the public service does: the reason says what is missing.
+    close(liveClose('TOKEN_REQUIRED', options.tokenProblem));
+    return;
+  }
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     guarded(() => {
       if (finished) return;
@@ -105,5 +117,18 @@ export const liveEndpoint: TappedEndpoint<LiveOptions> = {
   kind: 'live',
   matches: (pathname) => pathname === LIVE_PATH,
   parse: parseLiveOptions,
+  serve: serveLive,
+};
+
+/** The same stand-in on the ephemeral-token path, which insists on a token's shape. */
+export const liveTokenEndpoint: TappedEndpoint<LiveOptions> = {
+  kind: 'live',
+  matches: (pathname) => pathname === LIVE_TOKEN_PATH,
+  parse(query) {
+    const parsed = parseLiveOptions(query);
+    if (!parsed.ok) return parsed;
+    const tokenProblem = ephemeralTokenProblem(query);
+    return { ok: true, value: tokenProblem === undefined ? parsed.value : { ...parsed.value, tokenProblem } };
+  },
   serve: serveLive,
 };

@@ -8,7 +8,8 @@
 //   service closes with 1007 for the requests it calls invalid arguments.
 // - 1008 (policy violation): the message is well formed but breaks the session's rules — it comes
 //   out of order (nothing before `setup`, `setup` only once) or names state that does not exist
-//   (a `toolResponse` for a call never made). No other code fits a sequence error, §7.4.1 names
+//   (a `toolResponse` for a call never made), or the caller brought no credential where one is
+//   required (the ephemeral-token endpoint without `access_token`). No other code fits a sequence error, §7.4.1 names
 //   1008 the generic code for "a message that violates its policy", and the public service closes
 //   with 1008 when a request names an entity it cannot find.
 // - 1009 (message too big): an audio chunk longer than the endpoint processes at once. §7.4.1 says
@@ -35,6 +36,8 @@ export const LiveErrorCode = {
   ACTIVITY_SIGNAL_NOT_ALLOWED: 1008,
   /** A `toolResponse` id that matches no pending `toolCall`. */
   UNKNOWN_TOOL_CALL_ID: 1008,
+  /** The ephemeral-token endpoint was reached without a token of the right shape. */
+  TOKEN_REQUIRED: 1008,
   /** The session time limit ran out. */
   SESSION_LIMIT: 1001,
   /** The endpoint itself failed. */

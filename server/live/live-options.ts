@@ -21,6 +21,11 @@ export interface LiveOptions {
   binary: boolean;
   /** Fault: destroy the TCP connection, with no close frame, after this many server messages. */
   dropAfter?: number;
+  /**
+   * On the ephemeral-token endpoint, what is wrong with the `access_token` it requires, or
+   * undefined when it is fine (or not asked for). The token itself is never kept.
+   */
+  tokenProblem?: string;
 }
 
 export const LIVE_DEFAULTS: LiveOptions = {
@@ -49,6 +54,17 @@ const INTEGERS: Record<string, IntegerRule> = {
 const CREDENTIALS = new Set(['key', 'access_token']);
 
 const KNOWN = [...Object.keys(INTEGERS), 'binary'];
+
+/**
+ * The public service's ephemeral tokens are named `auth_tokens/…` and go in `access_token`
+ * (Google's Live API docs, "Ephemeral tokens"). Only the shape is checked: there is no secret here.
+ */
+export function ephemeralTokenProblem(query: URLSearchParams): string | undefined {
+  const token = query.get('access_token');
+  if (token === null) return 'this endpoint needs an ephemeral token: ?access_token=auth_tokens/…';
+  if (!/^auth_tokens\/[\w-]+$/.test(token)) return 'access_token is not an ephemeral token (auth_tokens/…)';
+  return undefined;
+}
 
 export function parseLiveOptions(query: URLSearchParams): Parsed<LiveOptions> {
   const options: LiveOptions = { ...LIVE_DEFAULTS };

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { LIVE_PATH } from '../../server/live/live-endpoint';
+import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../server/live/live-endpoint';
 import type { LiveServerMessage, Part } from '../../server/live/live-messages';
 import type { RunningServer } from '../../server/server';
 import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../server/tap/events';
@@ -38,8 +38,8 @@ class LiveClient {
   }
 
   /** Opens a connection; its messages are recorded from the very first byte. */
-  static async open(query = ''): Promise<LiveClient> {
-    const client = new LiveClient(new WebSocket(`ws://127.0.0.1:${server.port}${LIVE_PATH}${query}`));
+  static async open(query = '', path = LIVE_PATH): Promise<LiveClient> {
+    const client = new LiveClient(new WebSocket(`ws://127.0.0.1:${server.port}${path}${query}`));
     await once(client.socket, 'open');
     return client;
   }
@@ -493,6 +493,36 @@ describe('session limits and faults on demand', () => {
   it('accepts the key parameter the public endpoint needs, and ignores it', async () => {
     const client = await LiveClient.ready('?key=not-a-real-key');
     client.close();
+  });
+});
+
+describe('the ephemeral-token endpoint', () => {
+  it('serves the same session to a client with an auth_tokens/… access_token, and the tap never sees it', async () => {
+    const client = await LiveClient.open('?access_token=auth_tokens/abc123&chunkMs=0', LIVE_TOKEN_PATH);
+    client.send({ setup: { model: 'models/wslab-live' } });
+    expect(await client.until((m) => m.setupComplete !== undefined)).toEqual([{ setupComplete: {} }]);
+    client.send(textTurn('hello'));
+    await client.until((m) => m.serverContent?.turnComplete === true);
+    const conn = await client.conn;
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as OpenEvent[];
+    expect(open!.path).toBe(LIVE_TOKEN_PATH);
+    expect(open!.kind).toBe('live');
+    expect(open!.query?.access_token).toBe('[redacted]');
+    expect(JSON.stringify(tap.events.filter((e) => 'conn' in e && e.conn === conn))).not.toContain('abc123');
+    client.close();
+  });
+
+  it.each([
+    ['', /^this endpoint needs an ephemeral token: \?access_token=auth_tokens\/…$/],
+    ['?access_token=AIzaNotAToken', /^access_token is not an ephemeral token \(auth_tokens\/…\)$/],
+  ])('closes with 1008 and says what is missing when the token is %s', async (query, reason) => {
+    const client = await LiveClient.open(query, LIVE_TOKEN_PATH);
+    const conn = await client.conn;
+    const closed = await client.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toMatch(reason);
+    const [close] = await tap.waitFor((e) => e.type === 'close' && e.conn === conn);
+    expect(close).toMatchObject({ code: 1008, initiator: 'server' });
   });
 });
 
