@@ -250,8 +250,9 @@ pagePlayer.subscribe(showAudioState);
 stopSound.addEventListener('click', () => pagePlayer.stop());
 const audioBridge = new AudioBridge({
   onMicState(state) {
-    audioState.dataset.mic = state.on ? 'on' : 'off';
-    if (!state.on) micText = '';
+    audioState.dataset.mic = state.on ? 'on' : state.asking ? 'asking' : 'off';
+    if (state.asking) micText = 'waiting for the microphone: allow it if the browser asks…';
+    else if (!state.on) micText = '';
     else if (state.sampleRate)
       micText = `microphone on, ${state.sampleRate / 1000} kHz in ${state.chunkMs} ms chunks`;
     showAudioState();

@@ -54,6 +54,15 @@ test('Stop turns the microphone off, and the indicator shows it while it records
     ].join('\n'),
   );
   await waitForTerminal(app);
+  // Every state the indicator passes through, however briefly.
+  await app.evaluate(() => {
+    const state = document.querySelector<HTMLElement>('[data-testid="audio-state"]')!;
+    const seen: string[] = [];
+    new MutationObserver(() => {
+      if (seen.at(-1) !== state.dataset.mic) seen.push(state.dataset.mic ?? '');
+      document.body.dataset.micStates = seen.join(',');
+    }).observe(state, { attributes: true, attributeFilter: ['data-mic'] });
+  });
   await app.getByTestId('run').click();
   const screen = app.getByTestId('terminal').locator('.xterm-rows');
   await expect(screen).toContainText('recording 16000 40');
@@ -68,6 +77,8 @@ test('Stop turns the microphone off, and the indicator shows it while it records
   await expect(screen).toContainText('microphone off');
   await expect(audioState).toHaveAttribute('data-mic', 'off');
   await expect(audioState).toBeHidden();
+  // While the browser asks for permission the page says so, then the red dot, then nothing.
+  await expect(app.locator('body')).toHaveAttribute('data-mic-states', 'asking,on,off');
 });
 
 test('a bad request for the microphone is an error in the snippet, not in the page', async ({

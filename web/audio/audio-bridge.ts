@@ -6,6 +6,8 @@ import { type PcmPlayer, pagePlayer } from './pcm-player';
 
 export interface MicState {
   on: boolean;
+  /** The browser is asking the user (or opening the device): it can take as long as the user does. */
+  asking?: boolean;
   /** What the snippet receives: rate and chunk length. */
   sampleRate?: number;
   chunkMs?: number;
@@ -53,7 +55,7 @@ export class AudioBridge {
   }
 
   get micOpen(): boolean {
-    return this.captures.size > 0;
+    return [...this.captures.values()].some((entry) => entry.capture !== null);
   }
 
   handle(request: BridgeRequest, reply: Reply): void {
@@ -105,6 +107,7 @@ export class AudioBridge {
     const generation = this.generation;
     const entry = { capture: null as Capture | null, chunks: 0 };
     this.captures.set(id, entry);
+    if (!this.micOpen) this.events.onMicState({ on: false, asking: true });
     let capture: Capture;
     try {
       capture = await startCapture(context, {
@@ -123,6 +126,7 @@ export class AudioBridge {
       });
     } catch (error) {
       if (this.captures.get(id) === entry) this.captures.delete(id);
+      this.publish();
       const message = explainMediaError(error);
       this.events.onNotice(`microphone: ${message}`, 'error');
       reply({ type: 'mic-error', id, message });
@@ -131,6 +135,7 @@ export class AudioBridge {
     if (generation !== this.generation || this.captures.get(id) !== entry) {
       // The run ended (or closed this microphone) while the browser was asking for permission.
       capture.stop();
+      this.publish();
       return;
     }
     entry.capture = capture;
