@@ -11,9 +11,9 @@ export interface EchoFigures {
   p50Ms: number;
   p99Ms: number;
   tapEvents?: number;
-  /** The server thread's busy time per echoed message, in µs (its event loop utilisation). */
+  /** The server thread's CPU time per echoed message, in µs (bench/thread-cpu.ts). */
   serverBusyUs: number;
-  /** The tap reader thread's busy time per echoed message, in µs, when there is one. */
+  /** The tap reader thread's CPU time per echoed message, in µs, when there is one. */
   readerBusyUs?: number;
 }
 
@@ -27,7 +27,7 @@ async function firstMessage<T>(worker: Worker): Promise<T> {
   return message as T;
 }
 
-/** How long a worker's event loop has been busy, in ms (server-worker.ts and tap-reader-worker.ts answer). */
+/** A worker thread's CPU time so far, in ms (server-worker.ts and tap-reader-worker.ts answer). */
 async function busyMs(worker: Worker): Promise<number> {
   worker.postMessage('busy');
   return (await firstMessage<{ busyMs: number }>(worker)).busyMs;

@@ -22,13 +22,11 @@ for (const row of echo) {
     `| ${row.name} | ${fmt(row.messagesPerSecond)} | ${fmt(row.messagesPerSecond / bare.messagesPerSecond, 2)}x | ${fmt(row.p50Ms, 3)} | ${fmt(row.p99Ms, 3)} | ${fmt(row.p99Ms - bare.p99Ms, 3)} | ${fmt(row.serverBusyUs, 1)} | ${fmt(row.serverBusyUs / bare.serverBusyUs, 2)}x |`,
   );
 }
-console.log(
-  'server µs/message: how long the server thread was busy per echoed message during the throughput run',
-);
+console.log("server µs/message: the server thread's CPU time per echoed message during the throughput run");
 const reader = echo.find((row) => row.readerBusyUs !== undefined);
 if (reader) {
   console.log(
-    `the tap reader thread was busy ${fmt(reader.readerBusyUs!, 1)} µs per echoed message (${fmt(reader.tapEvents ?? 0)} events in all)`,
+    `the tap reader thread used ${fmt(reader.readerBusyUs!, 1)} µs of CPU per echoed message (${fmt(reader.tapEvents ?? 0)} events in all)`,
   );
 }
 

@@ -4,12 +4,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import { echoReply } from '../server/echo';
 import { startServer } from '../server/server';
+import { threadCpuMs } from './thread-cpu';
 
 const kind = workerData.kind as 'bare' | 'wslab';
 
-/** How long this thread's event loop has been busy, in ms: the server's CPU cost, whatever else runs. */
+/** How long this thread has been busy, in ms: the server's own CPU cost. */
 function reportBusy(): void {
-  parentPort!.postMessage({ busyMs: performance.eventLoopUtilization().active });
+  parentPort!.postMessage({ busyMs: threadCpuMs() ?? performance.eventLoopUtilization().active });
 }
 
 if (kind === 'bare') {

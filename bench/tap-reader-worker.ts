@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { threadCpuMs } from './thread-cpu';
 
 const socket = new WebSocket(`ws://127.0.0.1:${workerData.port}/tap`);
 let events = 0;
@@ -12,7 +13,7 @@ socket.on('open', () => parentPort!.postMessage({ ready: true }));
 parentPort!.on('message', (message) => {
   // `busy`: how long this thread has worked so far, in ms, to charge the reader's share.
   if (message === 'busy') {
-    parentPort!.postMessage({ busyMs: performance.eventLoopUtilization().active });
+    parentPort!.postMessage({ busyMs: threadCpuMs() ?? performance.eventLoopUtilization().active });
     return;
   }
   parentPort!.postMessage({ events });
