@@ -18,10 +18,12 @@ async function rawHandshake(
   request: string,
 ): Promise<{ head: string; conn: string | null; client: RawClient }> {
   const client = await RawClient.connect(server.port);
+  // Read now: once the server has closed a refused connection, the socket forgets its port.
+  const localPort = client.localPort;
   client.write(request);
   const head = await client.readHead();
   const opens = await tap
-    .waitFor((e) => e.type === 'open' && e.remote.endsWith(`:${client.localPort}`), 1, 1000)
+    .waitFor((e) => e.type === 'open' && e.remote.endsWith(`:${localPort}`), 1, 1000)
     .catch(() => []);
   return { head, conn: opens.length > 0 ? (opens[0] as { conn: string }).conn : null, client };
 }
