@@ -27,6 +27,8 @@ export interface ServerOptions {
   payloadCap?: number;
   /** Events replayed to a new tap subscriber. */
   historySize?: number;
+  /** Captured bytes waiting to be decoded past which the tap skips a connection (default 64 MiB). */
+  tapBacklogBytes?: number;
   /** Where `/proxy` relays by default (`--target`). */
   target?: string;
   /** Non-loopback hosts `/proxy` may relay to (`--allow-target`). */
@@ -96,6 +98,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     payloadCap,
     maxPayload,
     maxBufferedBytes: options.tapBufferLimit,
+    ...(options.tapBacklogBytes !== undefined ? { backlogBytes: options.tapBacklogBytes } : {}),
   });
 
   // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
@@ -304,6 +307,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           payloadCap,
           recorder,
           local: localOf(socket),
+          trackFrames: true,
         });
       },
       refuse: (status, reason, code) => refuse(req, socket, url, status, reason, code),
@@ -319,6 +323,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ws.once('close', unsubscribe);
   }
 
+  // Ready means the tap is too: its worker thread has loaded.
+  await hub.thread.ready;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -343,7 +349,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
       for (const ws of sockets) ws.terminate();
-      hub.flush();
+      await hub.flush();
+      await hub.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

@@ -22,6 +22,8 @@ export interface CaptureOptions {
   recorder?: SessionRecorder;
   /** The server's address as the client reached it, for the recording. */
   local?: string;
+  /** Follow frame boundaries on this thread too, for `betweenFrames` (a relay injects frames). */
+  trackFrames?: boolean;
 }
 
 /**
@@ -35,12 +37,14 @@ export interface CaptureOptions {
  * payloads already unmasked. The `head` buffer that came with the upgrade request is put back into
  * the socket by `ws` (`unshift`), so it reaches the prepended listener like any other chunk.
  *
- * What the bytes mean is the ConnectionDecoder's business; this class only listens and records.
+ * What the bytes mean is the ConnectionDecoder's business, in the tap's worker thread; this class
+ * only listens, records, and hands the bytes over.
  */
 export class ConnectionCapture {
   readonly conn: string;
   private readonly hub: TapHub;
-  private readonly decoder: ConnectionDecoder;
+  /** Only for a relay, which must know where frames end to inject one (see `betweenFrames`). */
+  private readonly boundaries: ConnectionDecoder | null;
   private readonly recorder: SessionRecorder | null;
   private readonly recording: ConnectionRecording | null;
 
@@ -48,22 +52,30 @@ export class ConnectionCapture {
     this.hub = hub;
     this.conn = options.conn;
     const t = hub.now();
-    hub.publish({
-      type: 'open',
-      conn: options.conn,
-      t,
-      remote: options.remote,
-      path: options.path,
-      kind: options.kind,
-      ...(options.query ? { query: options.query } : {}),
-    });
-    this.decoder = new ConnectionDecoder({
-      conn: options.conn,
-      maxPayload: options.maxPayload,
-      payloadCap: options.payloadCap,
-      request: { head: options.request, raw: options.requestRaw },
-      publish: (event) => hub.publish(event),
-    });
+    const request = { head: options.request, raw: options.requestRaw };
+    hub.thread.open(
+      {
+        type: 'open',
+        conn: options.conn,
+        t,
+        remote: options.remote,
+        path: options.path,
+        kind: options.kind,
+        ...(options.query ? { query: options.query } : {}),
+      },
+      { maxPayload: options.maxPayload, payloadCap: options.payloadCap, request },
+    );
+    // The events come from the tap's worker thread; a relay also needs frame boundaries here, at
+    // once, so it follows the frames itself and throws its events away.
+    this.boundaries = options.trackFrames
+      ? new ConnectionDecoder({
+          conn: options.conn,
+          maxPayload: options.maxPayload,
+          payloadCap: 0,
+          request,
+          publish: () => {},
+        })
+      : null;
     this.recorder = options.recorder ?? null;
     this.recording =
       this.recorder?.open({
@@ -112,13 +124,15 @@ export class ConnectionCapture {
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */
   get betweenFrames(): boolean {
-    return this.decoder.betweenFrames;
+    if (!this.boundaries) throw new Error('betweenFrames needs a capture made with trackFrames');
+    return this.boundaries.betweenFrames;
   }
 
   private readClient(chunk: Uint8Array): void {
     const t = this.hub.now();
     this.record('client', t, chunk);
-    this.decoder.readClient(t, chunk);
+    this.hub.thread.bytes(this.conn, true, t, chunk);
+    this.boundaries?.readClient(t, chunk);
   }
 
   private sawWrite(chunk: unknown, encoding: string | undefined): void {
@@ -128,7 +142,8 @@ export class ConnectionCapture {
     else return;
     const t = this.hub.now();
     this.record('server', t, bytes);
-    this.decoder.readServer(t, bytes);
+    this.hub.thread.bytes(this.conn, false, t, bytes);
+    this.boundaries?.readServer(t, bytes);
   }
 
   private record(dir: 'client' | 'server', t: number, bytes: Uint8Array): void {
@@ -138,7 +153,8 @@ export class ConnectionCapture {
   private finish(): void {
     const t = this.hub.now();
     if (this.recording) this.recorder!.close(this.recording, t);
-    this.decoder.finish(t);
+    this.hub.thread.finish(this.conn, t);
+    this.boundaries?.finish(t);
   }
 }
 

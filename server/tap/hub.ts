@@ -1,6 +1,6 @@
 import type { DroppedEvent, HelloEvent, TapEvent } from './events';
 import { TAP_VERSION } from './events';
-import type { LazyEvent } from './frame-events';
+import { TapThread } from './tap-thread';
 
 /** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
@@ -10,23 +10,24 @@ export interface TapSink {
 }
 
 export interface HubOptions {
-  /** How many recent events a new subscriber is sent first. */
+  /** How many recent events a new subscriber is sent first (kept in the tap's worker thread). */
   historySize?: number;
   /** A subscriber with more than this many bytes unsent is skipped until it drains. */
   maxBufferedBytes?: number;
   /** Payload bytes the history may keep alive; the oldest events go first past it. */
   historyBytes?: number;
+  /** Captured bytes waiting for the tap's worker past which more are skipped (default 64 MiB). */
+  backlogBytes?: number;
   /** Included in `hello` so clients can show the limits. */
   payloadCap?: number;
   maxPayload?: number;
   now?: () => number;
 }
 
-/** A plain event, or a record that turns into one when serialised. */
-export type Publishable = TapEvent | LazyEvent<TapEvent>;
-
 interface Subscriber {
   sink: TapSink;
+  /** Until its history has been sent, live batches (which the history covers) are not. */
+  replaying: boolean;
   /** Events not sent because the subscriber was behind, to report in the next `dropped`. */
   missed: number;
   /**
@@ -39,112 +40,99 @@ interface Subscriber {
 // How often a subscriber that missed events is checked for room, when no new event comes.
 const NOTICE_RETRY_MS = 100;
 
-const REPLAY_BATCH = 500;
-
 /**
- * Fans tap events out to subscribers. It keeps a bounded ring of recent events for replay,
- * batches events into one JSON array per tick, and never lets a slow subscriber make memory
- * grow: that subscriber is skipped and later told how many events it missed (`dropped`).
+ * Fans tap events out to subscribers. The events themselves are decoded, kept for replay and
+ * written as JSON in the tap's worker thread (TapThread); this side sends each batch, once
+ * serialised, to every subscriber, and never lets a slow one make memory grow: that subscriber
+ * is skipped and later told how many events it missed (`dropped`).
  */
 export class TapHub {
-  private readonly ring: (Publishable | undefined)[];
-  private ringStart = 0;
-  private ringLength = 0;
-  private ringBytes = 0;
-  private readonly historyBytes: number;
-  private pending: Publishable[] = [];
-  private flushScheduled = false;
+  readonly thread: TapThread;
   private readonly subscribers = new Set<Subscriber>();
   private readonly noticeTimers = new Map<Subscriber, NodeJS.Timeout>();
   private readonly maxBufferedBytes: number;
   private readonly options: HubOptions;
   readonly now: () => number;
-  /** Events published since start. */
+  /** Events published since start (as far as the worker has reported them). */
   published = 0;
 
   constructor(options: HubOptions = {}) {
     this.options = options;
-    this.ring = new Array(Math.max(1, options.historySize ?? 5000));
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-    this.historyBytes = options.historyBytes ?? 64 * 1024 * 1024;
     this.now = options.now ?? (() => performance.now());
+    this.thread = new TapThread(
+      {
+        historySize: options.historySize ?? 5000,
+        historyBytes: options.historyBytes ?? 64 * 1024 * 1024,
+        ...(options.backlogBytes !== undefined ? { maxInFlight: options.backlogBytes } : {}),
+      },
+      { onEvents: (json, count) => this.deliver(json, count) },
+    );
   }
 
   get subscriberCount(): number {
     return this.subscribers.size;
   }
 
-  publish(event: Publishable): void {
-    this.published++;
-    const capacity = this.ring.length;
-    if (this.ringLength === capacity) this.evictOldest();
-    this.ring[(this.ringStart + this.ringLength) % capacity] = event;
-    this.ringLength++;
-    this.ringBytes += weightOf(event);
-    while (this.ringBytes > this.historyBytes && this.ringLength > 1) this.evictOldest();
-    if (this.subscribers.size === 0) return;
-    this.pending.push(event);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private evictOldest(): void {
-    const oldest = this.ring[this.ringStart];
-    this.ringBytes -= oldest ? weightOf(oldest) : 0;
-    this.ring[this.ringStart] = undefined;
-    this.ringStart = (this.ringStart + 1) % this.ring.length;
-    this.ringLength--;
-  }
-
-  /** The recent history, oldest first. */
-  history(): Publishable[] {
-    const out: Publishable[] = [];
-    for (let i = 0; i < this.ringLength; i++) out.push(this.ring[(this.ringStart + i) % this.ring.length]!);
-    return out;
+  /** A finished event (a refused handshake's): it joins the stream in order with the rest. */
+  publish(event: TapEvent): void {
+    this.thread.event(event);
   }
 
   subscribe(sink: TapSink): () => void {
-    const history = this.history();
-    const hello: HelloEvent = {
-      type: 'hello',
-      version: TAP_VERSION,
-      serverTime: Date.now(),
-      t: this.now(),
-      history: history.length,
-      payloadCap: this.options.payloadCap ?? 0,
-      maxPayload: this.options.maxPayload ?? 0,
-    };
-    sink.send(JSON.stringify([hello]));
-    let replayed = 0;
-    for (let i = 0; i < history.length; i += REPLAY_BATCH) {
-      const json = serialise(history.slice(i, i + REPLAY_BATCH));
-      replayed += json.length;
-      sink.send(json);
-    }
-    const subscriber: Subscriber = { sink, missed: 0, replayAllowance: replayed };
+    const subscriber: Subscriber = { sink, replaying: true, missed: 0, replayAllowance: 0 };
     this.subscribers.add(subscriber);
+    this.thread.listened = true;
+    void this.thread.history().then(({ chunks, count }) => {
+      if (!this.subscribers.has(subscriber)) return;
+      const hello: HelloEvent = {
+        type: 'hello',
+        version: TAP_VERSION,
+        serverTime: Date.now(),
+        t: this.now(),
+        history: count,
+        payloadCap: this.options.payloadCap ?? 0,
+        maxPayload: this.options.maxPayload ?? 0,
+      };
+      try {
+        sink.send(JSON.stringify([hello]));
+        for (const json of chunks) {
+          subscriber.replayAllowance += json.length;
+          sink.send(json);
+        }
+      } catch {
+        // Gone already; its close handler unsubscribes it.
+      }
+      subscriber.replaying = false;
+    });
     return () => {
       this.subscribers.delete(subscriber);
+      this.thread.listened = this.subscribers.size > 0;
       const timer = this.noticeTimers.get(subscriber);
       if (timer) clearInterval(timer);
       this.noticeTimers.delete(subscriber);
     };
   }
 
-  /** Sends what is pending now instead of at the end of the tick. */
-  flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    // Serialised once, whatever the number of subscribers.
-    const json = serialise(batch);
+  /** Resolves once every event handed to the tap so far has been sent to the subscribers. */
+  flush(): Promise<void> {
+    return this.thread.drain();
+  }
+
+  /** Ends the tap's worker thread. */
+  close(): Promise<void> {
+    return this.thread.close();
+  }
+
+  /** A batch from the worker, serialised once whatever the number of subscribers. */
+  private deliver(json: string | null, count: number): void {
+    this.published += count;
+    if (json === null) return;
     for (const subscriber of this.subscribers) {
+      if (subscriber.replaying) continue;
       try {
         if (!this.hasRoom(subscriber)) {
-          subscriber.missed += batch.length;
+          subscriber.missed += count;
           this.scheduleNotice(subscriber);
           continue;
         }
@@ -194,19 +182,4 @@ export class TapHub {
     timer.unref();
     this.noticeTimers.set(subscriber, timer);
   }
-}
-
-/** A batch as the JSON array sent on /tap; lazy records write their own JSON. */
-export function serialise(batch: readonly Publishable[]): string {
-  let out = '[';
-  for (let i = 0; i < batch.length; i++) {
-    const event = batch[i]!;
-    if (i > 0) out += ',';
-    out += 'json' in event ? event.json() : JSON.stringify(event);
-  }
-  return `${out}]`;
-}
-
-function weightOf(event: Publishable): number {
-  return 'weight' in event ? event.weight : 0;
 }

@@ -2,9 +2,17 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunningServer } from '../../server/server';
-import type { DroppedEvent, HelloEvent, TapEvent } from '../../server/tap/events';
+import type { DroppedEvent, ErrorEvent, HelloEvent, TapEvent } from '../../server/tap/events';
 import { FrameDecoder } from '../../server/wire/frame-decoder';
-import { nextMessages, openEcho, RawClient, startTestServer, TapRecorder, wsUrl } from './harness';
+import {
+  localPortOf,
+  nextMessages,
+  openEcho,
+  RawClient,
+  startTestServer,
+  TapRecorder,
+  wsUrl,
+} from './harness';
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -39,7 +47,7 @@ describe('tap subscribers', () => {
     tap.close();
   });
 
-  it('batches the events of one tick into one JSON array', async () => {
+  it('sends events in batches, several events to a JSON array', async () => {
     server = await startTestServer();
     const tap = await TapRecorder.open(server);
     const before = tap.messages.length;
@@ -50,6 +58,28 @@ describe('tap subscribers', () => {
     expect(batches.every(Array.isArray)).toBe(true);
     expect(batches.some((batch) => batch.length > 1)).toBe(true);
     client.close();
+    tap.close();
+  });
+
+  it('skips a connection the tap cannot keep up with, says so, and the connection itself carries on', async () => {
+    // A backlog this small is exceeded by one 100 KB message: the tap skips that connection.
+    server = await startTestServer({ tapBacklogBytes: 16 * 1024 });
+    const tap = await TapRecorder.open(server);
+    const flooded = await openEcho(server);
+    const big = 'b'.repeat(100_000);
+    const reply = nextMessages(flooded, 1);
+    flooded.send(big);
+    expect(String((await reply)[0]!.data)).toBe(`Server received: '${big}'`);
+    const [error] = (await tap.waitFor((e) => e.type === 'error' && e.code === 'TAP_BEHIND')) as ErrorEvent[];
+    expect(error!.message).toMatch(/skipped \d+ bytes of this connection/);
+    // Other connections are still shown in full.
+    const other = await openEcho(server);
+    await chat(other, 1, 3);
+    const otherConn = await tap.connOf(localPortOf(other));
+    expect(otherConn).not.toBe(error!.conn);
+    await tap.waitFor((e) => e.type === 'message' && e.conn === otherConn, 2);
+    flooded.close();
+    other.close();
     tap.close();
   });
 

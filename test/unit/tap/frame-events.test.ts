@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { serialise } from '../../../server/tap/event-log';
 import { FrameRecord, MessageRecord } from '../../../server/tap/frame-events';
-import { serialise } from '../../../server/tap/hub';
 import type { Frame, Message } from '../../../server/wire/frame';
 import { FrameDecoder } from '../../../server/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../../server/wire/frame-encoder';

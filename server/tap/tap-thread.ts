@@ -1,0 +1,147 @@
+// The socket thread's side of the tap: what a connection's capture hands over (its opening, its
+// bytes in both directions, its end, or a finished event), copied into one arena per tick and
+// posted to the tap's worker thread in a single message. Copying is all the socket thread does
+// per chunk; decoding and JSON happen in the worker (tap-worker.ts).
+import { Worker } from 'node:worker_threads';
+import type { OpenEvent, TapEvent } from './events';
+import type { DecoderSetup, FromTapWorker, TapOp, TapWorkerOptions, ToTapWorker } from './tap-protocol';
+
+const MIN_ARENA = 4 * 1024;
+// Bytes handed to the worker and not yet decoded, past which new bytes are skipped rather than
+// queued: a flood must not make memory grow while the worker catches up.
+const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
+// Past this many bytes, post at once rather than hold them all until the tick ends.
+const POST_AT_BYTES = 1024 * 1024;
+
+export interface TapThreadEvents {
+  /** Events the worker produced; `json` is null when nobody was listening. */
+  onEvents(json: string | null, count: number): void;
+}
+
+export class TapThread {
+  private readonly worker: Worker;
+  private ops: TapOp[] = [];
+  private arena = new Uint8Array(MIN_ARENA);
+  private used = 0;
+  private scheduled = false;
+  private nextId = 1;
+  /** Arena bytes posted to the worker that it has not finished with. */
+  private inFlight = 0;
+  /** Connections whose bytes were skipped: once skipped, always skipped, so the stream stays whole or stops. */
+  private readonly skipping = new Set<string>();
+  private readonly waiting = new Map<number, (message: FromTapWorker) => void>();
+  /** Is anyone subscribed? Told to the worker with each batch. */
+  listened = false;
+  /** Resolves when the worker has loaded: until then what is handed over waits in its queue. */
+  readonly ready: Promise<void>;
+
+  private readonly maxInFlight: number;
+
+  constructor(options: TapWorkerOptions & { maxInFlight?: number }, events: TapThreadEvents) {
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.worker = new Worker(new URL('./tap-worker-entry.mjs', import.meta.url), {
+      workerData: { historySize: options.historySize, historyBytes: options.historyBytes },
+    });
+    this.worker.unref();
+    let ready: () => void;
+    this.ready = new Promise((resolve) => {
+      ready = resolve;
+    });
+    this.worker.on('message', (message: FromTapWorker) => {
+      if (message.type === 'events') {
+        this.inFlight -= message.doneBytes;
+        if (message.count > 0) events.onEvents(message.json, message.count);
+      } else if (message.type === 'ready') ready();
+      else {
+        const resolve = this.waiting.get(message.id);
+        this.waiting.delete(message.id);
+        resolve?.(message);
+      }
+    });
+    this.worker.on('error', (error) => console.error('tap worker failed:', error));
+  }
+
+  open(event: OpenEvent, decoder: DecoderSetup): void {
+    this.push({ op: 'open', event, decoder });
+  }
+
+  /** Bytes that crossed a connection: copied now, because `ws` unmasks client payloads in place. */
+  bytes(conn: string, client: boolean, t: number, chunk: Uint8Array): void {
+    if (this.skipping.has(conn)) return;
+    if (this.inFlight + this.used + chunk.length > this.maxInFlight) {
+      this.skipping.add(conn);
+      this.push({ op: 'skipped', conn, t, bytes: chunk.length });
+      return;
+    }
+    const start = this.used;
+    const end = start + chunk.length;
+    if (end > this.arena.length) {
+      const grown = new Uint8Array(Math.max(end, this.arena.length * 2));
+      grown.set(this.arena.subarray(0, start));
+      this.arena = grown;
+    }
+    this.arena.set(chunk, start);
+    this.used = end;
+    this.push({ op: 'bytes', conn, client, t, start, end });
+    if (this.used >= POST_AT_BYTES) this.post();
+  }
+
+  finish(conn: string, t: number): void {
+    this.skipping.delete(conn);
+    this.push({ op: 'finish', conn, t });
+  }
+
+  event(event: TapEvent): void {
+    this.push({ op: 'event', event });
+  }
+
+  /** The history, as JSON arrays, once everything handed over so far is in it. */
+  history(): Promise<{ chunks: string[]; count: number }> {
+    return this.ask('history') as Promise<{ chunks: string[]; count: number }>;
+  }
+
+  /** Resolves once every event handed over so far has been delivered to `onEvents`. */
+  async drain(): Promise<void> {
+    await this.ask('drain');
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private ask(type: 'history' | 'drain'): Promise<FromTapWorker> {
+    this.post();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.send({ type, id });
+    });
+  }
+
+  private push(op: TapOp): void {
+    this.ops.push(op);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.post());
+    }
+  }
+
+  private post(): void {
+    this.scheduled = false;
+    if (this.ops.length === 0) return;
+    // The arena itself moves to the worker (transferred, not copied); the next tick gets a new
+    // one sized for a tick like this one.
+    const used = this.used;
+    const arena = used > 0 ? (this.arena.buffer as ArrayBuffer) : null;
+    const message: ToTapWorker = { type: 'ops', ops: this.ops, arena, listened: this.listened };
+    this.inFlight += arena ? arena.byteLength : 0;
+    this.send(message, arena ? [arena] : []);
+    this.ops = [];
+    this.used = 0;
+    if (arena) this.arena = new Uint8Array(Math.max(MIN_ARENA, Math.ceil(used * 1.5)));
+  }
+
+  private send(message: ToTapWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+}
