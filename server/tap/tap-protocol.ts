@@ -10,21 +10,34 @@ export interface DecoderSetup {
   request: { head: RequestHead; raw: string };
 }
 
-/** One thing that happened on the socket thread, in order. Bytes live in the batch's arena. */
-export type TapOp =
-  | { op: 'open'; event: OpenEvent; decoder: DecoderSetup }
-  /** `start`/`end`: where the bytes are in the batch's arena. */
-  | { op: 'bytes'; conn: string; client: boolean; t: number; start: number; end: number }
+/**
+ * Bytes that crossed a connection are the bulk of what happens, so they travel as rows of
+ * numbers, not objects (a message between threads copies objects field by field): per row the
+ * connection's number (given with its `open`), 1 for the client's bytes or 0 for the server's,
+ * the time, and where the bytes are in the batch's arena, start and end.
+ */
+export const BYTES_ROW = 5;
+
+/**
+ * Everything else that happened on the socket thread, in order; `at` is how many byte rows came
+ * before it in the batch.
+ */
+export type TapOp = { at: number } & (
+  | { op: 'open'; id: number; event: OpenEvent; decoder: DecoderSetup }
   | { op: 'finish'; conn: string; t: number }
   /** The worker fell too far behind: these bytes of the connection were not handed over. */
   | { op: 'skipped'; conn: string; t: number; bytes: number }
   /** A finished event, e.g. a refused handshake's. */
-  | { op: 'event'; event: TapEvent };
+  | { op: 'event'; event: TapEvent }
+);
 
 export type ToTapWorker =
   | {
       type: 'ops';
       ops: TapOp[];
+      /** `rows` rows of BYTES_ROW numbers. */
+      bytes: Float64Array;
+      rows: number;
       /** Every byte the ops refer to, copied as it crossed the socket. */
       arena: ArrayBuffer | null;
       /** Whether anyone listens: without subscribers the events are kept, not serialised. */

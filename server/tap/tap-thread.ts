@@ -4,7 +4,14 @@
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import { Worker } from 'node:worker_threads';
 import type { OpenEvent, TapEvent } from './events';
-import type { DecoderSetup, FromTapWorker, TapOp, TapWorkerOptions, ToTapWorker } from './tap-protocol';
+import {
+  BYTES_ROW,
+  type DecoderSetup,
+  type FromTapWorker,
+  type TapOp,
+  type TapWorkerOptions,
+  type ToTapWorker,
+} from './tap-protocol';
 
 const MIN_ARENA = 4 * 1024;
 // Bytes handed to the worker and not yet decoded, past which new bytes are skipped rather than
@@ -21,6 +28,11 @@ export interface TapThreadEvents {
 export class TapThread {
   private readonly worker: Worker;
   private ops: TapOp[] = [];
+  private rows = new Float64Array(64 * BYTES_ROW);
+  private rowCount = 0;
+  /** Each open connection's number, for its byte rows. */
+  private readonly connIds = new Map<string, number>();
+  private nextConnId = 1;
   private arena = new Uint8Array(MIN_ARENA);
   private used = 0;
   private scheduled = false;
@@ -62,15 +74,18 @@ export class TapThread {
   }
 
   open(event: OpenEvent, decoder: DecoderSetup): void {
-    this.push({ op: 'open', event, decoder });
+    const id = this.nextConnId++;
+    this.connIds.set(event.conn, id);
+    this.push({ op: 'open', id, event, decoder, at: this.rowCount });
   }
 
   /** Bytes that crossed a connection: copied now, because `ws` unmasks client payloads in place. */
   bytes(conn: string, client: boolean, t: number, chunk: Uint8Array): void {
-    if (this.skipping.has(conn)) return;
+    const id = this.connIds.get(conn);
+    if (id === undefined || this.skipping.has(conn)) return;
     if (this.inFlight + this.used + chunk.length > this.maxInFlight) {
       this.skipping.add(conn);
-      this.push({ op: 'skipped', conn, t, bytes: chunk.length });
+      this.push({ op: 'skipped', conn, t, bytes: chunk.length, at: this.rowCount });
       return;
     }
     const start = this.used;
@@ -82,17 +97,33 @@ export class TapThread {
     }
     this.arena.set(chunk, start);
     this.used = end;
-    this.push({ op: 'bytes', conn, client, t, start, end });
+    // One row per chunk, even where two follow each other: each keeps its own time, which the
+    // frames that start in it carry, exactly as an export replaying the recording gives them.
+    if ((this.rowCount + 1) * BYTES_ROW > this.rows.length) {
+      const grown = new Float64Array(this.rows.length * 2);
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    const rows = this.rows;
+    const at = this.rowCount * BYTES_ROW;
+    rows[at] = id;
+    rows[at + 1] = client ? 1 : 0;
+    rows[at + 2] = t;
+    rows[at + 3] = start;
+    rows[at + 4] = end;
+    this.rowCount++;
+    this.schedule();
     if (this.used >= POST_AT_BYTES) this.post();
   }
 
   finish(conn: string, t: number): void {
     this.skipping.delete(conn);
-    this.push({ op: 'finish', conn, t });
+    this.connIds.delete(conn);
+    this.push({ op: 'finish', conn, t, at: this.rowCount });
   }
 
   event(event: TapEvent): void {
-    this.push({ op: 'event', event });
+    this.push({ op: 'event', event, at: this.rowCount });
   }
 
   /** The history, as JSON arrays, once everything handed over so far is in it. */
@@ -120,6 +151,10 @@ export class TapThread {
 
   private push(op: TapOp): void {
     this.ops.push(op);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.post());
@@ -128,16 +163,26 @@ export class TapThread {
 
   private post(): void {
     this.scheduled = false;
-    if (this.ops.length === 0) return;
+    if (this.ops.length === 0 && this.rowCount === 0) return;
     // The arena itself moves to the worker (transferred, not copied); the next tick gets a new
     // one sized for a tick like this one.
     const used = this.used;
     const arena = used > 0 ? (this.arena.buffer as ArrayBuffer) : null;
-    const message: ToTapWorker = { type: 'ops', ops: this.ops, arena, listened: this.listened };
+    const bytes = this.rows;
+    const message: ToTapWorker = {
+      type: 'ops',
+      ops: this.ops,
+      bytes,
+      rows: this.rowCount,
+      arena,
+      listened: this.listened,
+    };
     this.inFlight += arena ? arena.byteLength : 0;
-    this.send(message, arena ? [arena] : []);
+    this.send(message, arena ? [arena, bytes.buffer as ArrayBuffer] : [bytes.buffer as ArrayBuffer]);
     this.ops = [];
     this.used = 0;
+    this.rows = new Float64Array(Math.max(64, this.rowCount * 2) * BYTES_ROW);
+    this.rowCount = 0;
     if (arena) this.arena = new Uint8Array(Math.max(MIN_ARENA, Math.ceil(used * 1.5)));
   }
 

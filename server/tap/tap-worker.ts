@@ -4,11 +4,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConnectionDecoder } from './connection-decoder';
 import { EventLog } from './event-log';
-import type { FromTapWorker, TapOp, TapWorkerOptions, ToTapWorker } from './tap-protocol';
+import {
+  BYTES_ROW,
+  type FromTapWorker,
+  type TapOp,
+  type TapWorkerOptions,
+  type ToTapWorker,
+} from './tap-protocol';
 
 const options = workerData as TapWorkerOptions;
 const log = new EventLog(options);
 const decoders = new Map<string, ConnectionDecoder>();
+/** Connection numbers (as byte rows name them) to their decoders. */
+const byId = new Map<number, ConnectionDecoder>();
+const idOf = new Map<string, number>();
 /** Connections whose bytes were skipped: the rest of their stream cannot be decoded. */
 const skipped = new Set<string>();
 let listened = false;
@@ -17,30 +26,40 @@ function reply(message: FromTapWorker): void {
   parentPort!.postMessage(message);
 }
 
-function apply(op: TapOp, arena: Uint8Array): void {
+function readRow(rows: Float64Array, row: number, arena: Uint8Array): void {
+  const at = row * BYTES_ROW;
+  const decoder = byId.get(rows[at]!);
+  if (!decoder || skipped.has(decoder.conn)) return;
+  const t = rows[at + 2]!;
+  const bytes = arena.subarray(rows[at + 3]!, rows[at + 4]!);
+  if (rows[at + 1] === 1) decoder.readClient(t, bytes);
+  else decoder.readServer(t, bytes);
+}
+
+function apply(op: TapOp): void {
   switch (op.op) {
     case 'open': {
       log.publish(op.event, listened);
       const conn = op.event.conn;
-      decoders.set(
+      const decoder = new ConnectionDecoder({
         conn,
-        new ConnectionDecoder({ conn, ...op.decoder, publish: (event) => log.publish(event, listened) }),
-      );
+        ...op.decoder,
+        publish: (event) => log.publish(event, listened),
+      });
+      decoders.set(conn, decoder);
+      byId.set(op.id, decoder);
+      idOf.set(conn, op.id);
       break;
     }
-    case 'bytes': {
-      if (skipped.has(op.conn)) break;
-      const decoder = decoders.get(op.conn);
-      const bytes = arena.subarray(op.start, op.end);
-      if (op.client) decoder?.readClient(op.t, bytes);
-      else decoder?.readServer(op.t, bytes);
-      break;
-    }
-    case 'finish':
+    case 'finish': {
       decoders.get(op.conn)?.finish(op.t);
       decoders.delete(op.conn);
+      const id = idOf.get(op.conn);
+      if (id !== undefined) byId.delete(id);
+      idOf.delete(op.conn);
       skipped.delete(op.conn);
       break;
+    }
     case 'skipped':
       if (skipped.has(op.conn)) break;
       skipped.add(op.conn);
@@ -67,11 +86,14 @@ parentPort!.on('message', (message: ToTapWorker) => {
       listened = message.listened;
       const before = log.published;
       const arena = message.arena ? new Uint8Array(message.arena) : new Uint8Array(0);
-      for (const op of message.ops) {
+      // Byte rows and other ops, merged back into the order they happened in.
+      let next = 0;
+      for (let row = 0; row <= message.rows; row++) {
         try {
-          apply(op, arena);
+          while (next < message.ops.length && message.ops[next]!.at === row) apply(message.ops[next++]!);
+          if (row < message.rows) readRow(message.bytes, row, arena);
         } catch (error) {
-          // The decoders never throw on bad bytes; this is a bug of ours. Say so and go on.
+          // The decoders never throw on bad bytes; this would be a bug of ours. Say so and go on.
           console.error('tap worker:', error);
         }
       }
