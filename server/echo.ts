@@ -42,16 +42,30 @@ export function serveEcho(socket: WebSocket, behaviour: EchoBehaviour): void {
     }
   };
 
+  const reply = (data: Buffer, isBinary: boolean): void => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (isBinary) send(data, true);
+    else send(echoReply(data.toString('utf8')), false);
+    afterReply();
+  };
+
+  // Delayed replies: each timer is forgotten once it fires, so a long conversation keeps none.
+  const delayed = new Set<NodeJS.Timeout>();
+  socket.once('close', () => {
+    for (const timer of delayed) clearTimeout(timer);
+  });
+
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     received++;
-    const reply = (): void => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (isBinary) send(data, true);
-      else send(echoReply(data.toString('utf8')), false);
-      afterReply();
-    };
-    if (behaviour.delay) timers.push(setTimeout(reply, behaviour.delay));
-    else reply();
+    if (!behaviour.delay) {
+      reply(data, isBinary);
+      return;
+    }
+    const timer = setTimeout(() => {
+      delayed.delete(timer);
+      reply(data, isBinary);
+    }, behaviour.delay);
+    delayed.add(timer);
   });
 
   if (behaviour.greet) send('Welcome to the wslab echo server. Send me anything.', false);
