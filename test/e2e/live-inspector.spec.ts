@@ -45,7 +45,12 @@ test('a serverContent frame shows its JSON as a tree that opens and closes', asy
   await send(app, SETUP);
   await expect(rows(app).filter({ hasText: 'setupComplete' })).toHaveCount(1);
   await send(app, turn('hello tree'));
-  const answer = rows(app).filter({ hasText: 'serverContent · text' }).first();
+  await expect(rows(app).filter({ hasText: 'serverContent · turnComplete' })).toHaveCount(1);
+  // The first part of the answer. Rows are drawn only while in view, and later frames may have
+  // pushed it out: filter the list down to it, as a user would.
+  await app.getByLabel('Filter frames by payload text').fill('You said');
+  const answer = rows(app).filter({ hasText: 'serverContent · text' });
+  await expect(answer).toHaveCount(1);
   await answer.click();
 
   const detail = app.getByTestId('frame-detail');
