@@ -1,7 +1,7 @@
 // The end-to-end fixtures: a real server on a free port per worker, the page opened on it with
 // every console error and page error recorded, a tap subscriber in Node to check what crossed the
 // wire independently of the page, and a whole-page screenshot saved after each test.
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 import { type RunningServer, startServer } from '../../server/server';
 import type { TapEvent } from '../../server/tap/events';
@@ -106,6 +106,17 @@ export async function setSnippet(page: Page, code: string): Promise<void> {
     )
     // The last line: after a paste the cursor is there, so Monaco has it in view.
     .toContain(code.trimEnd().split('\n').at(-1)!);
+}
+
+/**
+ * Puts `lines` in the editor as the snippet and presses Run once the terminal is up; returns the
+ * terminal's screen, where the run's output appears.
+ */
+export async function runSnippet(page: Page, lines: string[]): Promise<Locator> {
+  await setSnippet(page, lines.join('\n'));
+  await waitForTerminal(page);
+  await page.getByTestId('run').click();
+  return page.getByTestId('terminal').locator('.xterm-rows');
 }
 
 /** Types a command at the terminal prompt and presses Enter. */

@@ -2,7 +2,7 @@
 // who clicks Block does. The snippet gets a rejected promise that says what to do, the page
 // says it in the terminal, and nothing is left recording.
 import { CHROMIUM_ARGS, findChromium } from './chromium';
-import { expect, setSnippet, test, waitForTerminal } from './fixtures';
+import { expect, runSnippet, test } from './fixtures';
 
 test.use({
   launchOptions: {
@@ -15,20 +15,14 @@ test('a refused microphone is an error the snippet can catch, with what to do ab
   app,
   errors,
 }) => {
-  await setSnippet(
-    app,
-    [
-      'try {',
-      '  await openMicrophone();',
-      "  console.log('recording');",
-      '} catch (error) {',
-      "  console.log('no microphone:', error.message);",
-      '}',
-    ].join('\n'),
-  );
-  await waitForTerminal(app);
-  await app.getByTestId('run').click();
-  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  const screen = await runSnippet(app, [
+    'try {',
+    '  await openMicrophone();',
+    "  console.log('recording');",
+    '} catch (error) {',
+    "  console.log('no microphone:', error.message);",
+    '}',
+  ]);
   await expect(screen).toContainText('no microphone: openMicrophone: the microphone permission was denied');
   await expect(screen).toContainText('run 1 finished');
   await expect(screen).not.toContainText('recording');

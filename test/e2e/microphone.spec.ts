@@ -1,34 +1,28 @@
 // The snippet's microphone and speaker, with Chromium's fake microphone (a beeping tone; see
 // FAKE_MEDIA_ARGS): the page records, resamples to the rate the snippet asked for, and hands the
 // worker 16-bit chunks of the asked length; what the snippet plays goes to the page's speaker.
-import { expect, setSnippet, test, unique, waitForTerminal } from './fixtures';
+import { expect, runSnippet, setSnippet, test, unique, waitForTerminal } from './fixtures';
 
 test('a snippet records 16 kHz chunks from the microphone and plays them back', async ({ app, errors }) => {
   const marker = unique('mic');
-  await setSnippet(
-    app,
-    [
-      'const mic = await openMicrophone({ sampleRate: 16000, chunkMs: 40 });',
-      `console.log('${marker} open', mic.sampleRate, mic.chunkMs, mic.deviceRate > 0);`,
-      'const chunks = [];',
-      'await new Promise((resolve) => {',
-      '  mic.onchunk = (samples) => {',
-      '    chunks.push(samples);',
-      '    if (chunks.length === 25) { mic.stop(); resolve(); }',
-      '  };',
-      '});',
-      'const lengths = new Set(chunks.map((c) => c.length));',
-      'let peak = 0;',
-      'for (const chunk of chunks) for (const s of chunk) peak = Math.max(peak, Math.abs(s));',
-      `console.log('${marker} chunks', chunks.length, [...lengths].join(','), chunks[0].constructor.name, peak > 1000 ? 'loud' : 'quiet', mic.active);`,
-      'const all = new Int16Array(chunks.length * 640);',
-      'chunks.forEach((c, i) => all.set(c, i * 640));',
-      `console.log('${marker} playing', Math.round(playAudio(all, 16000)), 'ms');`,
-    ].join('\n'),
-  );
-  await waitForTerminal(app);
-  await app.getByTestId('run').click();
-  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  const screen = await runSnippet(app, [
+    'const mic = await openMicrophone({ sampleRate: 16000, chunkMs: 40 });',
+    `console.log('${marker} open', mic.sampleRate, mic.chunkMs, mic.deviceRate > 0);`,
+    'const chunks = [];',
+    'await new Promise((resolve) => {',
+    '  mic.onchunk = (samples) => {',
+    '    chunks.push(samples);',
+    '    if (chunks.length === 25) { mic.stop(); resolve(); }',
+    '  };',
+    '});',
+    'const lengths = new Set(chunks.map((c) => c.length));',
+    'let peak = 0;',
+    'for (const chunk of chunks) for (const s of chunk) peak = Math.max(peak, Math.abs(s));',
+    `console.log('${marker} chunks', chunks.length, [...lengths].join(','), chunks[0].constructor.name, peak > 1000 ? 'loud' : 'quiet', mic.active);`,
+    'const all = new Int16Array(chunks.length * 640);',
+    'chunks.forEach((c, i) => all.set(c, i * 640));',
+    `console.log('${marker} playing', Math.round(playAudio(all, 16000)), 'ms');`,
+  ]);
   const audioState = app.getByTestId('audio-state');
   await expect(screen).toContainText(`${marker} open 16000 40 true`);
   await expect(screen).toContainText('microphone on');
@@ -86,40 +80,28 @@ test('a bad request for the microphone is an error in the snippet, not in the pa
   app,
   errors,
 }) => {
-  await setSnippet(
-    app,
-    [
-      'try {',
-      '  await openMicrophone({ sampleRate: 1000 });',
-      '} catch (error) {',
-      "  console.log('refused:', error.message);",
-      '}',
-    ].join('\n'),
-  );
-  await waitForTerminal(app);
-  await app.getByTestId('run').click();
-  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText(
-    'refused: openMicrophone: sampleRate must be 8000–48000 Hz',
-  );
+  const screen = await runSnippet(app, [
+    'try {',
+    '  await openMicrophone({ sampleRate: 1000 });',
+    '} catch (error) {',
+    "  console.log('refused:', error.message);",
+    '}',
+  ]);
+  await expect(screen).toContainText('refused: openMicrophone: sampleRate must be 8000–48000 Hz');
   expect(errors.messages).toEqual([]);
 });
 
 test('a new run that replaces a recording one gets a microphone of its own', async ({ app, errors }) => {
   const first = unique('first');
   const second = unique('second');
-  const snippet = (marker: string) =>
-    [
-      'const mic = await openMicrophone({ chunkMs: 20 });',
-      'let chunks = 0;',
-      `mic.onchunk = () => { if (++chunks === 10) { console.log('${marker} got 10 chunks'); mic.stop(); } };`,
-    ].join('\n');
-  await setSnippet(app, snippet(first));
-  await waitForTerminal(app);
-  await app.getByTestId('run').click();
+  const snippet = (marker: string) => [
+    'const mic = await openMicrophone({ chunkMs: 20 });',
+    'let chunks = 0;',
+    `mic.onchunk = () => { if (++chunks === 10) { console.log('${marker} got 10 chunks'); mic.stop(); } };`,
+  ];
+  await runSnippet(app, snippet(first));
   // Replaced at once, perhaps before the first run's microphone has opened.
-  await setSnippet(app, snippet(second));
-  await app.getByTestId('run').click();
-  const screen = app.getByTestId('terminal').locator('.xterm-rows');
+  const screen = await runSnippet(app, snippet(second));
   await expect(screen).toContainText(`${second} got 10 chunks`);
   await expect(screen).toContainText('run 2 finished');
   await expect(app.getByTestId('audio-state')).toHaveAttribute('data-mic', 'off');
