@@ -80,6 +80,16 @@ function apply(op: TapOp): void {
   }
 }
 
+/** Runs `work`; a failure (a bug of ours) is logged and gives undefined, and the worker goes on. */
+function attempt<T>(work: () => T): T | undefined {
+  try {
+    return work();
+  } catch (error) {
+    console.error('tap worker:', error);
+    return undefined;
+  }
+}
+
 parentPort!.on('message', (message: ToTapWorker) => {
   switch (message.type) {
     case 'ops': {
@@ -97,13 +107,23 @@ parentPort!.on('message', (message: ToTapWorker) => {
           console.error('tap worker:', error);
         }
       }
-      const batch = log.takeBatch();
       const count = log.published - before;
-      reply({ type: 'events', json: batch?.json ?? null, count, doneBytes: message.arena?.byteLength ?? 0 });
+      // Always answered, even if writing the JSON failed: the socket thread counts on the bytes
+      // being acknowledged to know how far behind the tap is.
+      reply({
+        type: 'events',
+        json: attempt(() => log.takeBatch()?.json) ?? null,
+        count,
+        doneBytes: message.arena?.byteLength ?? 0,
+      });
       break;
     }
     case 'history':
-      reply({ type: 'history', id: message.id, ...log.historyBatches() });
+      reply({
+        type: 'history',
+        id: message.id,
+        ...(attempt(() => log.historyBatches()) ?? { chunks: [], count: 0 }),
+      });
       break;
     case 'drain':
       reply({ type: 'drained', id: message.id });
