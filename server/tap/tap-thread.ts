@@ -26,7 +26,8 @@ export interface TapThreadEvents {
 }
 
 export class TapThread {
-  private readonly worker: Worker;
+  private worker: Worker;
+  private closing = false;
   private ops: TapOp[] = [];
   private rows = new Float64Array(64 * BYTES_ROW);
   private rowCount = 0;
@@ -49,28 +50,52 @@ export class TapThread {
 
   private readonly maxInFlight: number;
 
-  constructor(options: TapWorkerOptions & { maxInFlight?: number }, events: TapThreadEvents) {
+  constructor(
+    private readonly options: TapWorkerOptions & { maxInFlight?: number },
+    private readonly events: TapThreadEvents,
+  ) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.worker = new Worker(new URL('./tap-worker-entry.mjs', import.meta.url), {
-      workerData: { historySize: options.historySize, historyBytes: options.historyBytes },
+    this.worker = this.start();
+    this.ready = new Promise((resolve) => this.worker.once('message', () => resolve()));
+  }
+
+  /** Starts a worker; if it ever dies, the next one takes over (see `restart`). */
+  private start(): Worker {
+    const worker = new Worker(new URL('./tap-worker-entry.mjs', import.meta.url), {
+      workerData: { historySize: this.options.historySize, historyBytes: this.options.historyBytes },
     });
-    this.worker.unref();
-    let ready: () => void;
-    this.ready = new Promise((resolve) => {
-      ready = resolve;
-    });
-    this.worker.on('message', (message: FromTapWorker) => {
+    worker.unref();
+    worker.on('message', (message: FromTapWorker) => {
       if (message.type === 'events') {
         this.inFlight -= message.doneBytes;
-        if (message.count > 0) events.onEvents(message.json, message.count);
-      } else if (message.type === 'ready') ready();
-      else {
+        if (message.count > 0) this.events.onEvents(message.json, message.count);
+      } else if (message.type !== 'ready') {
         const resolve = this.waiting.get(message.id);
         this.waiting.delete(message.id);
         resolve?.(message);
       }
     });
-    this.worker.on('error', (error) => console.error('tap worker failed:', error));
+    worker.on('error', (error) => console.error('tap worker failed:', error));
+    worker.once('exit', () => {
+      if (!this.closing) this.restart();
+    });
+    return worker;
+  }
+
+  /**
+   * The worker died (a bug of ours, or out of memory): the sockets never notice, and the tap
+   * goes on with a new worker. What the old one held is gone: the history, and the state of the
+   * connections open at the time, whose frames are no longer shown; new connections are.
+   */
+  private restart(): void {
+    console.error('tap worker stopped; starting a new one (connections open now are no longer shown)');
+    this.connIds.clear();
+    this.inFlight = 0;
+    for (const [id, resolve] of this.waiting) {
+      resolve({ type: 'history', id, chunks: [], count: 0 });
+    }
+    this.waiting.clear();
+    this.worker = this.start();
   }
 
   open(event: OpenEvent, decoder: DecoderSetup): void {
@@ -137,6 +162,7 @@ export class TapThread {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
   }
 

@@ -83,6 +83,26 @@ describe('tap subscribers', () => {
     tap.close();
   });
 
+  it('goes on with a new worker if the tap worker dies, and the sockets never notice', async () => {
+    server = await startTestServer();
+    const before = await openEcho(server);
+    await chat(before, 1, 3);
+    // What a crash in the worker looks like from outside: the thread is gone.
+    const thread = server.hub.thread as unknown as { worker: { terminate(): Promise<number> } };
+    await thread.worker.terminate();
+    // The connection that was open keeps echoing…
+    await chat(before, 2, 3);
+    // …and a new subscriber sees new connections in full.
+    const tap = await TapRecorder.open(server);
+    const after = await openEcho(server);
+    await chat(after, 1, 3);
+    const conn = await tap.connOf(localPortOf(after));
+    await tap.waitFor((e) => e.type === 'message' && e.conn === conn && e.dir === 'server');
+    before.close();
+    after.close();
+    tap.close();
+  });
+
   it('skips a subscriber that stops reading, tells it how much it missed, and serves everyone else', async () => {
     server = await startTestServer({ tapBufferLimit: 64 * 1024 });
     const reader = await TapRecorder.open(server);
