@@ -4,7 +4,8 @@ import { TapThread } from './tap-thread';
 
 /** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
-  send(data: string): void;
+  /** A string, or UTF-8 bytes to send as a text frame (`ws` takes `binary: false` for that). */
+  send(data: string | Uint8Array, options: { binary: false }): void;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
 }
@@ -36,6 +37,9 @@ interface Subscriber {
    */
   replayAllowance: number;
 }
+
+/** Every message on /tap is a text frame of JSON, even when handed over as UTF-8 bytes. */
+const TEXT = { binary: false } as const;
 
 // How often a subscriber that missed events is checked for room, when no new event comes.
 const NOTICE_RETRY_MS = 100;
@@ -95,10 +99,10 @@ export class TapHub {
         maxPayload: this.options.maxPayload ?? 0,
       };
       try {
-        sink.send(JSON.stringify([hello]));
+        sink.send(JSON.stringify([hello]), TEXT);
         for (const json of chunks) {
           subscriber.replayAllowance += json.length;
-          sink.send(json);
+          sink.send(json, TEXT);
         }
       } catch {
         // Gone already; its close handler unsubscribes it.
@@ -125,7 +129,7 @@ export class TapHub {
   }
 
   /** A batch from the worker, serialised once whatever the number of subscribers. */
-  private deliver(json: string | null, count: number): void {
+  private deliver(json: Uint8Array | null, count: number): void {
     this.published += count;
     if (json === null) return;
     for (const subscriber of this.subscribers) {
@@ -137,7 +141,7 @@ export class TapHub {
           continue;
         }
         this.sendNotice(subscriber);
-        subscriber.sink.send(json);
+        subscriber.sink.send(json, TEXT);
       } catch {
         // A sink that throws is gone; its close handler unsubscribes it.
       }
@@ -156,7 +160,7 @@ export class TapHub {
   private sendNotice(subscriber: Subscriber): void {
     if (subscriber.missed === 0) return;
     const dropped: DroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
-    subscriber.sink.send(JSON.stringify([dropped]));
+    subscriber.sink.send(JSON.stringify([dropped]), TEXT);
     subscriber.missed = 0;
   }
 

@@ -50,10 +50,10 @@ export type FromTapWorker =
   /** The worker has loaded and listens. */
   | { type: 'ready' }
   /**
-   * The events the last ops produced (`json` is null when nobody listened), and the arena bytes
-   * those ops carried, now done with.
+   * The events the last ops produced as one JSON array in UTF-8, ready for a text frame (null
+   * when nobody listened), and the arena bytes those ops carried, now done with.
    */
-  | { type: 'events'; json: string | null; count: number; doneBytes: number }
+  | { type: 'events'; json: Uint8Array | null; count: number; doneBytes: number }
   | { type: 'history'; id: number; chunks: string[]; count: number }
   | { type: 'drained'; id: number };
 

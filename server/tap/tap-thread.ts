@@ -21,8 +21,8 @@ const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
 const POST_AT_BYTES = 1024 * 1024;
 
 export interface TapThreadEvents {
-  /** Events the worker produced; `json` is null when nobody was listening. */
-  onEvents(json: string | null, count: number): void;
+  /** Events the worker produced, a JSON array in UTF-8; `json` is null when nobody was listening. */
+  onEvents(json: Uint8Array | null, count: number): void;
 }
 
 export class TapThread {

@@ -13,6 +13,7 @@ import {
 } from './tap-protocol';
 
 const options = workerData as TapWorkerOptions;
+const utf8 = new TextEncoder();
 const log = new EventLog(options);
 const decoders = new Map<string, ConnectionDecoder>();
 /** Connection numbers (as byte rows name them) to their decoders. */
@@ -110,12 +111,18 @@ parentPort!.on('message', (message: ToTapWorker) => {
       const count = log.published - before;
       // Always answered, even if writing the JSON failed: the socket thread counts on the bytes
       // being acknowledged to know how far behind the tap is.
-      reply({
+      // Encoded here, and the bytes moved, not copied: the socket thread only frames them.
+      const json = attempt(() => {
+        const batch = log.takeBatch();
+        return batch ? utf8.encode(batch.json) : null;
+      });
+      const events: FromTapWorker = {
         type: 'events',
-        json: attempt(() => log.takeBatch()?.json) ?? null,
+        json: json ?? null,
         count,
         doneBytes: message.arena?.byteLength ?? 0,
-      });
+      };
+      parentPort!.postMessage(events, json ? [json.buffer as ArrayBuffer] : []);
       break;
     }
     case 'history':
