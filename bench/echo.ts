@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { threadCpuMs } from './thread-cpu';
 
 export interface EchoFigures {
   name: string;
@@ -15,6 +16,11 @@ export interface EchoFigures {
   serverBusyUs: number;
   /** The tap reader thread's CPU time per echoed message, in µs, when there is one. */
   readerBusyUs?: number;
+  /**
+   * The rest of the process's CPU time per echoed message, in µs: for wslab mostly the tap's
+   * worker thread; for all, V8's helper threads (GC), which set the noise level.
+   */
+  otherUs: number;
 }
 
 function startWorker(file: string, data: Record<string, unknown>): Worker {
@@ -96,9 +102,20 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
   const messages = 4 * Math.round(20_000 * scale);
   const busyBefore = await busyMs(server);
   const readerBefore = reader ? await busyMs(reader) : 0;
+  const processBefore = process.cpuUsage();
+  const mainBefore = threadCpuMs() ?? 0;
   const rate = await throughput(port, 4, 16, messages / 4);
-  const serverBusyUs = (((await busyMs(server)) - busyBefore) * 1000) / messages;
-  const readerBusyUs = reader ? (((await busyMs(reader)) - readerBefore) * 1000) / messages : undefined;
+  server.postMessage('drain');
+  await firstMessage(server);
+  const serverMs = (await busyMs(server)) - busyBefore;
+  const readerMs = reader ? (await busyMs(reader)) - readerBefore : 0;
+  const processUsage = process.cpuUsage(processBefore);
+  const processMs = (processUsage.user + processUsage.system) / 1000;
+  const mainMs = (threadCpuMs() ?? 0) - mainBefore;
+  const perMessage = (ms: number): number => (ms * 1000) / messages;
+  const serverBusyUs = perMessage(serverMs);
+  const readerBusyUs = reader ? perMessage(readerMs) : undefined;
+  const otherUs = perMessage(Math.max(0, processMs - mainMs - serverMs - readerMs));
   const { p50, p99 } = await latency(port, Math.round(3000 * scale));
   let tapEvents: number | undefined;
   if (reader) {
@@ -120,6 +137,7 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
     p50Ms: p50,
     p99Ms: p99,
     serverBusyUs,
+    otherUs,
     ...(readerBusyUs !== undefined ? { readerBusyUs } : {}),
     ...(tapEvents !== undefined ? { tapEvents } : {}),
   };
@@ -142,6 +160,7 @@ export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
       p50Ms: Math.min(a.p50Ms, b.p50Ms),
       p99Ms: Math.min(a.p99Ms, b.p99Ms),
       serverBusyUs: Math.min(a.serverBusyUs, b.serverBusyUs),
+      otherUs: Math.min(a.otherUs, b.otherUs),
       ...(a.readerBusyUs !== undefined && b.readerBusyUs !== undefined
         ? { readerBusyUs: Math.min(a.readerBusyUs, b.readerBusyUs) }
         : {}),

@@ -32,6 +32,7 @@ if (kind === 'bare') {
   });
   parentPort!.on('message', (message) => {
     if (message === 'busy') reportBusy();
+    else if (message === 'drain') parentPort!.postMessage({ drained: true });
     else wss.close(() => process.exit(0));
   });
 } else {
@@ -39,6 +40,9 @@ if (kind === 'bare') {
   parentPort!.postMessage({ port: server.port });
   parentPort!.on('message', (message) => {
     if (message === 'busy') reportBusy();
+    // Until every event of the run has been decoded and sent: the tap's work is all counted.
+    else if (message === 'drain')
+      void server.hub.flush().then(() => parentPort!.postMessage({ drained: true }));
     else server.close().then(() => process.exit(0));
   });
 }
