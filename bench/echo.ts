@@ -90,7 +90,9 @@ async function latency(port: number, rounds: number): Promise<{ p50: number; p99
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: number): Promise<EchoFigures> {
+type ServerKind = 'bare' | 'wslab' | 'wslab-thread';
+
+async function measure(kind: ServerKind, withReader: boolean, scale: number): Promise<EchoFigures> {
   const server = startWorker('./server-worker.ts', { kind });
   const { port } = await firstMessage<{ port: number }>(server);
   let reader: Worker | null = null;
@@ -125,12 +127,11 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
   }
   server.postMessage('stop');
   await once(server, 'exit');
+  const where = kind === 'wslab-thread' ? 'tap in a worker thread' : "tap on the sockets' thread";
   const name =
     kind === 'bare'
       ? 'bare ws echo server'
-      : withReader
-        ? 'wslab, one tap subscriber'
-        : 'wslab, no tap subscriber';
+      : `wslab, ${where}, ${withReader ? 'one tap subscriber' : 'no tap subscriber'}`;
   return {
     name,
     messagesPerSecond: rate,
@@ -143,12 +144,14 @@ async function measure(kind: 'bare' | 'wslab', withReader: boolean, scale: numbe
   };
 }
 
-/** Runs the three setups in turn, twice, and keeps each one's better run. */
+/** Runs the setups in turn, twice, and keeps each one's better run. */
 export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
-  const setups: ['bare' | 'wslab', boolean][] = [
+  const setups: [ServerKind, boolean][] = [
     ['bare', false],
     ['wslab', false],
     ['wslab', true],
+    ['wslab-thread', false],
+    ['wslab-thread', true],
   ];
   const best: EchoFigures[] = [];
   for (const [kind, reader] of setups) {

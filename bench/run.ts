@@ -26,10 +26,9 @@ console.log("server µs/message: the server thread's CPU time per echoed message
 console.log(
   "other threads: the server process's other threads (wslab's tap worker; V8's helpers), load generator and reader excluded",
 );
-const reader = echo.find((row) => row.readerBusyUs !== undefined);
-if (reader) {
+for (const reader of echo.filter((row) => row.readerBusyUs !== undefined)) {
   console.log(
-    `the tap reader thread used ${fmt(reader.readerBusyUs!, 1)} µs of CPU per echoed message (${fmt(reader.tapEvents ?? 0)} events in all)`,
+    `${reader.name}: the tap reader thread used ${fmt(reader.readerBusyUs!, 1)} µs of CPU per echoed message (${fmt(reader.tapEvents ?? 0)} events in all)`,
   );
 }
 

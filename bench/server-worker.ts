@@ -6,7 +6,7 @@ import { echoReply } from '../server/echo';
 import { startServer } from '../server/server';
 import { threadCpuMs } from './thread-cpu';
 
-const kind = workerData.kind as 'bare' | 'wslab';
+const kind = workerData.kind as 'bare' | 'wslab' | 'wslab-thread';
 
 /** How long this thread has been busy, in ms: the server's own CPU cost. */
 function reportBusy(): void {
@@ -36,7 +36,8 @@ if (kind === 'bare') {
     else wss.close(() => process.exit(0));
   });
 } else {
-  const server = await startServer({ port: 0, host: '127.0.0.1' });
+  // Both places the tap's work may run, whatever this machine's default (server/tap/tap-feed.ts).
+  const server = await startServer({ port: 0, host: '127.0.0.1', tapThread: kind === 'wslab-thread' });
   parentPort!.postMessage({ port: server.port });
   parentPort!.on('message', (message) => {
     if (message === 'busy') reportBusy();

@@ -29,6 +29,8 @@ export interface ServerOptions {
   historySize?: number;
   /** Captured bytes waiting to be decoded past which the tap skips a connection (default 64 MiB). */
   tapBacklogBytes?: number;
+  /** Run the tap's decoding and JSON in a worker thread; by default when there are four cores or more. */
+  tapThread?: boolean;
   /** Where `/proxy` relays by default (`--target`). */
   target?: string;
   /** Non-loopback hosts `/proxy` may relay to (`--allow-target`). */
@@ -99,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxPayload,
     maxBufferedBytes: options.tapBufferLimit,
     ...(options.tapBacklogBytes !== undefined ? { backlogBytes: options.tapBacklogBytes } : {}),
+    ...(options.tapThread !== undefined ? { thread: options.tapThread } : {}),
   });
 
   // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
@@ -324,7 +327,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   // Ready means the tap is too: its worker thread has loaded.
-  await hub.thread.ready;
+  await hub.feed.ready;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {

@@ -53,7 +53,7 @@ export class ConnectionCapture {
     this.conn = options.conn;
     const t = hub.now();
     const request = { head: options.request, raw: options.requestRaw };
-    hub.thread.open(
+    hub.feed.open(
       {
         type: 'open',
         conn: options.conn,
@@ -131,7 +131,7 @@ export class ConnectionCapture {
   private readClient(chunk: Uint8Array): void {
     const t = this.hub.now();
     this.record('client', t, chunk);
-    this.hub.thread.bytes(this.conn, true, t, chunk);
+    this.hub.feed.bytes(this.conn, true, t, chunk);
     this.boundaries?.readClient(t, chunk);
   }
 
@@ -142,7 +142,7 @@ export class ConnectionCapture {
     else return;
     const t = this.hub.now();
     this.record('server', t, bytes);
-    this.hub.thread.bytes(this.conn, false, t, bytes);
+    this.hub.feed.bytes(this.conn, false, t, bytes);
     this.boundaries?.readServer(t, bytes);
   }
 
@@ -153,7 +153,7 @@ export class ConnectionCapture {
   private finish(): void {
     const t = this.hub.now();
     if (this.recording) this.recorder!.close(this.recording, t);
-    this.hub.thread.finish(this.conn, t);
+    this.hub.feed.finish(this.conn, t);
     this.boundaries?.finish(t);
   }
 }

@@ -1,6 +1,6 @@
 import type { DroppedEvent, HelloEvent, TapEvent } from './events';
 import { TAP_VERSION } from './events';
-import { TapThread } from './tap-thread';
+import { createTapFeed, type TapFeed } from './tap-feed';
 
 /** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
@@ -19,6 +19,8 @@ export interface HubOptions {
   historyBytes?: number;
   /** Captured bytes waiting for the tap's worker past which more are skipped (default 64 MiB). */
   backlogBytes?: number;
+  /** Run the tap's work in a worker thread; by default when the machine has four cores or more. */
+  thread?: boolean;
   /** Included in `hello` so clients can show the limits. */
   payloadCap?: number;
   maxPayload?: number;
@@ -51,7 +53,8 @@ const NOTICE_RETRY_MS = 100;
  * is skipped and later told how many events it missed (`dropped`).
  */
 export class TapHub {
-  readonly thread: TapThread;
+  /** What capture feeds; the tap's work runs behind it, in a worker thread or on this one. */
+  readonly feed: TapFeed;
   private readonly subscribers = new Set<Subscriber>();
   private readonly noticeTimers = new Map<Subscriber, NodeJS.Timeout>();
   private readonly maxBufferedBytes: number;
@@ -64,11 +67,12 @@ export class TapHub {
     this.options = options;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.now = options.now ?? (() => performance.now());
-    this.thread = new TapThread(
+    this.feed = createTapFeed(
       {
         historySize: options.historySize ?? 5000,
         historyBytes: options.historyBytes ?? 64 * 1024 * 1024,
         ...(options.backlogBytes !== undefined ? { maxInFlight: options.backlogBytes } : {}),
+        ...(options.thread !== undefined ? { thread: options.thread } : {}),
       },
       { onEvents: (json, count) => this.deliver(json, count) },
     );
@@ -80,14 +84,14 @@ export class TapHub {
 
   /** A finished event (a refused handshake's): it joins the stream in order with the rest. */
   publish(event: TapEvent): void {
-    this.thread.event(event);
+    this.feed.event(event);
   }
 
   subscribe(sink: TapSink): () => void {
     const subscriber: Subscriber = { sink, replaying: true, missed: 0, replayAllowance: 0 };
     this.subscribers.add(subscriber);
-    this.thread.listened = true;
-    void this.thread.history().then(({ chunks, count }) => {
+    this.feed.listened = true;
+    void this.feed.history().then(({ chunks, count }) => {
       if (!this.subscribers.has(subscriber)) return;
       const hello: HelloEvent = {
         type: 'hello',
@@ -111,7 +115,7 @@ export class TapHub {
     });
     return () => {
       this.subscribers.delete(subscriber);
-      this.thread.listened = this.subscribers.size > 0;
+      this.feed.listened = this.subscribers.size > 0;
       const timer = this.noticeTimers.get(subscriber);
       if (timer) clearInterval(timer);
       this.noticeTimers.delete(subscriber);
@@ -120,16 +124,16 @@ export class TapHub {
 
   /** Resolves once every event handed to the tap so far has been sent to the subscribers. */
   flush(): Promise<void> {
-    return this.thread.drain();
+    return this.feed.drain();
   }
 
   /** Ends the tap's worker thread. */
   close(): Promise<void> {
-    return this.thread.close();
+    return this.feed.close();
   }
 
   /** A batch from the worker, serialised once whatever the number of subscribers. */
-  private deliver(json: Uint8Array | null, count: number): void {
+  private deliver(json: Uint8Array | string | null, count: number): void {
     this.published += count;
     if (json === null) return;
     for (const subscriber of this.subscribers) {

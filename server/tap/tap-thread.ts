@@ -4,6 +4,7 @@
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import { Worker } from 'node:worker_threads';
 import type { OpenEvent, TapEvent } from './events';
+import type { TapFeed, TapFeedEvents } from './tap-feed';
 import {
   BYTES_ROW,
   type DecoderSetup,
@@ -20,12 +21,7 @@ const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
 // Past this many bytes, post at once rather than hold them all until the tick ends.
 const POST_AT_BYTES = 1024 * 1024;
 
-export interface TapThreadEvents {
-  /** Events the worker produced, a JSON array in UTF-8; `json` is null when nobody was listening. */
-  onEvents(json: Uint8Array | null, count: number): void;
-}
-
-export class TapThread {
+export class TapThread implements TapFeed {
   private worker: Worker;
   private closing = false;
   private ops: TapOp[] = [];
@@ -52,7 +48,7 @@ export class TapThread {
 
   constructor(
     private readonly options: TapWorkerOptions & { maxInFlight?: number },
-    private readonly events: TapThreadEvents,
+    private readonly events: TapFeedEvents,
   ) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.worker = this.start();

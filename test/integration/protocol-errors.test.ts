@@ -9,11 +9,6 @@ const MAX_PAYLOAD = 4096;
 let server: RunningServer;
 let tap: TapRecorder;
 
-serveWithTap({ maxPayload: MAX_PAYLOAD }, (started, recorder) => {
-  server = started;
-  tap = recorder;
-});
-
 const bytes = (...parts: (number[] | Uint8Array)[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => [...p]));
 
@@ -107,7 +102,16 @@ const cases: { name: string; code: string; closeCode: number; send: Uint8Array[]
   },
 ];
 
-describe('bad input from a client', () => {
+// Both places the tap's work may run (tap-feed.ts), under the same bad input.
+describe.each([
+  ["on the sockets' thread", false],
+  ['in a worker thread', true],
+])('bad input from a client, tap %s', (_where, tapThread) => {
+  serveWithTap({ maxPayload: MAX_PAYLOAD, tapThread }, (started, recorder) => {
+    server = started;
+    tap = recorder;
+  });
+
   it.each(cases)(
     'answers $name with close $closeCode and reports $code, and other connections carry on',
     async (c) => {

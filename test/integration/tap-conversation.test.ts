@@ -16,12 +16,17 @@ import {
 let server: RunningServer;
 let tap: TapRecorder;
 
-serveWithTap({}, (started, recorder) => {
-  server = started;
-  tap = recorder;
-});
+// The tap's work runs on the sockets' thread or in a worker thread, by machine (tap-feed.ts):
+// the whole conversation is checked both ways.
+describe.each([
+  ["on the sockets' thread", false],
+  ['in a worker thread', true],
+])('the tap during a whole conversation, %s', (_where, tapThread) => {
+  serveWithTap({ tapThread }, (started, recorder) => {
+    server = started;
+    tap = recorder;
+  });
 
-describe('the tap during a whole conversation', () => {
   it('reports the open, the 101 handshake with a matching accept, and masked client frames', async () => {
     const client = await openEcho(server);
     const conn = await tap.connOf(localPortOf(client));

@@ -30,22 +30,28 @@ async function chat(client: WebSocket, count: number, size: number): Promise<voi
 }
 
 describe('tap subscribers', () => {
-  it('greets a new subscriber with hello, then replays the recent history in order', async () => {
-    server = await startTestServer({ historySize: 10 });
-    const client = await openEcho(server);
-    await chat(client, 5, 3);
-    const tap = await TapRecorder.open(server);
-    const hello = tap.events[0] as HelloEvent;
-    expect(hello).toMatchObject({ type: 'hello', version: 1, history: 10 });
-    await tap.waitFor(() => true, 11);
-    const replayed = tap.events.slice(1, 11);
-    // The ring keeps the newest 10: all of them from the echo conversation, oldest first.
-    const times = replayed.map((e) => (e as { t: number }).t);
-    expect(times).toEqual([...times].sort((a, b) => a - b));
-    expect(replayed.at(-1)).toMatchObject({ type: 'message', dir: 'server' });
-    client.close();
-    tap.close();
-  });
+  it.each([
+    ["on the sockets' thread", false],
+    ['in a worker thread', true],
+  ])(
+    'greets a new subscriber with hello, then replays the recent history in order (tap %s)',
+    async (_where, tapThread) => {
+      server = await startTestServer({ historySize: 10, tapThread });
+      const client = await openEcho(server);
+      await chat(client, 5, 3);
+      const tap = await TapRecorder.open(server);
+      const hello = tap.events[0] as HelloEvent;
+      expect(hello).toMatchObject({ type: 'hello', version: 1, history: 10 });
+      await tap.waitFor(() => true, 11);
+      const replayed = tap.events.slice(1, 11);
+      // The ring keeps the newest 10: all of them from the echo conversation, oldest first.
+      const times = replayed.map((e) => (e as { t: number }).t);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(replayed.at(-1)).toMatchObject({ type: 'message', dir: 'server' });
+      client.close();
+      tap.close();
+    },
+  );
 
   it('sends events in batches, several events to a JSON array', async () => {
     server = await startTestServer();
@@ -61,9 +67,9 @@ describe('tap subscribers', () => {
     tap.close();
   });
 
-  it('skips a connection the tap cannot keep up with, says so, and the connection itself carries on', async () => {
+  it('skips a connection its worker thread cannot keep up with, says so, and the connection itself carries on', async () => {
     // A backlog this small is exceeded by one 100 KB message: the tap skips that connection.
-    server = await startTestServer({ tapBacklogBytes: 16 * 1024 });
+    server = await startTestServer({ tapBacklogBytes: 16 * 1024, tapThread: true });
     const tap = await TapRecorder.open(server);
     const flooded = await openEcho(server);
     const big = 'b'.repeat(100_000);
@@ -84,11 +90,11 @@ describe('tap subscribers', () => {
   });
 
   it('goes on with a new worker if the tap worker dies, and the sockets never notice', async () => {
-    server = await startTestServer();
+    server = await startTestServer({ tapThread: true });
     const before = await openEcho(server);
     await chat(before, 1, 3);
     // What a crash in the worker looks like from outside: the thread is gone.
-    const thread = server.hub.thread as unknown as { worker: { terminate(): Promise<number> } };
+    const thread = server.hub.feed as unknown as { worker: { terminate(): Promise<number> } };
     await thread.worker.terminate();
     // The connection that was open keeps echoing…
     await chat(before, 2, 3);

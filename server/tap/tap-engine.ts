@@ -1,0 +1,86 @@
+// What the tap does with the bytes it is fed: one ConnectionDecoder per connection (the same the
+// exports replay recordings with), the history, and the JSON batches for subscribers. It runs in
+// the tap's worker thread or, on a machine without cores to spare, on the sockets' thread
+// (tap-feed.ts chooses); either way it is fed the same calls in the same order.
+import { ConnectionDecoder } from './connection-decoder';
+import { EventLog } from './event-log';
+import type { OpenEvent, TapEvent } from './events';
+import type { DecoderSetup, TapWorkerOptions } from './tap-protocol';
+
+export class TapEngine {
+  private readonly log: EventLog;
+  private readonly decoders = new Map<string, ConnectionDecoder>();
+  /** Connections by the number the feed gave them at their open. */
+  private readonly byId = new Map<number, ConnectionDecoder>();
+  private readonly idOf = new Map<string, number>();
+  /** Connections whose bytes were skipped: the rest of their stream cannot be decoded. */
+  private readonly skipped = new Set<string>();
+  /** Is anyone subscribed? Without subscribers the events are kept, not serialised. */
+  listened = false;
+
+  constructor(options: TapWorkerOptions) {
+    this.log = new EventLog(options);
+  }
+
+  /** Events taken in since the start. */
+  get published(): number {
+    return this.log.published;
+  }
+
+  open(id: number, event: OpenEvent, setup: DecoderSetup): void {
+    this.publish(event);
+    const conn = event.conn;
+    const decoder = new ConnectionDecoder({ conn, ...setup, publish: (e) => this.publish(e) });
+    this.decoders.set(conn, decoder);
+    this.byId.set(id, decoder);
+    this.idOf.set(conn, id);
+  }
+
+  /** Bytes of connection `id`; read at once and never kept, so the caller may reuse them. */
+  bytes(id: number, client: boolean, t: number, bytes: Uint8Array): void {
+    const decoder = this.byId.get(id);
+    if (!decoder || this.skipped.has(decoder.conn)) return;
+    if (client) decoder.readClient(t, bytes);
+    else decoder.readServer(t, bytes);
+  }
+
+  finish(conn: string, t: number): void {
+    this.decoders.get(conn)?.finish(t);
+    this.decoders.delete(conn);
+    const id = this.idOf.get(conn);
+    if (id !== undefined) this.byId.delete(id);
+    this.idOf.delete(conn);
+    this.skipped.delete(conn);
+  }
+
+  /** The feed fell too far behind and did not pass on `bytes` bytes of this connection. */
+  skip(conn: string, t: number, bytes: number): void {
+    if (this.skipped.has(conn)) return;
+    this.skipped.add(conn);
+    this.publish({
+      type: 'error',
+      conn,
+      t,
+      code: 'TAP_BEHIND',
+      message: `the tap fell behind under load and skipped ${bytes} bytes of this connection: its frames from here on are not shown (the connection itself is unaffected)`,
+    });
+  }
+
+  /** A finished event, e.g. a refused handshake's. */
+  event(event: TapEvent): void {
+    this.publish(event);
+  }
+
+  /** What was published since the last call, as one JSON array, or null. */
+  takeBatch(): string | null {
+    return this.log.takeBatch()?.json ?? null;
+  }
+
+  history(): { chunks: string[]; count: number } {
+    return this.log.historyBatches();
+  }
+
+  private publish(event: Parameters<EventLog['publish']>[0]): void {
+    this.log.publish(event, this.listened);
+  }
+}
