@@ -1,7 +1,8 @@
 // GET /api/export.har and /api/export.pcapng: the recorded session (or `?conn=<id>`) as a download.
 import { type Response, Router } from 'express';
 import type { SessionRecorder } from '../tap/recording';
-import { type ExportFormat, exportSession } from './session-export';
+import { exportOffThread } from './export-off-thread';
+import type { ExportFormat } from './session-export';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   har: 'application/json; charset=utf-8',
@@ -10,7 +11,7 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 export function exportRouter(recorder: SessionRecorder): Router {
   const router = Router();
-  const send = (format: ExportFormat) => (req: { query: Record<string, unknown> }, res: Response) => {
+  const send = (format: ExportFormat) => async (req: { query: Record<string, unknown> }, res: Response) => {
     const conn = req.query.conn;
     if (conn !== undefined && (typeof conn !== 'string' || !/^[\w-]{1,64}$/.test(conn))) {
       res.status(400).json({ error: '?conn= wants one connection id, such as c3' });
@@ -22,7 +23,14 @@ export function exportRouter(recorder: SessionRecorder): Router {
       });
       return;
     }
-    const body = exportSession(recorder, format, conn === undefined ? {} : { conn });
+    let body: Uint8Array;
+    try {
+      // Built in a worker thread: a whole session's HAR can take most of a second.
+      body = await exportOffThread(recorder, format, conn === undefined ? {} : { conn });
+    } catch (error) {
+      res.status(500).json({ error: `the export failed: ${(error as Error).message}` });
+      return;
+    }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     res
       .status(200)

@@ -23,6 +23,14 @@ export interface RecordingMeta {
   maxPayload?: number;
 }
 
+/** A recording as plain data, to hand to another thread (exports are built off the sockets' thread). */
+export interface RecordingSnapshot extends RecordingMeta {
+  closedAt: number | null;
+  truncated: boolean;
+  data: Uint8Array;
+  marks: number[];
+}
+
 /**
  * One connection's bytes. Appending copies into one growing buffer and notes where each chunk
  * ends: no allocation per chunk on the tap's hot path. `chunks` cuts them out when exporting.
@@ -39,7 +47,7 @@ export class ConnectionRecording implements RecordingMeta {
   closedAt: number | null = null;
   /** Bytes were left out because the recording budget ran out. */
   truncated = false;
-  private data = new Uint8Array(4096);
+  private data: Uint8Array = new Uint8Array(4096);
   private length = 0;
   // Per chunk: direction (0 client, 1 server), time, end offset.
   private readonly marks: number[] = [];
@@ -57,6 +65,35 @@ export class ConnectionRecording implements RecordingMeta {
 
   get bytes(): number {
     return this.length;
+  }
+
+  /** A copy of everything recorded so far, as plain data. */
+  snapshot(): RecordingSnapshot {
+    return {
+      conn: this.conn,
+      kind: this.kind,
+      remote: this.remote,
+      local: this.local,
+      path: this.path,
+      openedAt: this.openedAt,
+      ...(this.query ? { query: this.query } : {}),
+      ...(this.maxPayload !== undefined ? { maxPayload: this.maxPayload } : {}),
+      closedAt: this.closedAt,
+      truncated: this.truncated,
+      data: this.data.slice(0, this.length),
+      marks: [...this.marks],
+    };
+  }
+
+  /** A recording made again from a snapshot. */
+  static restore(snapshot: RecordingSnapshot): ConnectionRecording {
+    const recording = new ConnectionRecording(snapshot);
+    recording.closedAt = snapshot.closedAt;
+    recording.truncated = snapshot.truncated;
+    recording.data = snapshot.data;
+    recording.length = snapshot.data.length;
+    recording.marks.push(...snapshot.marks);
+    return recording;
   }
 
   append(dir: Direction, t: number, bytes: Uint8Array): void {
@@ -133,6 +170,22 @@ export class SessionRecorder {
 
   get totalBytes(): number {
     return this.total;
+  }
+
+  /** Copies of the recordings (`conn` picks one), for another thread to export. */
+  snapshot(conn?: string): { epoch: number; recordings: RecordingSnapshot[] } {
+    return { epoch: this.epoch, recordings: this.list(conn).map((recording) => recording.snapshot()) };
+  }
+
+  /** A recorder holding exactly these recordings. */
+  static restore(snapshot: { epoch: number; recordings: RecordingSnapshot[] }): SessionRecorder {
+    const recorder = new SessionRecorder(Number.POSITIVE_INFINITY, snapshot.epoch);
+    for (const data of snapshot.recordings) {
+      const recording = ConnectionRecording.restore(data);
+      recorder.recordings.set(recording.conn, recording);
+      recorder.total += recording.bytes;
+    }
+    return recorder;
   }
 
   private evictClosed(needed: number): void {

@@ -1,0 +1,26 @@
+// Runs exportSession in a worker thread of its own, for the /api/export routes: the sockets'
+// thread only copies the recordings (and moves them to the worker).
+import { Worker } from 'node:worker_threads';
+import type { SessionRecorder } from '../tap/recording';
+import type { ExportFormat, ExportOptions } from './session-export';
+
+export function exportOffThread(
+  recorder: SessionRecorder,
+  format: ExportFormat,
+  options: ExportOptions = {},
+): Promise<Uint8Array> {
+  const snapshot = recorder.snapshot(options.conn);
+  const transfer = snapshot.recordings.map((recording) => recording.data.buffer as ArrayBuffer);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./export-worker-entry.mjs', import.meta.url), {
+      workerData: { snapshot, format, options },
+      transferList: transfer,
+    });
+    worker.once('message', (body: Uint8Array) => {
+      resolve(body);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the export stopped (exit code ${code})`)));
+  });
+}
