@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from '@playwright/test';
+import type { ServerOptions } from './server/server';
 import { CHROMIUM_ARGS, FAKE_MEDIA_ARGS, findChromium } from './test/e2e/chromium';
 
 let executablePath: string | undefined;
@@ -8,7 +10,7 @@ try {
   // The global setup reports the missing browser with the install command.
 }
 
-export default defineConfig({
+export default defineConfig<object, { serverOptions: ServerOptions }>({
   testDir: 'test/e2e',
   testMatch: '*.spec.ts',
   // Two cores: one worker per core, each with its own server.
@@ -23,4 +25,16 @@ export default defineConfig({
     launchOptions: { executablePath, args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] },
     trace: 'off',
   },
+  projects: [
+    // Every spec, with the server as this machine starts it.
+    { name: 'chromium' },
+    // The tap's work runs in a worker thread on machines with four cores or more and on the
+    // sockets' thread otherwise (server/tap/tap-feed.ts): the page's main views, once more, with
+    // the choice this machine would not make.
+    {
+      name: 'chromium, other tap placement',
+      testMatch: ['chat.spec.ts', 'live-labels.spec.ts', 'snippet.spec.ts'],
+      use: { serverOptions: { tapThread: availableParallelism() < 4 } },
+    },
+  ],
 });

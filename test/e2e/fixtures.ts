@@ -3,7 +3,7 @@
 // wire independently of the page, and a whole-page screenshot saved after each test.
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
-import { type RunningServer, startServer } from '../../server/server';
+import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
 import type { TapEvent } from '../../server/tap/events';
 
 export interface PageErrors {
@@ -38,11 +38,15 @@ export class NodeTap {
   }
 }
 
-export const test = base.extend<{ errors: PageErrors; app: Page; tap: NodeTap }, { server: RunningServer }>({
+export const test = base.extend<
+  { errors: PageErrors; app: Page; tap: NodeTap },
+  { server: RunningServer; serverOptions: ServerOptions }
+>({
+  // What the worker's server is started with; a spec may set it with test.use().
+  serverOptions: [{}, { scope: 'worker', option: true }],
   server: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern
-    async ({}, use) => {
-      const server = await startServer({ port: 0, host: '127.0.0.1' });
+    async ({ serverOptions }, use) => {
+      const server = await startServer({ port: 0, host: '127.0.0.1', ...serverOptions });
       await use(server);
       await server.close();
     },
