@@ -3,7 +3,7 @@
 import './styles.css';
 import type { Lesson } from '../server/lessons/lesson-format';
 import { describeFrame } from '../server/wire/describe';
-import { AudioBridge } from './audio/audio-bridge';
+import { LazyAudioBridge } from './audio/lazy-audio-bridge';
 import { pagePlayer } from './audio/pcm-player';
 import { Chat } from './chat/chat';
 import type { FrameRecord } from './inspector/frame-store';
@@ -248,7 +248,7 @@ function showAudioState(): void {
 }
 pagePlayer.subscribe(showAudioState);
 stopSound.addEventListener('click', () => pagePlayer.stop());
-const audioBridge = new AudioBridge({
+const audioBridge = new LazyAudioBridge({
   onMicState(state) {
     audioState.dataset.mic = state.on ? 'on' : state.asking ? 'asking' : 'off';
     if (state.asking) micText = 'waiting for the microphone: allow it if the browser asks…';

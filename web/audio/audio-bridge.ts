@@ -1,35 +1,9 @@
 // The page's side of a snippet's microphone and speaker. The snippet's worker asks for them with
 // messages (`mic-open`, `mic-close`, `audio-play`, `audio-stop`, see web/sandbox/worker-prelude.js);
 // the page records and plays, and sends the chunks back. A run's microphones end with the run.
+import type { BridgeEvents, BridgeRequest, MicState, Reply } from './bridge-protocol';
 import { type Capture, explainMediaError, startCapture } from './microphone';
 import { type PcmPlayer, pagePlayer } from './pcm-player';
-
-export interface MicState {
-  on: boolean;
-  /** The browser is asking the user (or opening the device): it can take as long as the user does. */
-  asking?: boolean;
-  /** What the snippet receives: rate and chunk length. */
-  sampleRate?: number;
-  chunkMs?: number;
-  deviceLabel?: string;
-  deviceRate?: number;
-}
-
-export interface BridgeEvents {
-  onMicState(state: MicState): void;
-  /** A line for the terminal about the microphone or the speaker. */
-  onNotice(text: string, level: 'system' | 'warn' | 'error'): void;
-}
-
-type Reply = (message: object, transfer?: Transferable[]) => void;
-
-export type BridgeRequest =
-  | { type: 'mic-open'; id: number; sampleRate: number; chunkMs: number }
-  | { type: 'mic-close'; id: number }
-  | { type: 'audio-play'; samples: Int16Array; sampleRate: number }
-  | { type: 'audio-stop' };
-
-export const BRIDGE_REQUESTS = new Set(['mic-open', 'mic-close', 'audio-play', 'audio-stop']);
 
 const RATES = { min: 8_000, max: 48_000 };
 const CHUNK_MS = { min: 10, max: 1_000 };

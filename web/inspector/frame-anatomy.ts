@@ -5,7 +5,6 @@ import { applyMask, fromHex, toHex } from '../../server/wire/bytes';
 import { closeCodeInfo } from '../../server/wire/close-codes';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
-import { renderMessageJson } from './message-view';
 
 const DUMP_LIMIT = 512;
 const XOR_ROWS = 16;
@@ -240,6 +239,20 @@ function compression(event: FrameEvent, message: MessageEvent | undefined): HTML
   );
 }
 
+/**
+ * Where the message's JSON view goes. That view (tree, audio, players) loads on the first frame
+ * selected, not with the page, so the slot fills in a moment later.
+ */
+function messageJsonSlot(event: FrameEvent, message: MessageEvent | undefined): HTMLElement {
+  const slot = h('div', { className: 'message-json-slot' });
+  void import('./message-view').then(({ renderMessageJson }) => {
+    const view = renderMessageJson(event, message);
+    if (view) slot.replaceWith(view);
+    else slot.remove();
+  });
+  return slot;
+}
+
 export function renderAnatomy(event: FrameEvent, laneLabel: string, message?: MessageEvent): HTMLElement {
   const header = fromHex(event.headerHex) ?? new Uint8Array(0);
   const unmasked = payloadBytes(event.payload);
@@ -353,7 +366,7 @@ export function renderAnatomy(event: FrameEvent, laneLabel: string, message?: Me
     );
   }
   if (event.opcodeName === 'text' || event.opcodeName === 'binary')
-    sections.push(renderMessageJson(event, message));
+    sections.push(messageJsonSlot(event, message));
   return h(
     'div',
     {

@@ -2,7 +2,8 @@
 // origin (no cookies, no storage, no DOM of ours) that runs the code in a worker, so an endless
 // loop blocks only that worker. Stop, a new run, or the run limit removes the iframe, which ends
 // the worker and closes its sockets; a snippet that still answers is first asked to close them.
-import { type AudioBridge, BRIDGE_REQUESTS, type BridgeRequest } from '../audio/audio-bridge';
+import { BRIDGE_REQUESTS, type BridgeRequest } from '../audio/bridge-protocol';
+import type { LazyAudioBridge } from '../audio/lazy-audio-bridge';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import frameScript from './frame-script.js?raw';
 import prelude from './worker-prelude.js?raw';
@@ -45,7 +46,7 @@ export class SnippetRunner {
     /** The run limit, ms. */
     readonly limitMs = 30_000,
     /** The page's microphone and speaker, lent to snippets that ask. */
-    private readonly audio: AudioBridge | null = null,
+    private readonly audio: LazyAudioBridge | null = null,
   ) {
     window.addEventListener('message', this.onMessage);
   }
