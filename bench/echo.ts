@@ -2,8 +2,9 @@
 // subscriber, and wslab with one subscriber reading every event. Bounded: each phase runs for a
 // fixed number of messages and stops by itself.
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { startTsWorker } from '../server/ts-worker';
 import { threadCpuMs } from './thread-cpu';
 
 export interface EchoFigures {
@@ -24,8 +25,7 @@ export interface EchoFigures {
 }
 
 function startWorker(file: string, data: Record<string, unknown>): Worker {
-  const entry = new URL(file, import.meta.url).href;
-  return new Worker(new URL('./ts-worker.mjs', import.meta.url), { workerData: { ...data, entry } });
+  return startTsWorker(new URL(file, import.meta.url), data);
 }
 
 async function firstMessage<T>(worker: Worker): Promise<T> {

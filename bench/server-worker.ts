@@ -1,12 +1,13 @@
 // Runs one echo server in its own thread, so the load generator does not share its event loop.
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { WebSocketServer } from 'ws';
 import { echoReply } from '../server/echo';
 import { startServer } from '../server/server';
+import { workerInput } from '../server/ts-worker';
 import { threadCpuMs } from './thread-cpu';
 
-const kind = workerData.kind as 'bare' | 'wslab' | 'wslab-thread';
+const { kind } = workerInput<{ kind: 'bare' | 'wslab' | 'wslab-thread' }>();
 
 /** How long this thread has been busy, in ms: the server's own CPU cost. */
 function reportBusy(): void {

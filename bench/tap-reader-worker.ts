@@ -1,10 +1,12 @@
 // A tap subscriber that reads and parses every event, in its own thread.
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { WebSocket } from 'ws';
+import { workerInput } from '../server/ts-worker';
 import { threadCpuMs } from './thread-cpu';
 
-const socket = new WebSocket(`ws://127.0.0.1:${workerData.port}/tap`);
+const { port } = workerInput<{ port: number }>();
+const socket = new WebSocket(`ws://127.0.0.1:${port}/tap`);
 let events = 0;
 socket.on('message', (data) => {
   events += (JSON.parse(String(data)) as unknown[]).length;

@@ -1,7 +1,7 @@
 // Runs exportSession in a worker thread of its own, for the /api/export routes: the sockets'
 // thread only copies the recordings (and moves them to the worker).
-import { Worker } from 'node:worker_threads';
 import type { SessionRecorder } from '../tap/recording';
+import { startTsWorker } from '../ts-worker';
 import type { ExportFormat, ExportOptions } from './session-export';
 
 export function exportOffThread(
@@ -12,10 +12,11 @@ export function exportOffThread(
   const snapshot = recorder.snapshot(options.conn);
   const transfer = snapshot.recordings.map((recording) => recording.data.buffer as ArrayBuffer);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./export-worker-entry.mjs', import.meta.url), {
-      workerData: { snapshot, format, options },
-      transferList: transfer,
-    });
+    const worker = startTsWorker(
+      new URL('./export-worker.ts', import.meta.url),
+      { snapshot, format, options },
+      transfer,
+    );
     worker.once('message', (body: Uint8Array) => {
       resolve(body);
       void worker.terminate();

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { checkAccept, parseResponseHead, type RequestHead } from '../wire/handshake';
-import { ConnectionDecoder } from './connection-decoder';
 import type { ConnectionKind } from './events';
 import type { TapHub } from './hub';
 import type { ConnectionRecording, SessionRecorder } from './recording';
@@ -37,14 +36,12 @@ export interface CaptureOptions {
  * payloads already unmasked. The `head` buffer that came with the upgrade request is put back into
  * the socket by `ws` (`unshift`), so it reaches the prepended listener like any other chunk.
  *
- * What the bytes mean is the ConnectionDecoder's business, in the tap's worker thread; this class
+ * What the bytes mean is the tap engine's business (tap-feed.ts says on which thread); this class
  * only listens, records, and hands the bytes over.
  */
 export class ConnectionCapture {
   readonly conn: string;
   private readonly hub: TapHub;
-  /** Only for a relay, which must know where frames end to inject one (see `betweenFrames`). */
-  private readonly boundaries: ConnectionDecoder | null;
   private readonly recorder: SessionRecorder | null;
   private readonly recording: ConnectionRecording | null;
 
@@ -64,18 +61,8 @@ export class ConnectionCapture {
         ...(options.query ? { query: options.query } : {}),
       },
       { maxPayload: options.maxPayload, payloadCap: options.payloadCap, request },
+      options.trackFrames,
     );
-    // The events come from the tap's worker thread; a relay also needs frame boundaries here, at
-    // once, so it follows the frames itself and throws its events away.
-    this.boundaries = options.trackFrames
-      ? new ConnectionDecoder({
-          conn: options.conn,
-          maxPayload: options.maxPayload,
-          payloadCap: 0,
-          request,
-          publish: () => {},
-        })
-      : null;
     this.recorder = options.recorder ?? null;
     this.recording =
       this.recorder?.open({
@@ -124,15 +111,13 @@ export class ConnectionCapture {
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */
   get betweenFrames(): boolean {
-    if (!this.boundaries) throw new Error('betweenFrames needs a capture made with trackFrames');
-    return this.boundaries.betweenFrames;
+    return this.hub.feed.betweenFrames(this.conn);
   }
 
   private readClient(chunk: Uint8Array): void {
     const t = this.hub.now();
     this.record('client', t, chunk);
     this.hub.feed.bytes(this.conn, true, t, chunk);
-    this.boundaries?.readClient(t, chunk);
   }
 
   private sawWrite(chunk: unknown, encoding: string | undefined): void {
@@ -143,7 +128,6 @@ export class ConnectionCapture {
     const t = this.hub.now();
     this.record('server', t, bytes);
     this.hub.feed.bytes(this.conn, false, t, bytes);
-    this.boundaries?.readServer(t, bytes);
   }
 
   private record(dir: 'client' | 'server', t: number, bytes: Uint8Array): void {
@@ -154,7 +138,6 @@ export class ConnectionCapture {
     const t = this.hub.now();
     if (this.recording) this.recorder!.close(this.recording, t);
     this.hub.feed.finish(this.conn, t);
-    this.boundaries?.finish(t);
   }
 }
 

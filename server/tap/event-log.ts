@@ -1,6 +1,6 @@
 // The tap's memory: a bounded ring of recent events (by count and by the payload bytes they keep
 // alive) for new subscribers to replay, and the events not yet sent to the current ones. It lives
-// in the tap's worker thread, beside the decoders that produce the events.
+// in the tap engine, beside the decoders that produce the events.
 import type { TapEvent } from './events';
 import type { LazyEvent } from './frame-events';
 
@@ -44,11 +44,11 @@ export class EventLog {
   }
 
   /** The events published since the last call, as one JSON array, or null when there are none. */
-  takeBatch(): { json: string; count: number } | null {
+  takeBatch(): string | null {
     if (this.pending.length === 0) return null;
     const batch = this.pending;
     this.pending = [];
-    return { json: serialise(batch), count: batch.length };
+    return serialise(batch);
   }
 
   /** The recent history, oldest first, as JSON arrays of at most 500 events. */

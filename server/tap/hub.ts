@@ -11,13 +11,13 @@ export interface TapSink {
 }
 
 export interface HubOptions {
-  /** How many recent events a new subscriber is sent first (kept in the tap's worker thread). */
+  /** How many recent events a new subscriber is sent first. */
   historySize?: number;
   /** A subscriber with more than this many bytes unsent is skipped until it drains. */
   maxBufferedBytes?: number;
   /** Payload bytes the history may keep alive; the oldest events go first past it. */
   historyBytes?: number;
-  /** Captured bytes waiting for the tap's worker past which more are skipped (default 64 MiB). */
+  /** With the tap in a worker: captured bytes waiting past which a connection is skipped (64 MiB). */
   backlogBytes?: number;
   /** Run the tap's work in a worker thread; by default when the machine has four cores or more. */
   thread?: boolean;
@@ -48,7 +48,7 @@ const NOTICE_RETRY_MS = 100;
 
 /**
  * Fans tap events out to subscribers. The events themselves are decoded, kept for replay and
- * written as JSON in the tap's worker thread (TapThread); this side sends each batch, once
+ * written as JSON by the tap engine behind `feed` (tap-feed.ts); this side sends each batch, once
  * serialised, to every subscriber, and never lets a slow one make memory grow: that subscriber
  * is skipped and later told how many events it missed (`dropped`).
  */
@@ -60,22 +60,14 @@ export class TapHub {
   private readonly maxBufferedBytes: number;
   private readonly options: HubOptions;
   readonly now: () => number;
-  /** Events published since start (as far as the worker has reported them). */
+  /** Events published since start (as far as the engine has reported them). */
   published = 0;
 
   constructor(options: HubOptions = {}) {
     this.options = options;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.now = options.now ?? (() => performance.now());
-    this.feed = createTapFeed(
-      {
-        historySize: options.historySize ?? 5000,
-        historyBytes: options.historyBytes ?? 64 * 1024 * 1024,
-        ...(options.backlogBytes !== undefined ? { maxInFlight: options.backlogBytes } : {}),
-        ...(options.thread !== undefined ? { thread: options.thread } : {}),
-      },
-      { onEvents: (json, count) => this.deliver(json, count) },
-    );
+    this.feed = createTapFeed(options, { onEvents: (json, count) => this.deliver(json, count) });
   }
 
   get subscriberCount(): number {
@@ -127,12 +119,12 @@ export class TapHub {
     return this.feed.drain();
   }
 
-  /** Ends the tap's worker thread. */
+  /** Ends the tap's worker thread, if it has one. */
   close(): Promise<void> {
     return this.feed.close();
   }
 
-  /** A batch from the worker, serialised once whatever the number of subscribers. */
+  /** A batch from the engine, serialised once whatever the number of subscribers. */
   private deliver(json: Uint8Array | string | null, count: number): void {
     this.published += count;
     if (json === null) return;

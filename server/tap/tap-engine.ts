@@ -3,9 +3,9 @@
 // the tap's worker thread or, on a machine without cores to spare, on the sockets' thread
 // (tap-feed.ts chooses); either way it is fed the same calls in the same order.
 import { ConnectionDecoder } from './connection-decoder';
-import { EventLog } from './event-log';
+import { EventLog, type EventLogOptions } from './event-log';
 import type { OpenEvent, TapEvent } from './events';
-import type { DecoderSetup, TapWorkerOptions } from './tap-protocol';
+import type { DecoderSetup } from './tap-protocol';
 
 export class TapEngine {
   private readonly log: EventLog;
@@ -18,7 +18,7 @@ export class TapEngine {
   /** Is anyone subscribed? Without subscribers the events are kept, not serialised. */
   listened = false;
 
-  constructor(options: TapWorkerOptions) {
+  constructor(options: EventLogOptions) {
     this.log = new EventLog(options);
   }
 
@@ -73,7 +73,12 @@ export class TapEngine {
 
   /** What was published since the last call, as one JSON array, or null. */
   takeBatch(): string | null {
-    return this.log.takeBatch()?.json ?? null;
+    return this.log.takeBatch();
+  }
+
+  /** Connection `conn` is between frames in both directions; false when it is not known. */
+  betweenFrames(conn: string): boolean {
+    return this.decoders.get(conn)?.betweenFrames ?? false;
   }
 
   history(): { chunks: string[]; count: number } {

@@ -3,9 +3,10 @@
 // machine it runs on the sockets' thread (InlineFeed), because there a worker would only compete
 // with the sockets for the same cores and add the cost of handing everything over.
 import { availableParallelism } from 'node:os';
+import type { EventLogOptions } from './event-log';
 import type { OpenEvent, TapEvent } from './events';
 import { TapEngine } from './tap-engine';
-import type { DecoderSetup, TapWorkerOptions } from './tap-protocol';
+import type { DecoderSetup } from './tap-protocol';
 import { TapThread } from './tap-thread';
 
 export interface TapFeedEvents {
@@ -18,10 +19,20 @@ export interface TapFeed {
   listened: boolean;
   /** Resolves when the tap can take events. */
   readonly ready: Promise<void>;
-  open(event: OpenEvent, decoder: DecoderSetup): void;
+  /**
+   * A connection opened. `trackFrames`: `betweenFrames` will be asked about it (a relay, which
+   * injects frames of its own).
+   */
+  open(event: OpenEvent, decoder: DecoderSetup, trackFrames?: boolean): void;
   /** Bytes that crossed a connection, read (or copied) before this returns. */
   bytes(conn: string, client: boolean, t: number, chunk: Uint8Array): void;
   finish(conn: string, t: number): void;
+  /**
+   * Both directions of a connection opened with `trackFrames` are between frames: a frame
+   * injected now would not corrupt either stream. Known at once, on this thread; false for a
+   * connection it does not follow.
+   */
+  betweenFrames(conn: string): boolean;
   /** A finished event, e.g. a refused handshake's. */
   event(event: TapEvent): void;
   /** The history, once everything fed so far is in it and has been sent to the subscribers. */
@@ -31,11 +42,11 @@ export interface TapFeed {
   close(): Promise<void>;
 }
 
-export interface TapFeedOptions extends TapWorkerOptions {
+export interface TapFeedOptions extends EventLogOptions {
   /** Run the tap in a worker thread; by default when the machine has four cores or more. */
   thread?: boolean;
-  /** With a worker: bytes waiting to be decoded past which a connection is skipped. */
-  maxInFlight?: number;
+  /** With a worker: bytes waiting to be decoded past which a connection is skipped (64 MiB). */
+  backlogBytes?: number;
 }
 
 export function createTapFeed(options: TapFeedOptions, events: TapFeedEvents): TapFeed {
@@ -53,7 +64,7 @@ export class InlineFeed implements TapFeed {
   readonly ready = Promise.resolve();
 
   constructor(
-    options: TapWorkerOptions,
+    options: EventLogOptions,
     private readonly events: TapFeedEvents,
   ) {
     this.engine = new TapEngine(options);
@@ -67,7 +78,8 @@ export class InlineFeed implements TapFeed {
     this.engine.listened = value;
   }
 
-  open(event: OpenEvent, decoder: DecoderSetup): void {
+  // The engine decodes on this thread, so it knows every connection's frame boundaries at once.
+  open(event: OpenEvent, decoder: DecoderSetup, _trackFrames?: boolean): void {
     const id = this.nextConnId++;
     this.connIds.set(event.conn, id);
     this.engine.open(id, event, decoder);
@@ -85,6 +97,10 @@ export class InlineFeed implements TapFeed {
     this.connIds.delete(conn);
     this.engine.finish(conn, t);
     this.schedule();
+  }
+
+  betweenFrames(conn: string): boolean {
+    return this.engine.betweenFrames(conn);
   }
 
   event(event: TapEvent): void {

@@ -56,8 +56,3 @@ export type FromTapWorker =
   | { type: 'events'; json: Uint8Array | null; count: number; doneBytes: number }
   | { type: 'history'; id: number; chunks: string[]; count: number }
   | { type: 'drained'; id: number };
-
-export interface TapWorkerOptions {
-  historySize: number;
-  historyBytes: number;
-}

@@ -2,22 +2,23 @@
 // bytes in both directions, its end, or a finished event), copied into one arena per tick and
 // posted to the tap's worker thread in a single message. Copying is all the socket thread does
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../ts-worker';
+import { ConnectionDecoder } from './connection-decoder';
 import type { OpenEvent, TapEvent } from './events';
-import type { TapFeed, TapFeedEvents } from './tap-feed';
+import type { TapFeed, TapFeedEvents, TapFeedOptions } from './tap-feed';
 import {
   BYTES_ROW,
   type DecoderSetup,
   type FromTapWorker,
   type TapOp,
-  type TapWorkerOptions,
   type ToTapWorker,
 } from './tap-protocol';
 
 const MIN_ARENA = 4 * 1024;
 // Bytes handed to the worker and not yet decoded, past which new bytes are skipped rather than
 // queued: a flood must not make memory grow while the worker catches up.
-const DEFAULT_MAX_IN_FLIGHT = 64 * 1024 * 1024;
+const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
 // Past this many bytes, post at once rather than hold them all until the tick ends.
 const POST_AT_BYTES = 1024 * 1024;
 
@@ -36,6 +37,11 @@ export class TapThread implements TapFeed {
   private nextId = 1;
   /** Arena bytes posted to the worker that it has not finished with. */
   private inFlight = 0;
+  /**
+   * Connections opened with `trackFrames`, followed here as well: a relay must know at once where
+   * frames end, and the worker's answer would come too late.
+   */
+  private readonly boundaries = new Map<string, ConnectionDecoder>();
   /** Connections whose bytes were skipped: once skipped, always skipped, so the stream stays whole or stops. */
   private readonly skipping = new Set<string>();
   private readonly waiting = new Map<number, (message: FromTapWorker) => void>();
@@ -44,21 +50,22 @@ export class TapThread implements TapFeed {
   /** Resolves when the worker has loaded: until then what is handed over waits in its queue. */
   readonly ready: Promise<void>;
 
-  private readonly maxInFlight: number;
+  private readonly backlogBytes: number;
 
   constructor(
-    private readonly options: TapWorkerOptions & { maxInFlight?: number },
+    private readonly options: TapFeedOptions,
     private readonly events: TapFeedEvents,
   ) {
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.backlogBytes = options.backlogBytes ?? DEFAULT_BACKLOG_BYTES;
     this.worker = this.start();
     this.ready = new Promise((resolve) => this.worker.once('message', () => resolve()));
   }
 
   /** Starts a worker; if it ever dies, the next one takes over (see `restart`). */
   private start(): Worker {
-    const worker = new Worker(new URL('./tap-worker-entry.mjs', import.meta.url), {
-      workerData: { historySize: this.options.historySize, historyBytes: this.options.historyBytes },
+    const worker = startTsWorker(new URL('./tap-worker.ts', import.meta.url), {
+      historySize: this.options.historySize,
+      historyBytes: this.options.historyBytes,
     });
     worker.unref();
     worker.on('message', (message: FromTapWorker) => {
@@ -94,7 +101,14 @@ export class TapThread implements TapFeed {
     this.worker = this.start();
   }
 
-  open(event: OpenEvent, decoder: DecoderSetup): void {
+  open(event: OpenEvent, decoder: DecoderSetup, trackFrames = false): void {
+    if (trackFrames) {
+      const conn = event.conn;
+      this.boundaries.set(
+        conn,
+        new ConnectionDecoder({ conn, ...decoder, payloadCap: 0, publish: () => {} }),
+      );
+    }
     const id = this.nextConnId++;
     this.connIds.set(event.conn, id);
     this.push({ op: 'open', id, event, decoder, at: this.rowCount });
@@ -102,9 +116,14 @@ export class TapThread implements TapFeed {
 
   /** Bytes that crossed a connection: copied now, because `ws` unmasks client payloads in place. */
   bytes(conn: string, client: boolean, t: number, chunk: Uint8Array): void {
+    const boundaries = this.boundaries.get(conn);
+    if (boundaries) {
+      if (client) boundaries.readClient(t, chunk);
+      else boundaries.readServer(t, chunk);
+    }
     const id = this.connIds.get(conn);
     if (id === undefined || this.skipping.has(conn)) return;
-    if (this.inFlight + this.used + chunk.length > this.maxInFlight) {
+    if (this.inFlight + this.used + chunk.length > this.backlogBytes) {
       this.skipping.add(conn);
       this.push({ op: 'skipped', conn, t, bytes: chunk.length, at: this.rowCount });
       return;
@@ -140,7 +159,12 @@ export class TapThread implements TapFeed {
   finish(conn: string, t: number): void {
     this.skipping.delete(conn);
     this.connIds.delete(conn);
+    this.boundaries.delete(conn);
     this.push({ op: 'finish', conn, t, at: this.rowCount });
+  }
+
+  betweenFrames(conn: string): boolean {
+    return this.boundaries.get(conn)?.betweenFrames ?? false;
   }
 
   event(event: TapEvent): void {

@@ -1,17 +1,13 @@
 // The tap's worker thread: runs the TapEngine on what the sockets' thread hands over
 // (tap-thread.ts), so that decoding and JSON are not done on the thread that serves the sockets.
 // It answers each message in the order it came.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { workerInput } from '../ts-worker';
+import type { EventLogOptions } from './event-log';
 import { TapEngine } from './tap-engine';
-import {
-  BYTES_ROW,
-  type FromTapWorker,
-  type TapOp,
-  type TapWorkerOptions,
-  type ToTapWorker,
-} from './tap-protocol';
+import { BYTES_ROW, type FromTapWorker, type TapOp, type ToTapWorker } from './tap-protocol';
 
-const engine = new TapEngine(workerData as TapWorkerOptions);
+const engine = new TapEngine(workerInput<EventLogOptions>());
 const utf8 = new TextEncoder();
 
 function reply(message: FromTapWorker, transfer: ArrayBuffer[] = []): void {
