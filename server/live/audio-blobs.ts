@@ -3,8 +3,7 @@
 // `serverContent.modelTurn.parts[].inlineData`. Each is a Blob of base64 16-bit little-endian mono
 // PCM with its rate in the MIME type (`audio/pcm;rate=16000`). Pure and browser-safe: the
 // inspector imports it to show each blob's duration and play it.
-import { pcmDurationMs } from './message-label';
-import { decodeBase64, samplesFromBytes } from './pcm';
+import { base64ByteLength, decodeBase64, samplesFromBytes } from './pcm';
 
 export interface AudioBlob {
   /** Where the blob sits in the message, e.g. `serverContent.modelTurn.parts[2].inlineData`. */
@@ -31,13 +30,12 @@ function blobAt(value: unknown, path: string): AudioBlob | null {
   const { mimeType, data } = value;
   if (typeof mimeType !== 'string' || typeof data !== 'string') return null;
   // Only PCM with a stated rate can be timed and played; images in mediaChunks are not audio.
-  const rate = PCM_RATE.exec(mimeType);
-  if (!rate || Number(rate[1]) <= 0) return null;
-  const durationMs = pcmDurationMs(data, mimeType.replace(/\s+/g, '').toLowerCase());
-  if (durationMs === null) return null;
-  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
-  const bytes = Math.max(0, Math.floor((data.length * 3) / 4) - padding);
-  return { path, mimeType, rate: Number(rate[1]), data, bytes, durationMs };
+  const rate = Number(PCM_RATE.exec(mimeType)?.[1] ?? 0);
+  if (rate <= 0) return null;
+  const bytes = base64ByteLength(data);
+  // 16-bit mono: two bytes a sample.
+  const durationMs = Math.round((bytes / 2 / rate) * 1000);
+  return { path, mimeType, rate, data, bytes, durationMs };
 }
 
 /** Every PCM audio blob in a parsed Live API message, in the order the message holds them. */

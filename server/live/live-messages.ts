@@ -121,6 +121,23 @@ export interface LiveServerMessage {
 /** The kinds a client message may hold, in the order the public API lists them. */
 export const CLIENT_MESSAGE_KINDS = ['setup', 'clientContent', 'realtimeInput', 'toolResponse'] as const;
 
+/** The kinds a server message may hold (`usageMetadata` may also ride beside another). */
+export const SERVER_MESSAGE_KINDS = [
+  'setupComplete',
+  'serverContent',
+  'toolCall',
+  'toolCallCancellation',
+  'usageMetadata',
+  'goAway',
+  'sessionResumptionUpdate',
+] as const;
+
+/** Every field that names a Live API message, either way: what the inspector recognises. */
+export const LIVE_MESSAGE_KINDS: ReadonlySet<string> = new Set([
+  ...CLIENT_MESSAGE_KINDS,
+  ...SERVER_MESSAGE_KINDS,
+]);
+
 export type ClientMessageKind = (typeof CLIENT_MESSAGE_KINDS)[number];
 
 /**

@@ -1,6 +1,8 @@
 // One-line labels for Live API messages, for the inspector's frame rows: `setup`,
 // `realtimeInput · audio 40 ms`, `serverContent · turnComplete`. Pure and browser-safe: the page
 // imports it. Never throws; anything that is not a Live API message gets null.
+import { LIVE_MESSAGE_KINDS } from './live-messages';
+import { base64ByteLength } from './pcm';
 
 type Json = Record<string, unknown>;
 
@@ -12,8 +14,7 @@ export function pcmDurationMs(base64: unknown, mimeType: unknown): number | null
   if (typeof base64 !== 'string' || typeof mimeType !== 'string') return null;
   const rate = /rate=(\d+)/.exec(mimeType);
   if (!mimeType.startsWith('audio/pcm') || !rate) return null;
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  const bytes = Math.floor((base64.length * 3) / 4) - padding;
+  const bytes = base64ByteLength(base64);
   return Math.round((bytes / 2 / Number(rate[1])) * 1000);
 }
 
@@ -43,6 +44,7 @@ function label(message: Json): string | null {
     case 'setupComplete':
     case 'toolCallCancellation':
     case 'usageMetadata':
+    case 'sessionResumptionUpdate':
       break;
     case 'clientContent':
       if (isObject(body) && body.turnComplete === true) details.push('turnComplete');
@@ -101,19 +103,6 @@ export function liveMessageLabel(text: string | undefined): string | null {
   } catch {
     // Cut short by the tap's payload cap, or not JSON: name the first key if it is a known one.
     const first = /^\{\s*"(\w+)"/.exec(text);
-    return first && KNOWN.has(first[1]!) ? `${first[1]} (cut short)` : null;
+    return first && LIVE_MESSAGE_KINDS.has(first[1]!) ? `${first[1]} (cut short)` : null;
   }
 }
-
-const KNOWN = new Set([
-  'setup',
-  'setupComplete',
-  'clientContent',
-  'realtimeInput',
-  'toolResponse',
-  'serverContent',
-  'toolCall',
-  'toolCallCancellation',
-  'usageMetadata',
-  'goAway',
-]);

@@ -37,6 +37,12 @@ export function decodeBase64(text: string): Uint8Array | null {
   return out;
 }
 
+/** How many bytes a base64 string stands for, from its length alone (without decoding it). */
+export function base64ByteLength(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.max(0, Math.floor((text.length * 3) / 4) - padding);
+}
+
 export function encodeBase64(bytes: Uint8Array): string {
   let out = '';
   let i = 0;

@@ -7,6 +7,8 @@
 // wrote it; a client that sent in the instant after that is not flagged, which errs on the quiet
 // side.
 
+import { CLIENT_MESSAGE_KINDS } from './live-messages';
+
 export type Direction = 'client' | 'server';
 
 export type SequenceWarningCode =
@@ -29,10 +31,8 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a client message is: the one field among the four the API defines, or null. */
-const CLIENT_KINDS = ['setup', 'clientContent', 'realtimeInput', 'toolResponse'] as const;
-
 function clientKind(message: Json): string | null {
-  for (const kind of CLIENT_KINDS) if (kind in message) return kind;
+  for (const kind of CLIENT_MESSAGE_KINDS) if (kind in message) return kind;
   return null;
 }
 

@@ -3,25 +3,11 @@
 // becomes a Live API lane at its first message that opens with a Live API field. Until then each
 // message costs a look at its first characters, and only Live API lanes have their JSON parsed,
 // so the inspector's hot path stays cheap under a flood of anything else.
+import { LIVE_MESSAGE_KINDS } from '../../server/live/live-messages';
 import { SequenceChecker, type SequenceWarning } from '../../server/live/sequence-check';
 import type { MessageEvent } from '../../server/tap/events';
 import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../server/wire/bytes';
 import type { Lane } from './connections';
-
-/** The fields that name a Live API message, client's and server's. */
-const KINDS = new Set([
-  'setup',
-  'clientContent',
-  'realtimeInput',
-  'toolResponse',
-  'setupComplete',
-  'serverContent',
-  'toolCall',
-  'toolCallCancellation',
-  'usageMetadata',
-  'goAway',
-  'sessionResumptionUpdate',
-]);
 
 const FIRST_FIELD = /^\s*\{\s*"(\w+)"\s*:/;
 
@@ -64,7 +50,7 @@ export class LiveLanes {
     if (checker === 'off') return null;
     const kind = firstField(message);
     if (checker === undefined) {
-      if (kind === null || !KINDS.has(kind)) return null;
+      if (kind === null || !LIVE_MESSAGE_KINDS.has(kind)) return null;
       // Without the handshake this page joined the connection late (the tap's history had moved
       // on): its first messages are gone, and a checker would see a session start in the middle.
       if (!lane.handshake) {
