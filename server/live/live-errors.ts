@@ -9,8 +9,8 @@
 // - 1008 (policy violation): the message is well formed but breaks the session's rules — it comes
 //   out of order (nothing before `setup`, `setup` only once) or names state that does not exist
 //   (a `toolResponse` for a call never made), or the caller brought no credential where one is
-//   required (the ephemeral-token endpoint without `access_token`). No other code fits a sequence error, §7.4.1 names
-//   1008 the generic code for "a message that violates its policy", and the public service closes
+//   required (the ephemeral-token endpoint without `access_token`). No other code fits a
+//   sequence error, §7.4.1 names 1008 the generic code for "a message that violates its policy", and the public service closes
 //   with 1008 when a request names an entity it cannot find.
 // - 1009 (message too big): an audio chunk longer than the endpoint processes at once. §7.4.1 says
 //   exactly this: "a message that is too big for it to process".

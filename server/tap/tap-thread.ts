@@ -42,7 +42,7 @@ export class TapThread implements TapFeed {
    * frames end, and the worker's answer would come too late.
    */
   private readonly boundaries = new Map<string, ConnectionDecoder>();
-  /** Connections whose bytes were skipped: once skipped, always skipped, so the stream stays whole or stops. */
+  /** Connections whose bytes were skipped: once skipped, always, so a stream is whole or stops. */
   private readonly skipping = new Set<string>();
   private readonly waiting = new Map<number, (message: FromTapWorker) => void>();
   /** Is anyone subscribed? Told to the worker with each batch. */

@@ -23,11 +23,6 @@ export class AudioBridge {
     private readonly player: PcmPlayer = pagePlayer,
   ) {}
 
-  /** Creates or resumes the page's audio while a click or key press is being handled. */
-  prepare(): void {
-    this.player.unlock();
-  }
-
   get micOpen(): boolean {
     return [...this.captures.values()].some((entry) => entry.capture !== null);
   }

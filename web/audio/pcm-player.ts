@@ -24,7 +24,7 @@ export class PcmPlayer {
     return this.context;
   }
 
-  /** Queues samples after whatever is already queued, as a stream of answer chunks needs. Returns their duration in ms. */
+  /** Queues samples after whatever is queued, as a stream of answer chunks needs; returns their ms. */
   enqueue(samples: Int16Array, rate: number): number {
     const context = this.unlock();
     const ms = (samples.length / rate) * 1000;

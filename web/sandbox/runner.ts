@@ -20,7 +20,7 @@ export interface RunnerEvents {
 
 const POLITE_STOP_MS = 300;
 
-/** A snippet that may record or play sound: the run starts audio while the click still counts as a user gesture. */
+/** A snippet that may record or play sound: its run starts audio while the click is still a gesture. */
 const USES_AUDIO = /\b(openMicrophone|playAudio)\b/;
 
 function frameHtml(): string {
