@@ -41,3 +41,20 @@ test('edits are kept per lesson until Reset', async ({ app, server }) => {
   await waitForEditor(app);
   await expect(app.locator('[data-testid="editor"] .view-lines')).toContainText(two);
 });
+
+test('the contents open a lesson and then get out of the way, by click or by Escape', async ({ app }) => {
+  const contents = app.locator('.toc');
+  await contents.locator('summary').click();
+  await expect(contents).toHaveAttribute('open', '');
+  await contents.getByRole('link', { name: /^8\. Closing$/ }).click();
+  await expect(app.locator('.step-title')).toContainText('Step 1 of');
+  await expect(app).toHaveURL(/#\/lesson\/closing(\/1)?$/);
+  await expect(contents).not.toHaveAttribute('open', '');
+  // From the keyboard: open it, Escape closes it and leaves the focus on its summary.
+  await contents.locator('summary').focus();
+  await app.keyboard.press('Enter');
+  await expect(contents).toHaveAttribute('open', '');
+  await app.keyboard.press('Escape');
+  await expect(contents).not.toHaveAttribute('open', '');
+  await expect(contents.locator('summary')).toBeFocused();
+});

@@ -97,6 +97,17 @@ export class LessonPanel {
       if (code !== undefined)
         this.options.onCode((button as HTMLElement & { codeText?: string }).codeText ?? '');
     });
+    // The contents are a menu over the lesson: picking a step (or Escape) puts it away, so the
+    // step chosen is not hidden under the list it was chosen from.
+    const contents = this.element.querySelector<HTMLDetailsElement>('.toc')!;
+    this.toc.addEventListener('click', (event) => {
+      if ((event.target as HTMLElement).closest('a')) contents.open = false;
+    });
+    contents.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape' || !contents.open) return;
+      contents.open = false;
+      contents.querySelector('summary')!.focus();
+    });
     window.addEventListener('hashchange', () => void this.route());
     document.addEventListener('keydown', (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
