@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 
-// The page lives in web/ and imports the pure wire core and tap types from server/.
+// The page lives in web/ and imports core/, the code it shares with the server.
 export default defineConfig({
   root: 'web',
   publicDir: false,

@@ -4,9 +4,9 @@
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { FrameDecoder } from '../server/wire/frame-decoder';
-import { encodeFrame } from '../server/wire/frame-encoder';
-import { Opcode } from '../server/wire/opcodes';
+import { FrameDecoder } from '../core/wire/frame-decoder';
+import { encodeFrame } from '../core/wire/frame-encoder';
+import { Opcode } from '../core/wire/opcodes';
 
 export interface DecoderBenchRow {
   name: string;

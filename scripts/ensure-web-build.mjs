@@ -1,19 +1,12 @@
 // Runs before `npm start`: builds the web UI when dist/web is missing or older than its sources
-// (web/, and the server files the page imports), and says nothing more than one line either way.
+// (web/, and core/, which the page imports), and says nothing more than one line either way.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const output = path.join(root, 'dist/web/index.html');
-const SOURCES = [
-  'web',
-  'server/wire',
-  'server/tap/events.ts',
-  'server/lessons',
-  'vite.config.ts',
-  'package.json',
-];
+const SOURCES = ['web', 'core', 'vite.config.ts', 'package.json'];
 
 function newestMtime(entry) {
   let stat;

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ConnectionKind } from './tap/events';
+import type { ConnectionKind } from '../core/tap/events';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -1,4 +1,4 @@
-import type { HeaderList, RequestHead } from './wire/handshake';
+import type { HeaderList, RequestHead } from '../core/wire/handshake';
 
 // Credentials a learner may put in a URL or header while trying a real service through wslab.
 // The tap and the recordings are shown, logged and exported: they must never carry a secret.

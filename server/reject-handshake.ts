@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { HeaderList } from './wire/handshake';
+import type { HeaderList } from '../core/wire/handshake';
 
 /**
  * Refuses an opening handshake with a plain HTTP answer and closes the socket, the way a server

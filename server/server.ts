@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { checkUpgradeRequest, formatHead, type HeaderList, type RequestHead } from '../core/wire/handshake';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
 import type { TappedEndpoint } from './endpoint';
@@ -14,7 +15,6 @@ import { rejectHandshake } from './reject-handshake';
 import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
 import { SessionRecorder } from './tap/recording';
-import { checkUpgradeRequest, formatHead, type HeaderList, type RequestHead } from './wire/handshake';
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 8765. */

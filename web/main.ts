@@ -1,8 +1,8 @@
 // The playground page: wires the lessons, the chat, the editor, the terminal and the inspector to
 // one tap subscription. Monaco and xterm load after the first view, which works without them.
 import './styles.css';
-import type { Lesson } from '../server/lessons/lesson-format';
-import { describeFrame } from '../server/wire/describe';
+import type { Lesson } from '../core/lessons/lesson-format';
+import { describeFrame } from '../core/wire/describe';
 import { LazyAudioBridge } from './audio/lazy-audio-bridge';
 import { pagePlayer } from './audio/pcm-player';
 import { Chat } from './chat/chat';

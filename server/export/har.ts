@@ -1,16 +1,17 @@
 // Builds a HAR 1.2 log from replayed connections: one entry per connection, the upgrade as a
 // normal request/response that Chrome DevTools' HAR import reads, its messages as Chrome writes
 // them (`_webSocketMessages`), and everything the tap saw under `_wslab`.
-import type { MessageEvent } from '../tap/events';
-import type { HeaderList } from '../wire/handshake';
-import { headerValue } from '../wire/handshake';
+
 import {
   type Har,
   type HarEntry,
   type HarNameValue,
   type HarWebSocketMessage,
   WSLAB_HAR_FORMAT,
-} from './har-format';
+} from '../../core/har/har-format';
+import type { MessageEvent } from '../../core/tap/events';
+import type { HeaderList } from '../../core/wire/handshake';
+import { headerValue } from '../../core/wire/handshake';
 import type { ReplayedConnection } from './replay';
 
 export interface HarOptions {

@@ -1,10 +1,11 @@
 // Decodes a recorded connection again with the ConnectionDecoder the live capture uses, so that
 // every export (HAR, the inspector's import) says what the tap said.
+
+import type { ConnectionEvent, Direction, OpenEvent } from '../../core/tap/events';
+import type { DeflateParams } from '../../core/wire/extensions';
+import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
 import { ConnectionDecoder, type DecodedHead } from '../tap/connection-decoder';
-import type { ConnectionEvent, Direction, OpenEvent } from '../tap/events';
 import type { RecordedChunk, RecordingMeta } from '../tap/recording';
-import type { DeflateParams } from '../wire/extensions';
-import type { RequestHead, ResponseHead } from '../wire/handshake';
 
 /** What a replay needs of a recording: `ConnectionRecording` fits, and so does a test fixture. */
 export type RecordingSource = RecordingMeta & {

@@ -3,9 +3,9 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { Har } from '../../core/har/har-format';
 import type { ConnectionRecording, SessionRecorder } from '../tap/recording';
 import { buildHar } from './har';
-import type { Har } from './har-format';
 import { type Endpoint, parseEndpoint } from './ip-packet';
 import { LINKTYPE_ETHERNET, type PcapngPacket, writePcapng } from './pcapng';
 import { replayRecording } from './replay';

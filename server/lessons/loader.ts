@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Script } from 'node:vm';
-import { LESSON_FOLDER, type Lesson, parseLesson } from './lesson-format';
+import { LESSON_FOLDER, type Lesson, parseLesson } from '../../core/lessons/lesson-format';
 
 export interface Course {
   lessons: Lesson[];

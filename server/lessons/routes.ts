@@ -1,7 +1,7 @@
 // The lesson API. The course is read on each request, so a lesson edited on disk shows on reload;
 // it is a handful of small files. A lesson that breaks the format rules is left out and reported.
 import { Router } from 'express';
-import { summarise } from './lesson-format';
+import { summarise } from '../../core/lessons/lesson-format';
 import { loadCourse } from './loader';
 
 /** `GET /api/lessons`: the table of contents and any problems. `GET /api/lessons/:slug`: one lesson. */

@@ -1,15 +1,16 @@
 // Reads one client message: JSON text (or UTF-8 JSON in a binary frame) in, a checked and
 // normalised `ClientMessage` out, or the close that a bad message earns. Pure: no state, no I/O,
 // and it never throws, whatever the bytes.
-import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+
 import {
   CLIENT_MESSAGE_KINDS,
   type ClientMessageKind,
   type FunctionDeclaration,
   INPUT_AUDIO_RATE,
   type Modality,
-} from './live-messages';
-import { decodeBase64, resample, samplesFromBytes } from './pcm';
+} from '../../core/live/live-messages';
+import { decodeBase64, resample, samplesFromBytes } from '../../core/live/pcm';
+import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
 
 export interface SessionSetup {
   model: string;

@@ -1,9 +1,9 @@
 // The local stand-in for the Live API (BidiGenerateContent): the thin part that binds a
 // `LiveSession` to a socket and to timers. What to answer is decided in `live-session.ts`.
 import type { WebSocket } from 'ws';
+import type { LiveServerMessage } from '../../core/live/live-messages';
 import type { TappedEndpoint } from '../endpoint';
 import { type LiveClose, liveClose } from './live-errors';
-import type { LiveServerMessage } from './live-messages';
 import { ephemeralTokenProblem, goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
 import { LiveSession } from './live-session';
 

@@ -3,6 +3,16 @@
 // be streamed one by one (`pull`, which the adapter calls on its streaming interval). Because a
 // turn's answer waits in the queue, a new client turn can cut it short: the rest is dropped and
 // the client told `interrupted: true`, as the public service does.
+
+import {
+  formatDuration,
+  INPUT_AUDIO_RATE,
+  type LiveServerMessage,
+  type Modality,
+  OUTPUT_AUDIO_MIME,
+  OUTPUT_AUDIO_RATE,
+} from '../../core/live/live-messages';
+import { bytesFromSamples, encodeBase64, levelOf, resample } from '../../core/live/pcm';
 import {
   type ClientMessage,
   type FunctionResponse,
@@ -12,14 +22,6 @@ import {
   type Turn,
 } from './client-messages';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
-import {
-  formatDuration,
-  INPUT_AUDIO_RATE,
-  type LiveServerMessage,
-  type Modality,
-  OUTPUT_AUDIO_MIME,
-  OUTPUT_AUDIO_RATE,
-} from './live-messages';
 import {
   argumentsFor,
   chunkText,
@@ -32,7 +34,6 @@ import {
   replyToToolResult,
   speak,
 } from './model-replies';
-import { bytesFromSamples, encodeBase64, levelOf, resample } from './pcm';
 import { SpeechDetector } from './speech-detector';
 import { audioTokens, TokenLedger, textTokens } from './token-ledger';
 import { type HeardSpeech, Utterance } from './utterance';

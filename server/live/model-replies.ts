@@ -1,7 +1,7 @@
 // What the stand-in "model" says. No model at all: every answer is a fixed function of the input,
 // so a test (or a learner) can predict each byte.
-import type { FunctionDeclaration } from './live-messages';
-import { type AudioLevel, concatSamples, formatDbfs, tone } from './pcm';
+import type { FunctionDeclaration } from '../../core/live/live-messages';
+import { type AudioLevel, concatSamples, formatDbfs, tone } from '../../core/live/pcm';
 
 const utf8 = new TextEncoder();
 

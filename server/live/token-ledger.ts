@@ -1,6 +1,6 @@
 // Plausible token counts for `usageMetadata`. There is no tokenizer here, only the public rules of
 // thumb: about 4 bytes of English text a token, and 32 tokens a second of audio.
-import type { Modality, ModalityTokenCount, UsageMetadata } from './live-messages';
+import type { Modality, ModalityTokenCount, UsageMetadata } from '../../core/live/live-messages';
 import { byteLength } from './model-replies';
 
 export const AUDIO_TOKENS_PER_SECOND = 32;

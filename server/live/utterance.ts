@@ -1,8 +1,8 @@
 // The audio of one user turn, collected chunk by chunk until activity ends. It keeps at most a
 // minute of samples so a client that never stops talking cannot grow the server's memory; longer
 // speech is still counted.
-import { INPUT_AUDIO_RATE } from './live-messages';
-import { concatSamples } from './pcm';
+import { INPUT_AUDIO_RATE } from '../../core/live/live-messages';
+import { concatSamples } from '../../core/live/pcm';
 
 const MAX_KEPT_SAMPLES = 60 * INPUT_AUDIO_RATE;
 

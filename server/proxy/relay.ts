@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
+import { encodeClose } from '../../core/wire/frame-encoder';
+import { formatHead, type HeaderList } from '../../core/wire/handshake';
 import type { ConnectionCapture } from '../tap/capture';
-import { encodeClose } from '../wire/frame-encoder';
-import { formatHead, type HeaderList } from '../wire/handshake';
 import { isAllowedTarget, type ProxyTarget, parseTarget, type TargetResult } from './target';
 
 export interface ProxySettings {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { checkAccept, parseResponseHead, type RequestHead } from '../wire/handshake';
-import type { ConnectionKind } from './events';
+import type { ConnectionKind } from '../../core/tap/events';
+import { checkAccept, parseResponseHead, type RequestHead } from '../../core/wire/handshake';
 import type { TapHub } from './hub';
 import type { ConnectionRecording, SessionRecorder } from './recording';
 

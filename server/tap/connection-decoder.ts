@@ -2,10 +2,18 @@
 // capture feeds it as bytes cross the wire, the exports feed it a recording, and both get the
 // same events. It follows the opening handshake, each direction's frames, permessage-deflate as
 // the 101 answer accepted it, and how the connection ended.
-import { concatBytes, decodeUtf8Strict } from '../wire/bytes';
-import { acceptedDeflate, type DeflateParams } from '../wire/extensions';
-import type { Frame, Message } from '../wire/frame';
-import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
+
+import type {
+  CloseEvent,
+  ConnectionEvent,
+  Direction,
+  ErrorEvent,
+  HandshakeEvent,
+} from '../../core/tap/events';
+import { concatBytes, decodeUtf8Strict } from '../../core/wire/bytes';
+import { acceptedDeflate, type DeflateParams } from '../../core/wire/extensions';
+import type { Frame, Message } from '../../core/wire/frame';
+import { type DecoderState, FrameDecoder } from '../../core/wire/frame-decoder';
 import {
   checkAccept,
   findHeadEnd,
@@ -14,8 +22,7 @@ import {
   parseResponseHead,
   type RequestHead,
   type ResponseHead,
-} from '../wire/handshake';
-import type { CloseEvent, ConnectionEvent, Direction, ErrorEvent, HandshakeEvent } from './events';
+} from '../../core/wire/handshake';
 import { FrameRecord, type LazyEvent, MessageRecord } from './frame-events';
 import { MessageInflater } from './inflate';
 

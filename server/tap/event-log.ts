@@ -1,7 +1,7 @@
 // The tap's memory: a bounded ring of recent events (by count and by the payload bytes they keep
 // alive) for new subscribers to replay, and the events not yet sent to the current ones. It lives
 // in the tap engine, beside the decoders that produce the events.
-import type { TapEvent } from './events';
+import type { TapEvent } from '../../core/tap/events';
 import type { LazyEvent } from './frame-events';
 
 /** A plain event, or a record that turns into one when serialised. */

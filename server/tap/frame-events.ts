@@ -2,10 +2,11 @@
 // connection, so it only records what it saw (the decoded frame, a few numbers); the JSON fields
 // (hex strings, base64, decoded previews) are computed in toJSON(), that is, only when a
 // subscriber is sent the event. With nobody watching, the tap costs little more than decoding.
-import { toHex } from '../wire/bytes';
-import type { Frame, Message } from '../wire/frame';
-import { type OpcodeName, opcodeName } from '../wire/opcodes';
-import type { Direction, FrameEvent, MessageEvent, PayloadView } from './events';
+
+import type { Direction, FrameEvent, MessageEvent, PayloadView } from '../../core/tap/events';
+import { toHex } from '../../core/wire/bytes';
+import type { Frame, Message } from '../../core/wire/frame';
+import { type OpcodeName, opcodeName } from '../../core/wire/opcodes';
 
 // ignoreBOM: a leading U+FEFF is part of the payload and is shown, not swallowed.
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -1,5 +1,5 @@
-import type { DroppedEvent, HelloEvent, TapEvent } from './events';
-import { TAP_VERSION } from './events';
+import type { DroppedEvent, HelloEvent, TapEvent } from '../../core/tap/events';
+import { TAP_VERSION } from '../../core/tap/events';
 import { createTapFeed, type TapFeed } from './tap-feed';
 
 /** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */

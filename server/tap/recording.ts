@@ -1,4 +1,4 @@
-import type { ConnectionKind, Direction } from './events';
+import type { ConnectionKind, Direction } from '../../core/tap/events';
 
 /** Bytes as they crossed the wire, in the order they crossed it. */
 export interface RecordedChunk {

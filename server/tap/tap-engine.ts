@@ -2,9 +2,10 @@
 // exports replay recordings with), the history, and the JSON batches for subscribers. It runs in
 // the tap's worker thread or, on a machine without cores to spare, on the sockets' thread
 // (tap-feed.ts chooses); either way it is fed the same calls in the same order.
+
+import type { OpenEvent, TapEvent } from '../../core/tap/events';
 import { ConnectionDecoder } from './connection-decoder';
 import { EventLog, type EventLogOptions } from './event-log';
-import type { OpenEvent, TapEvent } from './events';
 import type { DecoderSetup } from './tap-protocol';
 
 export class TapEngine {

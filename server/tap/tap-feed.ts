@@ -3,8 +3,8 @@
 // machine it runs on the sockets' thread (InlineFeed), because there a worker would only compete
 // with the sockets for the same cores and add the cost of handing everything over.
 import { availableParallelism } from 'node:os';
+import type { OpenEvent, TapEvent } from '../../core/tap/events';
 import type { EventLogOptions } from './event-log';
-import type { OpenEvent, TapEvent } from './events';
 import { TapEngine } from './tap-engine';
 import type { DecoderSetup } from './tap-protocol';
 import { TapThread } from './tap-thread';

@@ -1,8 +1,9 @@
 // What the server's socket thread and the tap's worker thread say to each other. The socket
 // thread only copies bytes and forwards them, a tick's worth at a time; the worker decodes them,
 // keeps the history and writes the JSON that subscribers receive. Both sides import this file.
-import type { RequestHead } from '../wire/handshake';
-import type { OpenEvent, TapEvent } from './events';
+
+import type { OpenEvent, TapEvent } from '../../core/tap/events';
+import type { RequestHead } from '../../core/wire/handshake';
 
 export interface DecoderSetup {
   maxPayload: number;

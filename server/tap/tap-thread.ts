@@ -3,9 +3,9 @@
 // posted to the tap's worker thread in a single message. Copying is all the socket thread does
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import type { Worker } from 'node:worker_threads';
+import type { OpenEvent, TapEvent } from '../../core/tap/events';
 import { startTsWorker } from '../ts-worker';
 import { ConnectionDecoder } from './connection-decoder';
-import type { OpenEvent, TapEvent } from './events';
 import type { TapFeed, TapFeedEvents, TapFeedOptions } from './tap-feed';
 import {
   BYTES_ROW,

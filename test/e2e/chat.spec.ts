@@ -1,5 +1,5 @@
-import type { FrameEvent, TapEvent } from '../../server/tap/events';
-import { deriveAccept } from '../../server/wire/handshake';
+import type { FrameEvent, TapEvent } from '../../core/tap/events';
+import { deriveAccept } from '../../core/wire/handshake';
 import { expect, test, unique } from './fixtures';
 
 test('a chat round trip shows in the inspector with a ticked 101 handshake and a masked client frame', async ({

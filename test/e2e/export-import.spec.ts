@@ -2,7 +2,7 @@
 // and pcapng exports, and a HAR opened in the page is browsed offline as a recording.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { importHar } from '../../server/export/har-import';
+import { importHar } from '../../core/har/har-import';
 import { expect, test, unique } from './fixtures';
 
 async function chatRoundTrip(app: Page, text: string): Promise<void> {

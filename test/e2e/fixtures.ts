@@ -3,8 +3,8 @@
 // wire independently of the page, and a whole-page screenshot saved after each test.
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
+import type { TapEvent } from '../../core/tap/events';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
-import type { TapEvent } from '../../server/tap/events';
 
 export interface PageErrors {
   messages: string[];

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
-import { LESSON_FOLDER, type Lesson, type LessonStep } from '../../server/lessons/lesson-format';
+import { LESSON_FOLDER, type Lesson, type LessonStep } from '../../core/lessons/lesson-format';
 import { type RunningServer, startServer } from '../../server/server';
 import { test as base, expect, waitForEditor, waitForTerminal } from './fixtures';
 

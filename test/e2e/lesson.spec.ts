@@ -1,4 +1,4 @@
-import type { Lesson } from '../../server/lessons/lesson-format';
+import type { Lesson } from '../../core/lessons/lesson-format';
 import { expect, setSnippet, test, waitForEditor } from './fixtures';
 
 test("a lesson step's checks turn green when the tap shows what they wait for", async ({ app, server }) => {

@@ -3,7 +3,7 @@
 // and runs, with whatever else the step asks (a line in the chat, an edit), and every check must
 // turn green. The other way round, the checks must be able to fail: each lesson's starting snippet
 // leaves its exercise steps undone, and so do a few plausible wrong answers.
-import type { LessonStep } from '../../server/lessons/lesson-format';
+import type { LessonStep } from '../../core/lessons/lesson-format';
 import { expect } from './fixtures';
 import { chatLines, fetchLesson, type LessonFolder, LessonWalker, lessonFolders, test } from './lesson-walk';
 

@@ -2,7 +2,7 @@
 // twice a second; FAKE_MEDIA_ARGS): the page records and resamples for the snippet, the snippet
 // streams 16 kHz chunks to the Live API stand-in, the stand-in answers each beep with 24 kHz audio
 // that the page plays, and the step's checks turn green from what the tap saw.
-import type { OpenEvent, MessageEvent as TapMessage } from '../../server/tap/events';
+import type { OpenEvent, MessageEvent as TapMessage } from '../../core/tap/events';
 import { expect, NodeTap } from './fixtures';
 import { fetchLesson, LessonWalker, test } from './lesson-walk';
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
-import type { FrameEvent, HandshakeEvent, MessageEvent, TapEvent } from '../../server/tap/events';
+import type { FrameEvent, HandshakeEvent, MessageEvent, TapEvent } from '../../core/tap/events';
 import { expect, test, unique } from './fixtures';
 
 interface Upstream {

@@ -1,4 +1,4 @@
-import type { FrameEvent, TapEvent } from '../../server/tap/events';
+import type { FrameEvent, TapEvent } from '../../core/tap/events';
 import { expect, setSnippet, test, unique, waitForTerminal } from './fixtures';
 
 test('editing the snippet and pressing Ctrl+Enter puts the edited message on the wire and its output in the terminal', async ({

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { ErrorEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
-import type { ErrorEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../server/tap/events';
 import {
   clientFrame,
   localPortOf,

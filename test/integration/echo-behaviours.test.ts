@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { CloseEvent, FrameEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
-import type { CloseEvent, FrameEvent } from '../../server/tap/events';
 import { localPortOf, nextMessages, openEcho, serveWithTap, type TapRecorder } from './harness';
 
 let server: RunningServer;

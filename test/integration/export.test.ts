@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { Har } from '../../server/export/har-format';
-import { importHar } from '../../server/export/har-import';
+import type { Har } from '../../core/har/har-format';
+import { importHar } from '../../core/har/har-import';
+import type { ConnectionEvent, FrameEvent, MessageEvent, PayloadView } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
-import type { ConnectionEvent, FrameEvent, MessageEvent, PayloadView } from '../../server/tap/events';
 import { readPackets, readSegment, reassemble } from '../unit/export/pcap-reader';
 import { localPortOf, nextMessages, openEcho, startTestServer, TapRecorder, wsUrl } from './harness';
 

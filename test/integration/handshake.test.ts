@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { ErrorEvent, HandshakeEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
-import type { ErrorEvent, HandshakeEvent } from '../../server/tap/events';
 import { RawClient, serveWithTap, type TapRecorder, wsUrl } from './harness';
 
 let server: RunningServer;

@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
+import type { ConnectionEvent, TapEvent } from '../../core/tap/events';
+import { encodeFrame, type FrameSpec } from '../../core/wire/frame-encoder';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
-import type { ConnectionEvent, TapEvent } from '../../server/tap/events';
-import { encodeFrame, type FrameSpec } from '../../server/wire/frame-encoder';
 
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, host: '127.0.0.1', ...options });

@@ -3,10 +3,10 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { LiveServerMessage, Part } from '../../core/live/live-messages';
+import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../core/tap/events';
 import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../server/live/live-endpoint';
-import type { LiveServerMessage, Part } from '../../server/live/live-messages';
 import type { RunningServer } from '../../server/server';
-import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../server/tap/events';
 import { localPortOf, serveWithTap, type TapRecorder } from './harness';
 
 let server: RunningServer;

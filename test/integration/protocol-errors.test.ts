@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CloseEvent, ErrorEvent } from '../../core/tap/events';
+import { FrameDecoder } from '../../core/wire/frame-decoder';
+import { encodeClosePayload, encodeFrame } from '../../core/wire/frame-encoder';
 import type { RunningServer } from '../../server/server';
-import type { CloseEvent, ErrorEvent } from '../../server/tap/events';
-import { FrameDecoder } from '../../server/wire/frame-decoder';
-import { encodeClosePayload, encodeFrame } from '../../server/wire/frame-encoder';
 import { clientFrame, nextMessages, openEcho, RawClient, serveWithTap, type TapRecorder } from './harness';
 
 const MAX_PAYLOAD = 4096;

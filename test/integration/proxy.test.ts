@@ -8,16 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent, OpenEvent } from '../../core/tap/events';
+import { FrameDecoder } from '../../core/wire/frame-decoder';
+import { encodeClose } from '../../core/wire/frame-encoder';
 import type { RunningServer, ServerOptions } from '../../server/server';
-import type {
-  CloseEvent,
-  FrameEvent,
-  HandshakeEvent,
-  MessageEvent,
-  OpenEvent,
-} from '../../server/tap/events';
-import { FrameDecoder } from '../../server/wire/frame-decoder';
-import { encodeClose } from '../../server/wire/frame-encoder';
 import {
   clientFrame,
   localPortOf,

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { importHar } from '../../core/har/har-import';
+import type { ConnectionEvent } from '../../core/tap/events';
 import { parseArgs } from '../../server/cli/args';
-import { importHar } from '../../server/export/har-import';
-import type { ConnectionEvent } from '../../server/tap/events';
 import { readBlocks, readPackets, readSegment, reassemble } from '../unit/export/pcap-reader';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

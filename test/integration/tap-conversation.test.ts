@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
-import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../server/tap/events';
 import {
   clientFrame,
   localPortOf,

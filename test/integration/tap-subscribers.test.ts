@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { DroppedEvent, ErrorEvent, HelloEvent, TapEvent } from '../../core/tap/events';
+import { FrameDecoder } from '../../core/wire/frame-decoder';
 import type { RunningServer } from '../../server/server';
-import type { DroppedEvent, ErrorEvent, HelloEvent, TapEvent } from '../../server/tap/events';
-import { FrameDecoder } from '../../server/wire/frame-decoder';
 import {
   localPortOf,
   nextMessages,

@@ -2,7 +2,7 @@
 // Enter and refuses empty messages, a log of "You:" and "Server:" lines, Connect/Disconnect.
 // Each line is linked to its frame in the inspector and back. A "Connect through wslab to…" field
 // beside Connect sends the chat to another WebSocket server by way of wslab's /proxy relay.
-import { closeCodeInfo } from '../../server/wire/close-codes';
+import { closeCodeInfo } from '../../core/wire/close-codes';
 import { byTestId, h } from '../lib/dom';
 import { load, save } from '../lib/store';
 

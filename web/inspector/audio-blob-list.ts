@@ -1,7 +1,7 @@
 // The audio blobs of a Live API message, one line each: how long, at what rate, how many bytes,
 // and a Play button. The click is the user gesture browsers require before a page may make
 // sound, so the page's player creates or resumes its AudioContext there and then.
-import { type AudioBlob, describeAudioBlob, samplesOfBlob } from '../../server/live/audio-blobs';
+import { type AudioBlob, describeAudioBlob, samplesOfBlob } from '../../core/live/audio-blobs';
 import { pagePlayer } from '../audio/pcm-player';
 import { h } from '../lib/dom';
 import './live-view.css';

@@ -9,8 +9,8 @@ import type {
   ErrorEvent,
   HandshakeEvent,
   OpenEvent,
-} from '../../server/tap/events';
-import { headerValue } from '../../server/wire/handshake';
+} from '../../core/tap/events';
+import { headerValue } from '../../core/wire/handshake';
 
 export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside' | 'recorded';
 

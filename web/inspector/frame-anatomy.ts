@@ -1,8 +1,8 @@
 // A frame taken apart (RFC 6455 §5.2): the header bit by bit, a hex dump coloured by field, the
 // masked and unmasked payload side by side, and a close frame's code with its meaning.
-import type { FrameEvent, MessageEvent } from '../../server/tap/events';
-import { applyMask, fromHex, toHex } from '../../server/wire/bytes';
-import { closeCodeInfo } from '../../server/wire/close-codes';
+import type { FrameEvent, MessageEvent } from '../../core/tap/events';
+import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
+import { closeCodeInfo } from '../../core/wire/close-codes';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
 

@@ -1,8 +1,8 @@
 // The inspector's frame history: a ring of at most `capacity` frames (the oldest are dropped and
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
-import type { SequenceWarning } from '../../server/live/sequence-check';
-import type { Direction, FrameEvent, MessageEvent } from '../../server/tap/events';
+import type { SequenceWarning } from '../../core/live/sequence-check';
+import type { Direction, FrameEvent, MessageEvent } from '../../core/tap/events';
 import type { Lane } from './connections';
 
 export interface FrameRecord {

@@ -1,10 +1,10 @@
 // A connection's opening handshake: the request, the answer, and Sec-WebSocket-Accept derived
 // again in the page (RFC 6455 §4.2.2): key + GUID → SHA-1 → base64, with a tick when it matches.
-import type { HandshakeEvent } from '../../server/tap/events';
-import { toBase64, toHex, utf8 } from '../../server/wire/bytes';
-import type { DeflateParams } from '../../server/wire/extensions';
-import { headerValue, WEBSOCKET_GUID } from '../../server/wire/handshake';
-import { sha1 } from '../../server/wire/sha1';
+import type { HandshakeEvent } from '../../core/tap/events';
+import { toBase64, toHex, utf8 } from '../../core/wire/bytes';
+import type { DeflateParams } from '../../core/wire/extensions';
+import { headerValue, WEBSOCKET_GUID } from '../../core/wire/handshake';
+import { sha1 } from '../../core/wire/sha1';
 import { h } from '../lib/dom';
 
 export interface AcceptDerivation {

@@ -2,10 +2,10 @@
 // in time order in a virtualised list, and the selected frame taken apart. Tap events are queued
 // and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
 
-import { liveMessageLabel } from '../../server/live/message-label';
-import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../server/tap/events';
-import { decodeUtf8Lossy, fromBase64 } from '../../server/wire/bytes';
-import { describeFrame } from '../../server/wire/describe';
+import { liveMessageLabel } from '../../core/live/message-label';
+import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../core/tap/events';
+import { decodeUtf8Lossy, fromBase64 } from '../../core/wire/bytes';
+import { describeFrame } from '../../core/wire/describe';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
 import { Connections, type Lane } from './connections';

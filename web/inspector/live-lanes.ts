@@ -3,10 +3,10 @@
 // becomes a Live API lane at its first message that opens with a Live API field. Until then each
 // message costs a look at its first characters, and only Live API lanes have their JSON parsed,
 // so the inspector's hot path stays cheap under a flood of anything else.
-import { LIVE_MESSAGE_KINDS } from '../../server/live/live-messages';
-import { SequenceChecker, type SequenceWarning } from '../../server/live/sequence-check';
-import type { MessageEvent } from '../../server/tap/events';
-import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../server/wire/bytes';
+import { LIVE_MESSAGE_KINDS } from '../../core/live/live-messages';
+import { SequenceChecker, type SequenceWarning } from '../../core/live/sequence-check';
+import type { MessageEvent } from '../../core/tap/events';
+import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 import type { Lane } from './connections';
 
 const FIRST_FIELD = /^\s*\{\s*"(\w+)"\s*:/;

@@ -2,8 +2,8 @@
 // has reported it (inflated, every fragment joined), else in the frame itself; in text frames, and
 // in binary frames whose bytes are UTF-8 starting with `{` — the Live API sends its JSON that way.
 // Pure: no DOM, so it is tested on its own.
-import type { FrameEvent, MessageEvent } from '../../server/tap/events';
-import { decodeUtf8Strict, fromBase64 } from '../../server/wire/bytes';
+import type { FrameEvent, MessageEvent } from '../../core/tap/events';
+import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 
 export type MessageJson =
   | {

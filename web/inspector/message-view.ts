@@ -1,8 +1,8 @@
 // The selected frame's message read as JSON, below its raw payload: the audio it carries (for a
 // Live API message) with Play buttons, and the whole value as a collapsible tree. Any JSON message
 // gets the tree, not only the Live API's.
-import { audioBlobsOf } from '../../server/live/audio-blobs';
-import type { FrameEvent, MessageEvent } from '../../server/tap/events';
+import { audioBlobsOf } from '../../core/live/audio-blobs';
+import type { FrameEvent, MessageEvent } from '../../core/tap/events';
 import { h } from '../lib/dom';
 import { renderAudioBlobs } from './audio-blob-list';
 import { renderJsonTree } from './json-tree';

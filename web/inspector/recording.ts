@@ -1,9 +1,9 @@
 // A HAR file opened in the page: read by the same parser the server's tests use, turned into tap
 // events, and shown by an inspector of its own, so a recording has the same lanes, rows and
 // anatomy as a live session. Nothing here talks to the server.
-import { type HarImport, importHar } from '../../server/export/har-import';
-import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../server/tap/events';
-import { toHex } from '../../server/wire/bytes';
+import { type HarImport, importHar } from '../../core/har/har-import';
+import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../core/tap/events';
+import { toHex } from '../../core/wire/bytes';
 import { payloadBytes } from '../lib/bytes';
 import type { TapBatch } from '../tap/tap-client';
 

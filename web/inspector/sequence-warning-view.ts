@@ -1,6 +1,6 @@
 // A Live API order warning at the top of a frame's detail, where it cannot be missed: what is
 // wrong with this message's place in the session, and whether the server refuses it.
-import type { SequenceWarning } from '../../server/live/sequence-check';
+import type { SequenceWarning } from '../../core/live/sequence-check';
 import { h } from '../lib/dom';
 import './live-view.css';
 

@@ -1,9 +1,9 @@
 // The lessons column: the table of contents, the current step's prose, its checks (green when
 // the live tap has shown what they wait for), previous/next by button or key, and deep links
 // (#/lesson/<slug>/<step>) that survive a reload.
-import { type EntryProgress, StepProgress } from '../../server/lessons/checks';
-import type { Lesson, LessonSummary } from '../../server/lessons/lesson-format';
-import type { TapEvent } from '../../server/tap/events';
+import { type EntryProgress, StepProgress } from '../../core/lessons/checks';
+import type { Lesson, LessonSummary } from '../../core/lessons/lesson-format';
+import type { TapEvent } from '../../core/tap/events';
 import { byTestId, h, isTyping } from '../lib/dom';
 import { load, save } from '../lib/store';
 import { renderMarkdown } from './markdown';

@@ -1,6 +1,6 @@
 // wscat-like commands at the terminal's prompt, on one socket the page opens itself.
-import { fromHex } from '../../server/wire/bytes';
-import { closeCodeInfo } from '../../server/wire/close-codes';
+import { fromHex } from '../../core/wire/bytes';
+import { closeCodeInfo } from '../../core/wire/close-codes';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import type { TerminalView } from './terminal';
 

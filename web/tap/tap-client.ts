@@ -1,7 +1,7 @@
 // The page's subscription to /tap. It reconnects by itself with exponential backoff when the
 // server goes away, tells the page what it is doing, and marks which events are replayed history
 // (shown, but never counted by lesson checks, which only look at what happens live).
-import type { HelloEvent, TapEvent } from '../../server/tap/events';
+import type { HelloEvent, TapEvent } from '../../core/tap/events';
 
 export type TapStatus =
   | { state: 'connecting'; attempt: number }

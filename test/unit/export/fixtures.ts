@@ -1,9 +1,9 @@
 // Recordings written by hand, chunk by chunk, as the recorder would have kept them.
 import { constants, deflateRawSync } from 'node:zlib';
+import { encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
+import { deriveAccept } from '../../../core/wire/handshake';
 import type { RecordingSource } from '../../../server/export/replay';
 import type { RecordedChunk } from '../../../server/tap/recording';
-import { encodeFrame, type FrameSpec } from '../../../server/wire/frame-encoder';
-import { deriveAccept } from '../../../server/wire/handshake';
 
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 export const MASK = Uint8Array.of(0x11, 0x22, 0x33, 0x44);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { importHar, importHarValue } from '../../../core/har/har-import';
 import { buildHar } from '../../../server/export/har';
-import { importHar, importHarValue } from '../../../server/export/har-import';
 import { replayRecording } from '../../../server/export/replay';
 import { client, recording, requestHead, responseHead, server } from './fixtures';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../../core/wire/bytes';
 import {
   internetChecksum,
   ipPacket,
@@ -10,7 +11,6 @@ import {
   type TcpSegment,
   tcpSegmentBytes,
 } from '../../../server/export/ip-packet';
-import { fromHex, toHex } from '../../../server/wire/bytes';
 import { readSegment } from './pcap-reader';
 
 const hex = (text: string): Uint8Array => fromHex(text)!;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toHex } from '../../../core/wire/bytes';
 import {
   enhancedPacketBlock,
   interfaceDescriptionBlock,
@@ -6,7 +7,6 @@ import {
   sectionHeaderBlock,
   writePcapng,
 } from '../../../server/export/pcapng';
-import { toHex } from '../../../server/wire/bytes';
 import { readBlocks, readPackets } from './pcap-reader';
 
 describe('pcapng blocks', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ConnectionEvent, FrameEvent, MessageEvent } from '../../../core/tap/events';
+import { encodeFrame } from '../../../core/wire/frame-encoder';
 import { replayRecording } from '../../../server/export/replay';
-import type { ConnectionEvent, FrameEvent, MessageEvent } from '../../../server/tap/events';
-import { encodeFrame } from '../../../server/wire/frame-encoder';
 import { client, compress, recording, requestHead, responseHead, server } from './fixtures';
 
 const deflateHeader = 'Sec-WebSocket-Extensions: permessage-deflate';

@@ -5,8 +5,8 @@ import {
   matchesEntry,
   StepProgress,
   validateCheckEntry,
-} from '../../../server/lessons/checks';
-import type { FrameEvent, HandshakeEvent, OpenEvent, TapEvent } from '../../../server/tap/events';
+} from '../../../core/lessons/checks';
+import type { FrameEvent, HandshakeEvent, OpenEvent, TapEvent } from '../../../core/tap/events';
 
 const clientText: FrameEvent = {
   type: 'frame',

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseLesson } from '../../../server/lessons/lesson-format';
+import { parseLesson } from '../../../core/lessons/lesson-format';
 import { checkSnippetSyntax, loadCourse } from '../../../server/lessons/loader';
 
 const lessonsDir = fileURLToPath(new URL('../../../lessons', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { audioBlobsOf, describeAudioBlob, formatRate, samplesOfBlob } from '../../../server/live/audio-blobs';
-import { bytesFromSamples, encodeBase64, tone } from '../../../server/live/pcm';
+import { audioBlobsOf, describeAudioBlob, formatRate, samplesOfBlob } from '../../../core/live/audio-blobs';
+import { bytesFromSamples, encodeBase64, tone } from '../../../core/live/pcm';
 
 const pcm = (samples: Int16Array): string => encodeBase64(bytesFromSamples(samples));
 const silence = (ms: number, rate: number): string => pcm(new Int16Array((rate * ms) / 1000));

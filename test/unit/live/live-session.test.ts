@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveServerMessage } from '../../../server/live/live-messages';
+import type { LiveServerMessage } from '../../../core/live/live-messages';
 import { LiveSession, type Reaction } from '../../../server/live/live-session';
 
 const options = { silenceMs: 10, silenceLevel: 500, maxChunkMs: 1000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveMessageLabel, pcmDurationMs } from '../../../server/live/message-label';
+import { liveMessageLabel, pcmDurationMs } from '../../../core/live/message-label';
 
 const pcm = (ms: number, rate: number): string => Buffer.alloc((rate * ms * 2) / 1000).toString('base64');
 

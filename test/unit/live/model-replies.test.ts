@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../../../server/live/live-messages';
+import { formatDuration } from '../../../core/live/live-messages';
 import {
   argumentsFor,
   chunkText,

@@ -9,7 +9,7 @@ import {
   resample,
   samplesFromBytes,
   tone,
-} from '../../../server/live/pcm';
+} from '../../../core/live/pcm';
 
 describe('base64', () => {
   it('encodes and decodes any bytes exactly as Node does', () => {

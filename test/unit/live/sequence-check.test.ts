@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Direction, SequenceChecker, type SequenceWarning } from '../../../server/live/sequence-check';
+import { type Direction, SequenceChecker, type SequenceWarning } from '../../../core/live/sequence-check';
 
 const SETUP = { setup: { model: 'models/local' } };
 const SETUP_COMPLETE = { setupComplete: {} };

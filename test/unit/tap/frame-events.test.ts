@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Frame, Message } from '../../../core/wire/frame';
+import { FrameDecoder } from '../../../core/wire/frame-decoder';
+import { encodeClosePayload, encodeFrame } from '../../../core/wire/frame-encoder';
 import { serialise } from '../../../server/tap/event-log';
 import { FrameRecord, MessageRecord } from '../../../server/tap/frame-events';
-import type { Frame, Message } from '../../../server/wire/frame';
-import { FrameDecoder } from '../../../server/wire/frame-decoder';
-import { encodeClosePayload, encodeFrame } from '../../../server/wire/frame-encoder';
 
 function decode(
   bytes: Uint8Array,

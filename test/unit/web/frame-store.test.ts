@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameEvent } from '../../../server/tap/events';
+import type { FrameEvent } from '../../../core/tap/events';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
 import { testLane } from './lane';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HandshakeEvent, MessageEvent } from '../../../server/tap/events';
-import { toBase64, utf8 } from '../../../server/wire/bytes';
+import type { HandshakeEvent, MessageEvent } from '../../../core/tap/events';
+import { toBase64, utf8 } from '../../../core/wire/bytes';
 import type { Lane } from '../../../web/inspector/connections';
 import { LiveLanes } from '../../../web/inspector/live-lanes';
 import { testLane } from './lane';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameEvent, MessageEvent } from '../../../server/tap/events';
-import { toBase64, utf8 } from '../../../server/wire/bytes';
+import type { FrameEvent, MessageEvent } from '../../../core/tap/events';
+import { toBase64, utf8 } from '../../../core/wire/bytes';
 import {
   containerSummary,
   formatCount,

@@ -3,9 +3,9 @@
 // chosen at random where the RFC allows more than one, and sometimes a close frame at the end.
 // Each generated stream carries what a correct decoder must report for it.
 import fc from 'fast-check';
-import type { Sender } from '../../../server/wire/frame';
-import { encodeClosePayload, encodeFrame, type FrameSpec } from '../../../server/wire/frame-encoder';
-import { Opcode } from '../../../server/wire/opcodes';
+import type { Sender } from '../../../core/wire/frame';
+import { encodeClosePayload, encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
+import { Opcode } from '../../../core/wire/opcodes';
 
 export interface PlannedFrame {
   spec: FrameSpec & { payload: Uint8Array };

@@ -10,14 +10,14 @@ import {
   toBase64,
   toHex,
   utf8,
-} from '../../../server/wire/bytes';
+} from '../../../core/wire/bytes';
 import {
   CloseCode,
   closeCodeInfo,
   closeCodeTable,
   describeClose,
   isValidCloseCode,
-} from '../../../server/wire/close-codes';
+} from '../../../core/wire/close-codes';
 
 // ws's package exports only its entry point; its own files resolve relative to that entry.
 const wsRequire = createRequire(createRequire(import.meta.url).resolve('ws'));

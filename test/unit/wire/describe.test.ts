@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeBytes, describeFrame } from '../../../server/wire/describe';
-import type { Frame } from '../../../server/wire/frame';
-import { FrameDecoder } from '../../../server/wire/frame-decoder';
-import { opcodeName } from '../../../server/wire/opcodes';
+import { describeBytes, describeFrame } from '../../../core/wire/describe';
+import type { Frame } from '../../../core/wire/frame';
+import { FrameDecoder } from '../../../core/wire/frame-decoder';
+import { opcodeName } from '../../../core/wire/opcodes';
 import { hex } from './helpers';
 
 describe('describeFrame and describeBytes', () => {

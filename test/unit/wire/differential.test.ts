@@ -6,11 +6,11 @@ import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../../server/wire/bytes';
-import type { Sender } from '../../../server/wire/frame';
-import { type DecoderOptions, FrameDecoder } from '../../../server/wire/frame-decoder';
-import { encodeFrame } from '../../../server/wire/frame-encoder';
-import type { ProtocolErrorCode } from '../../../server/wire/protocol-errors';
+import { toHex } from '../../../core/wire/bytes';
+import type { Sender } from '../../../core/wire/frame';
+import { type DecoderOptions, FrameDecoder } from '../../../core/wire/frame-decoder';
+import { encodeFrame } from '../../../core/wire/frame-encoder';
+import type { ProtocolErrorCode } from '../../../core/wire/protocol-errors';
 import { cutPoints, validStream } from './arbitraries';
 import { hex } from './helpers';
 

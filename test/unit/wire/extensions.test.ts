@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedDeflate, parseExtensions } from '../../../server/wire/extensions';
+import { acceptedDeflate, parseExtensions } from '../../../core/wire/extensions';
 
 describe('Sec-WebSocket-Extensions', () => {
   it('splits offers and their parameters, lower-casing names and unquoting values', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../../server/wire/bytes';
-import type { Sender } from '../../../server/wire/frame';
-import { FrameDecoder } from '../../../server/wire/frame-decoder';
+import { toHex } from '../../../core/wire/bytes';
+import type { Sender } from '../../../core/wire/frame';
+import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { concat, decodeEverySplit, errors, frames, hex, messages } from './helpers';
 
 const HELLO = toHex(new TextEncoder().encode('Hello'));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../../server/wire/bytes';
+import { toHex } from '../../../core/wire/bytes';
 import {
   checkAccept,
   checkUpgradeRequest,
@@ -14,8 +14,8 @@ import {
   parseResponseHead,
   type RequestHead,
   WEBSOCKET_GUID,
-} from '../../../server/wire/handshake';
-import { sha1 } from '../../../server/wire/sha1';
+} from '../../../core/wire/handshake';
+import { sha1 } from '../../../core/wire/sha1';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 

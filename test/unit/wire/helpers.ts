@@ -2,9 +2,9 @@
 // comparable form of decoder events (large payloads as length + digest, so comparing thousands of
 // runs of a 64 KiB frame stays cheap).
 import { createHash } from 'node:crypto';
-import { toHex } from '../../../server/wire/bytes';
-import type { DecoderEvent } from '../../../server/wire/frame';
-import { type DecoderOptions, FrameDecoder } from '../../../server/wire/frame-decoder';
+import { toHex } from '../../../core/wire/bytes';
+import type { DecoderEvent } from '../../../core/wire/frame';
+import { type DecoderOptions, FrameDecoder } from '../../../core/wire/frame-decoder';
 
 /** Hex with any whitespace in it, as fixtures are written; throws on a typo. */
 export function hex(text: string): Uint8Array {

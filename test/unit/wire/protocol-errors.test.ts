@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Sender } from '../../../server/wire/frame';
-import { type DecoderOptions, FrameDecoder } from '../../../server/wire/frame-decoder';
-import { type ProtocolErrorCode, ProtocolErrors } from '../../../server/wire/protocol-errors';
+import type { Sender } from '../../../core/wire/frame';
+import { type DecoderOptions, FrameDecoder } from '../../../core/wire/frame-decoder';
+import { type ProtocolErrorCode, ProtocolErrors } from '../../../core/wire/protocol-errors';
 import { concat, decodeEverySplit, errors, frames, hex, messages } from './helpers';
 
 interface ErrorCase {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../../server/wire/bytes';
-import type { Frame } from '../../../server/wire/frame';
-import { FrameDecoder } from '../../../server/wire/frame-decoder';
-import { encodeClose, encodeFrame, type FrameSpec } from '../../../server/wire/frame-encoder';
-import { Opcode } from '../../../server/wire/opcodes';
+import { toHex } from '../../../core/wire/bytes';
+import type { Frame } from '../../../core/wire/frame';
+import { FrameDecoder } from '../../../core/wire/frame-decoder';
+import { encodeClose, encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
+import { Opcode } from '../../../core/wire/opcodes';
 import { cutPoints, type PlannedStream, validStream } from './arbitraries';
 import { decodeChunks, errors, firstDifference, fixedMask, frames, hex, messages, splitAt } from './helpers';
 

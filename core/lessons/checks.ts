@@ -232,7 +232,7 @@ export function validateCheckEntry(entry: unknown): string[] {
     }
     if (typeof type === 'string' && Object.hasOwn(EVENT_FIELDS, type)) {
       if (!isKnownField(type as ConnectionEvent['type'], key)) {
-        problems.push(`"${key}" is not a field of a ${type} event (server/tap/events.ts)`);
+        problems.push(`"${key}" is not a field of a ${type} event (core/tap/events.ts)`);
       }
     }
     if (isScalar(value)) continue;

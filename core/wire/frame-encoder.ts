@@ -6,7 +6,7 @@ export type MaskSource = () => Uint8Array;
 
 // RFC 6455 §5.3: the key MUST come from a strong source of entropy, so that a script cannot
 // predict the bytes a proxy will see (§10.3). globalThis.crypto exists in browsers and Node 20.
-export const randomMask: MaskSource = () => globalThis.crypto.getRandomValues(new Uint8Array(4));
+export const randomMask: MaskSource = () => crypto.getRandomValues(new Uint8Array(4));
 
 export interface FrameSpec {
   opcode: number;
