@@ -6,13 +6,13 @@ import { describeFrame } from '../core/wire/describe';
 import { LazyAudioBridge } from './audio/lazy-audio-bridge';
 import { pagePlayer } from './audio/pcm-player';
 import { Chat } from './chat/chat';
-import type { FrameRecord } from './inspector/frame-store';
+import type { FrameRow } from './inspector/frame-store';
+import { describeRecording, readRecording, recordingBatch } from './inspector/har-session';
 import { Inspector, type InspectorHooks, type InspectorStats } from './inspector/inspector';
-import { describeRecording, readRecording, recordingBatch } from './inspector/recording';
 import { LessonPanel } from './lessons/lesson-panel';
 import { payloadBytes } from './lib/bytes';
 import { byTestId, h } from './lib/dom';
-import { load, save } from './lib/store';
+import { load, save } from './lib/local-settings';
 import { echoUrl, proxyUrl, tapUrl } from './lib/urls';
 import { EditorHost } from './playground/editor';
 import { setUpResizers } from './playground/resizers';
@@ -54,7 +54,7 @@ const terminal = new TerminalHost(terminalBox, (line) => {
 // at most WIRE_LINES_PER_SECOND; the rest is counted, and the inspector has them all.
 const WIRE_LINES_PER_SECOND = 60;
 let wireBudget = { second: 0, lines: 0, skipped: 0 };
-function logFrame(record: FrameRecord): void {
+function logFrame(record: FrameRow): void {
   const role = record.lane.role;
   if (role !== 'terminal' && role !== 'run') return;
   const now = Math.floor(performance.now() / 1000);

@@ -6,9 +6,9 @@ import type {
   ConnectionEvent,
   ConnectionKind,
   Direction,
-  HandshakeEvent,
-  MessageEvent,
-  OpenEvent,
+  TapHandshakeEvent,
+  TapMessageEvent,
+  TapOpenEvent,
 } from '../tap/events';
 import { fromBase64, fromHex, utf8 } from '../wire/bytes';
 import { acceptedDeflate } from '../wire/extensions';
@@ -299,7 +299,7 @@ function readChromeEntry(
   const requestHead = { method, path, httpVersion, headers: requestHeaders };
   const responseHead = { httpVersion, status, reason, headers: responseHeaders };
 
-  const open: OpenEvent = {
+  const open: TapOpenEvent = {
     type: 'open',
     conn,
     t: t0,
@@ -309,7 +309,7 @@ function readChromeEntry(
     // Not a connection to wslab's own servers: shown as a relayed one would be.
     kind: 'proxy' satisfies ConnectionKind,
   };
-  const handshake: HandshakeEvent = {
+  const handshake: TapHandshakeEvent = {
     type: 'handshake',
     conn,
     t: t0 + (typeof entry.time === 'number' && entry.time > 0 ? entry.time : 0),
@@ -327,7 +327,7 @@ function readChromeEntry(
     status === 101 ? acceptedDeflate(headerValue(responseHeaders, 'sec-websocket-extensions')) : null;
   if (deflate) handshake.deflate = deflate;
 
-  const messages: MessageEvent[] = [];
+  const messages: TapMessageEvent[] = [];
   const list = Array.isArray(entry._webSocketMessages) ? (entry._webSocketMessages as unknown[]) : [];
   let skipped = 0;
   list.forEach((message, i) => {
@@ -377,7 +377,7 @@ function messageEvent(
   opcodeName: 'text' | 'binary',
   size: number,
   body: { text: string } | { base64: string },
-): MessageEvent {
+): TapMessageEvent {
   // A browser records whole messages after reassembly and inflation: how many frames, and
   // whether they were compressed, is not in the file.
   return {

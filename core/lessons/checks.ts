@@ -3,14 +3,14 @@
 // so a check means the same thing in the unit test and in the learner's browser.
 // The matcher follows lessons/README.md ("checks.json") to the letter.
 import type {
-  CloseEvent,
   ConnectionEvent,
-  ErrorEvent,
-  FrameEvent,
-  HandshakeEvent,
-  MessageEvent,
-  OpenEvent,
+  TapCloseEvent,
+  TapErrorEvent,
   TapEvent,
+  TapFrameEvent,
+  TapHandshakeEvent,
+  TapMessageEvent,
+  TapOpenEvent,
 } from '../tap/events';
 
 export type Scalar = string | number | boolean | null;
@@ -68,7 +68,7 @@ const OPEN_FIELDS = {
   path: LEAF,
   kind: LEAF,
   query: RECORD,
-} satisfies FieldsOf<OpenEvent>;
+} satisfies FieldsOf<TapOpenEvent>;
 
 const HANDSHAKE_FIELDS = {
   ...BASE,
@@ -82,7 +82,7 @@ const HANDSHAKE_FIELDS = {
     serverMaxWindowBits: LEAF,
     clientMaxWindowBits: LEAF,
   },
-} satisfies FieldsOf<HandshakeEvent>;
+} satisfies FieldsOf<TapHandshakeEvent>;
 
 const FRAME_FIELDS = {
   ...BASE,
@@ -102,7 +102,7 @@ const FRAME_FIELDS = {
   payload: PAYLOAD,
   closeCode: LEAF,
   closeReason: LEAF,
-} satisfies FieldsOf<FrameEvent>;
+} satisfies FieldsOf<TapFrameEvent>;
 
 const MESSAGE_FIELDS = {
   ...BASE,
@@ -115,7 +115,7 @@ const MESSAGE_FIELDS = {
   text: LEAF,
   base64: LEAF,
   truncated: LEAF,
-} satisfies FieldsOf<MessageEvent>;
+} satisfies FieldsOf<TapMessageEvent>;
 
 const CLOSE_FIELDS = {
   ...BASE,
@@ -124,7 +124,7 @@ const CLOSE_FIELDS = {
   initiator: LEAF,
   clean: LEAF,
   bytes: { client: LEAF, server: LEAF },
-} satisfies FieldsOf<CloseEvent>;
+} satisfies FieldsOf<TapCloseEvent>;
 
 const ERROR_FIELDS = {
   ...BASE,
@@ -132,7 +132,7 @@ const ERROR_FIELDS = {
   code: LEAF,
   message: LEAF,
   closeCode: LEAF,
-} satisfies FieldsOf<ErrorEvent>;
+} satisfies FieldsOf<TapErrorEvent>;
 
 /** The event types a check may wait for, and the fields of each. */
 export const EVENT_FIELDS: {

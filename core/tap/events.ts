@@ -1,6 +1,6 @@
 // The tap's event schema: the one contract between the server, the web UI and the lessons.
-// The UI imports these types and never redefines them. Field names are fixed by the design doc;
-// add fields freely, rename one only together with everything that reads it.
+// The UI imports these types and never redefines them. The fields are documented in the README
+// ("The tap"); add fields freely, rename one only together with everything that reads it.
 import type { DeflateParams } from '../wire/extensions';
 import type { HeaderList } from '../wire/handshake';
 import type { OpcodeName } from '../wire/opcodes';
@@ -27,7 +27,7 @@ interface Base {
   t: number;
 }
 
-export interface HelloEvent {
+export interface TapHelloEvent {
   type: 'hello';
   version: number;
   /** Wall-clock time at the server, ms since the epoch, to turn `t` into dates. */
@@ -41,7 +41,7 @@ export interface HelloEvent {
   maxPayload: number;
 }
 
-export interface OpenEvent extends Base {
+export interface TapOpenEvent extends Base {
   type: 'open';
   remote: string;
   path: string;
@@ -56,7 +56,7 @@ export interface HttpHeadView {
   raw: string;
 }
 
-export interface HandshakeEvent extends Base {
+export interface TapHandshakeEvent extends Base {
   type: 'handshake';
   request: HttpHeadView & { method: string; path: string; httpVersion: string };
   response: HttpHeadView & { status: number; reason: string };
@@ -68,7 +68,7 @@ export interface HandshakeEvent extends Base {
   deflate?: DeflateParams;
 }
 
-export interface FrameEvent extends Base {
+export interface TapFrameEvent extends Base {
   type: 'frame';
   dir: Direction;
   /** Index of this frame within its direction of the connection, from 0. */
@@ -93,7 +93,7 @@ export interface FrameEvent extends Base {
   closeReason?: string;
 }
 
-export interface MessageEvent extends Base {
+export interface TapMessageEvent extends Base {
   type: 'message';
   dir: Direction;
   opcodeName: 'text' | 'binary';
@@ -108,7 +108,7 @@ export interface MessageEvent extends Base {
   truncated: boolean;
 }
 
-export interface CloseEvent extends Base {
+export interface TapCloseEvent extends Base {
   type: 'close';
   /** The code in the first close frame seen, 1005 when it had none, 1006 when no close frame came. */
   code: number;
@@ -120,7 +120,7 @@ export interface CloseEvent extends Base {
   bytes: { client: number; server: number };
 }
 
-export interface ErrorEvent extends Base {
+export interface TapErrorEvent extends Base {
   type: 'error';
   /** Whose bytes broke the rules, when it was a frame-level error. */
   dir?: Direction;
@@ -131,7 +131,7 @@ export interface ErrorEvent extends Base {
   closeCode?: number;
 }
 
-export interface DroppedEvent {
+export interface TapDroppedEvent {
   type: 'dropped';
   /** How many events this subscriber did not receive because it fell behind. */
   count: number;
@@ -140,14 +140,14 @@ export interface DroppedEvent {
 
 /** Every event a connection produces. */
 export type ConnectionEvent =
-  | OpenEvent
-  | HandshakeEvent
-  | FrameEvent
-  | MessageEvent
-  | CloseEvent
-  | ErrorEvent;
+  | TapOpenEvent
+  | TapHandshakeEvent
+  | TapFrameEvent
+  | TapMessageEvent
+  | TapCloseEvent
+  | TapErrorEvent;
 
-export type TapEvent = HelloEvent | ConnectionEvent | DroppedEvent;
+export type TapEvent = TapHelloEvent | ConnectionEvent | TapDroppedEvent;
 
 export type TapEventType = TapEvent['type'];
 

@@ -15,7 +15,7 @@ function preview(bytes: Uint8Array, opcode: number): string {
 }
 
 /**
- * One line for a frame, as the terminal log, the server log and the inspector show it:
+ * One line for a frame, as the terminal log and the inspector show it:
  * `→ text 5 B "hello"`, `← close 1000 normal`, `→ binary 3 B 01 02 03 (not FIN)`.
  * It never throws: any field may be missing or nonsense.
  */

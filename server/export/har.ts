@@ -9,7 +9,7 @@ import {
   type HarWebSocketMessage,
   WSLAB_HAR_FORMAT,
 } from '../../core/har/har-format';
-import type { MessageEvent } from '../../core/tap/events';
+import type { TapMessageEvent } from '../../core/tap/events';
 import type { HeaderList } from '../../core/wire/handshake';
 import { headerValue } from '../../core/wire/handshake';
 import type { ReplayedConnection } from './replay';
@@ -71,7 +71,7 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
     timings: { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0, wait, receive: 0 },
     _resourceType: 'websocket',
     _webSocketMessages: connection.events
-      .filter((event): event is MessageEvent => event.type === 'message')
+      .filter((event): event is TapMessageEvent => event.type === 'message')
       .map((message) => webSocketMessage(message, epoch)),
     _wslab: {
       conn: connection.conn,
@@ -97,7 +97,7 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
 }
 
 /** A whole message as Chrome records it: inflated, reassembled, binary in base64. */
-function webSocketMessage(message: MessageEvent, epoch: number): HarWebSocketMessage {
+function webSocketMessage(message: TapMessageEvent, epoch: number): HarWebSocketMessage {
   return {
     type: message.dir === 'client' ? 'send' : 'receive',
     time: (epoch + message.t) / 1000,

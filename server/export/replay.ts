@@ -1,7 +1,7 @@
 // Decodes a recorded connection again with the ConnectionDecoder the live capture uses, so that
 // every export (HAR, the inspector's import) says what the tap said.
 
-import type { ConnectionEvent, Direction, OpenEvent } from '../../core/tap/events';
+import type { ConnectionEvent, Direction, TapOpenEvent } from '../../core/tap/events';
 import type { DeflateParams } from '../../core/wire/extensions';
 import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
 import { ConnectionDecoder, type DecodedHead } from '../tap/connection-decoder';
@@ -41,7 +41,7 @@ const NO_CAP = Number.POSITIVE_INFINITY;
 /** Decodes one recording into the tap events it produced. Never throws on bad bytes. */
 export function replayRecording(recording: RecordingSource, options: ReplayOptions = {}): ReplayedConnection {
   const events: ConnectionEvent[] = [];
-  const open: OpenEvent = {
+  const open: TapOpenEvent = {
     type: 'open',
     conn: recording.conn,
     t: recording.openedAt,

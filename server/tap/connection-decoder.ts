@@ -4,11 +4,11 @@
 // the 101 answer accepted it, and how the connection ended.
 
 import type {
-  CloseEvent,
   ConnectionEvent,
   Direction,
-  ErrorEvent,
-  HandshakeEvent,
+  TapCloseEvent,
+  TapErrorEvent,
+  TapHandshakeEvent,
 } from '../../core/tap/events';
 import { concatBytes, decodeUtf8Strict } from '../../core/wire/bytes';
 import { acceptedDeflate, type DeflateParams } from '../../core/wire/extensions';
@@ -23,7 +23,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../../core/wire/handshake';
-import { FrameRecord, type LazyEvent, MessageRecord } from './frame-events';
+import { type LazyEvent, LazyFrameEvent, LazyMessageEvent } from './frame-events';
 import { MessageInflater } from './inflate';
 
 /** An event as the decoder hands it out: plain, or a record that becomes one in JSON. */
@@ -116,7 +116,7 @@ export class ConnectionDecoder {
     this.finished = true;
     const first = this.firstClose;
     const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
-    const close: CloseEvent = {
+    const close: TapCloseEvent = {
       type: 'close',
       conn: this.conn,
       t,
@@ -187,7 +187,7 @@ export class ConnectionDecoder {
       ? parsed.head
       : { httpVersion: '1.1', status: 0, reason: parsed.error, headers: [] };
     const request = this.request?.head ?? { method: 'GET', path: '', httpVersion: '1.1', headers: [] };
-    const event: HandshakeEvent = {
+    const event: TapHandshakeEvent = {
       type: 'handshake',
       conn: this.conn,
       t,
@@ -227,7 +227,7 @@ export class ConnectionDecoder {
       if (event.type === 'frame') {
         const frame = event.frame;
         if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
-        publish(new FrameRecord(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
+        publish(new LazyFrameEvent(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
         // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
         // the decoder has failed, and the other side's close frame is the one that counts.
         if (frame.close && side.close === null && stateAfter === 'closed') {
@@ -236,7 +236,7 @@ export class ConnectionDecoder {
         }
       } else if (event.type === 'message') {
         if (event.message.compressed && side.inflater) this.inflate(side, t, event.message);
-        else publish(new MessageRecord(conn, t, dir, event.message, payloadCap));
+        else publish(new LazyMessageEvent(conn, t, dir, event.message, payloadCap));
       } else {
         const { error } = event;
         this.error(
@@ -275,7 +275,7 @@ export class ConnectionDecoder {
     }
     const inflated: Message = { ...message, data: result.data, text };
     this.options.publish(
-      new MessageRecord(this.conn, t, dir, inflated, this.options.payloadCap, message.data.length),
+      new LazyMessageEvent(this.conn, t, dir, inflated, this.options.payloadCap, message.data.length),
     );
   }
 
@@ -286,7 +286,7 @@ export class ConnectionDecoder {
     message: string,
     closeCode?: number,
   ): void {
-    const event: ErrorEvent = { type: 'error', conn: this.conn, t, code, message };
+    const event: TapErrorEvent = { type: 'error', conn: this.conn, t, code, message };
     if (dir) event.dir = dir;
     if (closeCode !== undefined) event.closeCode = closeCode;
     this.options.publish(event);

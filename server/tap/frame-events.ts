@@ -3,7 +3,7 @@
 // (hex strings, base64, decoded previews) are computed in toJSON(), that is, only when a
 // subscriber is sent the event. With nobody watching, the tap costs little more than decoding.
 
-import type { Direction, FrameEvent, MessageEvent, PayloadView } from '../../core/tap/events';
+import type { Direction, PayloadView, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { toHex } from '../../core/wire/bytes';
 import type { Frame, Message } from '../../core/wire/frame';
 import { type OpcodeName, opcodeName } from '../../core/wire/opcodes';
@@ -45,7 +45,7 @@ function payloadJson(view: PayloadView): string {
   return `{${body},"truncated":${view.truncated}}`;
 }
 
-export class FrameRecord implements LazyEvent<FrameEvent> {
+export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
   readonly type = 'frame';
   readonly weight: number;
   private readonly frame: Frame;
@@ -65,10 +65,10 @@ export class FrameRecord implements LazyEvent<FrameEvent> {
     this.weight = this.frame.payload.length + frame.header.length;
   }
 
-  toJSON(): FrameEvent {
+  toJSON(): TapFrameEvent {
     const { frame } = this;
     const opcode = frame.opcode;
-    const event: FrameEvent = {
+    const event: TapFrameEvent = {
       type: 'frame',
       conn: this.conn,
       t: this.t,
@@ -117,7 +117,7 @@ export class FrameRecord implements LazyEvent<FrameEvent> {
   }
 }
 
-export class MessageRecord implements LazyEvent<MessageEvent> {
+export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
   readonly type = 'message';
   readonly weight: number;
   private readonly data: Uint8Array;
@@ -149,9 +149,9 @@ export class MessageRecord implements LazyEvent<MessageEvent> {
     this.weight = this.data.length;
   }
 
-  toJSON(): MessageEvent {
+  toJSON(): TapMessageEvent {
     const isText = this.isText();
-    const event: MessageEvent = {
+    const event: TapMessageEvent = {
       type: 'message',
       conn: this.conn,
       t: this.t,

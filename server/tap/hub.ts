@@ -1,4 +1,4 @@
-import type { DroppedEvent, HelloEvent, TapEvent } from '../../core/tap/events';
+import type { TapDroppedEvent, TapEvent, TapHelloEvent } from '../../core/tap/events';
 import { TAP_VERSION } from '../../core/tap/events';
 import { createTapFeed, type TapFeed } from './tap-feed';
 
@@ -85,7 +85,7 @@ export class TapHub {
     this.feed.listened = true;
     void this.feed.history().then(({ chunks, count }) => {
       if (!this.subscribers.has(subscriber)) return;
-      const hello: HelloEvent = {
+      const hello: TapHelloEvent = {
         type: 'hello',
         version: TAP_VERSION,
         serverTime: Date.now(),
@@ -155,7 +155,7 @@ export class TapHub {
 
   private sendNotice(subscriber: Subscriber): void {
     if (subscriber.missed === 0) return;
-    const dropped: DroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
+    const dropped: TapDroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
     subscriber.sink.send(JSON.stringify([dropped]), TEXT);
     subscriber.missed = 0;
   }

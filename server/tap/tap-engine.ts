@@ -3,7 +3,7 @@
 // the tap's worker thread or, on a machine without cores to spare, on the sockets' thread
 // (tap-feed.ts chooses); either way it is fed the same calls in the same order.
 
-import type { OpenEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import { ConnectionDecoder } from './connection-decoder';
 import { EventLog, type EventLogOptions } from './event-log';
 import type { DecoderSetup } from './tap-protocol';
@@ -28,7 +28,7 @@ export class TapEngine {
     return this.log.published;
   }
 
-  open(id: number, event: OpenEvent, setup: DecoderSetup): void {
+  open(id: number, event: TapOpenEvent, setup: DecoderSetup): void {
     this.publish(event);
     const conn = event.conn;
     const decoder = new ConnectionDecoder({ conn, ...setup, publish: (e) => this.publish(e) });

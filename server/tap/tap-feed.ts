@@ -3,7 +3,7 @@
 // machine it runs on the sockets' thread (InlineFeed), because there a worker would only compete
 // with the sockets for the same cores and add the cost of handing everything over.
 import { availableParallelism } from 'node:os';
-import type { OpenEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import type { EventLogOptions } from './event-log';
 import { TapEngine } from './tap-engine';
 import type { DecoderSetup } from './tap-protocol';
@@ -23,7 +23,7 @@ export interface TapFeed {
    * A connection opened. `trackFrames`: `betweenFrames` will be asked about it (a relay, which
    * injects frames of its own).
    */
-  open(event: OpenEvent, decoder: DecoderSetup, trackFrames?: boolean): void;
+  open(event: TapOpenEvent, decoder: DecoderSetup, trackFrames?: boolean): void;
   /** Bytes that crossed a connection, read (or copied) before this returns. */
   bytes(conn: string, client: boolean, t: number, chunk: Uint8Array): void;
   finish(conn: string, t: number): void;
@@ -79,7 +79,7 @@ export class InlineFeed implements TapFeed {
   }
 
   // The engine decodes on this thread, so it knows every connection's frame boundaries at once.
-  open(event: OpenEvent, decoder: DecoderSetup, _trackFrames?: boolean): void {
+  open(event: TapOpenEvent, decoder: DecoderSetup, _trackFrames?: boolean): void {
     const id = this.nextConnId++;
     this.connIds.set(event.conn, id);
     this.engine.open(id, event, decoder);

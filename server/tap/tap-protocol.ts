@@ -2,7 +2,7 @@
 // thread only copies bytes and forwards them, a tick's worth at a time; the worker decodes them,
 // keeps the history and writes the JSON that subscribers receive. Both sides import this file.
 
-import type { OpenEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import type { RequestHead } from '../../core/wire/handshake';
 
 export interface DecoderSetup {
@@ -24,7 +24,7 @@ export const BYTES_ROW = 5;
  * before it in the batch.
  */
 export type TapOp = { at: number } & (
-  | { op: 'open'; id: number; event: OpenEvent; decoder: DecoderSetup }
+  | { op: 'open'; id: number; event: TapOpenEvent; decoder: DecoderSetup }
   | { op: 'finish'; conn: string; t: number }
   /** The worker fell too far behind: these bytes of the connection were not handed over. */
   | { op: 'skipped'; conn: string; t: number; bytes: number }

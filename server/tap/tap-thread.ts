@@ -3,7 +3,7 @@
 // posted to the tap's worker thread in a single message. Copying is all the socket thread does
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import type { Worker } from 'node:worker_threads';
-import type { OpenEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import { startTsWorker } from '../ts-worker';
 import { ConnectionDecoder } from './connection-decoder';
 import type { TapFeed, TapFeedEvents, TapFeedOptions } from './tap-feed';
@@ -101,7 +101,7 @@ export class TapThread implements TapFeed {
     this.worker = this.start();
   }
 
-  open(event: OpenEvent, decoder: DecoderSetup, trackFrames = false): void {
+  open(event: TapOpenEvent, decoder: DecoderSetup, trackFrames = false): void {
     if (trackFrames) {
       const conn = event.conn;
       this.boundaries.set(

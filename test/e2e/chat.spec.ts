@@ -1,4 +1,4 @@
-import type { FrameEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapFrameEvent } from '../../core/tap/events';
 import { deriveAccept } from '../../core/wire/handshake';
 import { expect, test, unique } from './fixtures';
 
@@ -41,7 +41,7 @@ test('clicking a frame shows its anatomy with the right opcode and mask key', as
   await app.getByTestId('chat-send').click();
   // What the server saw on the wire, independently of the page.
   const sent = await tap.find(
-    (event: TapEvent): event is FrameEvent =>
+    (event: TapEvent): event is TapFrameEvent =>
       event.type === 'frame' && event.dir === 'client' && event.payload.text === text,
   );
   expect(sent.maskKey).toMatch(/^[0-9a-f]{8}$/);

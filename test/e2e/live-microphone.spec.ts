@@ -2,7 +2,7 @@
 // twice a second; FAKE_MEDIA_ARGS): the page records and resamples for the snippet, the snippet
 // streams 16 kHz chunks to the Live API stand-in, the stand-in answers each beep with 24 kHz audio
 // that the page plays, and the step's checks turn green from what the tap saw.
-import type { OpenEvent, MessageEvent as TapMessage } from '../../core/tap/events';
+import type { TapMessageEvent as TapMessage, TapOpenEvent } from '../../core/tap/events';
 import { expect, NodeTap } from './fixtures';
 import { fetchLesson, LessonWalker, test } from './lesson-walk';
 
@@ -38,7 +38,7 @@ test('the microphone step streams the fake microphone, plays the answers and com
   const setup = messages.find((m) => m.dir === 'client' && m.text?.includes('"inputAudioTranscription"'));
   expect(setup, 'the microphone session sent its setup').toBeDefined();
   const conn = setup!.conn;
-  const open = tap.events.find((e): e is OpenEvent => e.type === 'open' && e.conn === conn);
+  const open = tap.events.find((e): e is TapOpenEvent => e.type === 'open' && e.conn === conn);
   expect(open?.path).toMatch(/^\/live\//);
   const onSession = messages.filter((m) => m.conn === conn);
   const chunks = onSession.filter((m) => m.dir === 'client' && m.text?.includes('"audio/pcm;rate=16000"'));

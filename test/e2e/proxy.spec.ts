@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
-import type { FrameEvent, HandshakeEvent, MessageEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapFrameEvent, TapHandshakeEvent, TapMessageEvent } from '../../core/tap/events';
 import { expect, test, unique } from './fixtures';
 
 interface Upstream {
@@ -83,7 +83,7 @@ test('the chat connects through wslab to another server, and the proxy lane show
       }),
     ).toHaveCount(1);
     const tapped = tap.events.filter(
-      (e: TapEvent): e is FrameEvent =>
+      (e: TapEvent): e is TapFrameEvent =>
         e.type === 'frame' && e.conn === conn && e.dir === 'client' && e.opcodeName === 'text',
     );
     expect(tapped.map((e) => e.payload.text)).toEqual(upstream.received);
@@ -116,13 +116,13 @@ test('a compressed connection through wslab shows the deflate parameters, RSV1, 
 
     const conn = (await lane.getAttribute('data-conn'))!;
     const message = await tap.find(
-      (e: TapEvent): e is MessageEvent =>
+      (e: TapEvent): e is TapMessageEvent =>
         e.type === 'message' && e.conn === conn && e.dir === 'client' && e.compressed,
     );
     expect(message.text).toBe(text);
     expect(message.compressedSize).toBeLessThan(message.size);
     const handshake = await tap.find(
-      (e: TapEvent): e is HandshakeEvent => e.type === 'handshake' && e.conn === conn,
+      (e: TapEvent): e is TapHandshakeEvent => e.type === 'handshake' && e.conn === conn,
     );
     expect(handshake.deflate).toBeDefined();
 

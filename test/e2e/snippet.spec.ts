@@ -1,4 +1,4 @@
-import type { FrameEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapFrameEvent } from '../../core/tap/events';
 import { expect, setSnippet, test, unique, waitForTerminal } from './fixtures';
 
 test('editing the snippet and pressing Ctrl+Enter puts the edited message on the wire and its output in the terminal', async ({
@@ -21,7 +21,7 @@ test('editing the snippet and pressing Ctrl+Enter puts the edited message on the
   await app.keyboard.press('ControlOrMeta+Enter');
 
   const sent = await tap.find(
-    (event: TapEvent): event is FrameEvent =>
+    (event: TapEvent): event is TapFrameEvent =>
       event.type === 'frame' && event.dir === 'client' && event.payload.text === text,
   );
   expect(sent.masked).toBe(true);

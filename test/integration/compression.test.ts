@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ErrorEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../core/tap/events';
+import type { TapErrorEvent, TapFrameEvent, TapHandshakeEvent, TapMessageEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import {
   clientFrame,
@@ -43,15 +43,18 @@ describe('permessage-deflate on the tap', () => {
 
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.deflate).toMatchObject({ clientMaxWindowBits: 15, serverMaxWindowBits: 15 });
-    const messages = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 2)) as MessageEvent[];
+    const messages = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn,
+      2,
+    )) as TapMessageEvent[];
     const sent = messages.find((m) => m.dir === 'client')!;
     expect(sent).toMatchObject({ compressed: true, size: text.length, text });
     expect(sent.compressedSize).toBeLessThan(text.length / 4);
     const answered = messages.find((m) => m.dir === 'server')!;
     expect(answered).toMatchObject({ compressed: true, text: `Server received: '${text}'` });
-    const frame = tap.of(conn).find((e): e is FrameEvent => e.type === 'frame' && e.dir === 'client')!;
+    const frame = tap.of(conn).find((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'client')!;
     expect(frame).toMatchObject({ rsv1: true, payloadLength: sent.compressedSize });
     expect(frame.payload.base64).toBeDefined();
     client.close();
@@ -67,7 +70,7 @@ describe('permessage-deflate on the tap', () => {
     const sent = (await tap.waitFor(
       (e) => e.type === 'message' && e.conn === conn && e.dir === 'client',
       2,
-    )) as MessageEvent[];
+    )) as TapMessageEvent[];
     expect(sent.map((m) => m.text)).toEqual([text, text]);
     expect(sent[1]!.compressedSize).toBeLessThan(sent[0]!.compressedSize!);
     client.close();
@@ -84,12 +87,12 @@ describe('permessage-deflate on the tap', () => {
     await replies;
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.deflate).toMatchObject({
       clientNoContextTakeover: true,
       serverNoContextTakeover: true,
     });
-    const all = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 4)) as MessageEvent[];
+    const all = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 4)) as TapMessageEvent[];
     const sent = all.filter((m) => m.dir === 'client');
     expect(sent[1]!.compressedSize).toBe(sent[0]!.compressedSize);
     const answered = all.filter((m) => m.dir === 'server');
@@ -108,9 +111,9 @@ describe('permessage-deflate on the tap', () => {
     await replies;
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.deflate).toMatchObject({ clientMaxWindowBits: 9, serverMaxWindowBits: 10 });
-    const all = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 10)) as MessageEvent[];
+    const all = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 10)) as TapMessageEvent[];
     expect(all.filter((m) => m.dir === 'client').map((m) => m.text)).toEqual(texts);
     expect(all.filter((m) => m.dir === 'server').map((m) => m.text)).toEqual(
       texts.map((t) => `Server received: '${t}'`),
@@ -124,7 +127,9 @@ describe('permessage-deflate on the tap', () => {
     const reply = nextMessages(client, 1);
     client.send(text);
     await reply;
-    const [message] = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn)) as MessageEvent[];
+    const [message] = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn,
+    )) as TapMessageEvent[];
     expect(message).toMatchObject({ compressed: false, size: text.length });
     client.close();
   });
@@ -138,7 +143,7 @@ describe('permessage-deflate on the tap', () => {
     // 0xff is not a valid DEFLATE block type.
     raw.write(clientFrame({ opcode: 1, rsv1: true, payload: Uint8Array.of(0xff, 0xff, 0xff) }));
     await raw.readToEnd();
-    const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[];
+    const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[];
     expect(error).toMatchObject({ code: 'INFLATE_FAILED', closeCode: 1007, dir: 'client' });
     const reply = nextMessages(bystander, 1);
     bystander.send('still here');

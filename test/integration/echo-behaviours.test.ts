@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { CloseEvent, FrameEvent } from '../../core/tap/events';
+import type { TapCloseEvent, TapFrameEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import { localPortOf, nextMessages, openEcho, serveWithTap, type TapRecorder } from './harness';
 
@@ -23,7 +23,7 @@ describe('echo behaviours chosen by query parameters', () => {
     const [message] = await tap.waitFor((e) => e.type === 'message' && e.conn === conn && e.dir === 'server');
     const expected = "Server received: 'abcdefgh'";
     expect(message).toMatchObject({ frames: Math.ceil(expected.length / 5), text: expected });
-    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'server');
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'server');
     expect(frames[0]).toMatchObject({ opcodeName: 'text', fin: false, payloadLength: 5 });
     expect(frames.at(-1)).toMatchObject({ opcodeName: 'continuation', fin: true });
     client.close();
@@ -36,7 +36,7 @@ describe('echo behaviours chosen by query parameters', () => {
       (e) => e.type === 'frame' && e.conn === conn && e.opcodeName === 'pong' && e.dir === 'client',
       2,
     );
-    const ping = tap.of(conn).find((e): e is FrameEvent => e.type === 'frame' && e.opcodeName === 'ping')!;
+    const ping = tap.of(conn).find((e): e is TapFrameEvent => e.type === 'frame' && e.opcodeName === 'ping')!;
     expect(ping).toMatchObject({ dir: 'server', masked: false, payload: { text: 'wslab' } });
     client.close();
   });
@@ -50,7 +50,7 @@ describe('echo behaviours chosen by query parameters', () => {
     const [code] = await once(client, 'close');
     expect(code).toBe(1006);
     expect(await replies).toHaveLength(2);
-    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
     expect(close).toMatchObject({ code: 1006, initiator: 'none', clean: false });
   });
 
@@ -61,7 +61,7 @@ describe('echo behaviours chosen by query parameters', () => {
     const [code, reason] = await once(client, 'close');
     expect(code).toBe(4001);
     expect(String(reason)).toBe('enough');
-    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
     expect(close).toMatchObject({ code: 4001, reason: 'enough', initiator: 'server', clean: true });
   });
 
@@ -81,7 +81,7 @@ describe('echo behaviours chosen by query parameters', () => {
     client.send('later');
     await reply;
     await tap.waitFor((e) => e.type === 'frame' && e.conn === conn && e.dir === 'server');
-    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame');
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame');
     const sent = frames.find((f) => f.dir === 'client')!;
     const answered = frames.find((f) => f.dir === 'server')!;
     // Ordering of tap timestamps, not wall-clock speed: the reply left at least 200 ms later.

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Har } from '../../core/har/har-format';
 import { importHar } from '../../core/har/har-import';
-import type { ConnectionEvent, FrameEvent, MessageEvent, PayloadView } from '../../core/tap/events';
+import type { ConnectionEvent, PayloadView, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import { readPackets, readSegment, reassemble } from '../unit/export/pcap-reader';
 import { localPortOf, nextMessages, openEcho, startTestServer, TapRecorder, wsUrl } from './harness';
@@ -139,7 +139,7 @@ describe('GET /api/export.har', () => {
   it('shows what each connection was about: pings, fragments, RSV1, close codes, the big message whole', async () => {
     const log = (await har()).log;
     const events = (conn: string) => log.entries.find((e) => e._wslab.conn === conn)!._wslab.events;
-    const frames = (conn: string) => events(conn).filter((e): e is FrameEvent => e.type === 'frame');
+    const frames = (conn: string) => events(conn).filter((e): e is TapFrameEvent => e.type === 'frame');
     expect(frames(conns.plain).some((f) => f.opcodeName === 'ping' && f.dir === 'server')).toBe(true);
     expect(frames(conns.plain).find((f) => f.payloadLength === 70_000)).toMatchObject({
       dir: 'client',
@@ -169,7 +169,7 @@ describe('GET /api/export.har', () => {
     const log = (await har()).log;
     for (const conn of Object.values(conns)) {
       const entry = log.entries.find((e) => e._wslab.conn === conn)!;
-      const messages = tap.of(conn).filter((e): e is MessageEvent => e.type === 'message');
+      const messages = tap.of(conn).filter((e): e is TapMessageEvent => e.type === 'message');
       expect(
         entry._webSocketMessages.map((m) => [
           m.type,
@@ -361,7 +361,7 @@ describe('the pcapng in tshark', () => {
     const dissected = dissect(json, connOfPort);
     for (const conn of Object.values(conns)) {
       for (const dir of ['client', 'server'] as const) {
-        const tapped = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame' && e.dir === dir);
+        const tapped = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === dir);
         const seen = dissected.filter((d) => d.conn === conn && d.dir === dir);
         expect(tapped.length, `${conn} ${dir}`).toBeGreaterThan(1);
         expect(

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ErrorEvent, HandshakeEvent } from '../../core/tap/events';
+import type { TapErrorEvent, TapHandshakeEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import { RawClient, serveWithTap, type TapRecorder, wsUrl } from './harness';
 
@@ -41,12 +41,12 @@ describe('the opening handshake', () => {
     const { head, conn } = await rawHandshake(RawClient.handshake('/nope'));
     expect(head).toMatch(/^HTTP\/1\.1 404 /);
     const handshake = (
-      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as TapHandshakeEvent[]
     )[0]!;
     expect(handshake.response.status).toBe(404);
     expect(handshake.rejected).toContain('/nope');
     expect(handshake.accept.ok).toBe(false);
-    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[])[0]!;
+    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[])[0]!;
     expect(error.code).toBe('NOT_FOUND');
   });
 
@@ -68,10 +68,10 @@ describe('the opening handshake', () => {
     const { head, conn } = await rawHandshake(request);
     expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     const handshake = (
-      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as TapHandshakeEvent[]
     )[0]!;
     expect(handshake.rejected).toMatch(why);
-    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[])[0]!;
+    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[])[0]!;
     expect(error.code).toBe('BAD_HANDSHAKE');
   });
 
@@ -89,7 +89,7 @@ describe('the opening handshake', () => {
     const { head, conn } = await rawHandshake(RawClient.handshake('/echo?fragment=zero'));
     expect(head).toMatch(/^HTTP\/1\.1 400 /);
     const handshake = (
-      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as TapHandshakeEvent[]
     )[0]!;
     expect(handshake.rejected).toMatch(/fragment must be a whole number/);
   });
@@ -98,7 +98,7 @@ describe('the opening handshake', () => {
     const request = RawClient.handshake('/echo', ['X-Custom-CASE: Yes', 'x-lower: 1']);
     const { conn, client } = await rawHandshake(request);
     const handshake = (
-      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as HandshakeEvent[]
+      (await tap.waitFor((e) => e.type === 'handshake' && e.conn === conn)) as TapHandshakeEvent[]
     )[0]!;
     expect(handshake.request.headers.map(([name]) => name)).toEqual([
       'Host',
@@ -150,7 +150,7 @@ describe('who may use the tap', () => {
   it('refuses a cross-site page with 403 and shows the refusal on the tap', async () => {
     const { head, conn } = await rawHandshake(tapRequest(['Origin: http://evil.example']));
     expect(head).toMatch(/^HTTP\/1\.1 403 /);
-    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[])[0]!;
+    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[])[0]!;
     expect(error.code).toBe('FORBIDDEN_ORIGIN');
   });
 
@@ -162,7 +162,7 @@ describe('who may use the tap', () => {
   it('refuses a Host name that a DNS rebinding attack would use', async () => {
     const { head, conn } = await rawHandshake(tapRequest([], `attacker.example:${server.port}`));
     expect(head).toMatch(/^HTTP\/1\.1 403 /);
-    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[])[0]!;
+    const error = ((await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[])[0]!;
     expect(error.code).toBe('FORBIDDEN_HOST');
   });
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LiveServerMessage, Part } from '../../core/live/live-messages';
-import type { CloseEvent, FrameEvent, MessageEvent, OpenEvent } from '../../core/tap/events';
+import type { TapCloseEvent, TapFrameEvent, TapMessageEvent, TapOpenEvent } from '../../core/tap/events';
 import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../server/live/live-endpoint';
 import type { RunningServer } from '../../server/server';
 import { localPortOf, serveWithTap, type TapRecorder } from './harness';
@@ -136,18 +136,21 @@ function samplesIn(parts: Part[]): number {
   return parts.reduce((sum, part) => sum + Buffer.from(part.inlineData?.data ?? '', 'base64').length / 2, 0);
 }
 
-async function tapClose(conn: string): Promise<CloseEvent> {
+async function tapClose(conn: string): Promise<TapCloseEvent> {
   const [close] = await tap.waitFor((e) => e.type === 'close' && e.conn === conn);
-  return close as CloseEvent;
+  return close as TapCloseEvent;
 }
 
 describe('the Live API session life cycle', () => {
   it('answers setup with setupComplete, and the tap sees a live connection of text frames', async () => {
     const client = await LiveClient.ready('', { generationConfig: { responseModalities: ['TEXT'] } });
     const conn = await client.conn;
-    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as OpenEvent[];
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
     expect(open).toMatchObject({ kind: 'live', path: LIVE_PATH });
-    const messages = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 2)) as MessageEvent[];
+    const messages = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn,
+      2,
+    )) as TapMessageEvent[];
     expect(messages[0]).toMatchObject({ dir: 'client', opcodeName: 'text' });
     expect(JSON.parse(messages[0]!.text!)).toEqual({
       setup: { model: 'models/wslab-live', generationConfig: { responseModalities: ['TEXT'] } },
@@ -172,7 +175,7 @@ describe('the Live API session life cycle', () => {
     expect(usage.totalTokenCount).toBe(usage.promptTokenCount + usage.responseTokenCount);
     expect(usage.responseTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: usage.responseTokenCount }]);
     const conn = await client.conn;
-    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame' && e.dir === 'server');
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'server');
     expect(frames.every((f) => f.opcodeName === 'text')).toBe(true);
     client.close();
   });
@@ -450,7 +453,9 @@ describe('session limits and faults on demand', () => {
       (e) => e.type === 'message' && e.conn === conn && e.dir === 'server',
       client.received.length,
     );
-    const server = tap.of(conn).filter((e): e is MessageEvent => e.type === 'message' && e.dir === 'server');
+    const server = tap
+      .of(conn)
+      .filter((e): e is TapMessageEvent => e.type === 'message' && e.dir === 'server');
     expect(server.every((m) => m.opcodeName === 'binary')).toBe(true);
     expect(Buffer.from(server[0]!.base64!, 'base64').toString()).toBe('{"setupComplete":{}}');
     client.close();
@@ -504,7 +509,7 @@ describe('the ephemeral-token endpoint', () => {
     client.send(textTurn('hello'));
     await client.until((m) => m.serverContent?.turnComplete === true);
     const conn = await client.conn;
-    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as OpenEvent[];
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
     expect(open!.path).toBe(LIVE_TOKEN_PATH);
     expect(open!.kind).toBe('live');
     expect(open!.query?.access_token).toBe('[redacted]');

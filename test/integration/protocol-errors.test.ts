@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CloseEvent, ErrorEvent } from '../../core/tap/events';
+import type { TapCloseEvent, TapErrorEvent } from '../../core/tap/events';
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../core/wire/frame-encoder';
 import type { RunningServer } from '../../server/server';
@@ -129,9 +129,9 @@ describe.each([
         .flatMap((e) => (e.type === 'frame' && e.frame.close ? [e.frame.close] : []));
       expect(closeFrames[0]?.code).toBe(c.closeCode);
 
-      const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as ErrorEvent[];
+      const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[];
       expect(error).toMatchObject({ code: c.code, closeCode: c.closeCode, dir: 'client' });
-      const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+      const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
       expect(close).toMatchObject({ code: c.closeCode, initiator: 'server' });
 
       const reply = nextMessages(bystander, 1);

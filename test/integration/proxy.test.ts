@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent, OpenEvent } from '../../core/tap/events';
+import type {
+  TapCloseEvent,
+  TapFrameEvent,
+  TapHandshakeEvent,
+  TapMessageEvent,
+  TapOpenEvent,
+} from '../../core/tap/events';
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import { encodeClose } from '../../core/wire/frame-encoder';
 import type { RunningServer, ServerOptions } from '../../server/server';
@@ -110,14 +116,17 @@ describe('the proxy relays byte for byte', () => {
       { data: '010203', isBinary: true },
     ]);
 
-    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as OpenEvent[];
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
     expect(open!.kind).toBe('proxy');
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.response.status).toBe(101);
     expect(handshake!.accept.ok).toBe(true);
-    const messages = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 4)) as MessageEvent[];
+    const messages = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn,
+      4,
+    )) as TapMessageEvent[];
     const seen = messages.map((m) => [m.dir, m.text ?? m.base64]);
     const binary = Buffer.from([1, 2, 3]).toString('base64');
     expect(seen).toHaveLength(4);
@@ -129,7 +138,7 @@ describe('the proxy relays byte for byte', () => {
         ['server', binary],
       ]),
     );
-    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame');
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame');
     expect(frames.filter((f) => f.dir === 'client').every((f) => f.masked)).toBe(true);
     expect(frames.filter((f) => f.dir === 'server').every((f) => !f.masked)).toBe(true);
     client.close();
@@ -149,9 +158,12 @@ describe('the proxy relays byte for byte', () => {
     expect(deflating.received.at(-1)).toEqual({ data: text, isBinary: false });
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.conn === conn,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.deflate).toBeDefined();
-    const messages = (await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 2)) as MessageEvent[];
+    const messages = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn,
+      2,
+    )) as TapMessageEvent[];
     expect(messages.map((m) => [m.dir, m.compressed, m.text])).toEqual(
       expect.arrayContaining([
         ['client', true, text],
@@ -177,7 +189,7 @@ describe('the proxy relays byte for byte', () => {
     client.send('close please');
     const [code, reason] = await once(client, 'close');
     expect([code, String(reason)]).toEqual([4002, 'as you wish']);
-    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
     expect(close).toMatchObject({ code: 4002, reason: 'as you wish', initiator: 'server', clean: true });
   });
 
@@ -245,7 +257,7 @@ describe('the proxy refuses faithfully', () => {
     expect(status).toBe(401);
     const [handshake] = (await tap.waitFor(
       (e) => e.type === 'handshake' && e.response.status === 401,
-    )) as HandshakeEvent[];
+    )) as TapHandshakeEvent[];
     expect(handshake!.accept.ok).toBe(false);
   });
 

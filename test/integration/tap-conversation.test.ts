@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { CloseEvent, FrameEvent, HandshakeEvent, MessageEvent } from '../../core/tap/events';
+import type { TapCloseEvent, TapFrameEvent, TapHandshakeEvent, TapMessageEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import {
   clientFrame,
@@ -37,13 +37,13 @@ describe.each([
     await tap.waitFor((e) => e.type === 'frame' && e.conn === conn && e.dir === 'server');
     const events = tap.of(conn);
     expect(events[0]).toMatchObject({ type: 'open', path: '/echo', kind: 'echo' });
-    const handshake = events.find((e): e is HandshakeEvent => e.type === 'handshake')!;
+    const handshake = events.find((e): e is TapHandshakeEvent => e.type === 'handshake')!;
     expect(handshake.response.status).toBe(101);
     expect(handshake.accept.ok).toBe(true);
     expect(handshake.request.headers.map(([name]) => name.toLowerCase())).toContain('sec-websocket-key');
     expect(handshake.response.raw).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
 
-    const frames = events.filter((e): e is FrameEvent => e.type === 'frame');
+    const frames = events.filter((e): e is TapFrameEvent => e.type === 'frame');
     const sent = frames.find((f) => f.dir === 'client')!;
     expect(sent).toMatchObject({
       opcodeName: 'text',
@@ -59,7 +59,7 @@ describe.each([
     expect(answered.payload.text).toBe("Server received: 'hello'");
 
     const messages = await tap.waitFor((e) => e.type === 'message' && e.conn === conn, 2);
-    expect(messages.map((m) => (m as MessageEvent).dir)).toEqual(['client', 'server']);
+    expect(messages.map((m) => (m as TapMessageEvent).dir)).toEqual(['client', 'server']);
     client.close();
   });
 
@@ -86,7 +86,7 @@ describe.each([
     const frames = (await tap.waitFor(
       (e) => e.type === 'frame' && e.conn === conn && e.dir === 'client',
       2,
-    )) as FrameEvent[];
+    )) as TapFrameEvent[];
     // 127 + mask bit: a 64-bit length; 126 + mask bit: a 16-bit length (RFC 6455 §5.2).
     expect(frames[0]!.headerHex.slice(0, 4)).toBe('82ff');
     expect(frames[0]!.payloadLength).toBe(70_000);
@@ -104,7 +104,7 @@ describe.each([
     await once(client, 'message');
     const [frame] = (await cappedTap.waitFor(
       (e) => e.type === 'frame' && e.dir === 'client',
-    )) as FrameEvent[];
+    )) as TapFrameEvent[];
     expect(frame!.payloadLength).toBe(100);
     expect(frame!.payload).toEqual({ text: 'x'.repeat(16), truncated: true });
     client.close();
@@ -122,7 +122,7 @@ describe.each([
     raw.write(clientFrame({ opcode: 0, payload: 'lo', fin: true }));
     const [message] = await tap.waitFor((e) => e.type === 'message' && e.conn === conn && e.dir === 'client');
     expect(message).toMatchObject({ text: 'Hello', frames: 2, size: 5 });
-    const frames = (await tap.waitFor((e) => e.type === 'frame' && e.conn === conn, 5)) as FrameEvent[];
+    const frames = (await tap.waitFor((e) => e.type === 'frame' && e.conn === conn, 5)) as TapFrameEvent[];
     expect(frames.map((f) => `${f.dir}:${f.opcodeName}:${f.fin}`)).toEqual(
       expect.arrayContaining([
         'client:text:false',
@@ -141,9 +141,9 @@ describe.each([
     const conn = await tap.connOf(localPortOf(client));
     client.close(1000, 'done');
     await once(client, 'close');
-    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
     expect(close).toMatchObject({ code: 1000, reason: 'done', initiator: 'client', clean: true });
-    const frames = tap.of(conn).filter((e): e is FrameEvent => e.type === 'frame');
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame');
     expect(frames.map((f) => [f.dir, f.opcodeName, f.closeCode])).toEqual([
       ['client', 'close', 1000],
       ['server', 'close', 1000],
@@ -154,7 +154,7 @@ describe.each([
     const client = await openEcho(server);
     const conn = await tap.connOf(localPortOf(client));
     client.terminate();
-    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as CloseEvent[];
+    const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
     expect(close).toMatchObject({ code: 1006, initiator: 'none', clean: false });
   });
 
@@ -168,7 +168,7 @@ describe.each([
     const conn = await tap.connOf(raw.localPort);
     const reply = await raw.readBytes(2 + "Server received: 'early'".length);
     expect(reply.subarray(2).toString()).toBe("Server received: 'early'");
-    const frames = (await tap.waitFor((e) => e.type === 'frame' && e.conn === conn, 2)) as FrameEvent[];
+    const frames = (await tap.waitFor((e) => e.type === 'frame' && e.conn === conn, 2)) as TapFrameEvent[];
     expect(frames.filter((f) => f.dir === 'client')).toHaveLength(1);
     expect(frames[0]).toMatchObject({
       dir: 'client',

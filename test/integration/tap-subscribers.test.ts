@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { DroppedEvent, ErrorEvent, HelloEvent, TapEvent } from '../../core/tap/events';
+import type { TapDroppedEvent, TapErrorEvent, TapEvent, TapHelloEvent } from '../../core/tap/events';
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import type { RunningServer } from '../../server/server';
 import {
@@ -40,7 +40,7 @@ describe('tap subscribers', () => {
       const client = await openEcho(server);
       await chat(client, 5, 3);
       const tap = await TapRecorder.open(server);
-      const hello = tap.events[0] as HelloEvent;
+      const hello = tap.events[0] as TapHelloEvent;
       expect(hello).toMatchObject({ type: 'hello', version: 1, history: 10 });
       await tap.waitFor(() => true, 11);
       const replayed = tap.events.slice(1, 11);
@@ -76,7 +76,9 @@ describe('tap subscribers', () => {
     const reply = nextMessages(flooded, 1);
     flooded.send(big);
     expect(String((await reply)[0]!.data)).toBe(`Server received: '${big}'`);
-    const [error] = (await tap.waitFor((e) => e.type === 'error' && e.code === 'TAP_BEHIND')) as ErrorEvent[];
+    const [error] = (await tap.waitFor(
+      (e) => e.type === 'error' && e.code === 'TAP_BEHIND',
+    )) as TapErrorEvent[];
     expect(error!.message).toMatch(/skipped \d+ bytes of this connection/);
     // Other connections are still shown in full.
     const other = await openEcho(server);
@@ -125,11 +127,11 @@ describe('tap subscribers', () => {
 
     stalled.socket.resume();
     // Decode all the stalled subscriber has received since its handshake; it must include `dropped`.
-    const findDropped = (): DroppedEvent | undefined => {
+    const findDropped = (): TapDroppedEvent | undefined => {
       for (const event of new FrameDecoder({ sender: 'server' }).push(stalled.pending)) {
         if (event.type !== 'message' || event.message.text === undefined) continue;
         const found = (JSON.parse(event.message.text) as TapEvent[]).find((e) => e.type === 'dropped');
-        if (found) return found as DroppedEvent;
+        if (found) return found as TapDroppedEvent;
       }
       return undefined;
     };

@@ -4,7 +4,7 @@
 // beside Connect sends the chat to another WebSocket server by way of wslab's /proxy relay.
 import { closeCodeInfo } from '../../core/wire/close-codes';
 import { byTestId, h } from '../lib/dom';
-import { load, save } from '../lib/store';
+import { load, save } from '../lib/local-settings';
 
 export interface ChatLink {
   /** The inspector lane of the connection the line travelled on, once the tap has named it. */

@@ -4,11 +4,11 @@
 // is theirs. Snippets run in a sandbox whose Origin is "null", so their sockets are recognised by
 // that while a run is going.
 import type {
-  CloseEvent,
   ConnectionEvent,
-  ErrorEvent,
-  HandshakeEvent,
-  OpenEvent,
+  TapCloseEvent,
+  TapErrorEvent,
+  TapHandshakeEvent,
+  TapOpenEvent,
 } from '../../core/tap/events';
 import { headerValue } from '../../core/wire/handshake';
 
@@ -21,10 +21,10 @@ export interface Lane {
   role: LaneRole;
   /** What the lane is called in the inspector: `chat`, `run 2`, `terminal`, `outside`. */
   label: string;
-  open?: OpenEvent;
-  handshake?: HandshakeEvent;
-  close?: CloseEvent;
-  errors: ErrorEvent[];
+  open?: TapOpenEvent;
+  handshake?: TapHandshakeEvent;
+  close?: TapCloseEvent;
+  errors: TapErrorEvent[];
   frames: number;
   /** Data messages started so far per direction: numbers chat lines and frames alike. */
   messages: { client: number; server: number };
@@ -132,7 +132,7 @@ export class Connections {
     return lane;
   }
 
-  private identify(lane: Lane, handshake: HandshakeEvent, replayed: boolean): void {
+  private identify(lane: Lane, handshake: TapHandshakeEvent, replayed: boolean): void {
     if (this.recorded) {
       lane.role = 'recorded';
       lane.label = lane.open?.kind === 'rejected' ? 'refused' : (lane.open?.kind ?? 'recorded');

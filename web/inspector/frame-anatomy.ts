@@ -1,6 +1,6 @@
 // A frame taken apart (RFC 6455 §5.2): the header bit by bit, a hex dump coloured by field, the
 // masked and unmasked payload side by side, and a close frame's code with its meaning.
-import type { FrameEvent, MessageEvent } from '../../core/tap/events';
+import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
 import { payloadBytes } from '../lib/bytes';
@@ -46,7 +46,7 @@ function bitRow(label: string, bits: Bit[], note: string): HTMLElement {
 }
 
 /** The header bytes with what each field says. */
-function headerDiagram(event: FrameEvent, header: Uint8Array): HTMLElement {
+function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
   const b0 = header[0] ?? 0;
   const b1 = header[1] ?? 0;
   const len7 = b1 & 0x7f;
@@ -190,7 +190,7 @@ function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
  * RFC 7692 §6: RSV1 on a message's first frame says its payload is DEFLATE output. The frame
  * carries the compressed bytes; the message, once inflated, is what the application saw.
  */
-function compression(event: FrameEvent, message: MessageEvent | undefined): HTMLElement {
+function compression(event: TapFrameEvent, message: TapMessageEvent | undefined): HTMLElement {
   const wire = message?.compressedSize;
   const known = message !== undefined && wire !== undefined;
   const ratio = known && message.size > 0 ? wire / message.size : null;
@@ -243,7 +243,7 @@ function compression(event: FrameEvent, message: MessageEvent | undefined): HTML
  * Where the message's JSON view goes. That view (tree, audio, players) loads on the first frame
  * selected, not with the page, so the slot fills in a moment later.
  */
-function messageJsonSlot(event: FrameEvent, message: MessageEvent | undefined): HTMLElement {
+function messageJsonSlot(event: TapFrameEvent, message: TapMessageEvent | undefined): HTMLElement {
   const slot = h('div', { className: 'message-json-slot' });
   void import('./message-view').then(({ renderMessageJson }) => {
     const view = renderMessageJson(event, message);
@@ -253,7 +253,11 @@ function messageJsonSlot(event: FrameEvent, message: MessageEvent | undefined): 
   return slot;
 }
 
-export function renderAnatomy(event: FrameEvent, laneLabel: string, message?: MessageEvent): HTMLElement {
+export function renderAnatomy(
+  event: TapFrameEvent,
+  laneLabel: string,
+  message?: TapMessageEvent,
+): HTMLElement {
   const header = fromHex(event.headerHex) ?? new Uint8Array(0);
   const unmasked = payloadBytes(event.payload);
   const key = event.maskKey ? fromHex(event.maskKey) : null;

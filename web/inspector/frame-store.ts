@@ -2,19 +2,19 @@
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
 import type { SequenceWarning } from '../../core/live/sequence-check';
-import type { Direction, FrameEvent, MessageEvent } from '../../core/tap/events';
+import type { Direction, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import type { Lane } from './connections';
 
-export interface FrameRecord {
+export interface FrameRow {
   /** Increasing id, never reused. */
   id: number;
   lane: Lane;
-  event: FrameEvent;
+  event: TapFrameEvent;
   /** For the first frame of a data message: which message of its direction it starts, from 0. */
   message: number;
   /** For the first frame of a data message: the whole message, once the tap has reported it
    * (its inflated payload and both sizes when it was compressed). */
-  messageEvent?: MessageEvent;
+  messageEvent?: TapMessageEvent;
   /** For the first frame of a Live API message: what is wrong with its place in the session. */
   sequenceWarnings?: readonly SequenceWarning[];
 }
@@ -31,7 +31,7 @@ export interface FrameFilter {
 
 export const NO_FILTER: FrameFilter = { dir: 'all', opcode: 'all', text: '', regex: false, lane: null };
 
-export type Matcher = (record: FrameRecord) => boolean;
+export type Matcher = (record: FrameRow) => boolean;
 
 /** Builds the filter test; a bad regular expression is reported instead of thrown. */
 export function compileFilter(filter: FrameFilter): { match: Matcher; error: string | null } {
@@ -75,7 +75,7 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
 }
 
 export class FrameStore {
-  private ring: (FrameRecord | undefined)[];
+  private ring: (FrameRow | undefined)[];
   private nextId = 0;
   /** Ids of the frames that pass the filter, oldest first, from `head` on. */
   private visible: number[] = [];
@@ -102,11 +102,11 @@ export class FrameStore {
     return this.visible.length - this.head;
   }
 
-  add(lane: Lane, event: FrameEvent): FrameRecord {
+  add(lane: Lane, event: TapFrameEvent): FrameRow {
     const id = this.nextId++;
     let message = -1;
     if (event.opcode === 1 || event.opcode === 2) message = lane.messages[event.dir]++;
-    const record: FrameRecord = { id, lane, event, message };
+    const record: FrameRow = { id, lane, event, message };
     if (this.ring[id % this.capacity]) this.evicted++;
     this.ring[id % this.capacity] = record;
     if (this.matcher(record)) this.visible.push(id);
@@ -124,13 +124,13 @@ export class FrameStore {
     }
   }
 
-  get(id: number): FrameRecord | undefined {
+  get(id: number): FrameRow | undefined {
     if (id < this.firstId || id >= this.nextId) return undefined;
     return this.ring[id % this.capacity];
   }
 
   /** The index-th frame that passes the filter. */
-  visibleAt(index: number): FrameRecord | undefined {
+  visibleAt(index: number): FrameRow | undefined {
     const id = this.visible[this.head + index];
     return id === undefined ? undefined : this.get(id);
   }
@@ -162,7 +162,7 @@ export class FrameStore {
   }
 
   /** Finds the frame that starts a lane's n-th message in one direction. */
-  findMessage(laneKey: string, dir: Direction, message: number): FrameRecord | undefined {
+  findMessage(laneKey: string, dir: Direction, message: number): FrameRow | undefined {
     for (let id = this.nextId - 1; id >= this.firstId; id--) {
       const record = this.ring[id % this.capacity];
       if (record && record.lane.key === laneKey && record.event.dir === dir && record.message === message)

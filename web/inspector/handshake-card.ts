@@ -1,6 +1,6 @@
 // A connection's opening handshake: the request, the answer, and Sec-WebSocket-Accept derived
 // again in the page (RFC 6455 §4.2.2): key + GUID → SHA-1 → base64, with a tick when it matches.
-import type { HandshakeEvent } from '../../core/tap/events';
+import type { TapHandshakeEvent } from '../../core/tap/events';
 import { toBase64, toHex, utf8 } from '../../core/wire/bytes';
 import type { DeflateParams } from '../../core/wire/extensions';
 import { headerValue, WEBSOCKET_GUID } from '../../core/wire/handshake';
@@ -16,7 +16,7 @@ export interface AcceptDerivation {
 }
 
 /** Recomputes the accept value here, independent of what the server's tap says. */
-export function deriveInPage(handshake: HandshakeEvent): AcceptDerivation {
+export function deriveInPage(handshake: TapHandshakeEvent): AcceptDerivation {
   const key = headerValue(handshake.request.headers, 'sec-websocket-key') ?? '';
   const hash = sha1(utf8(key + WEBSOCKET_GUID));
   const expected = toBase64(hash);
@@ -38,13 +38,13 @@ function headerList(headers: [string, string][]): HTMLElement {
   );
 }
 
-export function acceptState(handshake: HandshakeEvent): 'ok' | 'mismatch' | 'none' {
+export function acceptState(handshake: TapHandshakeEvent): 'ok' | 'mismatch' | 'none' {
   if (handshake.response.status !== 101) return 'none';
   return deriveInPage(handshake).ok ? 'ok' : 'mismatch';
 }
 
 /** The one-line summary: `GET /echo → 101 Switching Protocols ✓ accept`. */
-export function handshakeSummary(handshake: HandshakeEvent): HTMLElement {
+export function handshakeSummary(handshake: TapHandshakeEvent): HTMLElement {
   const state = acceptState(handshake);
   return h(
     'span',
@@ -94,7 +94,7 @@ function deflateParams(params: DeflateParams): HTMLElement {
   );
 }
 
-export function renderHandshake(handshake: HandshakeEvent): HTMLElement {
+export function renderHandshake(handshake: TapHandshakeEvent): HTMLElement {
   const derivation = deriveInPage(handshake);
   const state = acceptState(handshake);
   const { request, response } = handshake;

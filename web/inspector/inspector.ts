@@ -3,14 +3,14 @@
 // and drawn once per animation frame, so a flood costs one layout per frame, not one per event.
 
 import { liveMessageLabel } from '../../core/live/message-label';
-import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../core/tap/events';
+import type { ConnectionEvent, TapEvent, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Lossy, fromBase64 } from '../../core/wire/bytes';
 import { describeFrame } from '../../core/wire/describe';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
 import { Connections, type Lane } from './connections';
 import { renderAnatomy } from './frame-anatomy';
-import { compileFilter, type FrameFilter, type FrameRecord, FrameStore, NO_FILTER } from './frame-store';
+import { compileFilter, type FrameFilter, type FrameRow, FrameStore, NO_FILTER } from './frame-store';
 import { handshakeSummary, renderHandshake } from './handshake-card';
 import { LiveLanes } from './live-lanes';
 import { renderSequenceWarnings, warningText } from './sequence-warning-view';
@@ -30,9 +30,9 @@ export interface InspectorStats {
 
 export interface InspectorHooks {
   /** A frame was selected (by click or keys). */
-  onSelect?(record: FrameRecord): void;
+  onSelect?(record: FrameRow): void;
   /** A frame arrived: the page may log it or link it. */
-  onFrame?(record: FrameRecord, replayed: boolean): void;
+  onFrame?(record: FrameRow, replayed: boolean): void;
   /** A HAR file was picked to open as a recording. */
   onImportFile?(file: File): void;
 }
@@ -45,14 +45,14 @@ export interface InspectorOptions {
 }
 
 type Pending =
-  | { lane: Lane; event: FrameEvent; replayed: boolean }
-  | { lane: Lane; event: MessageEvent; replayed: boolean };
+  | { lane: Lane; event: TapFrameEvent; replayed: boolean }
+  | { lane: Lane; event: TapMessageEvent; replayed: boolean };
 
 function formatTime(t: number): string {
   return (t / 1000).toFixed(3);
 }
 
-function preview(event: FrameEvent): string {
+function preview(event: TapFrameEvent): string {
   if (event.opcodeName === 'close')
     return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
   const { text, base64 } = event.payload;
@@ -70,7 +70,7 @@ function preview(event: FrameEvent): string {
 }
 
 /** A compressed message's inflated payload, for its first frame's row. */
-function previewMessage(message: MessageEvent): string {
+function previewMessage(message: TapMessageEvent): string {
   if (message.text !== undefined) return JSON.stringify(message.text.slice(0, PREVIEW));
   if (message.base64 !== undefined) return `base64 ${message.base64.slice(0, PREVIEW)}`;
   return '';
@@ -85,7 +85,7 @@ export class Inspector {
   private paused = false;
   private pending: Pending[] = [];
   /** Per lane and direction, the frame that started the latest data message. */
-  private messageStarts = new Map<string, FrameRecord>();
+  private messageStarts = new Map<string, FrameRow>();
   /** One order checker per Live API lane. */
   private readonly liveLanes = new LiveLanes();
   private tapDropped = 0;
@@ -352,7 +352,7 @@ export class Inspector {
     else this.addMessage(item.lane, item.event);
   }
 
-  private addFrame(lane: Lane, event: FrameEvent, replayed: boolean): void {
+  private addFrame(lane: Lane, event: TapFrameEvent, replayed: boolean): void {
     const record = this.store.add(lane, event);
     if (record.message >= 0) this.messageStarts.set(`${lane.key}/${event.dir}`, record);
     this.stats.frames++;
@@ -364,7 +364,7 @@ export class Inspector {
    * A whole message, reported after its last frame: kept with the frame that started it, so the
    * anatomy can show what a compressed message inflated to (RFC 7692 §6.2).
    */
-  private addMessage(lane: Lane, event: MessageEvent): void {
+  private addMessage(lane: Lane, event: TapMessageEvent): void {
     const record = this.messageStarts.get(`${lane.key}/${event.dir}`);
     if (record?.messageEvent) return;
     // Whole messages come in wire order, inflated and joined: what the order checker needs. Its
@@ -436,7 +436,7 @@ export class Inspector {
     this.hooks.onSelect?.(record);
   }
 
-  private showDetail(record: FrameRecord): void {
+  private showDetail(record: FrameRow): void {
     const warning = renderSequenceWarnings(record.sequenceWarnings);
     const anatomy = renderAnatomy(record.event, record.lane.label, record.messageEvent);
     this.detail.replaceChildren(...(warning ? [warning, anatomy] : [anatomy]));
@@ -707,7 +707,7 @@ export class Inspector {
     }
   }
 
-  private fillRow(row: HTMLElement, record: FrameRecord): void {
+  private fillRow(row: HTMLElement, record: FrameRow): void {
     const event = record.event;
     row.dataset.id = String(record.id);
     row.dataset.dir = event.dir;

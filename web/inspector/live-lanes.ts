@@ -5,13 +5,13 @@
 // so the inspector's hot path stays cheap under a flood of anything else.
 import { LIVE_MESSAGE_KINDS } from '../../core/live/live-messages';
 import { SequenceChecker, type SequenceWarning } from '../../core/live/sequence-check';
-import type { MessageEvent } from '../../core/tap/events';
+import type { TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 import type { Lane } from './connections';
 
 const FIRST_FIELD = /^\s*\{\s*"(\w+)"\s*:/;
 
-type Message = Pick<MessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
+type Message = Pick<TapMessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
 
 /** The field a message opens with, read from its first characters only; null if it is not JSON. */
 function firstField(message: Message): string | null {

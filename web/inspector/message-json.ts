@@ -2,7 +2,7 @@
 // has reported it (inflated, every fragment joined), else in the frame itself; in text frames, and
 // in binary frames whose bytes are UTF-8 starting with `{` — the Live API sends its JSON that way.
 // Pure: no DOM, so it is tested on its own.
-import type { FrameEvent, MessageEvent } from '../../core/tap/events';
+import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 
 export type MessageJson =
@@ -19,8 +19,8 @@ export type MessageJson =
   /** It starts like JSON but does not parse. */
   | { state: 'invalid'; error: string; binary: boolean };
 
-type Frame = Pick<FrameEvent, 'opcode' | 'fin' | 'rsv1' | 'payload'>;
-type Message = Pick<MessageEvent, 'text' | 'base64' | 'truncated'>;
+type Frame = Pick<TapFrameEvent, 'opcode' | 'fin' | 'rsv1' | 'payload'>;
+type Message = Pick<TapMessageEvent, 'text' | 'base64' | 'truncated'>;
 
 const OPEN_BRACE = 0x7b;
 

@@ -2,7 +2,7 @@
 // Live API message) with Play buttons, and the whole value as a collapsible tree. Any JSON message
 // gets the tree, not only the Live API's.
 import { audioBlobsOf } from '../../core/live/audio-blobs';
-import type { FrameEvent, MessageEvent } from '../../core/tap/events';
+import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { h } from '../lib/dom';
 import { renderAudioBlobs } from './audio-blob-list';
 import { renderJsonTree } from './json-tree';
@@ -15,7 +15,7 @@ function heading(json: MessageJson & { state: 'json' }): string {
 }
 
 /** The JSON view of a frame's message, or null when it holds no JSON. */
-export function renderMessageJson(event: FrameEvent, message?: MessageEvent): HTMLElement | null {
+export function renderMessageJson(event: TapFrameEvent, message?: TapMessageEvent): HTMLElement | null {
   const json = messageJsonOf(event, message);
   if (!json) return null;
   const box = (...children: (HTMLElement | string | null)[]) =>

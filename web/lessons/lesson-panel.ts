@@ -5,7 +5,7 @@ import { type EntryProgress, StepProgress } from '../../core/lessons/checks';
 import type { Lesson, LessonSummary } from '../../core/lessons/lesson-format';
 import type { TapEvent } from '../../core/tap/events';
 import { byTestId, h, isTyping } from '../lib/dom';
-import { load, save } from '../lib/store';
+import { load, save } from '../lib/local-settings';
 import { renderMarkdown } from './markdown';
 
 export interface CourseIndex {

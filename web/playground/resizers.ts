@@ -1,5 +1,5 @@
 // Column widths: drag a separator, or focus it and use the arrow keys. Kept across reloads.
-import { load, save } from '../lib/store';
+import { load, save } from '../lib/local-settings';
 
 const STEP = 24;
 const MIN = 220;

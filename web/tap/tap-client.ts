@@ -1,11 +1,11 @@
 // The page's subscription to /tap. It reconnects by itself with exponential backoff when the
 // server goes away, tells the page what it is doing, and marks which events are replayed history
 // (shown, but never counted by lesson checks, which only look at what happens live).
-import type { HelloEvent, TapEvent } from '../../core/tap/events';
+import type { TapEvent, TapHelloEvent } from '../../core/tap/events';
 
 export type TapStatus =
   | { state: 'connecting'; attempt: number }
-  | { state: 'live'; hello: HelloEvent; instance: string; restarted: boolean }
+  | { state: 'live'; hello: TapHelloEvent; instance: string; restarted: boolean }
   | { state: 'waiting'; attempt: number; retryInMs: number; reason: string };
 
 export interface TapBatch {

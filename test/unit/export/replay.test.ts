@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionEvent, FrameEvent, MessageEvent } from '../../../core/tap/events';
+import type { ConnectionEvent, TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
 import { encodeFrame } from '../../../core/wire/frame-encoder';
 import { replayRecording } from '../../../server/export/replay';
 import { client, compress, recording, requestHead, responseHead, server } from './fixtures';
@@ -54,7 +54,7 @@ describe('replaying a recorded connection', () => {
       query: { fragment: '3' },
     });
     const message = replayed.events.find(
-      (e): e is MessageEvent => e.type === 'message' && e.dir === 'server',
+      (e): e is TapMessageEvent => e.type === 'message' && e.dir === 'server',
     );
     expect(message).toMatchObject({ text: 'Server', frames: 2, t: 113 });
     expect(replayed.events.at(-1)).toEqual({
@@ -92,7 +92,7 @@ describe('replaying a recorded connection', () => {
         ['client', 102, client({ opcode: 2, payload: Uint8Array.of(1, 2, 3) })],
       ]),
     );
-    const frame = replayed.events.find((e): e is FrameEvent => e.type === 'frame')!;
+    const frame = replayed.events.find((e): e is TapFrameEvent => e.type === 'frame')!;
     expect(frame).toMatchObject({
       masked: true,
       maskKey: '11223344',
@@ -150,12 +150,12 @@ describe('replaying a recorded connection', () => {
       ]),
     );
     expect(replayed.deflate).toMatchObject({ clientMaxWindowBits: 15, serverNoContextTakeover: false });
-    const messages = replayed.events.filter((e): e is MessageEvent => e.type === 'message');
+    const messages = replayed.events.filter((e): e is TapMessageEvent => e.type === 'message');
     expect(messages.map((m) => [m.compressed, m.text, m.size, m.compressedSize])).toEqual([
       [true, text, text.length, first.length],
       [true, text, text.length, second.length],
     ]);
-    const frame = replayed.events.find((e): e is FrameEvent => e.type === 'frame')!;
+    const frame = replayed.events.find((e): e is TapFrameEvent => e.type === 'frame')!;
     expect(frame.rsv1).toBe(true);
     expect(Buffer.from(frame.payload.base64!, 'base64')).toEqual(Buffer.from(first));
   });
@@ -203,7 +203,8 @@ describe('replaying a recorded connection', () => {
     ];
     const whole = replayRecording(recording(chunks));
     const capped = replayRecording(recording(chunks), { payloadCap: 65536 });
-    const frameOf = (events: ConnectionEvent[]) => events.find((e): e is FrameEvent => e.type === 'frame')!;
+    const frameOf = (events: ConnectionEvent[]) =>
+      events.find((e): e is TapFrameEvent => e.type === 'frame')!;
     expect(frameOf(whole.events).payload).toEqual({ text: big, truncated: false });
     expect(frameOf(capped.events).payload).toEqual({ text: big.slice(0, 65536), truncated: true });
     expect(frameOf(capped.events).payloadLength).toBe(70_000);

@@ -6,9 +6,9 @@ import {
   StepProgress,
   validateCheckEntry,
 } from '../../../core/lessons/checks';
-import type { FrameEvent, HandshakeEvent, OpenEvent, TapEvent } from '../../../core/tap/events';
+import type { TapEvent, TapFrameEvent, TapHandshakeEvent, TapOpenEvent } from '../../../core/tap/events';
 
-const clientText: FrameEvent = {
+const clientText: TapFrameEvent = {
   type: 'frame',
   conn: 'c1',
   t: 12.5,
@@ -28,7 +28,7 @@ const clientText: FrameEvent = {
   payload: { text: 'hello', truncated: false },
 };
 
-const handshake: HandshakeEvent = {
+const handshake: TapHandshakeEvent = {
   type: 'handshake',
   conn: 'c1',
   t: 1,
@@ -37,7 +37,7 @@ const handshake: HandshakeEvent = {
   accept: { key: 'k', expected: 'a', actual: 'a', ok: true },
 };
 
-const open: OpenEvent = {
+const open: TapOpenEvent = {
   type: 'open',
   conn: 'c2',
   t: 0,

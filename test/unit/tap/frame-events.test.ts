@@ -3,7 +3,7 @@ import type { Frame, Message } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../../core/wire/frame-encoder';
 import { serialise } from '../../../server/tap/event-log';
-import { FrameRecord, MessageRecord } from '../../../server/tap/frame-events';
+import { LazyFrameEvent, LazyMessageEvent } from '../../../server/tap/frame-events';
 
 function decode(
   bytes: Uint8Array,
@@ -41,12 +41,12 @@ describe('lazy tap records', () => {
     const { frames, messages } = decode(bytes);
     for (const cap of [8, 65536]) {
       for (const frame of frames) {
-        const record = new FrameRecord('c1', 12.5, 'client', 3, frame, true, cap);
+        const record = new LazyFrameEvent('c1', 12.5, 'client', 3, frame, true, cap);
         expect(JSON.parse(record.json())).toEqual(JSON.parse(JSON.stringify(record.toJSON())));
         expect(record.json()).toBe(JSON.stringify(record.toJSON()));
       }
       for (const message of messages) {
-        const record = new MessageRecord('c1', 12.5, 'client', message, cap);
+        const record = new LazyMessageEvent('c1', 12.5, 'client', message, cap);
         expect(record.json()).toBe(JSON.stringify(record.toJSON()));
       }
     }
@@ -56,10 +56,10 @@ describe('lazy tap records', () => {
     const { frames, messages } = decode(
       encodeFrame({ opcode: 2, payload: new Uint8Array(100_000), mask: key }),
     );
-    const record = new FrameRecord('c1', 0, 'client', 0, frames[0]!, false, 1024);
+    const record = new LazyFrameEvent('c1', 0, 'client', 0, frames[0]!, false, 1024);
     expect(record.weight).toBeLessThan(1100);
     expect(record.toJSON()).toMatchObject({ payloadLength: 100_000, payload: { truncated: true } });
-    const message = new MessageRecord('c1', 0, 'client', messages[0]!, 1024);
+    const message = new LazyMessageEvent('c1', 0, 'client', messages[0]!, 1024);
     expect(message.weight).toBe(1024);
     expect(message.toJSON()).toMatchObject({ size: 100_000, truncated: true });
   });
@@ -68,7 +68,7 @@ describe('lazy tap records', () => {
     const { frames } = decode(samples[0]![1]);
     const batch = [
       { type: 'dropped' as const, count: 2, t: 1 },
-      new FrameRecord('c1', 2, 'client', 0, frames[0]!, false, 64),
+      new LazyFrameEvent('c1', 2, 'client', 0, frames[0]!, false, 64),
     ];
     const parsed = JSON.parse(serialise(batch)) as { type: string }[];
     expect(parsed.map((e) => e.type)).toEqual(['dropped', 'frame']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameEvent } from '../../../core/tap/events';
+import type { TapFrameEvent } from '../../../core/tap/events';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
 import { testLane } from './lane';
@@ -8,7 +8,7 @@ function lane(key: string): Lane {
   return testLane({ key, conn: key });
 }
 
-function frame(dir: 'client' | 'server', opcode: number, text: string): FrameEvent {
+function frame(dir: 'client' | 'server', opcode: number, text: string): TapFrameEvent {
   const names = ['continuation', 'text', 'binary', '', '', '', '', '', 'close', 'ping', 'pong'] as const;
   return {
     type: 'frame',
@@ -22,7 +22,7 @@ function frame(dir: 'client' | 'server', opcode: number, text: string): FrameEve
     rsv2: false,
     rsv3: false,
     opcode,
-    opcodeName: names[opcode] as FrameEvent['opcodeName'],
+    opcodeName: names[opcode] as TapFrameEvent['opcodeName'],
     masked: dir === 'client',
     maskKey: null,
     payloadLength: text.length,

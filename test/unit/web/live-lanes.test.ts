@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HandshakeEvent, MessageEvent } from '../../../core/tap/events';
+import type { TapHandshakeEvent, TapMessageEvent } from '../../../core/tap/events';
 import { toBase64, utf8 } from '../../../core/wire/bytes';
 import type { Lane } from '../../../web/inspector/connections';
 import { LiveLanes } from '../../../web/inspector/live-lanes';
@@ -10,11 +10,11 @@ function lane(withHandshake = true): Lane {
   return testLane({
     role: 'terminal',
     label: 'terminal',
-    ...(withHandshake ? { handshake: {} as HandshakeEvent } : {}),
+    ...(withHandshake ? { handshake: {} as TapHandshakeEvent } : {}),
   });
 }
 
-type Message = Pick<MessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
+type Message = Pick<TapMessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
 const text = (dir: 'client' | 'server', value: unknown, truncated = false): Message => ({
   dir,
   text: typeof value === 'string' ? value : JSON.stringify(value),

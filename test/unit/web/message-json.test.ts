@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameEvent, MessageEvent } from '../../../core/tap/events';
+import type { TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
 import { toBase64, utf8 } from '../../../core/wire/bytes';
 import {
   containerSummary,
@@ -8,7 +8,7 @@ import {
   shortString,
 } from '../../../web/inspector/message-json';
 
-type Frame = Pick<FrameEvent, 'opcode' | 'fin' | 'rsv1' | 'payload'>;
+type Frame = Pick<TapFrameEvent, 'opcode' | 'fin' | 'rsv1' | 'payload'>;
 
 const text = (payload: string, more: Partial<Frame> = {}): Frame => ({
   opcode: 1,
@@ -24,7 +24,9 @@ const binary = (bytes: Uint8Array, more: Partial<Frame> = {}): Frame => ({
   payload: { base64: toBase64(bytes), truncated: false },
   ...more,
 });
-const whole = (payload: Partial<MessageEvent>): Pick<MessageEvent, 'text' | 'base64' | 'truncated'> => ({
+const whole = (
+  payload: Partial<TapMessageEvent>,
+): Pick<TapMessageEvent, 'text' | 'base64' | 'truncated'> => ({
   truncated: false,
   ...payload,
 });

@@ -2,7 +2,7 @@
 // events, and shown by an inspector of its own, so a recording has the same lanes, rows and
 // anatomy as a live session. Nothing here talks to the server.
 import { type HarImport, importHar } from '../../core/har/har-import';
-import type { ConnectionEvent, FrameEvent, MessageEvent, TapEvent } from '../../core/tap/events';
+import type { ConnectionEvent, TapEvent, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { toHex } from '../../core/wire/bytes';
 import { payloadBytes } from '../lib/bytes';
 import type { TapBatch } from '../tap/tap-client';
@@ -46,7 +46,7 @@ function headerFor(opcode: number, length: number): string {
 }
 
 /** One unfragmented frame standing for a message of a HAR without frame-level events. */
-function frameFromMessage(message: MessageEvent, seq: number): FrameEvent {
+function frameFromMessage(message: TapMessageEvent, seq: number): TapFrameEvent {
   const opcode = message.opcodeName === 'text' ? 1 : 2;
   const size = payloadBytes(message).length;
   return {
