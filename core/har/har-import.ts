@@ -205,7 +205,8 @@ function fits(value: unknown, kind: FieldKind): boolean {
 function checkPayloadView(view: Json, where: string): void {
   if (typeof view.text === 'string') return;
   if (typeof view.base64 !== 'string') throw new ImportError(`${where} has neither "text" nor "base64".`);
-  if (fromBase64(view.base64) === null) throw new ImportError(`${where}: "base64" is not valid base64.`);
+  if (fromBase64(view.base64.replace(/\s/g, '')) === null)
+    throw new ImportError(`${where}: "base64" is not valid base64.`);
 }
 
 function readWslabEntry(entry: Json, wslab: Json, where: string): ImportedConnection {
@@ -350,13 +351,12 @@ function readChromeEntry(
     const dir: Direction = message.type === 'send' ? 'client' : 'server';
     const t = messageTime(message.time) - epoch;
     if (message.opcode === 2) {
-      const bytes = fromBase64(message.data);
+      const base64 = message.data.replace(/\s/g, '');
+      const bytes = fromBase64(base64);
       if (bytes === null) {
         throw new ImportError(`${at} is binary (opcode 2), but its "data" is not valid base64.`);
       }
-      messages.push(
-        messageEvent(conn, t, dir, 'binary', bytes.length, { base64: message.data.replace(/\s/g, '') }),
-      );
+      messages.push(messageEvent(conn, t, dir, 'binary', bytes.length, { base64 }));
     } else {
       messages.push(messageEvent(conn, t, dir, 'text', utf8(message.data).length, { text: message.data }));
     }

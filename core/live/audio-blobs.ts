@@ -3,7 +3,8 @@
 // `serverContent.modelTurn.parts[].inlineData`. Each is a Blob of base64 16-bit little-endian mono
 // PCM with its rate in the MIME type (`audio/pcm;rate=16000`). Pure and browser-safe: the
 // inspector imports it to show each blob's duration and play it.
-import { base64ByteLength, decodeBase64, samplesFromBytes } from './pcm';
+import { base64ByteLength, fromBase64 } from '../wire/bytes';
+import { samplesFromBytes } from './pcm';
 
 export interface AudioBlob {
   /** Where the blob sits in the message, e.g. `serverContent.modelTurn.parts[2].inlineData`. */
@@ -67,7 +68,7 @@ export function audioBlobsOf(message: unknown): AudioBlob[] {
  * number of bytes (half a 16-bit sample), which the Live API refuses too.
  */
 export function samplesOfBlob(blob: AudioBlob): Int16Array | null {
-  const bytes = decodeBase64(blob.data);
+  const bytes = fromBase64(blob.data, 'protobuf');
   if (!bytes || bytes.length % 2 !== 0) return null;
   return samplesFromBytes(bytes);
 }

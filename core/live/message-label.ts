@@ -1,8 +1,9 @@
 // One-line labels for Live API messages, for the inspector's frame rows: `setup`,
 // `realtimeInput · audio 40 ms`, `serverContent · turnComplete`. Pure and browser-safe: the page
 // imports it. Never throws; anything that is not a Live API message gets null.
+
+import { base64ByteLength } from '../wire/bytes';
 import { LIVE_MESSAGE_KINDS } from './live-messages';
-import { base64ByteLength } from './pcm';
 
 type Json = Record<string, unknown>;
 

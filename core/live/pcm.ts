@@ -1,65 +1,10 @@
-// Audio as the Live API carries it: 16-bit signed little-endian mono PCM, base64 in JSON.
+// Audio as the Live API carries it: 16-bit signed little-endian mono PCM (base64 in JSON: see
+// fromBase64's `protobuf` form in ../wire/bytes).
 // Pure functions over typed arrays, no Node APIs, so the page could use them too.
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Int8Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
-// Protobuf's JSON mapping accepts the URL-safe alphabet for bytes fields too.
-DECODE['-'.charCodeAt(0)] = 62;
-DECODE['_'.charCodeAt(0)] = 63;
-
-/**
- * Decodes base64 strictly: standard or URL-safe alphabet, padding optional but only at the end.
- * Returns null for anything else, where a lenient decoder would silently skip characters.
- */
-export function decodeBase64(text: string): Uint8Array | null {
-  let end = text.length;
-  if (end % 4 === 0 && end > 0) {
-    if (text[end - 1] === '=') end--;
-    if (text[end - 1] === '=') end--;
-  }
-  if (end % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let at = 0;
-  let buffer = 0;
-  let bits = 0;
-  for (let i = 0; i < end; i++) {
-    const code = text.charCodeAt(i);
-    const value = code < 128 ? DECODE[code]! : -1;
-    if (value < 0) return null;
-    buffer = ((buffer << 6) | value) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (buffer >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/** How many bytes a base64 string stands for, from its length alone (without decoding it). */
-export function base64ByteLength(text: string): number {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return Math.max(0, Math.floor((text.length * 3) / 4) - padding);
-}
-
-export function encodeBase64(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
-  }
-  const left = bytes.length - i;
-  if (left === 1) {
-    const n = bytes[i]! << 16;
-    out += `${ALPHABET[n >> 18]}${ALPHABET[(n >> 12) & 63]}==`;
-  } else if (left === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += `${ALPHABET[n >> 18]}${ALPHABET[(n >> 12) & 63]}${ALPHABET[(n >> 6) & 63]}=`;
-  }
-  return out;
-}
+// Until live-session.ts imports toBase64 from ../wire/bytes itself; base64 lives there alone.
+/** @deprecated use toBase64 from core/wire/bytes. */
+export { toBase64 as encodeBase64 } from '../wire/bytes';
 
 /** Reads 16-bit little-endian samples whatever the machine's byte order. `bytes.length` must be even. */
 export function samplesFromBytes(bytes: Uint8Array): Int16Array {

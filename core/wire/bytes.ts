@@ -20,7 +20,14 @@ export function fromHex(text: string): Uint8Array | null {
   return out;
 }
 
+// The one base64 codec (RFC 4648), for payloads, handshake keys and Live API audio alike.
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const STANDARD = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) STANDARD[B64.charCodeAt(i)] = i;
+// RFC 4648 §5's URL-safe alphabet, accepted beside the standard one.
+const EITHER = STANDARD.slice();
+EITHER['-'.charCodeAt(0)] = 62;
+EITHER['_'.charCodeAt(0)] = 63;
 
 export function toBase64(bytes: Uint8Array): string {
   let out = '';
@@ -40,26 +47,50 @@ export function toBase64(bytes: Uint8Array): string {
   return out;
 }
 
-export function fromBase64(text: string): Uint8Array | null {
-  const clean = text.replace(/\s/g, '');
-  // Padding is one or two `=` at the very end, after at least two data characters ("A===" is not base64).
-  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(clean)) {
+/**
+ * Which base64 a decoder accepts. `standard`: RFC 4648 §4, padded, as the tap, HAR files and
+ * handshake keys carry it. `protobuf`: what protobuf's JSON mapping accepts for bytes fields (the
+ * Live API's audio): the standard or the URL-safe alphabet, padding optional.
+ */
+export type Base64Form = 'standard' | 'protobuf';
+
+/**
+ * Decodes base64 strictly; null for anything else (whitespace, a character outside the alphabet,
+ * padding anywhere but the end, a length no encoder produces), where a lenient decoder would
+ * silently skip characters.
+ */
+export function fromBase64(text: string, form: Base64Form = 'standard'): Uint8Array | null {
+  let end = text.length;
+  if (end % 4 === 0) {
+    if (text.endsWith('==')) end -= 2;
+    else if (text.endsWith('=')) end -= 1;
+  } else if (form === 'standard') {
     return null;
   }
-  const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((clean.length / 4) * 3 - padding);
-  let o = 0;
-  for (let i = 0; i < clean.length; i += 4) {
-    const n =
-      (B64.indexOf(clean[i]!) << 18) |
-      (B64.indexOf(clean[i + 1]!) << 12) |
-      ((B64.indexOf(clean[i + 2]!) & 63) << 6) |
-      (B64.indexOf(clean[i + 3]!) & 63);
-    if (o < out.length) out[o++] = n >> 16;
-    if (o < out.length) out[o++] = (n >> 8) & 0xff;
-    if (o < out.length) out[o++] = n & 0xff;
+  if (end % 4 === 1) return null;
+  const table = form === 'standard' ? STANDARD : EITHER;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let at = 0;
+  let buffer = 0;
+  let bits = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? table[code]! : -1;
+    if (value < 0) return null;
+    buffer = ((buffer << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (buffer >> bits) & 0xff;
+    }
   }
   return out;
+}
+
+/** How many bytes a base64 string stands for, from its length alone (without decoding it). */
+export function base64ByteLength(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.max(0, Math.floor((text.length * 3) / 4) - padding);
 }
 
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {

@@ -9,7 +9,8 @@ import {
   INPUT_AUDIO_RATE,
   type Modality,
 } from '../../core/live/live-messages';
-import { decodeBase64, resample, samplesFromBytes } from '../../core/live/pcm';
+import { resample, samplesFromBytes } from '../../core/live/pcm';
+import { fromBase64 } from '../../core/wire/bytes';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
 
 export interface SessionSetup {
@@ -339,7 +340,7 @@ function readAudio(value: unknown, path: string, limits: ParseLimits): AudioChun
   if (!(rate >= 8000 && rate <= 48_000))
     invalid('INVALID_AUDIO', `${path}: rate ${rate} is outside 8000-48000 Hz`);
   if (typeof blob.data !== 'string') invalid('INVALID_AUDIO', `${path}.data must be a base64 string`);
-  const bytes = decodeBase64(blob.data);
+  const bytes = fromBase64(blob.data, 'protobuf');
   if (!bytes) invalid('INVALID_AUDIO', `${path}.data is not valid base64`);
   if (bytes.length % 2 !== 0) {
     invalid('INVALID_AUDIO', `${path} holds ${bytes.length} bytes; 16-bit PCM needs an even count`);
@@ -360,7 +361,7 @@ function readFrame(value: unknown, path: string): void {
   if (typeof blob.mimeType !== 'string' || !/^(image|video)\//i.test(blob.mimeType)) {
     invalid('INVALID_FIELD', `${path}.mimeType must be an image type such as image/jpeg`);
   }
-  if (typeof blob.data !== 'string' || !decodeBase64(blob.data)) {
+  if (typeof blob.data !== 'string' || !fromBase64(blob.data, 'protobuf')) {
     invalid('INVALID_FIELD', `${path}.data is not valid base64`);
   }
 }

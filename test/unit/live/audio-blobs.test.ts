@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { audioBlobsOf, describeAudioBlob, formatRate, samplesOfBlob } from '../../../core/live/audio-blobs';
-import { bytesFromSamples, encodeBase64, tone } from '../../../core/live/pcm';
+import { bytesFromSamples, tone } from '../../../core/live/pcm';
+import { toBase64 } from '../../../core/wire/bytes';
 
-const pcm = (samples: Int16Array): string => encodeBase64(bytesFromSamples(samples));
+const pcm = (samples: Int16Array): string => toBase64(bytesFromSamples(samples));
 const silence = (ms: number, rate: number): string => pcm(new Int16Array((rate * ms) / 1000));
 
 describe('audio blobs in Live API messages', () => {
@@ -59,7 +60,7 @@ describe('audio blobs in Live API messages', () => {
   });
 
   it('counts the bytes of unpadded and padded base64 alike', () => {
-    const odd = encodeBase64(new Uint8Array(1282));
+    const odd = toBase64(new Uint8Array(1282));
     expect(odd.endsWith('=')).toBe(true);
     const [padded] = audioBlobsOf({
       realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: odd } },
@@ -108,7 +109,7 @@ describe('audio blobs in Live API messages', () => {
       realtimeInput: { audio: { mimeType: 'audio/pcm;rate=16000', data: 'AAAA' } },
     })[0]!;
     expect(samplesOfBlob({ ...blob, data: 'AA!A' })).toBeNull();
-    expect(samplesOfBlob({ ...blob, data: encodeBase64(new Uint8Array(3)) })).toBeNull();
+    expect(samplesOfBlob({ ...blob, data: toBase64(new Uint8Array(3)) })).toBeNull();
   });
 
   it('writes rates in kHz without trailing zeros', () => {

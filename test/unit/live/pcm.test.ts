@@ -2,42 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bytesFromSamples,
-  decodeBase64,
-  encodeBase64,
   formatDbfs,
   levelOf,
   resample,
   samplesFromBytes,
   tone,
 } from '../../../core/live/pcm';
-
-describe('base64', () => {
-  it('encodes and decodes any bytes exactly as Node does', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        const text = encodeBase64(bytes);
-        expect(text).toBe(Buffer.from(bytes).toString('base64'));
-        expect(decodeBase64(text)).toEqual(bytes);
-      }),
-    );
-  });
-
-  it('accepts the URL-safe alphabet and missing padding, as protobuf JSON does', () => {
-    expect(decodeBase64('-_8')).toEqual(Uint8Array.of(0xfb, 0xff));
-    expect(decodeBase64('AAE')).toEqual(Uint8Array.of(0, 1));
-    expect(decodeBase64('')).toEqual(new Uint8Array(0));
-  });
-
-  it.each([
-    ['a character outside the alphabet', 'AA*A'],
-    ['padding in the middle', 'AA==AAAA'],
-    ['a length no encoding produces', 'AAAAA'],
-    ['whitespace', 'AA AA'],
-    ['a non-ASCII letter', 'AAé='],
-  ])('rejects %s instead of skipping it', (_name, text) => {
-    expect(decodeBase64(text)).toBeNull();
-  });
-});
 
 describe('16-bit PCM', () => {
   it('reads samples little-endian and writes them back', () => {

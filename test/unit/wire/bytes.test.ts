@@ -52,9 +52,39 @@ describe('byte helpers', () => {
   });
 
   it('refuses text that is not base64, misplaced padding included', () => {
-    for (const text of ['A===', '====', 'Q===', '=AAA', 'AA=A', 'QUJ', 'QU!D', 'QQ=']) {
+    for (const text of [
+      'A===',
+      '====',
+      'Q===',
+      '=AAA',
+      'AA=A',
+      'QUJ',
+      'QU!D',
+      'QQ=',
+      'AA AA',
+      'AAé=',
+      '-_8=',
+    ]) {
       expect(fromBase64(text), text).toBeNull();
     }
+    expect(fromBase64('')).toEqual(new Uint8Array(0));
+  });
+
+  it('accepts the URL-safe alphabet and missing padding in the protobuf form, as protobuf JSON does', () => {
+    expect(fromBase64('-_8', 'protobuf')).toEqual(Uint8Array.of(0xfb, 0xff));
+    expect(fromBase64('AAE', 'protobuf')).toEqual(Uint8Array.of(0, 1));
+    expect(fromBase64('AAE=', 'protobuf')).toEqual(Uint8Array.of(0, 1));
+    expect(fromBase64('', 'protobuf')).toEqual(new Uint8Array(0));
+  });
+
+  it.each([
+    ['a character outside the alphabet', 'AA*A'],
+    ['padding in the middle', 'AA==AAAA'],
+    ['a length no encoding produces', 'AAAAA'],
+    ['whitespace', 'AA AA'],
+    ['a non-ASCII letter', 'AAé='],
+  ])('rejects %s in the protobuf form instead of skipping it', (_name, text) => {
+    expect(fromBase64(text, 'protobuf')).toBeNull();
   });
 
   it('masks with the key at any phase, and masking twice gives the bytes back (RFC 6455 §5.3)', () => {
