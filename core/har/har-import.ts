@@ -2,6 +2,8 @@
 // `_wslab` events, frame by frame) or any HAR with Chrome's `_webSocketMessages` (whole messages
 // only). Pure, so the page can import it: no Node APIs. Never throws; a file it cannot read gets
 // an error that says what is wrong and where.
+
+import { isJsonObject, type JsonObject } from '../json';
 import type {
   ConnectionEvent,
   ConnectionKind,
@@ -40,12 +42,7 @@ export type HarImport =
     }
   | { ok: false; error: string };
 
-type Json = Record<string, unknown>;
-
 class ImportError extends Error {}
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses the text of a `.har` file. */
 export function importHar(text: string): HarImport {
@@ -72,22 +69,23 @@ export function importHarValue(value: unknown): HarImport {
 }
 
 function readHar(value: unknown): HarImport {
-  if (!isObject(value) || !isObject(value.log)) {
+  if (!isJsonObject(value) || !isJsonObject(value.log)) {
     throw new ImportError('This is JSON but not a HAR file: it has no "log" object.');
   }
   const log = value.log;
   if (!Array.isArray(log.entries)) {
     throw new ImportError('This is JSON but not a HAR file: "log" has no "entries" list.');
   }
-  const creator = isObject(log.creator)
+  const creator = isJsonObject(log.creator)
     ? { name: String(log.creator.name ?? ''), version: String(log.creator.version ?? '') }
     : { name: '', version: '' };
   const entries = log.entries as unknown[];
   const websockets = entries
     .map((entry, index) => ({ entry, index }))
     .filter(
-      (item): item is { entry: Json; index: number } =>
-        isObject(item.entry) && (isObject(item.entry._wslab) || Array.isArray(item.entry._webSocketMessages)),
+      (item): item is { entry: JsonObject; index: number } =>
+        isJsonObject(item.entry) &&
+        (isJsonObject(item.entry._wslab) || Array.isArray(item.entry._webSocketMessages)),
     );
   if (websockets.length === 0) {
     throw new ImportError(
@@ -97,7 +95,7 @@ function readHar(value: unknown): HarImport {
     );
   }
 
-  const wslabLog = isObject(log._wslab) ? log._wslab : null;
+  const wslabLog = isJsonObject(log._wslab) ? log._wslab : null;
   if (wslabLog && typeof wslabLog.format === 'number' && wslabLog.format > WSLAB_HAR_FORMAT) {
     throw new ImportError(
       `This HAR was written by a newer wslab (format ${wslabLog.format}); this one reads format ${WSLAB_HAR_FORMAT}. Update wslab to open it.`,
@@ -112,7 +110,7 @@ function readHar(value: unknown): HarImport {
   const warnings: string[] = [];
   const connections = websockets.map(({ entry, index }, n) => {
     const where = `Entry ${index + 1} (${describeUrl(entry)})`;
-    if (isObject(entry._wslab) && wslabEpoch !== null) return readWslabEntry(entry, entry._wslab, where);
+    if (isJsonObject(entry._wslab) && wslabEpoch !== null) return readWslabEntry(entry, entry._wslab, where);
     return readChromeEntry(entry, `har${n + 1}`, where, epoch, warnings);
   });
   return {
@@ -125,8 +123,8 @@ function readHar(value: unknown): HarImport {
   };
 }
 
-function describeUrl(entry: Json): string {
-  const request = isObject(entry.request) ? entry.request : {};
+function describeUrl(entry: JsonObject): string {
+  const request = isJsonObject(entry.request) ? entry.request : {};
   return typeof request.url === 'string' ? request.url : 'no URL';
 }
 
@@ -202,14 +200,14 @@ function fits(value: unknown, kind: FieldKind): boolean {
 }
 
 /** Text or base64, as the tap carries payloads; base64 must decode. */
-function checkPayloadView(view: Json, where: string): void {
+function checkPayloadView(view: JsonObject, where: string): void {
   if (typeof view.text === 'string') return;
   if (typeof view.base64 !== 'string') throw new ImportError(`${where} has neither "text" nor "base64".`);
   if (fromBase64(view.base64.replace(/\s/g, '')) === null)
     throw new ImportError(`${where}: "base64" is not valid base64.`);
 }
 
-function readWslabEntry(entry: Json, wslab: Json, where: string): ImportedConnection {
+function readWslabEntry(entry: JsonObject, wslab: JsonObject, where: string): ImportedConnection {
   const conn = wslab.conn;
   if (typeof conn !== 'string' || conn === '') throw new ImportError(`${where}: "_wslab.conn" is missing.`);
   if (!Array.isArray(wslab.events)) throw new ImportError(`${where}: "_wslab.events" is not a list.`);
@@ -220,7 +218,7 @@ function readWslabEntry(entry: Json, wslab: Json, where: string): ImportedConnec
 }
 
 function checkEvent(event: unknown, conn: string, where: string): ConnectionEvent {
-  if (!isObject(event)) throw new ImportError(`${where} is not an object.`);
+  if (!isJsonObject(event)) throw new ImportError(`${where} is not an object.`);
   const type = event.type;
   if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) {
     throw new ImportError(`${where} has an unknown type ${JSON.stringify(type)}.`);
@@ -246,7 +244,7 @@ function checkEvent(event: unknown, conn: string, where: string): ConnectionEven
     if (event.maskKey !== null && !/^[0-9a-f]{8}$/i.test(event.maskKey as string)) {
       throw new ImportError(`${label}: "maskKey" should be 4 bytes of hex.`);
     }
-    checkPayloadView(event.payload as Json, `${label}, "payload"`);
+    checkPayloadView(event.payload as JsonObject, `${label}, "payload"`);
   } else if (type === 'message') {
     checkPayloadView(event, label);
   }
@@ -259,7 +257,7 @@ function headerList(value: unknown, where: string): HeaderList {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw new ImportError(`${where} is not a list.`);
   return value.map((header, i) => {
-    if (!isObject(header) || typeof header.name !== 'string' || typeof header.value !== 'string') {
+    if (!isJsonObject(header) || typeof header.name !== 'string' || typeof header.value !== 'string') {
       throw new ImportError(`${where}[${i}] should have a string "name" and "value".`);
     }
     return [header.name, header.value];
@@ -272,15 +270,15 @@ function messageTime(time: number): number {
 }
 
 function readChromeEntry(
-  entry: Json,
+  entry: JsonObject,
   conn: string,
   where: string,
   epoch: number,
   warnings: string[],
 ): ImportedConnection {
-  if (!isObject(entry.request)) throw new ImportError(`${where} has no "request".`);
+  if (!isJsonObject(entry.request)) throw new ImportError(`${where} has no "request".`);
   const request = entry.request;
-  const response = isObject(entry.response) ? entry.response : {};
+  const response = isJsonObject(entry.response) ? entry.response : {};
   const url = typeof request.url === 'string' ? request.url : '';
   let path = '/';
   try {
@@ -333,7 +331,7 @@ function readChromeEntry(
   let skipped = 0;
   list.forEach((message, i) => {
     const at = `${where}, _webSocketMessages[${i}]`;
-    if (!isObject(message)) throw new ImportError(`${at} is not an object.`);
+    if (!isJsonObject(message)) throw new ImportError(`${at} is not an object.`);
     if (message.type !== 'send' && message.type !== 'receive') {
       throw new ImportError(
         `${at}: "type" should be "send" or "receive", not ${JSON.stringify(message.type)}.`,

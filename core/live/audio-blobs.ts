@@ -3,6 +3,8 @@
 // `serverContent.modelTurn.parts[].inlineData`. Each is a Blob of base64 16-bit little-endian mono
 // PCM with its rate in the MIME type (`audio/pcm;rate=16000`). Pure and browser-safe: the
 // inspector imports it to show each blob's duration and play it.
+
+import { isJsonObject } from '../json';
 import { base64ByteLength, fromBase64 } from '../wire/bytes';
 import { samplesFromBytes } from './pcm';
 
@@ -19,15 +21,10 @@ export interface AudioBlob {
   durationMs: number;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const PCM_RATE = /^audio\/pcm\s*;\s*rate\s*=\s*(\d+)\s*$/i;
 
 function blobAt(value: unknown, path: string): AudioBlob | null {
-  if (!isObject(value)) return null;
+  if (!isJsonObject(value)) return null;
   const { mimeType, data } = value;
   if (typeof mimeType !== 'string' || typeof data !== 'string') return null;
   // Only PCM with a stated rate can be timed and played; images in mediaChunks are not audio.
@@ -41,10 +38,10 @@ function blobAt(value: unknown, path: string): AudioBlob | null {
 
 /** Every PCM audio blob in a parsed Live API message, in the order the message holds them. */
 export function audioBlobsOf(message: unknown): AudioBlob[] {
-  if (!isObject(message)) return [];
+  if (!isJsonObject(message)) return [];
   const found: (AudioBlob | null)[] = [];
   const input = message.realtimeInput;
-  if (isObject(input)) {
+  if (isJsonObject(input)) {
     found.push(blobAt(input.audio, 'realtimeInput.audio'));
     if (Array.isArray(input.mediaChunks)) {
       input.mediaChunks.forEach((chunk: unknown, i) => {
@@ -53,10 +50,10 @@ export function audioBlobsOf(message: unknown): AudioBlob[] {
     }
   }
   const content = message.serverContent;
-  const turn = isObject(content) ? content.modelTurn : undefined;
-  if (isObject(turn) && Array.isArray(turn.parts)) {
+  const turn = isJsonObject(content) ? content.modelTurn : undefined;
+  if (isJsonObject(turn) && Array.isArray(turn.parts)) {
     turn.parts.forEach((part: unknown, i) => {
-      if (isObject(part))
+      if (isJsonObject(part))
         found.push(blobAt(part.inlineData, `serverContent.modelTurn.parts[${i}].inlineData`));
     });
   }

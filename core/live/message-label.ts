@@ -2,13 +2,9 @@
 // `realtimeInput · audio 40 ms`, `serverContent · turnComplete`. Pure and browser-safe: the page
 // imports it. Never throws; anything that is not a Live API message gets null.
 
+import { isJsonObject, type JsonObject } from '../json';
 import { base64ByteLength } from '../wire/bytes';
 import { LIVE_MESSAGE_KINDS } from './live-messages';
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Milliseconds of 16-bit mono PCM in a base64 string, from the rate in its MIME type. */
 export function pcmDurationMs(base64: unknown, mimeType: unknown): number | null {
@@ -20,22 +16,22 @@ export function pcmDurationMs(base64: unknown, mimeType: unknown): number | null
 }
 
 function audio(blob: unknown): string | null {
-  if (!isObject(blob)) return null;
+  if (!isJsonObject(blob)) return null;
   const ms = pcmDurationMs(blob.data, blob.mimeType);
   return ms === null ? null : `audio ${ms} ms`;
 }
 
 function parts(modelTurn: unknown): string[] {
-  if (!isObject(modelTurn) || !Array.isArray(modelTurn.parts)) return [];
+  if (!isJsonObject(modelTurn) || !Array.isArray(modelTurn.parts)) return [];
   return modelTurn.parts.flatMap((part: unknown) => {
-    if (!isObject(part)) return [];
+    if (!isJsonObject(part)) return [];
     if (typeof part.text === 'string') return ['text'];
     const sound = audio(part.inlineData);
     return sound ? [sound] : [];
   });
 }
 
-function label(message: Json): string | null {
+function label(message: JsonObject): string | null {
   const [kind] = Object.keys(message);
   if (kind === undefined) return null;
   const body = message[kind];
@@ -48,10 +44,10 @@ function label(message: Json): string | null {
     case 'sessionResumptionUpdate':
       break;
     case 'clientContent':
-      if (isObject(body) && body.turnComplete === true) details.push('turnComplete');
+      if (isJsonObject(body) && body.turnComplete === true) details.push('turnComplete');
       break;
     case 'realtimeInput':
-      if (!isObject(body)) break;
+      if (!isJsonObject(body)) break;
       if (body.audio) details.push(audio(body.audio) ?? 'audio');
       if (Array.isArray(body.mediaChunks))
         details.push(...body.mediaChunks.map((chunk) => audio(chunk) ?? 'media'));
@@ -59,7 +55,7 @@ function label(message: Json): string | null {
         if (key in body) details.push(key);
       break;
     case 'serverContent':
-      if (!isObject(body)) break;
+      if (!isJsonObject(body)) break;
       details.push(...parts(body.modelTurn));
       for (const key of [
         'inputTranscription',
@@ -72,21 +68,21 @@ function label(message: Json): string | null {
       }
       break;
     case 'toolCall':
-      if (isObject(body) && Array.isArray(body.functionCalls)) {
+      if (isJsonObject(body) && Array.isArray(body.functionCalls)) {
         details.push(
-          ...body.functionCalls.map((call: unknown) => (isObject(call) ? String(call.name) : '?')),
+          ...body.functionCalls.map((call: unknown) => (isJsonObject(call) ? String(call.name) : '?')),
         );
       }
       break;
     case 'toolResponse':
-      if (isObject(body) && Array.isArray(body.functionResponses)) {
+      if (isJsonObject(body) && Array.isArray(body.functionResponses)) {
         details.push(
-          ...body.functionResponses.map((r: unknown) => (isObject(r) ? `id ${String(r.id)}` : '?')),
+          ...body.functionResponses.map((r: unknown) => (isJsonObject(r) ? `id ${String(r.id)}` : '?')),
         );
       }
       break;
     case 'goAway':
-      if (isObject(body) && typeof body.timeLeft === 'string') details.push(`timeLeft ${body.timeLeft}`);
+      if (isJsonObject(body) && typeof body.timeLeft === 'string') details.push(`timeLeft ${body.timeLeft}`);
       break;
     default:
       return null;
@@ -100,7 +96,7 @@ export function liveMessageLabel(text: string | undefined): string | null {
   if (text === undefined || text.length === 0 || text[0] !== '{') return null;
   try {
     const value: unknown = JSON.parse(text);
-    return isObject(value) ? label(value) : null;
+    return isJsonObject(value) ? label(value) : null;
   } catch {
     // Cut short by the tap's payload cap, or not JSON: name the first key if it is a known one.
     const first = /^\{\s*"(\w+)"/.exec(text);

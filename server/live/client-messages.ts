@@ -2,6 +2,7 @@
 // normalised `ClientMessage` out, or the close that a bad message earns. Pure: no state, no I/O,
 // and it never throws, whatever the bytes.
 
+import { isJsonObject, type JsonObject } from '../../core/json';
 import {
   CLIENT_MESSAGE_KINDS,
   type ClientMessageKind,
@@ -107,7 +108,7 @@ function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
   } catch (error) {
     invalid('MALFORMED_JSON', `message is not valid JSON (${(error as Error).message})`);
   }
-  if (!isObject(json))
+  if (!isJsonObject(json))
     invalid('UNKNOWN_MESSAGE', `a message must be a JSON object holding one of ${KIND_LIST}`);
   const keys = Object.keys(json);
   const unknown = keys.find((key) => !KNOWN.has(key));
@@ -230,7 +231,7 @@ function readFunctionDeclaration(value: unknown, path: string): FunctionDeclarat
   if (properties) {
     const typed: Record<string, { type?: string }> = {};
     for (const [key, property] of Object.entries(properties)) {
-      const type = isObject(property) && typeof property.type === 'string' ? property.type : undefined;
+      const type = isJsonObject(property) && typeof property.type === 'string' ? property.type : undefined;
       typed[key] = type === undefined ? {} : { type };
     }
     result.parameters = { type: 'OBJECT', properties: typed };
@@ -320,7 +321,7 @@ function readRealtimeInput(value: unknown, limits: ParseLimits): RealtimeInput {
 /** `activityStart: {}` as documented; `true` is read the same way, `false` as absent. */
 function readSignal(value: unknown, path: string): boolean {
   if (value === undefined || value === null || value === false) return false;
-  if (value === true || isObject(value)) return true;
+  if (value === true || isJsonObject(value)) return true;
   return invalid('INVALID_FIELD', `${path} must be an object, {}`);
 }
 
@@ -387,14 +388,8 @@ function readToolResponse(value: unknown): FunctionResponse[] {
   });
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function expectObject(value: unknown, path: string): JsonObject {
-  if (!isObject(value)) invalid('INVALID_FIELD', `${path} must be an object`);
+  if (!isJsonObject(value)) invalid('INVALID_FIELD', `${path} must be an object`);
   return value;
 }
 
