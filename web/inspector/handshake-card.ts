@@ -7,7 +7,7 @@ import { headerValue, WEBSOCKET_GUID } from '../../core/wire/handshake';
 import { sha1 } from '../../core/wire/sha1';
 import { h } from '../lib/dom';
 
-export interface AcceptDerivation {
+interface AcceptDerivation {
   key: string;
   hashHex: string;
   expected: string;
@@ -15,8 +15,23 @@ export interface AcceptDerivation {
   ok: boolean;
 }
 
+/**
+ * Each handshake's derivation, made the first time the summary or the card needs it: the lane's
+ * summary is redrawn with every frame, and SHA-1 once per handshake is enough.
+ */
+const derivations = new WeakMap<TapHandshakeEvent, AcceptDerivation>();
+
 /** Recomputes the accept value here, independent of what the server's tap says. */
-export function deriveInPage(handshake: TapHandshakeEvent): AcceptDerivation {
+function deriveInPage(handshake: TapHandshakeEvent): AcceptDerivation {
+  let derivation = derivations.get(handshake);
+  if (!derivation) {
+    derivation = derive(handshake);
+    derivations.set(handshake, derivation);
+  }
+  return derivation;
+}
+
+function derive(handshake: TapHandshakeEvent): AcceptDerivation {
   const key = headerValue(handshake.request.headers, 'sec-websocket-key') ?? '';
   const hash = sha1(utf8(key + WEBSOCKET_GUID));
   const expected = toBase64(hash);
@@ -38,7 +53,7 @@ function headerList(headers: [string, string][]): HTMLElement {
   );
 }
 
-export function acceptState(handshake: TapHandshakeEvent): 'ok' | 'mismatch' | 'none' {
+function acceptState(handshake: TapHandshakeEvent): 'ok' | 'mismatch' | 'none' {
   if (handshake.response.status !== 101) return 'none';
   return deriveInPage(handshake).ok ? 'ok' : 'mismatch';
 }
