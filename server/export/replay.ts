@@ -4,7 +4,8 @@
 import type { ConnectionEvent, Direction, TapOpenEvent } from '../../core/tap/events';
 import type { DeflateParams } from '../../core/wire/extensions';
 import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
-import { ConnectionDecoder, type DecodedHead } from '../tap/connection-decoder';
+import { ConnectionDecoder, type DecodedEvent, type DecodedHead } from '../tap/connection-decoder';
+import { createInflater } from '../tap/inflate';
 import type { RecordedChunk, RecordingMeta } from '../tap/recording';
 
 /** What a replay needs of a recording: `ConnectionRecording` fits, and so does a test fixture. */
@@ -55,15 +56,21 @@ export function replayRecording(recording: RecordingSource, options: ReplayOptio
     conn: recording.conn,
     maxPayload: options.maxPayload ?? recording.maxPayload ?? 0,
     payloadCap: options.payloadCap ?? NO_CAP,
-    publish: (event) => events.push('toJSON' in event ? event.toJSON() : event),
+    inflater: createInflater,
   });
+  const keep = (decoded: DecodedEvent[]): void => {
+    for (const event of decoded) events.push('toJSON' in event ? event.toJSON() : event);
+  };
   for (const chunk of recording.chunks) {
-    if (chunk.dir === 'client') decoder.readClient(chunk.t, chunk.bytes);
-    else decoder.readServer(chunk.t, chunk.bytes);
+    keep(
+      chunk.dir === 'client'
+        ? decoder.readClient(chunk.t, chunk.bytes)
+        : decoder.readServer(chunk.t, chunk.bytes),
+    );
   }
   const query = recording.query ?? queryOf(decoder.request?.head?.path);
   if (query) open.query = query;
-  if (recording.closedAt !== null) decoder.finish(recording.closedAt);
+  if (recording.closedAt !== null) keep(decoder.finish(recording.closedAt));
   return {
     conn: recording.conn,
     kind: recording.kind,

@@ -1,7 +1,8 @@
 // What one connection's bytes mean, in both directions, with no socket and no clock: the live
 // capture feeds it as bytes cross the wire, the exports feed it a recording, and both get the
-// same events. It follows the opening handshake, each direction's frames, permessage-deflate as
-// the 101 answer accepted it, and how the connection ended.
+// same events back, like FrameDecoder.push() gives them. It follows the opening handshake, each
+// direction's frames, permessage-deflate as the 101 answer accepted it, and how the connection
+// ended. It imports nothing from Node: the one thing it needs zlib for, inflating, is handed in.
 
 import type {
   ConnectionEvent,
@@ -24,10 +25,26 @@ import {
   type ResponseHead,
 } from '../../core/wire/handshake';
 import { type LazyEvent, LazyFrameEvent, LazyMessageEvent } from './frame-events';
-import { MessageInflater } from './inflate';
 
 /** An event as the decoder hands it out: plain, or a record that becomes one in JSON. */
 export type DecodedEvent = ConnectionEvent | LazyEvent<ConnectionEvent>;
+
+export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; message: string; tooBig: boolean };
+
+/** Inflates one direction's compressed messages, in order, keeping that direction's window. */
+export interface MessageInflate {
+  inflate(compressed: Uint8Array): InflateResult;
+}
+
+/** The negotiated parameters of one direction's compression (RFC 7692 §7.1). */
+export interface InflateParams {
+  windowBits: number;
+  noContextTakeover: boolean;
+  /** Largest inflated message, in bytes; 0 for no limit. */
+  maxOutput: number;
+}
+
+export type InflaterFactory = (params: InflateParams) => MessageInflate;
 
 export interface ConnectionDecoderOptions {
   conn: string;
@@ -40,8 +57,11 @@ export interface ConnectionDecoderOptions {
    * client's first bytes are read as the request head (a recording).
    */
   request?: { head: RequestHead; raw: string };
-  /** Where events go, in order. */
-  publish: (event: DecodedEvent) => void;
+  /**
+   * Makes an inflater for each direction when the 101 answer accepts permessage-deflate. Null
+   * for a decoder that only follows frame boundaries: compressed messages then give no event.
+   */
+  inflater: InflaterFactory | null;
 }
 
 export interface DecodedHead<T> {
@@ -61,7 +81,7 @@ interface DirectionState {
   /** The first close frame this side sent. */
   close: Frame['close'] | null;
   /** Set when the 101 answer accepted permessage-deflate (RFC 7692). */
-  inflater: MessageInflater | null;
+  inflater: MessageInflate | null;
   /** Inflating failed: the rest of this direction cannot be read. */
   broken: boolean;
   /** Bytes of an HTTP head still being gathered; null once the head is done. */
@@ -81,6 +101,8 @@ export class ConnectionDecoder {
   private firstClose: Direction | null = null;
   private finished = false;
   private readonly options: ConnectionDecoderOptions;
+  /** Events of the call in progress, handed back when it returns. */
+  private out: DecodedEvent[] = [];
 
   constructor(options: ConnectionDecoderOptions) {
     this.options = options;
@@ -90,12 +112,16 @@ export class ConnectionDecoder {
     this.server = this.directionState('server', null, []);
   }
 
-  readClient(t: number, bytes: Uint8Array): void {
+  /** Bytes the client sent; returns the events they complete, in order. */
+  readClient(t: number, bytes: Uint8Array): DecodedEvent[] {
     this.read(this.client, t, bytes);
+    return this.take();
   }
 
-  readServer(t: number, bytes: Uint8Array): void {
+  /** Bytes the server sent; returns the events they complete, in order. */
+  readServer(t: number, bytes: Uint8Array): DecodedEvent[] {
     this.read(this.server, t, bytes);
+    return this.take();
   }
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */
@@ -111,8 +137,8 @@ export class ConnectionDecoder {
   }
 
   /** The TCP connection is gone: say how the WebSocket ended (RFC 6455 §7.1.5, §7.4.1). */
-  finish(t: number): void {
-    if (this.finished) return;
+  finish(t: number): DecodedEvent[] {
+    if (this.finished) return [];
     this.finished = true;
     const first = this.firstClose;
     const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
@@ -126,7 +152,13 @@ export class ConnectionDecoder {
       clean: this.client.close !== null && this.server.close !== null,
       bytes: { client: this.client.bytes, server: this.server.bytes },
     };
-    this.options.publish(close);
+    return [close];
+  }
+
+  private take(): DecodedEvent[] {
+    const out = this.out;
+    this.out = [];
+    return out;
   }
 
   private directionState(
@@ -135,11 +167,23 @@ export class ConnectionDecoder {
     head: Uint8Array[] | null,
   ): DirectionState {
     const maxPayload = sender === 'client' ? this.options.maxPayload : 0;
-    const inflater = deflate
-      ? sender === 'client'
-        ? new MessageInflater(deflate.clientMaxWindowBits, deflate.clientNoContextTakeover, maxPayload)
-        : new MessageInflater(deflate.serverMaxWindowBits, deflate.serverNoContextTakeover, maxPayload)
-      : null;
+    const makeInflater = this.options.inflater;
+    const inflater =
+      deflate && makeInflater
+        ? makeInflater(
+            sender === 'client'
+              ? {
+                  windowBits: deflate.clientMaxWindowBits,
+                  noContextTakeover: deflate.clientNoContextTakeover,
+                  maxOutput: maxPayload,
+                }
+              : {
+                  windowBits: deflate.serverMaxWindowBits,
+                  noContextTakeover: deflate.serverNoContextTakeover,
+                  maxOutput: maxPayload,
+                },
+          )
+        : null;
     return {
       decoder: new FrameDecoder({ sender, maxPayload, allowRsv1: deflate !== null }),
       seq: 0,
@@ -213,21 +257,22 @@ export class ConnectionDecoder {
       this.client = this.directionState('client', deflate, this.client.head);
       this.server = this.directionState('server', deflate, null);
     }
-    this.options.publish(event);
+    this.out.push(event);
   }
 
   private feed(side: DirectionState, t: number, chunk: Uint8Array): void {
     side.bytes += chunk.length;
     if (side.decoder.state !== 'open') return;
     const dir = side.decoder.sender;
-    const { conn, payloadCap, publish } = this.options;
+    const { conn, payloadCap } = this.options;
+    const out = this.out;
     const events = side.decoder.push(chunk);
     const stateAfter = side.decoder.state as DecoderState; // push() changed it; TS still holds the earlier check
     for (const event of events) {
       if (event.type === 'frame') {
         const frame = event.frame;
         if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
-        publish(new LazyFrameEvent(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
+        out.push(new LazyFrameEvent(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
         // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
         // the decoder has failed, and the other side's close frame is the one that counts.
         if (frame.close && side.close === null && stateAfter === 'closed') {
@@ -235,8 +280,9 @@ export class ConnectionDecoder {
           this.firstClose ??= dir;
         }
       } else if (event.type === 'message') {
-        if (event.message.compressed && side.inflater) this.inflate(side, t, event.message);
-        else publish(new LazyMessageEvent(conn, t, dir, event.message, payloadCap));
+        if (!event.message.compressed)
+          out.push(new LazyMessageEvent(conn, t, dir, event.message, payloadCap));
+        else if (side.inflater) this.inflate(side, t, event.message);
       } else {
         const { error } = event;
         this.error(
@@ -274,7 +320,7 @@ export class ConnectionDecoder {
       return;
     }
     const inflated: Message = { ...message, data: result.data, text };
-    this.options.publish(
+    this.out.push(
       new LazyMessageEvent(this.conn, t, dir, inflated, this.options.payloadCap, message.data.length),
     );
   }
@@ -289,7 +335,7 @@ export class ConnectionDecoder {
     const event: TapErrorEvent = { type: 'error', conn: this.conn, t, code, message };
     if (dir) event.dir = dir;
     if (closeCode !== undefined) event.closeCode = closeCode;
-    this.options.publish(event);
+    this.out.push(event);
   }
 }
 

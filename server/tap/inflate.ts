@@ -1,9 +1,8 @@
 import { constants, inflateRawSync } from 'node:zlib';
+import type { InflateParams, InflateResult, InflaterFactory, MessageInflate } from './connection-decoder';
 
 // RFC 7692 §7.2.2: the sender removed the last four octets of the flush, 00 00 ff ff; put them back.
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-
-export type InflateResult = { ok: true; data: Buffer } | { ok: false; message: string; tooBig: boolean };
 
 /**
  * Inflates one direction's compressed messages, following that direction's context takeover.
@@ -11,16 +10,16 @@ export type InflateResult = { ok: true; data: Buffer } | { ok: false; message: s
  * the last 2^windowBits bytes of output become the dictionary of the next message, which is what
  * a compressor that keeps its context refers back into (RFC 7692 §7.2.1, RFC 1951 §2).
  */
-export class MessageInflater {
+class MessageInflater implements MessageInflate {
   private window: Buffer = Buffer.alloc(0);
   private readonly windowSize: number;
+  private readonly noContextTakeover: boolean;
+  private readonly maxOutput: number;
 
-  constructor(
-    private readonly windowBits: number,
-    private readonly noContextTakeover: boolean,
-    private readonly maxOutput: number,
-  ) {
-    this.windowSize = 1 << windowBits;
+  constructor(params: InflateParams) {
+    this.windowSize = 1 << params.windowBits;
+    this.noContextTakeover = params.noContextTakeover;
+    this.maxOutput = params.maxOutput;
   }
 
   inflate(compressed: Uint8Array): InflateResult {
@@ -52,8 +51,7 @@ export class MessageInflater {
     }
     return { ok: true, data };
   }
-
-  get bits(): number {
-    return this.windowBits;
-  }
 }
+
+/** What the tap's ConnectionDecoder inflates with: zlib, on the thread that decodes. */
+export const createInflater: InflaterFactory = (params) => new MessageInflater(params);

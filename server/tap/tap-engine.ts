@@ -4,8 +4,9 @@
 // (tap-feed.ts chooses); either way it is fed the same calls in the same order.
 
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
-import { ConnectionDecoder } from './connection-decoder';
+import { ConnectionDecoder, type DecodedEvent } from './connection-decoder';
 import { EventLog, type EventLogOptions } from './event-log';
+import { createInflater } from './inflate';
 import type { DecoderSetup } from './tap-protocol';
 
 export class TapEngine {
@@ -31,7 +32,7 @@ export class TapEngine {
   open(id: number, event: TapOpenEvent, setup: DecoderSetup): void {
     this.publish(event);
     const conn = event.conn;
-    const decoder = new ConnectionDecoder({ conn, ...setup, publish: (e) => this.publish(e) });
+    const decoder = new ConnectionDecoder({ conn, ...setup, inflater: createInflater });
     this.decoders.set(conn, decoder);
     this.byId.set(id, decoder);
     this.idOf.set(conn, id);
@@ -41,12 +42,12 @@ export class TapEngine {
   bytes(id: number, client: boolean, t: number, bytes: Uint8Array): void {
     const decoder = this.byId.get(id);
     if (!decoder || this.skipped.has(decoder.conn)) return;
-    if (client) decoder.readClient(t, bytes);
-    else decoder.readServer(t, bytes);
+    this.publishAll(client ? decoder.readClient(t, bytes) : decoder.readServer(t, bytes));
   }
 
   finish(conn: string, t: number): void {
-    this.decoders.get(conn)?.finish(t);
+    const decoder = this.decoders.get(conn);
+    if (decoder) this.publishAll(decoder.finish(t));
     this.decoders.delete(conn);
     const id = this.idOf.get(conn);
     if (id !== undefined) this.byId.delete(id);
@@ -88,5 +89,9 @@ export class TapEngine {
 
   private publish(event: Parameters<EventLog['publish']>[0]): void {
     this.log.publish(event, this.listened);
+  }
+
+  private publishAll(events: DecodedEvent[]): void {
+    for (const event of events) this.log.publish(event, this.listened);
   }
 }

@@ -106,7 +106,8 @@ export class TapThread implements TapFeed {
       const conn = event.conn;
       this.boundaries.set(
         conn,
-        new ConnectionDecoder({ conn, ...decoder, payloadCap: 0, publish: () => {} }),
+        // Only the boundaries matter here: no payload kept, nothing inflated, the events let go.
+        new ConnectionDecoder({ conn, ...decoder, payloadCap: 0, inflater: null }),
       );
     }
     const id = this.nextConnId++;
