@@ -10,7 +10,7 @@ export interface TapSink {
   readonly bufferedAmount: number;
 }
 
-export interface HubOptions {
+interface HubOptions {
   /** How many recent events a new subscriber is sent first. */
   historySize?: number;
   /** A subscriber with more than this many bytes unsent is skipped until it drains. */
@@ -68,10 +68,6 @@ export class TapHub {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.now = options.now ?? (() => performance.now());
     this.feed = createTapFeed(options, { onEvents: (json, count) => this.deliver(json, count) });
-  }
-
-  get subscriberCount(): number {
-    return this.subscribers.size;
   }
 
   /** A finished event (a refused handshake's): it joins the stream in order with the rest. */
