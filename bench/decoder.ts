@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import type { Direction } from '../core/wire/direction';
 import { FrameDecoder } from '../core/wire/frame-decoder';
 import { encodeFrame } from '../core/wire/frame-encoder';
 import { Opcode } from '../core/wire/opcodes';
@@ -28,7 +29,7 @@ const Receiver = wsRequire('./lib/receiver.js') as new (options: { isServer: boo
 interface Stream {
   name: string;
   /** Client streams are masked and read by a server; server streams are not. */
-  sender: 'client' | 'server';
+  sender: Direction;
   bytes: Uint8Array;
   messages: number;
 }

@@ -1,7 +1,8 @@
 // The HAR 1.2 shape wslab writes and reads: the parts of the format we fill in, Chrome's
 // WebSocket extension (`_resourceType`, `_webSocketMessages`), and our frame-level `_wslab`
 // superset. Types only, so the web UI can import them along with the import parser.
-import type { ConnectionEvent, ConnectionKind, Direction } from '../tap/events';
+import type { ConnectionEvent, ConnectionKind } from '../tap/events';
+import type { Direction } from '../wire/direction';
 import type { DeflateParams } from '../wire/extensions';
 
 /** Bumped when `_wslab` changes in a way an older reader would misread. */

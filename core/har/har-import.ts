@@ -7,12 +7,12 @@ import { isJsonObject, type JsonObject } from '../json';
 import type {
   ConnectionEvent,
   ConnectionKind,
-  Direction,
   TapHandshakeEvent,
   TapMessageEvent,
   TapOpenEvent,
 } from '../tap/events';
 import { fromBase64, fromHex, utf8 } from '../wire/bytes';
+import type { Direction } from '../wire/direction';
 import { acceptedDeflate } from '../wire/extensions';
 import { checkAccept, formatHead, type HeaderList, headerValue } from '../wire/handshake';
 import { WSLAB_HAR_FORMAT } from './har-format';

@@ -1,18 +1,25 @@
 // The tap's event schema: the one contract between the server, the web UI and the lessons.
 // The UI imports these types and never redefines them. The fields are documented in the README
 // ("The tap"); add fields freely, rename one only together with everything that reads it.
+
+import type { Direction } from '../wire/direction';
 import type { DeflateParams } from '../wire/extensions';
 import type { HeaderList } from '../wire/handshake';
 import type { OpcodeName } from '../wire/opcodes';
+import type { Violation } from '../wire/protocol-errors';
 
 export const TAP_VERSION = 1;
 
-/** Who put the bytes on the wire: `client` frames travel client → server. */
-export type Direction = 'client' | 'server';
+/** @deprecated import Direction from core/wire/direction; kept until every importer has switched. */
+export type { Direction };
 
 export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected';
 
-/** A payload as the tap carries it: text when it is a text payload, base64 otherwise. */
+/**
+ * A payload as the tap carries it: `text` only when it is a text payload whose bytes, on their
+ * own, are valid UTF-8; `base64` otherwise (a fragment cut inside a character, a ping carrying
+ * bytes), so that the bytes a view shows are always the bytes that crossed the wire.
+ */
 export interface PayloadView {
   text?: string;
   base64?: string;
@@ -91,6 +98,10 @@ export interface TapFrameEvent extends Base {
   payload: PayloadView;
   closeCode?: number | null;
   closeReason?: string;
+  /** The rule this frame broke (code, RFC 6455 section, close code); an `error` event follows. */
+  violation?: Violation;
+  /** Payload bytes that came, when the frame at fault stopped short of `payloadLength`. */
+  payloadReceived?: number;
 }
 
 export interface TapMessageEvent extends Base {

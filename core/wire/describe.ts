@@ -1,17 +1,20 @@
-import { decodeUtf8Lossy, toHex } from './bytes';
+import { decodeUtf8Strict, toHex } from './bytes';
 import { describeClose } from './close-codes';
-import type { Frame, Sender } from './frame';
+import type { Direction } from './direction';
+import type { Frame } from './frame';
 import { FrameDecoder } from './frame-decoder';
 import { Opcode, opcodeName } from './opcodes';
 
 const PREVIEW = 40;
 
+// Text only where the bytes shown are UTF-8 on their own: a fragment or a preview cut inside a
+// sequence, or a ping carrying bytes, is shown as the bytes it is, never as U+FFFD.
 function preview(bytes: Uint8Array, opcode: number): string {
   if (bytes.length === 0) return '';
   const shown = bytes.subarray(0, PREVIEW);
   const more = bytes.length > PREVIEW ? '…' : '';
-  if (opcode === Opcode.BINARY) return ` ${toHex(shown, ' ')}${more}`;
-  return ` ${JSON.stringify(decodeUtf8Lossy(shown))}${more}`;
+  const text = opcode === Opcode.BINARY ? null : decodeUtf8Strict(shown);
+  return text === null ? ` ${toHex(shown, ' ')}${more}` : ` ${JSON.stringify(text)}${more}`;
 }
 
 /**
@@ -19,7 +22,7 @@ function preview(bytes: Uint8Array, opcode: number): string {
  * `→ text 5 B "hello"`, `← close 1000 normal`, `→ binary 3 B 01 02 03 (not FIN)`.
  * It never throws: any field may be missing or nonsense.
  */
-export function describeFrame(frame: Partial<Frame> | null | undefined, sender?: Sender): string {
+export function describeFrame(frame: Partial<Frame> | null | undefined, sender?: Direction): string {
   try {
     if (!frame) return '(no frame)';
     const arrow = sender === 'client' ? '→ ' : sender === 'server' ? '← ' : '';
@@ -34,6 +37,10 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
     if (frame.rsv1) flags.push('RSV1');
     if (frame.rsv2) flags.push('RSV2');
     if (frame.rsv3) flags.push('RSV3');
+    if (frame.violation) {
+      const { code, section, closeCode } = frame.violation;
+      flags.push(`violates ${section}: ${code}, close ${closeCode}`);
+    }
     const suffix = flags.length > 0 ? ` (${flags.join(', ')})` : '';
     if (opcode === Opcode.CLOSE) {
       const close = frame.close;
@@ -49,11 +56,12 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
 }
 
 /** Decodes raw bytes and describes each frame and error in them, one line each. Never throws. */
-export function describeBytes(bytes: Uint8Array, sender: Sender): string[] {
+export function describeBytes(bytes: Uint8Array, sender: Direction): string[] {
   try {
     const decoder = new FrameDecoder({ sender, allowRsv1: true });
     const lines: string[] = [];
-    for (const event of decoder.push(bytes)) {
+    // The bytes end here: end() reports a frame at fault that announced more than they hold.
+    for (const event of [...decoder.push(bytes), ...decoder.end()]) {
       if (event.type === 'frame') lines.push(describeFrame(event.frame, sender));
       if (event.type === 'error')
         lines.push(`error ${event.error.code} (close ${event.error.closeCode}): ${event.error.message}`);

@@ -1,7 +1,8 @@
 // Decodes a recorded connection again with the ConnectionDecoder the live capture uses, so that
 // every export (HAR, the inspector's import) says what the tap said.
 
-import type { ConnectionEvent, Direction, TapOpenEvent } from '../../core/tap/events';
+import type { ConnectionEvent, TapOpenEvent } from '../../core/tap/events';
+import type { Direction } from '../../core/wire/direction';
 import type { DeflateParams } from '../../core/wire/extensions';
 import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
 import { ConnectionDecoder, type DecodedEvent, type DecodedHead } from '../tap/connection-decoder';

@@ -3,10 +3,11 @@
 // exchange when the connection closed. The recorder kept the bytes, not the packets, so the
 // packets are synthesized; what Wireshark reassembles from them is exactly the recorded streams.
 // Pure: bytes in, frames out.
+import type { Direction } from '../../core/wire/direction';
 import { type Endpoint, segmentFrame, TcpFlag, type TcpSegment } from './ip-packet';
 
 export interface StreamChunk {
-  dir: 'client' | 'server';
+  dir: Direction;
   /** ms, on the recording's clock. */
   t: number;
   bytes: Uint8Array;
@@ -78,7 +79,7 @@ export function tcpStream(conversation: TcpConversation, maxSegment = MAX_SEGMEN
   let clientId = 1;
   let serverId = 1;
 
-  const send = (dir: 'client' | 'server', t: number, fields: Partial<TcpSegment>, comment?: string): void => {
+  const send = (dir: Direction, t: number, fields: Partial<TcpSegment>, comment?: string): void => {
     const fromClient = dir === 'client';
     const segment: TcpSegment = {
       src: fromClient ? client : server,

@@ -1,4 +1,5 @@
-import type { ConnectionKind, Direction } from '../../core/tap/events';
+import type { ConnectionKind } from '../../core/tap/events';
+import type { Direction } from '../../core/wire/direction';
 
 /** Bytes as they crossed the wire, in the order they crossed it. */
 export interface RecordedChunk {

@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import type { Har } from '../../core/har/har-format';
 import { importHar } from '../../core/har/har-import';
 import type { ConnectionEvent, PayloadView, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import type { Direction } from '../../core/wire/direction';
 import type { RunningServer } from '../../server/server';
 import { readPackets, readSegment, reassemble } from '../unit/export/pcap-reader';
 import { localPortOf, nextMessages, openEcho, startTestServer, TapRecorder, wsUrl } from './harness';
@@ -257,7 +258,7 @@ describe('GET /api/export.pcapng', () => {
         dstPort: server.port,
         flags: { syn: true },
       });
-      const expected = (dir: 'client' | 'server') =>
+      const expected = (dir: Direction) =>
         Buffer.concat(recording!.chunks.filter((c) => c.dir === dir).map((c) => c.bytes));
       const streams = reassemble(mine, clientPort);
       expect(Buffer.from(streams.client).equals(expected('client'))).toBe(true);
@@ -280,7 +281,7 @@ describe('GET /api/export.pcapng', () => {
 
 interface Dissected {
   conn: string;
-  dir: 'client' | 'server';
+  dir: Direction;
   opcode: number;
   masked: boolean;
   payloadLength: number;

@@ -3,19 +3,20 @@
 // Each line is linked to its frame in the inspector and back. A "Connect through wslab to…" field
 // beside Connect sends the chat to another WebSocket server by way of wslab's /proxy relay.
 import { closeCodeInfo } from '../../core/wire/close-codes';
+import type { Direction } from '../../core/wire/direction';
 import { byTestId, h } from '../lib/dom';
 import { load, save } from '../lib/local-settings';
 
 export interface ChatLink {
   /** The inspector lane of the connection the line travelled on, once the tap has named it. */
   laneKey: string | null;
-  dir: 'client' | 'server';
+  dir: Direction;
   message: number;
 }
 
 interface LineLink {
   session: ChatSession;
-  dir: 'client' | 'server';
+  dir: Direction;
   /** Which message of its direction on that connection, from 0. */
   message: number;
 }
@@ -290,7 +291,7 @@ export class Chat {
     this.sendButton.disabled = state !== 'connected';
   }
 
-  private addLine(kind: 'client' | 'server' | 'status', text: string, link?: LineLink): HTMLElement {
+  private addLine(kind: Direction | 'status', text: string, link?: LineLink): HTMLElement {
     const prefix = kind === 'client' ? 'You: ' : kind === 'server' ? 'Server: ' : '';
     const line = h('div', { className: `line ${kind}` }, prefix + text);
     if (link) {
@@ -323,7 +324,7 @@ export class Chat {
   }
 
   /** The inspector selected a frame of the chat's connection: light up its line. */
-  highlight(laneKey: string, dir: 'client' | 'server', message: number): void {
+  highlight(laneKey: string, dir: Direction, message: number): void {
     for (const line of this.log.querySelectorAll<HTMLElement>('[data-message]')) {
       const link = (line as HTMLElement & { chatLink?: LineLink }).chatLink;
       if (link && link.dir === dir && link.message === message && link.session.laneKey === laneKey) {

@@ -2,7 +2,8 @@
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
 import type { SequenceWarning } from '../../core/live/sequence-check';
-import type { Direction, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import type { Direction } from '../../core/wire/direction';
 import type { Lane } from './connections';
 
 export interface FrameRow {
@@ -15,6 +16,8 @@ export interface FrameRow {
   /** For the first frame of a data message: the whole message, once the tap has reported it
    * (its inflated payload and both sizes when it was compressed). */
   messageEvent?: TapMessageEvent;
+  /** For the first frame of a data message: its Live API kind and details, from its own payload. */
+  liveLabel?: string | null;
   /** For the first frame of a Live API message: what is wrong with its place in the session. */
   sequenceWarnings?: readonly SequenceWarning[];
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent, TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
+import type { Direction } from '../../../core/wire/direction';
 import { encodeFrame } from '../../../core/wire/frame-encoder';
 import { replayRecording } from '../../../server/export/replay';
 import { client, compress, recording, requestHead, responseHead, server } from './fixtures';
@@ -111,7 +112,7 @@ describe('replaying a recorded connection', () => {
     ] as const;
     const byteByByte = whole.flatMap(([dir, t, bytes]) => {
       const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-      return [...data].map((b) => [dir, t, Uint8Array.of(b)] as ['client' | 'server', number, Uint8Array]);
+      return [...data].map((b) => [dir, t, Uint8Array.of(b)] as [Direction, number, Uint8Array]);
     });
     const a = replayRecording(recording(whole.map(([d, t, b]) => [d, t, b])));
     const b = replayRecording(recording(byteByByte));
@@ -196,7 +197,7 @@ describe('replaying a recorded connection', () => {
 
   it('keeps whole payloads unless asked for the tap’s cap', () => {
     const big = 'x'.repeat(70_000);
-    const chunks: ['client' | 'server', number, string | Uint8Array][] = [
+    const chunks: [Direction, number, string | Uint8Array][] = [
       ['client', 100, requestHead()],
       ['server', 101, responseHead()],
       ['server', 102, server({ opcode: 1, payload: big })],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Direction, SequenceChecker, type SequenceWarning } from '../../../core/live/sequence-check';
+import { SequenceChecker, type SequenceWarning } from '../../../core/live/sequence-check';
+import type { Direction } from '../../../core/wire/direction';
 
 const SETUP = { setup: { model: 'models/local' } };
 const SETUP_COMPLETE = { setupComplete: {} };

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { Direction } from '../../../core/wire/direction';
 import type { Frame, Message } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../../core/wire/frame-encoder';
 import { serialise } from '../../../server/tap/event-log';
 import { LazyFrameEvent, LazyMessageEvent } from '../../../server/tap/frame-events';
 
-function decode(
-  bytes: Uint8Array,
-  sender: 'client' | 'server' = 'client',
-): { frames: Frame[]; messages: Message[] } {
+function decode(bytes: Uint8Array, sender: Direction = 'client'): { frames: Frame[]; messages: Message[] } {
   const events = new FrameDecoder({ sender, allowRsv1: true }).push(bytes);
   return {
     frames: events.flatMap((e) => (e.type === 'frame' ? [e.frame] : [])),

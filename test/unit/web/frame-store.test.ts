@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TapFrameEvent } from '../../../core/tap/events';
+import type { Direction } from '../../../core/wire/direction';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
 import { testLane } from './lane';
@@ -8,7 +9,7 @@ function lane(key: string): Lane {
   return testLane({ key, conn: key });
 }
 
-function frame(dir: 'client' | 'server', opcode: number, text: string): TapFrameEvent {
+function frame(dir: Direction, opcode: number, text: string): TapFrameEvent {
   const names = ['continuation', 'text', 'binary', '', '', '', '', '', 'close', 'ping', 'pong'] as const;
   return {
     type: 'frame',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TapHandshakeEvent, TapMessageEvent } from '../../../core/tap/events';
 import { toBase64, utf8 } from '../../../core/wire/bytes';
+import type { Direction } from '../../../core/wire/direction';
 import type { Lane } from '../../../web/inspector/connections';
 import { LiveLanes } from '../../../web/inspector/live-lanes';
 import { testLane } from './lane';
@@ -15,12 +16,12 @@ function lane(withHandshake = true): Lane {
 }
 
 type Message = Pick<TapMessageEvent, 'dir' | 'text' | 'base64' | 'truncated'>;
-const text = (dir: 'client' | 'server', value: unknown, truncated = false): Message => ({
+const text = (dir: Direction, value: unknown, truncated = false): Message => ({
   dir,
   text: typeof value === 'string' ? value : JSON.stringify(value),
   truncated,
 });
-const binary = (dir: 'client' | 'server', value: unknown): Message => ({
+const binary = (dir: Direction, value: unknown): Message => ({
   dir,
   base64: toBase64(utf8(JSON.stringify(value))),
   truncated: false,

@@ -3,7 +3,7 @@
 // chosen at random where the RFC allows more than one, and sometimes a close frame at the end.
 // Each generated stream carries what a correct decoder must report for it.
 import fc from 'fast-check';
-import type { Sender } from '../../../core/wire/frame';
+import type { Direction } from '../../../core/wire/direction';
 import { encodeClosePayload, encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
 import { Opcode } from '../../../core/wire/opcodes';
 
@@ -24,7 +24,7 @@ export interface PlannedMessage {
 }
 
 export interface PlannedStream {
-  sender: Sender;
+  sender: Direction;
   frames: PlannedFrame[];
   messages: PlannedMessage[];
   /** Ends with a close frame: the decoder must end `closed`. */
@@ -34,7 +34,7 @@ export interface PlannedStream {
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
-function keyFor(sender: Sender): fc.Arbitrary<Uint8Array | null> {
+function keyFor(sender: Direction): fc.Arbitrary<Uint8Array | null> {
   return sender === 'client' ? fc.uint8Array({ minLength: 4, maxLength: 4 }) : fc.constant(null);
 }
 
@@ -54,7 +54,7 @@ function frame(
   };
 }
 
-function controlFrame(sender: Sender): fc.Arbitrary<PlannedFrame> {
+function controlFrame(sender: Direction): fc.Arbitrary<PlannedFrame> {
   return fc
     .record({
       opcode: fc.constantFrom(Opcode.PING, Opcode.PONG),
@@ -82,7 +82,7 @@ interface PlannedItem {
   message: PlannedMessage | null;
 }
 
-function message(sender: Sender): fc.Arbitrary<PlannedItem> {
+function message(sender: Direction): fc.Arbitrary<PlannedItem> {
   const content = fc.oneof(
     textPayload.map((text) => ({ opcode: Opcode.TEXT as 1, data: utf8(text), text })),
     binaryPayload.map((data) => ({ opcode: Opcode.BINARY as 2, data, text: undefined })),
@@ -129,7 +129,7 @@ const closeCode = fc.oneof(
   fc.integer({ min: 3000, max: 4999 }),
 );
 
-function closeFrame(sender: Sender): fc.Arbitrary<PlannedFrame> {
+function closeFrame(sender: Direction): fc.Arbitrary<PlannedFrame> {
   const reason = fc.string({ unit: 'binary', maxLength: 30 }).filter((text) => utf8(text).length <= 123);
   return fc
     .record({ body: fc.option(fc.tuple(closeCode, reason), { nil: null }), key: keyFor(sender) })
@@ -144,7 +144,7 @@ function closeFrame(sender: Sender): fc.Arbitrary<PlannedFrame> {
 
 /** A valid stream of frames from one side, with the frames and messages it must decode to. */
 export function validStream(
-  sender: Sender,
+  sender: Direction,
   options: { maxItems?: number } = {},
 ): fc.Arbitrary<PlannedStream> {
   const item = fc.oneof(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeBytes, describeFrame } from '../../../core/wire/describe';
+import type { Direction } from '../../../core/wire/direction';
 import type { Frame } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { opcodeName } from '../../../core/wire/opcodes';
@@ -26,11 +27,22 @@ describe('describeFrame and describeBytes', () => {
     ]);
   });
 
-  it('describes a protocol error and a frame cut short', () => {
-    const [line] = describeBytes(hex('81 05 48 65'), 'client');
-    expect(line).toMatch(/^error EXPECTED_MASK \(close 1002\)/);
+  it('describes the frame at fault with the rule it broke, then the error, and a frame cut short', () => {
+    const [frame, error, ...rest] = describeBytes(hex('81 05 48 65'), 'client');
+    expect(frame).toBe('→ text 5 B "He" (violates §5.1: EXPECTED_MASK, close 1002)');
+    expect(error).toMatch(/^error EXPECTED_MASK \(close 1002\)/);
+    expect(rest).toEqual([]);
     expect(describeBytes(hex('82 05 01 02'), 'server')).toEqual([
       'incomplete frame: the bytes end before the frame does',
+    ]);
+  });
+
+  it('shows a payload that is not UTF-8 on its own as bytes, never as U+FFFD', () => {
+    // A text fragment that ends inside "é" (c3 a9), then the rest of it; a ping carrying bytes.
+    expect(describeBytes(hex('01 02 61 c3  80 01 a9  89 02 ff 00'), 'server')).toEqual([
+      '← text 2 B 61 c3 (not FIN)',
+      '← continuation 1 B a9',
+      '← ping 2 B ff 00',
     ]);
   });
 
@@ -46,7 +58,7 @@ describe('describeFrame and describeBytes', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ maxLength: 400 }),
-        fc.constantFrom('client', 'server') as fc.Arbitrary<'client' | 'server'>,
+        fc.constantFrom('client', 'server') as fc.Arbitrary<Direction>,
         (bytes, sender) => {
           const lines = describeBytes(bytes, sender);
           expect(Array.isArray(lines)).toBe(true);
@@ -75,7 +87,7 @@ describe('describeFrame and describeBytes', () => {
     fc.assert(
       fc.property(
         hostile,
-        fc.constantFrom('client', 'server', undefined) as fc.Arbitrary<'client' | 'server' | undefined>,
+        fc.constantFrom('client', 'server', undefined) as fc.Arbitrary<Direction | undefined>,
         (value, sender) => {
           expect(typeof describeFrame(value as Partial<Frame>, sender)).toBe('string');
         },

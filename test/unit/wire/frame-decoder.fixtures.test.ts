@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../core/wire/bytes';
-import type { Sender } from '../../../core/wire/frame';
+import type { Direction } from '../../../core/wire/direction';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { concat, decodeEverySplit, errors, frames, hex, messages } from './helpers';
 
@@ -29,7 +29,7 @@ interface ExpectedMessage {
 
 interface Fixture {
   name: string;
-  sender: Sender;
+  sender: Direction;
   bytes: Uint8Array;
   frames: ExpectedFrame[];
   messages: ExpectedMessage[];

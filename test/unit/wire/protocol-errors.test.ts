@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Sender } from '../../../core/wire/frame';
-import { type DecoderOptions, FrameDecoder } from '../../../core/wire/frame-decoder';
+import { toHex } from '../../../core/wire/bytes';
+import type { Direction } from '../../../core/wire/direction';
+import { type DecoderOptions, FrameDecoder, VIOLATION_PAYLOAD_LIMIT } from '../../../core/wire/frame-decoder';
 import { type ProtocolErrorCode, ProtocolErrors } from '../../../core/wire/protocol-errors';
-import { concat, decodeEverySplit, errors, frames, hex, messages } from './helpers';
+import { concat, decodeChunks, decodeEverySplit, errors, frames, hex, messages } from './helpers';
 
 interface ErrorCase {
   name: string;
@@ -13,10 +14,14 @@ interface ErrorCase {
   bytes: Uint8Array;
   /** Stream offset of the frame at fault. */
   offset: number;
-  /** Frames the decoder reported before failing. */
+  /** Frames the decoder reported before the offending one. */
   framesBefore: number;
   /** Whole messages it reported before failing. */
   messagesBefore?: number;
+  /** The offending frame as reported: header and unmasked payload in hex, the bad payload bytes. */
+  offending: { header: string; payload: string; payloadRange?: [number, number] };
+  /** The frame announces more bytes than the fixture holds: only end() reports it. */
+  waitsForMore?: boolean;
 }
 
 const client = (extra: Partial<DecoderOptions> = {}): DecoderOptions => ({ sender: 'client', ...extra });
@@ -31,6 +36,7 @@ const cases: ErrorCase[] = [
     bytes: hex('81 05 48 65 6c 6c 6f'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8105', payload: '48656c6c6f' },
   },
   {
     name: 'a masked frame from the server (RFC 6455 §5.1)',
@@ -40,6 +46,7 @@ const cases: ErrorCase[] = [
     bytes: hex('81 85 37 fa 21 3d 7f 9f 4d 51 58'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '818537fa213d', payload: '48656c6c6f' },
   },
   {
     name: 'the reserved data opcode 0x3',
@@ -49,6 +56,7 @@ const cases: ErrorCase[] = [
     bytes: hex('83 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8300', payload: '' },
   },
   {
     name: 'the reserved control opcode 0xB after a good frame',
@@ -59,6 +67,7 @@ const cases: ErrorCase[] = [
     offset: 3,
     framesBefore: 1,
     messagesBefore: 1,
+    offending: { header: '8b00', payload: '' },
   },
   {
     name: 'RSV1 without a negotiated extension',
@@ -68,6 +77,7 @@ const cases: ErrorCase[] = [
     bytes: hex('c1 05 48 65 6c 6c 6f'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: 'c105', payload: '48656c6c6f' },
   },
   {
     name: 'RSV1 on a continuation frame even with permessage-deflate (RFC 7692 §6.1)',
@@ -77,6 +87,7 @@ const cases: ErrorCase[] = [
     bytes: hex('41 01 61  c0 01 62'),
     offset: 3,
     framesBefore: 1,
+    offending: { header: 'c001', payload: '62' },
   },
   {
     name: 'RSV1 on a control frame even with permessage-deflate (RFC 7692 §6.1)',
@@ -86,6 +97,7 @@ const cases: ErrorCase[] = [
     bytes: hex('c9 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: 'c900', payload: '' },
   },
   {
     name: 'RSV2 without an extension that defines it',
@@ -95,6 +107,7 @@ const cases: ErrorCase[] = [
     bytes: hex('a1 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: 'a100', payload: '' },
   },
   {
     name: 'RSV3 without an extension that defines it, masked from the client',
@@ -104,6 +117,7 @@ const cases: ErrorCase[] = [
     bytes: hex('92 80 01 02 03 04'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '928001020304', payload: '' },
   },
   {
     name: 'a ping with FIN clear (RFC 6455 §5.5)',
@@ -113,6 +127,7 @@ const cases: ErrorCase[] = [
     bytes: hex('09 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '0900', payload: '' },
   },
   {
     name: 'a close frame with FIN clear inside a fragmented message',
@@ -122,6 +137,7 @@ const cases: ErrorCase[] = [
     bytes: hex('01 01 61  08 00'),
     offset: 3,
     framesBefore: 1,
+    offending: { header: '0800', payload: '' },
   },
   {
     name: 'a ping with a 126-byte payload (RFC 6455 §5.5)',
@@ -131,6 +147,7 @@ const cases: ErrorCase[] = [
     bytes: concat(hex('89 7e 00 7e'), new Uint8Array(126)),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '897e007e', payload: '00'.repeat(126) },
   },
   {
     name: 'a pong announcing a 64-bit length',
@@ -140,6 +157,7 @@ const cases: ErrorCase[] = [
     bytes: hex('8a ff 00 00 00 00 00 00 00 01 00 00 00 00 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8aff000000000000000100000000', payload: '00' },
   },
   {
     name: 'a close frame with a one-byte body (RFC 6455 §5.5.1)',
@@ -149,6 +167,7 @@ const cases: ErrorCase[] = [
     bytes: hex('88 01 03'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8801', payload: '03', payloadRange: [0, 1] },
   },
   {
     name: 'a continuation frame with no message to continue (RFC 6455 §5.4)',
@@ -158,6 +177,7 @@ const cases: ErrorCase[] = [
     bytes: hex('80 01 61'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8001', payload: '61' },
   },
   {
     name: 'a continuation frame after a message already finished',
@@ -168,6 +188,7 @@ const cases: ErrorCase[] = [
     offset: 7,
     framesBefore: 1,
     messagesBefore: 1,
+    offending: { header: '808100000000', payload: '62' },
   },
   {
     name: 'a new text frame inside an unfinished fragmented message (RFC 6455 §5.4)',
@@ -177,6 +198,7 @@ const cases: ErrorCase[] = [
     bytes: hex('01 01 61  81 01 62'),
     offset: 3,
     framesBefore: 1,
+    offending: { header: '8101', payload: '62' },
   },
   {
     name: 'a new binary frame after a ping inside an unfinished fragmented message',
@@ -186,6 +208,7 @@ const cases: ErrorCase[] = [
     bytes: hex('02 01 61  89 00  82 01 62'),
     offset: 5,
     framesBefore: 2,
+    offending: { header: '8201', payload: '62' },
   },
   {
     name: 'a text message that is not UTF-8 (RFC 6455 §8.1)',
@@ -194,7 +217,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('81 02 c3 28'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '8102', payload: 'c328', payloadRange: [0, 2] },
   },
   {
     name: 'a fragmented text message whose second fragment breaks a UTF-8 sequence',
@@ -203,7 +227,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('01 01 c3  80 01 28'),
     offset: 0,
-    framesBefore: 2,
+    framesBefore: 1,
+    offending: { header: '8001', payload: '28', payloadRange: [0, 1] },
   },
   {
     name: 'a text message holding an encoded surrogate (U+D800)',
@@ -212,7 +237,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('81 03 ed a0 80'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '8103', payload: 'eda080', payloadRange: [0, 2] },
   },
   {
     name: 'a text message that ends inside a UTF-8 sequence',
@@ -221,7 +247,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('81 02 61 e2'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '8102', payload: '61e2', payloadRange: [1, 2] },
   },
   {
     name: 'a close reason that is not UTF-8 (RFC 6455 §5.5.1)',
@@ -230,7 +257,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('88 04 03 e8 ff fe'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '8804', payload: '03e8fffe', payloadRange: [2, 3] },
   },
   {
     name: 'a close frame with code 1005, which only describes a close locally (RFC 6455 §7.4.1)',
@@ -239,7 +267,8 @@ const cases: ErrorCase[] = [
     options: server(),
     bytes: hex('88 02 03 ed'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '8802', payload: '03ed', payloadRange: [0, 2] },
   },
   {
     name: 'a close frame with code 999',
@@ -248,7 +277,8 @@ const cases: ErrorCase[] = [
     options: client(),
     bytes: hex('88 82 00 00 00 00 03 e7'),
     offset: 0,
-    framesBefore: 1,
+    framesBefore: 0,
+    offending: { header: '888200000000', payload: '03e7', payloadRange: [0, 2] },
   },
   {
     name: 'a 64-bit length with its top bit set (RFC 6455 §5.2)',
@@ -258,6 +288,8 @@ const cases: ErrorCase[] = [
     bytes: hex('82 7f 80 00 00 00 00 00 00 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '827f8000000000000000', payload: '' },
+    waitsForMore: true,
   },
   {
     name: 'a 64-bit length of 2^53, past what a JavaScript number holds exactly',
@@ -267,6 +299,8 @@ const cases: ErrorCase[] = [
     bytes: hex('82 ff 00 20 00 00 00 00 00 00'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '82ff0020000000000000', payload: '' },
+    waitsForMore: true,
   },
   {
     name: 'a single frame over maxPayload',
@@ -276,6 +310,7 @@ const cases: ErrorCase[] = [
     bytes: hex('82 05 01 02 03 04 05'),
     offset: 0,
     framesBefore: 0,
+    offending: { header: '8205', payload: '0102030405' },
   },
   {
     name: 'a fragmented message whose fragments add up to more than maxPayload',
@@ -285,11 +320,12 @@ const cases: ErrorCase[] = [
     bytes: hex('02 02 01 02  89 03 70 70 70  80 03 03 04 05'),
     offset: 9,
     framesBefore: 2,
+    offending: { header: '8003', payload: '030405' },
   },
 ];
 
 // What the decoder is fed once it has failed: a frame that would be fine on its own.
-const laterBytes: Record<Sender, Uint8Array> = {
+const laterBytes: Record<Direction, Uint8Array> = {
   client: hex('81 81 00 00 00 00 61'),
   server: hex('81 01 61'),
 };
@@ -301,9 +337,10 @@ describe('protocol errors', () => {
   });
 
   for (const c of cases) {
-    it(`fails with ${c.code} on ${c.name}`, () => {
-      // Every split gives the same events, the error included.
-      const { events, decoder } = decodeEverySplit(c.bytes, c.options);
+    it(`reports the offending frame with a violation, then fails with ${c.code}, on ${c.name}`, () => {
+      // Every split, one byte at a time included, gives the same events: the frame at fault with
+      // all the bytes of it that came, then the error.
+      const { events, decoder } = decodeEverySplit(c.bytes, c.options, true);
       const found = errors(events);
       expect(found).toHaveLength(1);
       const [error] = found;
@@ -313,8 +350,30 @@ describe('protocol errors', () => {
       expect(ProtocolErrors[c.code].closeCode).toBe(c.closeCode);
       expect(error!.message.startsWith(ProtocolErrors[c.code].explanation)).toBe(true);
       expect(error!.offset).toBe(c.offset);
-      expect(frames(events)).toHaveLength(c.framesBefore);
+      expect(frames(events)).toHaveLength(c.framesBefore + 1);
       expect(messages(events)).toHaveLength(c.messagesBefore ?? 0);
+
+      const offending = events.at(-2);
+      if (offending?.type !== 'frame') throw new Error('no frame before the error');
+      const { frame } = offending;
+      expect(frames(events).filter((f) => f.violation)).toEqual([frame]);
+      expect({
+        header: toHex(frame.header),
+        payload: toHex(frame.payload),
+        payloadRange: frame.violation?.payloadRange,
+      }).toEqual({ payloadRange: undefined, ...c.offending });
+      expect(frame.violation).toMatchObject({
+        code: c.code,
+        section: ProtocolErrors[c.code].section,
+        closeCode: c.closeCode,
+        message: error!.message,
+      });
+      expect(ProtocolErrors[c.code].section).toMatch(/^§\d+(\.\d+)*$/);
+
+      // The bytes that complete the frame report it at once; only a frame still waiting for
+      // bytes needs end().
+      const withoutEnd = decodeChunks([c.bytes], c.options);
+      expect(withoutEnd.events).toEqual(c.waitsForMore ? events.slice(0, -2) : events);
       expect(decoder.state).toBe('failed');
       expect(decoder.midFrame).toBe(false);
 
@@ -343,10 +402,56 @@ describe('protocol errors', () => {
     expect(messages(events)).toHaveLength(2);
   });
 
-  it('fails on a too-big frame as soon as its length is read, before any payload comes', () => {
+  it('reads a too-big frame no further than its payload, and reports what came when the bytes stop', () => {
     const decoder = new FrameDecoder({ sender: 'client', maxPayload: 1000 });
-    const events = decoder.push(hex('82 fe 03 e9'));
+    expect(decoder.push(hex('82 fe 03 e9 01 02 03 04  11 12'))).toEqual([]);
+    expect(decoder.state).toBe('open');
+    expect(decoder.midFrame).toBe(true);
+    const events = decoder.end();
     expect(errors(events).map((e) => e.code)).toEqual(['MESSAGE_TOO_BIG']);
+    const [frame] = frames(events);
+    expect(frame).toMatchObject({ payloadLength: 1001, maskKey: Uint8Array.of(1, 2, 3, 4) });
+    expect(toHex(frame!.payload)).toBe('1010');
+    expect(frame!.violation?.code).toBe('MESSAGE_TOO_BIG');
+    expect(decoder.state).toBe('failed');
+    expect(decoder.end()).toEqual([]);
+  });
+
+  it(`keeps at most ${VIOLATION_PAYLOAD_LIMIT} payload bytes of a frame at fault, then reports it`, () => {
+    const payload = Uint8Array.from({ length: 70_000 }, (_, i) => i & 0xff);
+    const header = hex('82 7f 00 00 00 00 00 01 11 70');
+    const { events, decoder } = decodeChunks([concat(header, payload)], {
+      sender: 'server',
+      maxPayload: 1000,
+    });
+    const [frame] = frames(events);
+    expect(frame!.payloadLength).toBe(70_000);
+    expect(frame!.payload).toEqual(payload.subarray(0, VIOLATION_PAYLOAD_LIMIT));
+    expect(errors(events).map((e) => e.code)).toEqual(['MESSAGE_TOO_BIG']);
+    expect(decoder.state).toBe('failed');
+  });
+
+  it('reports a frame whose header bytes stop before its masking key with the header bytes that came', () => {
+    const { events } = decodeChunks([hex('82 ff 80 00 00 00 00 00 00 00 01 02')], { sender: 'client' }, true);
+    const [frame] = frames(events);
+    expect(frame).toMatchObject({ masked: true, maskKey: null, payload: new Uint8Array(0) });
+    expect(toHex(frame!.header)).toBe('82ff80000000000000000102');
+    expect(frame!.violation?.code).toBe('LENGTH_OUT_OF_RANGE');
+  });
+
+  it('ends a stream cut inside a good frame with nothing to report', () => {
+    const decoder = new FrameDecoder({ sender: 'server' });
+    expect(decoder.push(hex('82 05 01 02'))).toEqual([]);
+    expect(decoder.end()).toEqual([]);
+    expect(decoder.pendingBytes).toBe(4);
+  });
+
+  it('still reads the code and reason of a close frame that broke a header rule', () => {
+    const { events } = decodeChunks([hex('08 02 03 e8')], { sender: 'server' });
+    expect(frames(events)[0]).toMatchObject({
+      close: { code: 1000, reason: '' },
+      violation: { code: 'FRAGMENTED_CONTROL' },
+    });
   });
 
   it('accepts a 64-bit length of 2^53 - 1 and waits for its payload', () => {
@@ -385,7 +490,7 @@ describe('protocol errors', () => {
 
   it('checks RSV2/3 before the opcode and the opcode before the mask, as ws does', () => {
     const first = (options: DecoderOptions, bytes: string) =>
-      errors(new FrameDecoder(options).push(hex(bytes))).map((e) => e.code);
+      errors(decodeChunks([hex(bytes)], options, true).events).map((e) => e.code);
     expect(first({ sender: 'client' }, 'b3 00')).toEqual(['UNEXPECTED_RSV_2_3']);
     expect(first({ sender: 'client' }, 'c3 00')).toEqual(['UNEXPECTED_RSV_1']);
     expect(first({ sender: 'client' }, '83 00')).toEqual(['RESERVED_OPCODE']);
