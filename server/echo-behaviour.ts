@@ -2,6 +2,7 @@
 // lesson can ask for a fragmented reply, pings, a dropped connection or a server-side close.
 // Parsing is pure; `echo.ts` carries it out.
 
+import type { Result } from '../core/result';
 import { type IntegerRule, parseFlagParam, parseIntegerParam } from './query-params';
 
 export interface EchoBehaviour {
@@ -25,8 +26,6 @@ export interface EchoBehaviour {
   deflate?: boolean;
 }
 
-export type BehaviourResult = { ok: true; behaviour: EchoBehaviour } | { ok: false; error: string };
-
 const INTEGERS: Record<string, IntegerRule> = {
   fragment: { min: 1, max: 1 << 20, meaning: 'bytes per frame' },
   ping: { min: 50, max: 3_600_000, meaning: 'milliseconds between pings' },
@@ -40,7 +39,7 @@ const INTEGERS: Record<string, IntegerRule> = {
 const KNOWN = new Set([...Object.keys(INTEGERS), 'closeReason', 'greet', 'deflate']);
 
 /** Reads the behaviour from the query; an unknown or malformed parameter is an error, not ignored. */
-export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
+export function parseEchoBehaviour(query: URLSearchParams): Result<EchoBehaviour> {
   const behaviour: EchoBehaviour = { closeCode: 1000, closeReason: '', greet: false };
   for (const [name, value] of query) {
     if (!KNOWN.has(name)) {
@@ -74,5 +73,5 @@ export function parseEchoBehaviour(query: URLSearchParams): BehaviourResult {
     };
   }
   if (query.has('closeCode') && behaviour.closeAfter === undefined) behaviour.closeAfter = 1;
-  return { ok: true, behaviour };
+  return { ok: true, value: behaviour };
 }

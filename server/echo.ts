@@ -87,10 +87,7 @@ export function serveEcho(socket: WebSocket, behaviour: EchoBehaviour): void {
 export const echoEndpoint: TappedEndpoint<EchoBehaviour> = {
   kind: 'echo',
   matches: (pathname) => pathname === '/' || pathname === '/echo',
-  parse: (query) => {
-    const result = parseEchoBehaviour(query);
-    return result.ok ? { ok: true, value: result.behaviour } : result;
-  },
+  parse: parseEchoBehaviour,
   deflate: (behaviour) => behaviour.deflate,
   serve: serveEcho,
 };

@@ -1,7 +1,6 @@
 import type { WebSocket } from 'ws';
+import type { Result } from '../core/result';
 import type { ConnectionKind } from '../core/tap/events';
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
  * A WebSocket service whose connections the tap watches: the echo server, the local Live API.
@@ -12,7 +11,7 @@ export interface TappedEndpoint<T> {
   kind: ConnectionKind;
   /** Does this endpoint answer at this path? */
   matches(pathname: string): boolean;
-  parse(query: URLSearchParams): Parsed<T>;
+  parse(query: URLSearchParams): Result<T>;
   /** Should the handshake accept permessage-deflate? Unset or undefined: the server's default. */
   deflate?(options: T): boolean | undefined;
   /** Serves one connection, for as long as it lasts. */

@@ -1,6 +1,8 @@
 // Reading the query parameters that choose a service's behaviour (echo, live). Every malformed
 // value is an error that names the parameter and what it wants; nothing is silently ignored.
 
+import type { Result } from '../core/result';
+
 export interface IntegerRule {
   min: number;
   max: number;
@@ -8,9 +10,7 @@ export interface IntegerRule {
   meaning: string;
 }
 
-export type ParamResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export function parseIntegerParam(name: string, value: string, rule: IntegerRule): ParamResult<number> {
+export function parseIntegerParam(name: string, value: string, rule: IntegerRule): Result<number> {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (number >= rule.min && number <= rule.max) return { ok: true, value: number };
   return {
@@ -20,7 +20,7 @@ export function parseIntegerParam(name: string, value: string, rule: IntegerRule
 }
 
 /** `1`, `true` or a bare `name` turn a flag on; `0` or `false` turn it off. */
-export function parseFlagParam(name: string, value: string): ParamResult<boolean> {
+export function parseFlagParam(name: string, value: string): Result<boolean> {
   if (value === '' || value === '1' || value === 'true') return { ok: true, value: true };
   if (value === '0' || value === 'false') return { ok: true, value: false };
   return { ok: false, error: `${name} must be 1 or 0, got "${value}"` };

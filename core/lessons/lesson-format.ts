@@ -1,5 +1,6 @@
 // The one module that knows what a lesson folder holds (lessons/README.md). Pure: it turns file
 // contents into a Lesson or a list of problems, so the loader (Node) and its unit test share it.
+import type { Result } from '../result';
 import { type CheckEntry, type StepChecks, validateCheckEntry } from './checks';
 
 /** `01-what-is-a-websocket`: the number orders the course, the slug is the deep-link id. */
@@ -59,8 +60,6 @@ export function summarise(lesson: Lesson): LessonSummary {
 }
 
 export type SyntaxCheck = (code: string) => string | null;
-
-export type ParseOutcome = { ok: true; lesson: Lesson } | { ok: false; problems: string[] };
 
 /** A fenced code block: its language (the info string's first word) and body. */
 export interface CodeBlock {
@@ -178,7 +177,7 @@ export function parseLesson(
   folder: string,
   files: ReadonlyMap<string, string>,
   syntax?: SyntaxCheck,
-): ParseOutcome {
+): Result<Lesson, string[]> {
   const problems: string[] = [];
   const name = LESSON_FOLDER.exec(folder);
   if (!name)
@@ -189,7 +188,7 @@ export function parseLesson(
     }
   }
   const markdown = files.get('lesson.md');
-  if (markdown === undefined) return { ok: false, problems: [...problems, 'lesson.md is missing'] };
+  if (markdown === undefined) return { ok: false, error: [...problems, 'lesson.md is missing'] };
 
   const lines = markdown.replace(/\r\n/g, '\n').split('\n');
   const front = parseFrontMatter(lines, problems);
@@ -265,7 +264,7 @@ export function parseLesson(
       ? new Map<number, CheckEntry[]>()
       : parseChecks(checksText, steps.length, problems);
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, error: problems };
   const lesson: Lesson = {
     slug: name![2]!,
     number: Number(name![1]),
@@ -281,5 +280,5 @@ export function parseLesson(
   if (source !== undefined) lesson.source = source;
   if (snippet !== undefined) lesson.snippet = snippet;
   if (solution !== undefined) lesson.solution = solution;
-  return { ok: true, lesson };
+  return { ok: true, value: lesson };
 }

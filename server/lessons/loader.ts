@@ -37,7 +37,7 @@ export async function loadLesson(
     else files.set(`${entry.name}/`, '');
   }
   const outcome = parseLesson(folder, files, checkSnippetSyntax);
-  return outcome.ok ? outcome.lesson : { problems: outcome.problems };
+  return outcome.ok ? outcome.value : { problems: outcome.error };
 }
 
 /** Every `NN-slug` folder of lessonsDir, validated, in course order. */

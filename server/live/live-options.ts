@@ -1,7 +1,7 @@
 // The local Live API's per-connection settings, read from the upgrade URL's query: timings (so
 // tests and lessons need not wait for realistic ones) and faults on demand. Pure; an unknown or
 // malformed parameter is refused with HTTP 400 by the server, never silently ignored.
-import type { Parsed } from '../endpoint';
+import type { Result } from '../../core/result';
 import { type IntegerRule, parseFlagParam, parseIntegerParam } from '../query-params';
 
 export interface LiveOptions {
@@ -66,7 +66,7 @@ export function ephemeralTokenProblem(query: URLSearchParams): string | undefine
   return undefined;
 }
 
-export function parseLiveOptions(query: URLSearchParams): Parsed<LiveOptions> {
+export function parseLiveOptions(query: URLSearchParams): Result<LiveOptions> {
   const options: LiveOptions = { ...LIVE_DEFAULTS };
   let goAwayAfter: number | undefined;
   for (const [name, value] of query) {

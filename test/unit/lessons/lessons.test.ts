@@ -29,7 +29,7 @@ function files(entries: Record<string, string>): Map<string, string> {
 
 function problemsOf(folder: string, entries: Record<string, string>): string {
   const outcome = parseLesson(folder, files(entries), checkSnippetSyntax);
-  return outcome.ok ? '' : outcome.problems.join('\n');
+  return outcome.ok ? '' : outcome.error.join('\n');
 }
 
 describe('the real course in lessons/', () => {
@@ -56,9 +56,9 @@ describe('parseLesson', () => {
     );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.lesson.slug).toBe('sample');
-    expect(outcome.lesson.number).toBe(7);
-    expect(outcome.lesson.steps.map((s) => [s.number, s.title, s.checks.length])).toEqual([
+    expect(outcome.value.slug).toBe('sample');
+    expect(outcome.value.number).toBe(7);
+    expect(outcome.value.steps.map((s) => [s.number, s.title, s.checks.length])).toEqual([
       [1, 'First', 0],
       [2, 'Second', 1],
     ]);
@@ -108,6 +108,6 @@ describe('parseLesson', () => {
   it('ignores "## " lines inside fenced code', () => {
     const md = GOOD_MD.replace('```js\n', '```text\n## not a heading\n');
     const outcome = parseLesson('01-a', files({ 'lesson.md': md }), checkSnippetSyntax);
-    expect(outcome.ok && outcome.lesson.steps.length).toBe(2);
+    expect(outcome.ok && outcome.value.steps.length).toBe(2);
   });
 });
