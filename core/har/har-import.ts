@@ -15,6 +15,7 @@ import { fromBase64, fromHex, utf8 } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
 import { acceptedDeflate } from '../wire/extensions';
 import { checkAccept, formatHead, type HeaderList, headerValue } from '../wire/handshake';
+import { Opcode } from '../wire/opcodes';
 import { WSLAB_HAR_FORMAT } from './har-format';
 
 export type ImportSource = 'wslab' | 'chrome';
@@ -342,13 +343,13 @@ function readChromeEntry(
     }
     if (typeof message.opcode !== 'number') throw new ImportError(`${at}: "opcode" should be a number.`);
     if (typeof message.data !== 'string') throw new ImportError(`${at}: "data" should be a string.`);
-    if (message.opcode !== 1 && message.opcode !== 2) {
+    if (message.opcode !== Opcode.TEXT && message.opcode !== Opcode.BINARY) {
       skipped++;
       return;
     }
     const dir: Direction = message.type === 'send' ? 'client' : 'server';
     const t = messageTime(message.time) - epoch;
-    if (message.opcode === 2) {
+    if (message.opcode === Opcode.BINARY) {
       const base64 = message.data.replace(/\s/g, '');
       const bytes = fromBase64(base64);
       if (bytes === null) {

@@ -12,6 +12,7 @@ import {
 import type { TapMessageEvent } from '../../core/tap/events';
 import type { HeaderList } from '../../core/wire/handshake';
 import { headerValue } from '../../core/wire/handshake';
+import { Opcode } from '../../core/wire/opcodes';
 import type { ReplayedConnection } from './replay';
 
 export interface HarOptions {
@@ -101,7 +102,7 @@ function webSocketMessage(message: TapMessageEvent, epoch: number): HarWebSocket
   return {
     type: message.dir === 'client' ? 'send' : 'receive',
     time: (epoch + message.t) / 1000,
-    opcode: message.opcodeName === 'text' ? 1 : 2,
+    opcode: message.opcodeName === 'text' ? Opcode.TEXT : Opcode.BINARY,
     data: message.text ?? message.base64 ?? '',
   };
 }

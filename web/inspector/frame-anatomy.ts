@@ -3,6 +3,7 @@
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
+import { Opcode } from '../../core/wire/opcodes';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
 
@@ -10,12 +11,12 @@ const DUMP_LIMIT = 512;
 const XOR_ROWS = 16;
 
 const OPCODE_MEANING: Record<number, string> = {
-  0: 'continuation: more of the message before it',
-  1: 'text: UTF-8 data',
-  2: 'binary: any bytes',
-  8: 'close: starts or answers the closing handshake',
-  9: 'ping: asks for a pong',
-  10: 'pong: answers a ping',
+  [Opcode.CONTINUATION]: 'continuation: more of the message before it',
+  [Opcode.TEXT]: 'text: UTF-8 data',
+  [Opcode.BINARY]: 'binary: any bytes',
+  [Opcode.CLOSE]: 'close: starts or answers the closing handshake',
+  [Opcode.PING]: 'ping: asks for a pong',
+  [Opcode.PONG]: 'pong: answers a ping',
 };
 
 type Field = 'fin' | 'rsv' | 'opcode' | 'mask' | 'len' | 'ext' | 'key' | 'payload';

@@ -4,6 +4,7 @@
 import type { SequenceWarning } from '../../core/live/sequence-check';
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
+import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
 import type { Lane } from './connections';
 
 export interface FrameRow {
@@ -58,7 +59,7 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
     if (filter.lane !== null && record.lane.key !== filter.lane) return false;
     if (filter.dir !== 'all' && event.dir !== filter.dir) return false;
     if (filter.opcode !== 'all') {
-      const control = event.opcode >= 8;
+      const control = isControlOpcode(event.opcode);
       if (
         filter.opcode === 'data'
           ? control
@@ -108,7 +109,7 @@ export class FrameStore {
   add(lane: Lane, event: TapFrameEvent): FrameRow {
     const id = this.nextId++;
     let message = -1;
-    if (event.opcode === 1 || event.opcode === 2) message = lane.messages[event.dir]++;
+    if (event.opcode === Opcode.TEXT || event.opcode === Opcode.BINARY) message = lane.messages[event.dir]++;
     const record: FrameRow = { id, lane, event, message };
     if (this.ring[id % this.capacity]) this.evicted++;
     this.ring[id % this.capacity] = record;
