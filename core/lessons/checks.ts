@@ -102,6 +102,8 @@ const FRAME_FIELDS = {
   payload: PAYLOAD,
   closeCode: LEAF,
   closeReason: LEAF,
+  violation: { code: LEAF, section: LEAF, closeCode: LEAF, message: LEAF, payloadRange: LEAF },
+  payloadReceived: LEAF,
 } satisfies FieldsOf<TapFrameEvent>;
 
 const MESSAGE_FIELDS = {

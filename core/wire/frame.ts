@@ -1,4 +1,4 @@
-import type { ProtocolError } from './protocol-errors';
+import type { ProtocolError, Violation } from './protocol-errors';
 
 /** Which endpoint put the bytes on the wire. */
 export type Sender = 'client' | 'server';
@@ -17,10 +17,18 @@ export interface Frame {
   payloadLength: number;
   /** The header bytes as sent: 2 to 14 of them, masking key included. */
   header: Uint8Array;
-  /** The payload after unmasking (RFC 6455 §5.3). */
+  /**
+   * The payload after unmasking (RFC 6455 §5.3). Shorter than `payloadLength` only on a frame
+   * with a `violation` whose bytes stopped coming (or ran past what the decoder keeps of one).
+   */
   payload: Uint8Array;
-  /** Close frames only (RFC 6455 §5.5.1): `code` is null when the body was empty. */
+  /**
+   * Close frames only (RFC 6455 §5.5.1): `code` is null when the body was empty; `reason` is ''
+   * when the reason bytes are not UTF-8 (the frame's `violation` says so, its payload has them).
+   */
   close?: { code: number | null; reason: string };
+  /** The rule this frame broke; an `error` event follows it and the decoder reads no further. */
+  violation?: Violation;
 }
 
 /** A whole data message, put together from one or more frames (RFC 6455 §5.4). */

@@ -140,6 +140,9 @@ export class ConnectionDecoder {
   finish(t: number): DecodedEvent[] {
     if (this.finished) return [];
     this.finished = true;
+    // A frame at fault that announced more bytes than came is reported with the part that did.
+    this.feed(this.client, t, null);
+    this.feed(this.server, t, null);
     const first = this.firstClose;
     const firstClose = first === 'client' ? this.client.close : first === 'server' ? this.server.close : null;
     const close: TapCloseEvent = {
@@ -152,7 +155,7 @@ export class ConnectionDecoder {
       clean: this.client.close !== null && this.server.close !== null,
       bytes: { client: this.client.bytes, server: this.server.bytes },
     };
-    return [close];
+    return [...this.take(), close];
   }
 
   private take(): DecodedEvent[] {
@@ -260,13 +263,14 @@ export class ConnectionDecoder {
     this.out.push(event);
   }
 
-  private feed(side: DirectionState, t: number, chunk: Uint8Array): void {
-    side.bytes += chunk.length;
+  /** Feeds a direction's frame bytes; null says they stopped (FrameDecoder#end). */
+  private feed(side: DirectionState, t: number, chunk: Uint8Array | null): void {
+    side.bytes += chunk?.length ?? 0;
     if (side.decoder.state !== 'open') return;
     const dir = side.decoder.sender;
     const { conn, payloadCap } = this.options;
     const out = this.out;
-    const events = side.decoder.push(chunk);
+    const events = chunk ? side.decoder.push(chunk) : side.decoder.end();
     const stateAfter = side.decoder.state as DecoderState; // push() changed it; TS still holds the earlier check
     for (const event of events) {
       if (event.type === 'frame') {

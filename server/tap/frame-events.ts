@@ -4,12 +4,9 @@
 // subscriber is sent the event. With nobody watching, the tap costs little more than decoding.
 
 import type { Direction, PayloadView, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
-import { toHex } from '../../core/wire/bytes';
+import { decodeUtf8Strict, toHex } from '../../core/wire/bytes';
 import type { Frame, Message } from '../../core/wire/frame';
 import { type OpcodeName, opcodeName } from '../../core/wire/opcodes';
-
-// ignoreBOM: a leading U+FEFF is part of the payload and is shown, not swallowed.
-const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -20,13 +17,27 @@ function keep(bytes: Uint8Array, cap: number): Uint8Array {
   return bytes.length > cap ? bytes.slice(0, cap) : bytes;
 }
 
-/** A payload for an event: text payloads as text, others as base64. */
+/**
+ * A payload for an event: a text payload as text when its bytes alone are valid UTF-8, anything
+ * else as base64. A fragment or a capped payload may end inside a UTF-8 sequence; decoding it
+ * would put U+FFFD where bytes were, and a view would then show bytes that never crossed the wire.
+ */
 export function payloadView(kept: Uint8Array, fullLength: number, asText: boolean): PayloadView {
   const truncated = fullLength > kept.length;
-  // A fragment may end inside a UTF-8 sequence: the preview shows U+FFFD there, the byte count stays exact.
-  return asText
-    ? { text: textDecoder.decode(kept), truncated }
-    : { base64: asBuffer(kept).toString('base64'), truncated };
+  const text = asText ? decodeUtf8Strict(kept) : null;
+  return text !== null ? { text, truncated } : { base64: asBuffer(kept).toString('base64'), truncated };
+}
+
+/**
+ * The text of the first bytes of a valid text message, cut at a character boundary: a cap may
+ * fall inside a UTF-8 sequence (at most 3 bytes of one). Null if they are not UTF-8 after all.
+ */
+function textPrefix(data: Uint8Array): string | null {
+  for (let cut = 0; cut <= 3 && cut <= data.length; cut++) {
+    const text = decodeUtf8Strict(cut === 0 ? data : data.subarray(0, data.length - cut));
+    if (text !== null) return text;
+  }
+  return null;
 }
 
 /** Something the hub can hold and send: a plain event, or a record that becomes one in JSON. */
@@ -49,6 +60,8 @@ export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
   readonly type = 'frame';
   readonly weight: number;
   private readonly frame: Frame;
+  /** Set when a frame at fault stopped short of its announced length. */
+  private readonly payloadReceived: number | undefined;
 
   constructor(
     readonly conn: string,
@@ -60,6 +73,8 @@ export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
     private readonly textMessage: boolean,
     cap: number,
   ) {
+    if (frame.payload.length < frame.payloadLength && frame.violation)
+      this.payloadReceived = frame.payload.length;
     // Hold on to a big payload's first `cap` bytes only, so the history does not keep it alive.
     this.frame = frame.payload.length > cap ? { ...frame, payload: keep(frame.payload, cap) } : frame;
     this.weight = this.frame.payload.length + frame.header.length;
@@ -91,6 +106,8 @@ export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
       event.closeCode = frame.close.code;
       event.closeReason = frame.close.reason;
     }
+    if (frame.violation) event.violation = frame.violation;
+    if (this.payloadReceived !== undefined) event.payloadReceived = this.payloadReceived;
     return event;
   }
 
@@ -101,11 +118,14 @@ export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
     const close = frame.close
       ? `,"closeCode":${frame.close.code},"closeReason":${JSON.stringify(frame.close.reason)}`
       : '';
+    const fault =
+      (frame.violation ? `,"violation":${JSON.stringify(frame.violation)}` : '') +
+      (this.payloadReceived !== undefined ? `,"payloadReceived":${this.payloadReceived}` : '');
     return (
       `{"type":"frame","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}","seq":${this.seq},` +
       `"offset":${frame.offset},"fin":${frame.fin},"rsv1":${frame.rsv1},"rsv2":${frame.rsv2},"rsv3":${frame.rsv3},` +
       `"opcode":${frame.opcode},"opcodeName":"${opcodeName(frame.opcode)}","masked":${frame.masked},"maskKey":${maskKey},` +
-      `"payloadLength":${frame.payloadLength},"headerHex":"${toHex(frame.header)}","payload":${payload}${close}}`
+      `"payloadLength":${frame.payloadLength},"headerHex":"${toHex(frame.header)}","payload":${payload}${close}${fault}}`
     );
   }
 
@@ -163,16 +183,18 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
       ...(this.compressedSize !== undefined ? { compressedSize: this.compressedSize } : {}),
       truncated: this.size > this.data.length,
     };
-    if (isText) event.text = this.text ?? textDecoder.decode(this.data);
+    const text = isText ? (this.text ?? textPrefix(this.data)) : null;
+    if (text !== null) event.text = text;
     else event.base64 = asBuffer(this.data).toString('base64');
     return event;
   }
 
   json(): string {
-    const isText = this.isText();
-    const body = isText
-      ? `"text":${JSON.stringify(this.text ?? textDecoder.decode(this.data))}`
-      : `"base64":"${asBuffer(this.data).toString('base64')}"`;
+    const text = this.isText() ? (this.text ?? textPrefix(this.data)) : null;
+    const body =
+      text !== null
+        ? `"text":${JSON.stringify(text)}`
+        : `"base64":"${asBuffer(this.data).toString('base64')}"`;
     return (
       `{"type":"message","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}",` +
       `"opcodeName":"${this.opcode === 1 ? 'text' : 'binary'}","size":${this.size},"frames":${this.frames},` +

@@ -38,10 +38,12 @@ export interface DecodeRun {
   decoder: FrameDecoder;
 }
 
-export function decodeChunks(chunks: readonly Uint8Array[], options: DecoderOptions): DecodeRun {
+/** Feeds the chunks in order; with `end`, then says the bytes stopped (FrameDecoder#end). */
+export function decodeChunks(chunks: readonly Uint8Array[], options: DecoderOptions, end = false): DecodeRun {
   const decoder = new FrameDecoder(options);
   const events: DecoderEvent[] = [];
   for (const chunk of chunks) events.push(...decoder.push(chunk));
+  if (end) events.push(...decoder.end());
   return { events, decoder };
 }
 
@@ -92,14 +94,14 @@ export function firstDifference(a: unknown, b: unknown, path = '$'): string | nu
 }
 
 /**
- * Decodes the bytes whole, cut at every single offset, and one byte at a time, and returns the
- * whole run after checking that every other way of cutting gave exactly the same events and left
- * the decoder in the same state.
+ * Decodes the bytes whole, cut at every single offset, and one byte at a time (with `end`, then
+ * ends the stream), and returns the whole run after checking that every other way of cutting gave
+ * exactly the same events and left the decoder in the same state.
  */
-export function decodeEverySplit(bytes: Uint8Array, options: DecoderOptions): DecodeRun {
-  const whole = decodeChunks([bytes], options);
+export function decodeEverySplit(bytes: Uint8Array, options: DecoderOptions, end = false): DecodeRun {
+  const whole = decodeChunks([bytes], options, end);
   const check = (label: string, chunks: Uint8Array[]) => {
-    const run = decodeChunks(chunks, options);
+    const run = decodeChunks(chunks, options, end);
     // A hand-rolled comparison: calling expect() tens of thousands of times is slow.
     const difference = firstDifference(run.events, whole.events);
     if (difference) {
