@@ -1,15 +1,16 @@
 // Checks the order of one Live API connection's messages, as the inspector sees them on the wire,
 // and says what a server would object to before it closes the connection: a message before
 // `setup`, a second `setup`, a message sent while `setupComplete` is still on its way, a
-// `toolResponse` for a call that is not pending. Pure and browser-safe: the page imports it.
+// `toolResponse` for a call that is not pending. Pure and browser-safe: the page imports it for
+// its warnings, and the local Live API (server/live/live-session.ts) runs the same checker over
+// its own sessions, closing the connection exactly where a warning here says it does.
 //
 // The tap watches from the server's side, so "before setupComplete" means before the server
 // wrote it; a client that sent in the instant after that is not flagged, which errs on the quiet
 // side.
 
-import { CLIENT_MESSAGE_KINDS } from './live-messages';
-
-export type Direction = 'client' | 'server';
+import type { Direction } from '../wire/direction';
+import { CLIENT_MESSAGE_KINDS, type ClientMessageKind } from './live-messages';
 
 export type SequenceWarningCode =
   | 'BEFORE_SETUP'
@@ -18,11 +19,19 @@ export type SequenceWarningCode =
   | 'UNKNOWN_TOOL_CALL_ID'
   | 'CANCELLED_TOOL_CALL_ID';
 
+/** How the local Live API ends a session for an error: its error name and close reason, word for word. */
+export interface SequenceClose {
+  error: 'SETUP_REQUIRED' | 'SETUP_REPEATED' | 'UNKNOWN_TOOL_CALL_ID';
+  reason: string;
+}
+
 export interface SequenceWarning {
   code: SequenceWarningCode;
   /** `error`: the server closes the connection for it; `caution`: allowed, but asking for trouble. */
   level: 'error' | 'caution';
   text: string;
+  /** On an error: the close the local Live API answers it with (code 1008, a policy violation). */
+  close?: SequenceClose;
 }
 
 type Json = Record<string, unknown>;
@@ -31,7 +40,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a client message is: the one field among the four the API defines, or null. */
-function clientKind(message: Json): string | null {
+function clientKind(message: Json): ClientMessageKind | null {
   for (const kind of CLIENT_MESSAGE_KINDS) if (kind in message) return kind;
   return null;
 }
@@ -81,6 +90,18 @@ export class SequenceChecker {
   private fromClient(message: Json): SequenceWarning[] {
     const kind = clientKind(message);
     if (kind === null) return [];
+    const body = message.toolResponse;
+    return this.checkClient(
+      kind,
+      kind === 'toolResponse' && isObject(body) ? idsOf(body.functionResponses) : [],
+    );
+  }
+
+  /**
+   * Takes the client's next message, already read: its kind and, for a `toolResponse`, the ids
+   * it answers. The same rules as `check`, for a reader that has parsed the message itself.
+   */
+  checkClient(kind: ClientMessageKind, responseIds: readonly string[]): SequenceWarning[] {
     if (kind === 'setup') {
       if (this.setupSent) {
         return [
@@ -88,6 +109,10 @@ export class SequenceChecker {
             code: 'SETUP_REPEATED',
             level: 'error',
             text: 'second setup: a session is configured once, by its first message (the local Live API closes with 1008 SETUP_REPEATED)',
+            close: {
+              error: 'SETUP_REPEATED',
+              reason: 'setup was already sent; a session is configured once',
+            },
           },
         ];
       }
@@ -102,6 +127,7 @@ export class SequenceChecker {
           code: 'BEFORE_SETUP',
           level: 'error',
           text: `${kind} sent before setup: the first message must be setup, and the session is not ready until setupComplete (the local Live API closes with 1008 SETUP_REQUIRED)`,
+          close: { error: 'SETUP_REQUIRED', reason: `the first message must be setup, got ${kind}` },
         },
       ];
     }
@@ -115,15 +141,14 @@ export class SequenceChecker {
         text: `${kind} sent before setupComplete arrived: clients should wait for it before sending more`,
       });
     }
-    if (kind === 'toolResponse') {
-      const body = message.toolResponse;
-      warnings.push(...this.responses(isObject(body) ? idsOf(body.functionResponses) : []));
-    }
+    if (kind === 'toolResponse') warnings.push(...this.responses(responseIds));
     return warnings;
   }
 
-  private responses(ids: string[]): SequenceWarning[] {
+  private responses(ids: readonly string[]): SequenceWarning[] {
     const warnings: SequenceWarning[] = [];
+    // What was pending when the response was sent, before it answers any of it.
+    const pendingBefore = [...this.pending];
     for (const id of ids) {
       if (this.pending.delete(id)) continue;
       if (this.cancelled.delete(id)) {
@@ -134,11 +159,15 @@ export class SequenceChecker {
         });
         continue;
       }
-      const pending = this.pending.size ? `pending: ${quoted(this.pending)}` : 'none pending';
+      const pending = pendingBefore.length ? `pending: ${quoted(pendingBefore)}` : 'none pending';
       warnings.push({
         code: 'UNKNOWN_TOOL_CALL_ID',
         level: 'error',
         text: `toolResponse id ${JSON.stringify(id)} matches no pending toolCall (${pending}; the local Live API closes with 1008 UNKNOWN_TOOL_CALL_ID)`,
+        close: {
+          error: 'UNKNOWN_TOOL_CALL_ID',
+          reason: `toolResponse id ${JSON.stringify(id)} matches no toolCall (${pendingBefore.length ? `pending: ${pendingBefore.join(', ')}` : 'none pending'})`,
+        },
       });
     }
     return warnings;

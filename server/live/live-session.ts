@@ -3,6 +3,9 @@
 // be streamed one by one (`pull`, which the adapter calls on its streaming interval). Because a
 // turn's answer waits in the queue, a new client turn can cut it short: the rest is dropped and
 // the client told `interrupted: true`, as the public service does.
+//
+// The order rules (setup first and once, a toolResponse only for a pending call) are the page's
+// SequenceChecker's: the session shows it every message both ways, and closes where it objects.
 
 import {
   formatDuration,
@@ -13,6 +16,7 @@ import {
   OUTPUT_AUDIO_RATE,
 } from '../../core/live/live-messages';
 import { bytesFromSamples, encodeBase64, levelOf, resample } from '../../core/live/pcm';
+import { SequenceChecker } from '../../core/live/sequence-check';
 import {
   type ClientMessage,
   type FunctionResponse,
@@ -53,22 +57,17 @@ export interface Reaction {
   close?: LiveClose;
 }
 
-interface Outgoing {
-  message: LiveServerMessage;
-  /** Function calls this message makes: pending from the moment it is sent. */
-  calls?: [id: string, name: string][];
-}
-
 /** Audio answers go out 100 ms a message. */
 const AUDIO_CHUNK_SAMPLES = OUTPUT_AUDIO_RATE / 10;
 
 export class LiveSession {
   private setup: SessionSetup | null = null;
   private over = false;
-  private queue: Outgoing[] = [];
-  private readonly pendingCalls = new Map<string, string>();
-  /** Calls cancelled by an interruption: a late answer to one is expected and ignored. */
-  private readonly cancelledCalls = new Set<string>();
+  private queue: LiveServerMessage[] = [];
+  /** Sees every message of the session in wire order: what is pending, what is out of order. */
+  private readonly order = new SequenceChecker();
+  /** The function each call made and not yet answered names, by call id. */
+  private readonly callNames = new Map<string, string>();
   private results: { name: string; response: unknown }[] = [];
   private callCount = 0;
   /** User text of turns not yet answered (`turnComplete` not yet sent). */
@@ -98,7 +97,7 @@ export class LiveSession {
 
   /** Function calls sent and not yet answered. */
   get pendingCallIds(): string[] {
-    return [...this.pendingCalls.keys()];
+    return this.order.pendingCallIds;
   }
 
   /** Reads one WebSocket message's payload and reacts to it. */
@@ -114,39 +113,38 @@ export class LiveSession {
 
   handle(message: ClientMessage): Reaction {
     if (this.over) return { send: [] };
-    if (!this.setup) {
-      if (message.kind !== 'setup') {
-        return this.fail('SETUP_REQUIRED', `the first message must be setup, got ${message.kind}`);
-      }
+    const answered = message.kind === 'toolResponse' ? message.responses.map(({ id }) => id) : [];
+    const pendingBefore = new Set(this.order.pendingCallIds);
+    const refusal = this.order.checkClient(message.kind, answered).find((warning) => warning.close)?.close;
+    if (refusal) return this.fail(refusal.error, refusal.reason);
+    if (message.kind === 'setup') {
       this.setup = message.setup;
       this.ledger.read('TEXT', textTokens(message.setup.systemText));
       if (message.setup.functions.length)
         this.ledger.read('TEXT', textTokens(JSON.stringify(message.setup.functions)));
-      return { send: [{ setupComplete: {} }] };
+      return { send: [this.sent({ setupComplete: {} })] };
     }
+    // The checker refuses anything before setup, so the session is configured here.
+    const setup = this.setup!;
     switch (message.kind) {
-      case 'setup':
-        return this.fail('SETUP_REPEATED', 'setup was already sent; a session is configured once');
       case 'clientContent':
-        return this.onClientContent(this.setup, message.turns, message.turnComplete);
+        return this.onClientContent(setup, message.turns, message.turnComplete);
       case 'realtimeInput':
-        return this.onRealtimeInput(this.setup, message.input);
+        return this.onRealtimeInput(setup, message.input);
       case 'toolResponse':
-        return this.onToolResponse(this.setup, message.responses);
+        return this.onToolResponse(setup, message.responses, pendingBefore);
     }
   }
 
   /** The next message to stream, if any. */
   pull(): LiveServerMessage | undefined {
     const next = this.queue.shift();
-    if (!next) return undefined;
-    for (const [id, name] of next.calls ?? []) this.pendingCalls.set(id, name);
-    return next.message;
+    return next && this.sent(next);
   }
 
   /** The notice that the connection will end in `timeLeftMs`. */
   goAway(timeLeftMs: number): LiveServerMessage {
-    return { goAway: { timeLeft: formatDuration(timeLeftMs) } };
+    return this.sent({ goAway: { timeLeft: formatDuration(timeLeftMs) } });
   }
 
   /** Stops the session: nothing more is streamed or answered. */
@@ -158,6 +156,12 @@ export class LiveSession {
   private fail(error: LiveErrorName, reason: string): Reaction {
     this.end();
     return { send: [], close: liveClose(error, reason) };
+  }
+
+  /** A message on its way to the client: from now on the order rules count it (a call is pending). */
+  private sent(message: LiveServerMessage): LiveServerMessage {
+    this.order.check('server', message);
+    return message;
   }
 
   private onClientContent(setup: SessionSetup, turns: Turn[], turnComplete: boolean): Reaction {
@@ -208,26 +212,20 @@ export class LiveSession {
     return { send };
   }
 
-  private onToolResponse(setup: SessionSetup, responses: FunctionResponse[]): Reaction {
-    for (const { id } of responses) {
-      if (!this.pendingCalls.has(id) && !this.cancelledCalls.has(id)) {
-        const pending = this.pendingCalls.size
-          ? `pending: ${this.pendingCallIds.join(', ')}`
-          : 'none pending';
-        return this.fail(
-          'UNKNOWN_TOOL_CALL_ID',
-          `toolResponse id ${JSON.stringify(id)} matches no toolCall (${pending})`,
-        );
-      }
-    }
+  /** Answers the checker accepted: each id was pending, or cancelled (a late answer, ignored). */
+  private onToolResponse(
+    setup: SessionSetup,
+    responses: FunctionResponse[],
+    pendingBefore: ReadonlySet<string>,
+  ): Reaction {
     for (const { id, response } of responses) {
-      if (this.cancelledCalls.delete(id)) continue;
-      const name = this.pendingCalls.get(id)!;
-      this.pendingCalls.delete(id);
+      const name = this.callNames.get(id);
+      if (!pendingBefore.has(id) || name === undefined) continue;
+      this.callNames.delete(id);
       this.results.push({ name, response });
       this.ledger.read('TEXT', textTokens(JSON.stringify(response) ?? ''));
     }
-    if (this.pendingCalls.size === 0 && this.results.length) {
+    if (this.order.pendingCallIds.length === 0 && this.results.length) {
       const text = this.results.map((result) => replyToToolResult(result.name, result.response)).join(' ');
       this.results = [];
       this.answer(setup, text);
@@ -263,16 +261,16 @@ export class LiveSession {
   /** Cuts the current answer short: cancels pending calls, drops what was not yet streamed. */
   private interrupt(): LiveServerMessage[] {
     const send: LiveServerMessage[] = [];
-    if (this.pendingCalls.size) {
-      const ids = this.pendingCallIds;
-      send.push({ toolCallCancellation: { ids } });
-      for (const id of ids) this.cancelledCalls.add(id);
-      this.pendingCalls.clear();
+    const ids = this.order.pendingCallIds;
+    if (ids.length) {
+      send.push(this.sent({ toolCallCancellation: { ids } }));
       this.results = [];
     }
     if (this.queue.length || send.length) {
+      // Calls cancelled or never sent: no answer to them will be taken.
       this.queue = [];
-      send.push({ serverContent: { interrupted: true } });
+      this.callNames.clear();
+      send.push(this.sent({ serverContent: { interrupted: true } }));
     }
     return send;
   }
@@ -282,7 +280,8 @@ export class LiveSession {
     if (declaration) {
       const id = `call-${++this.callCount}`;
       const call = { id, name: declaration.name, args: argumentsFor(declaration, text) };
-      this.queue.push({ message: { toolCall: { functionCalls: [call] } }, calls: [[id, declaration.name]] });
+      this.callNames.set(id, declaration.name);
+      this.queue.push({ toolCall: { functionCalls: [call] } });
       return;
     }
     this.answer(setup, replyToText(text));
@@ -295,9 +294,7 @@ export class LiveSession {
       level: levelOf(speech.samples),
     };
     if (setup.inputTranscription) {
-      this.queue.push({
-        message: { serverContent: { inputTranscription: { text: describeHeardAudio(heard) } } },
-      });
+      this.queue.push({ serverContent: { inputTranscription: { text: describeHeardAudio(heard) } } });
     }
     if (setup.modality === 'TEXT') {
       this.streamText(replyToAudio(heard));
@@ -315,7 +312,7 @@ export class LiveSession {
 
   private streamText(text: string): void {
     for (const chunk of chunkText(text)) {
-      this.queue.push({ message: { serverContent: { modelTurn: { parts: [{ text: chunk }] } } } });
+      this.queue.push({ serverContent: { modelTurn: { parts: [{ text: chunk }] } } });
     }
     this.completeTurn('TEXT', textTokens(text));
   }
@@ -325,21 +322,20 @@ export class LiveSession {
     for (let at = 0; at < samples.length; at += AUDIO_CHUNK_SAMPLES) {
       const data = encodeBase64(bytesFromSamples(samples.subarray(at, at + AUDIO_CHUNK_SAMPLES)));
       this.queue.push({
-        message: {
-          serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_AUDIO_MIME, data } }] } },
-        },
+        serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_AUDIO_MIME, data } }] } },
       });
       // The transcription follows the first audio, as the service streams it beside the speech.
-      if (at === 0 && setup.outputTranscription) this.queue.push({ message: transcription });
+      if (at === 0 && setup.outputTranscription) this.queue.push(transcription);
     }
-    if (samples.length === 0 && setup.outputTranscription) this.queue.push({ message: transcription });
+    if (samples.length === 0 && setup.outputTranscription) this.queue.push(transcription);
     this.completeTurn('AUDIO', audioTokens(samples.length, OUTPUT_AUDIO_RATE));
   }
 
   private completeTurn(modality: Modality, tokens: number): void {
-    this.queue.push({ message: { serverContent: { generationComplete: true } } });
+    this.queue.push({ serverContent: { generationComplete: true } });
     this.queue.push({
-      message: { serverContent: { turnComplete: true }, usageMetadata: this.ledger.answer(modality, tokens) },
+      serverContent: { turnComplete: true },
+      usageMetadata: this.ledger.answer(modality, tokens),
     });
   }
 }

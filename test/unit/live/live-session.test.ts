@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveServerMessage } from '../../../core/live/live-messages';
+import { SequenceChecker } from '../../../core/live/sequence-check';
 import { LiveSession, type Reaction } from '../../../server/live/live-session';
 
 const options = { silenceMs: 10, silenceLevel: 500, maxChunkMs: 1000 };
@@ -218,5 +219,63 @@ describe('LiveSession', () => {
 
   it('announces the time left in a goAway', () => {
     expect(new LiveSession(options).goAway(9500)).toEqual({ goAway: { timeLeft: '9.5s' } });
+  });
+
+  it('refuses a toolResponse that answers the same call twice', () => {
+    const { send, drain } = session({ tools: [{ functionDeclarations: [{ name: 'f' }] }] });
+    send(turn('f'));
+    drain();
+    expect(send({ toolResponse: { functionResponses: [{ id: 'call-1' }, { id: 'call-1' }] } }).close).toEqual(
+      {
+        error: 'UNKNOWN_TOOL_CALL_ID',
+        code: 1008,
+        reason: 'toolResponse id "call-1" matches no toolCall (pending: call-1)',
+      },
+    );
+  });
+});
+
+describe('LiveSession and the page’s SequenceChecker', () => {
+  /** A session, with the page's checker watching both directions as the inspector would. */
+  function watched(): { exchange: (message: unknown) => { reaction: Reaction; closes: unknown[] } } {
+    const live = new LiveSession(options);
+    const page = new SequenceChecker();
+    const exchange = (message: unknown) => {
+      const closes = page
+        .check('client', message)
+        .flatMap((warning) => (warning.close ? [warning.close] : []));
+      const reaction = live.receive(JSON.stringify(message));
+      for (const answer of reaction.send) page.check('server', answer);
+      for (let answer = live.pull(); answer; answer = live.pull()) page.check('server', answer);
+      return { reaction, closes };
+    };
+    return { exchange };
+  }
+  const setup = { setup: { model: 'models/m', tools: [{ functionDeclarations: [{ name: 'f' }] }] } };
+  const closedAs = ({ reaction, closes }: { reaction: Reaction; closes: unknown[] }) => {
+    expect(closes).toHaveLength(1);
+    expect(reaction.close).toEqual({ ...(closes[0] as object), code: 1008 });
+  };
+
+  it('closes for a message before setup exactly as the page warns it will', () => {
+    closedAs(watched().exchange(turn('hi')));
+  });
+
+  it('closes for a second setup exactly as the page warns it will', () => {
+    const { exchange } = watched();
+    expect(exchange(setup)).toEqual({ reaction: { send: [{ setupComplete: {} }] }, closes: [] });
+    closedAs(exchange(setup));
+  });
+
+  it('closes for an unknown call id exactly as the page warns it will, and accepts the real one', () => {
+    const answer = (id: string) => ({ toolResponse: { functionResponses: [{ id, response: {} }] } });
+    const first = watched();
+    first.exchange(setup);
+    first.exchange(turn('f'));
+    expect(first.exchange(answer('call-1'))).toMatchObject({ reaction: { send: [] }, closes: [] });
+    const second = watched();
+    second.exchange(setup);
+    second.exchange(turn('f'));
+    closedAs(second.exchange(answer('call-9')));
   });
 });

@@ -170,6 +170,47 @@ describe('the order of a Live API session', () => {
     ]);
   });
 
+  it('names on each error the close the local Live API answers it with, and on no caution', () => {
+    const [beforeSetup] = new SequenceChecker().check('client', TURN);
+    expect(beforeSetup!.close).toEqual({
+      error: 'SETUP_REQUIRED',
+      reason: 'the first message must be setup, got clientContent',
+    });
+    const [repeated] = ready().check('client', SETUP);
+    expect(repeated!.close).toEqual({
+      error: 'SETUP_REPEATED',
+      reason: 'setup was already sent; a session is configured once',
+    });
+    const checker = ready();
+    checker.check('server', call('call-1'));
+    const [unknown] = checker.check('client', respond('call-9'));
+    expect(unknown!.close).toEqual({
+      error: 'UNKNOWN_TOOL_CALL_ID',
+      reason: 'toolResponse id "call-9" matches no toolCall (pending: call-1)',
+    });
+    const early = new SequenceChecker();
+    early.check('client', SETUP);
+    expect(early.check('client', TURN)[0]).not.toHaveProperty('close');
+  });
+
+  it('names the calls pending when a response was sent, even those it answers', () => {
+    const checker = ready();
+    checker.check('server', call('a'));
+    const [warning] = checker.check('client', respond('a', 'b'));
+    expect(warning!.text).toContain('pending: "a"');
+    expect(warning!.close?.reason).toBe('toolResponse id "b" matches no toolCall (pending: a)');
+  });
+
+  it('takes a message the reader has parsed itself by its kind and answered ids', () => {
+    const checker = new SequenceChecker();
+    expect(checker.checkClient('toolResponse', ['x']).map((w) => w.code)).toEqual(['BEFORE_SETUP']);
+    expect(checker.checkClient('setup', [])).toEqual([]);
+    checker.check('server', SETUP_COMPLETE);
+    checker.check('server', call('x'));
+    expect(checker.checkClient('toolResponse', ['x'])).toEqual([]);
+    expect(checker.pendingCallIds).toEqual([]);
+  });
+
   it('never throws on what is not a Live API message, and lets it change nothing', () => {
     const checker = new SequenceChecker();
     for (const junk of [
