@@ -1,4 +1,5 @@
 import { applyMask, utf8 } from './bytes';
+import { headerLength, type LengthForm, minimalLengthForm } from './frame-header';
 import { Opcode } from './opcodes';
 
 /** Four fresh random bytes for a masking key. Injectable so tests and lessons can fix the key. */
@@ -21,7 +22,7 @@ export interface FrameSpec {
    * Force a length form. RFC 6455 §5.2 says the minimal form MUST be used; lessons and tests
    * build the others on purpose.
    */
-  lengthForm?: 7 | 16 | 64;
+  lengthForm?: LengthForm;
 }
 
 /**
@@ -33,7 +34,7 @@ export interface FrameSpec {
 export function encodeFrame(spec: FrameSpec, maskSource: MaskSource = randomMask): Uint8Array {
   const payload = typeof spec.payload === 'string' ? utf8(spec.payload) : (spec.payload ?? new Uint8Array(0));
   const length = payload.length;
-  const form = spec.lengthForm ?? (length <= 125 ? 7 : length <= 0xffff ? 16 : 64);
+  const form = spec.lengthForm ?? minimalLengthForm(length);
   const key = spec.mask === true ? maskSource() : spec.mask instanceof Uint8Array ? spec.mask : null;
   // RFC 6455 §5.2: the 7-bit field holds 0-125 (126 and 127 announce the longer forms).
   if ((form === 7 && length > 125) || (form === 16 && length > 0xffff)) {
@@ -41,9 +42,8 @@ export function encodeFrame(spec: FrameSpec, maskSource: MaskSource = randomMask
   }
   // RFC 6455 §5.3: the masking key is exactly 4 bytes.
   if (key && key.length !== 4) throw new RangeError(`a masking key is 4 bytes, not ${key.length}`);
-  const extBytes = form === 7 ? 0 : form === 16 ? 2 : 8;
-  const headerLength = 2 + extBytes + (key ? 4 : 0);
-  const out = new Uint8Array(headerLength + length);
+  const header = headerLength(form, key !== null);
+  const out = new Uint8Array(header + length);
 
   out[0] =
     ((spec.fin ?? true) ? 0x80 : 0) |
@@ -61,10 +61,10 @@ export function encodeFrame(spec: FrameSpec, maskSource: MaskSource = randomMask
     new DataView(out.buffer).setUint32(2, high);
     new DataView(out.buffer).setUint32(6, low);
   }
-  out.set(payload, headerLength);
+  out.set(payload, header);
   if (key) {
-    out.set(key, headerLength - 4);
-    applyMask(out.subarray(headerLength), key);
+    out.set(key, header - 4);
+    applyMask(out.subarray(header), key);
   }
   return out;
 }

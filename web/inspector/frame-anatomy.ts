@@ -3,6 +3,7 @@
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
+import { announcedLengthForm, extendedLengthBytes } from '../../core/wire/frame-header';
 import { Opcode } from '../../core/wire/opcodes';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
@@ -71,7 +72,7 @@ function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
     ),
   ];
   let at = 2;
-  const extBytes = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+  const extBytes = extendedLengthBytes(announcedLengthForm(len7));
   if (extBytes > 0) {
     const ext = header.subarray(at, at + extBytes);
     rows.push(
@@ -115,7 +116,7 @@ function fieldOfHeaderByte(index: number, header: Uint8Array): Field {
   if (index === 0) return 'opcode';
   if (index === 1) return 'len';
   const len7 = (header[1] ?? 0) & 0x7f;
-  const ext = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+  const ext = extendedLengthBytes(announcedLengthForm(len7));
   return index < 2 + ext ? 'ext' : 'key';
 }
 

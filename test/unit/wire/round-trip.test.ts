@@ -4,6 +4,7 @@ import { toHex } from '../../../core/wire/bytes';
 import type { Frame } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { encodeClose, encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
+import { announcedLengthForm } from '../../../core/wire/frame-header';
 import { Opcode } from '../../../core/wire/opcodes';
 import { cutPoints, type PlannedStream, validStream } from './arbitraries';
 import { decodeChunks, errors, firstDifference, fixedMask, frames, hex, messages, splitAt } from './helpers';
@@ -19,7 +20,7 @@ function specOf(frame: Frame): FrameSpec {
     rsv2: frame.rsv2,
     rsv3: frame.rsv3,
     mask: frame.maskKey ?? false,
-    lengthForm: len7 === 126 ? 16 : len7 === 127 ? 64 : 7,
+    lengthForm: announcedLengthForm(len7),
   };
 }
 
