@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import type { Frame, Message } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../../core/wire/frame-encoder';
 import { serialise } from '../../../server/tap/event-log';
 import { LazyFrameEvent, LazyMessageEvent } from '../../../server/tap/frame-events';
+import { hex } from '../wire/helpers';
 
 function decode(bytes: Uint8Array, sender: Direction = 'client'): { frames: Frame[]; messages: Message[] } {
   const events = new FrameDecoder({ sender, allowRsv1: true }).push(bytes);
@@ -70,5 +72,95 @@ describe('lazy tap records', () => {
     ];
     const parsed = JSON.parse(serialise(batch)) as { type: string }[];
     expect(parsed.map((e) => e.type)).toEqual(['dropped', 'frame']);
+  });
+
+  it('writes the same JSON by hand as JSON.stringify does for a frame at fault', () => {
+    const events = new FrameDecoder({ sender: 'client' }).push(hex('c1 81 01 02 03 04 60'));
+    const frame = events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []))[0]!;
+    const record = new LazyFrameEvent('c1', 1, 'client', 0, frame, false, 1024);
+    expect(record.json()).toBe(JSON.stringify(record.toJSON()));
+  });
+});
+
+/** The tap's JSON for each frame and message of a stream, as a subscriber receives it. */
+function tapEvents(bytes: Uint8Array, sender: Direction, end = false, cap = 65536) {
+  const decoder = new FrameDecoder({ sender });
+  const decoded = [...decoder.push(bytes), ...(end ? decoder.end() : [])];
+  let textMessage = false;
+  return decoded.flatMap((event) => {
+    if (event.type === 'frame') {
+      if (event.frame.opcode === 1 || event.frame.opcode === 2) textMessage = event.frame.opcode === 1;
+      const record = new LazyFrameEvent('c1', 0, sender, 0, event.frame, textMessage, cap);
+      return [JSON.parse(record.json()) as TapFrameEvent];
+    }
+    if (event.type === 'message') {
+      return [
+        JSON.parse(new LazyMessageEvent('c1', 0, sender, event.message, cap).json()) as TapMessageEvent,
+      ];
+    }
+    return [];
+  });
+}
+
+const b64 = (text: string) => Buffer.from(hex(text)).toString('base64');
+
+describe('exact payloads', () => {
+  it('gives a ping carrying bytes as base64 of exactly those bytes', () => {
+    const [ping] = tapEvents(hex('89 04 ff 00 c3 80'), 'server');
+    expect(ping).toMatchObject({
+      opcodeName: 'ping',
+      payload: { base64: b64('ff 00 c3 80'), truncated: false },
+    });
+    expect(ping!.payload).not.toHaveProperty('text');
+  });
+
+  it('gives a ping carrying UTF-8 text as text', () => {
+    const [ping] = tapEvents(hex('89 03 68 c3 a9'), 'server');
+    expect(ping!.payload).toEqual({ text: 'hé', truncated: false });
+  });
+
+  it('gives both fragments of "é" split across two text frames as base64, and the message as text', () => {
+    // "a" + c3 | a9: the first fragment ends inside the 2-byte sequence of "é".
+    const [first, second, message] = tapEvents(hex('01 02 61 c3  80 01 a9'), 'server');
+    expect(first!.payload).toEqual({ base64: b64('61 c3'), truncated: false });
+    expect(second!.payload).toEqual({ base64: b64('a9'), truncated: false });
+    expect(message).toMatchObject({ type: 'message', text: 'aé', size: 3, frames: 2 });
+  });
+
+  it('gives a continuation frame of a text message as text only when its own bytes are UTF-8', () => {
+    const [, second] = tapEvents(hex('01 02 61 c3  80 03 a9 62 63'), 'server').filter(
+      (e) => e.type === 'frame',
+    );
+    expect(second!.payload).toEqual({ base64: b64('a9 62 63'), truncated: false });
+    const [, whole] = tapEvents(hex('01 01 61  80 02 c3 a9'), 'server');
+    expect(whole!.payload).toEqual({ text: 'é', truncated: false });
+  });
+
+  it('gives a text payload that the cap cuts inside a character as base64 of the bytes kept', () => {
+    // "aé" is 61 c3 a9; a 2-byte cap keeps 61 c3.
+    const [frame, message] = tapEvents(hex('81 03 61 c3 a9'), 'server', false, 2);
+    expect(frame!.payload).toEqual({ base64: b64('61 c3'), truncated: true });
+    // A message is known to be text: its kept start is cut back to the last whole character.
+    expect(message).toMatchObject({ text: 'a', size: 3, truncated: true });
+  });
+
+  it('carries the violation of a frame at fault into its event, and what came of a payload cut short', () => {
+    // A ping announcing 126 bytes (RFC 6455 §5.5 allows 125), of which 3 came before the stream ended.
+    const [ping] = tapEvents(hex('89 7e 00 7e ff 02 03'), 'server', true);
+    expect(ping).toMatchObject({
+      opcodeName: 'ping',
+      payloadLength: 126,
+      payloadReceived: 3,
+      payload: { base64: b64('ff 02 03'), truncated: true },
+      violation: { code: 'CONTROL_PAYLOAD_TOO_LONG', section: '§5.5', closeCode: 1002 },
+    });
+  });
+
+  it('points at the bad bytes of a text frame that is not UTF-8', () => {
+    const [frame] = tapEvents(hex('81 04 61 62 ff 63'), 'server');
+    expect(frame).toMatchObject({
+      payload: { base64: b64('61 62 ff 63') },
+      violation: { code: 'INVALID_UTF8', section: '§8.1', closeCode: 1007, payloadRange: [2, 3] },
+    });
   });
 });
