@@ -441,16 +441,26 @@ export class Journal {
     const seg = this.segments.shift();
     if (seg === undefined) return;
     const { buf, view } = seg;
+    // Runs of records from one connection are the common case: look each run up once.
+    let conn = -1;
+    let state: ConnectionState | undefined;
     let at = 0;
     while (at < seg.used) {
       const length = view.getUint32(at + 16, true);
-      const state = this.conns.get(view.getUint32(at + 4, true));
+      const recordConn = view.getUint32(at + 4, true);
+      if (recordConn !== conn) {
+        conn = recordConn;
+        state = this.conns.get(conn);
+      }
       if (state !== undefined) {
         const kind = buf[at];
         if (kind === RecordKind.CLIENT) state.evictedClientBytes += length;
         else if (kind === RecordKind.SERVER) state.evictedServerBytes += length;
         else if (kind === RecordKind.OPEN) state.openEvicted = true;
-        if (state.ended && state.lastRecord === seg.base + at) this.release(state);
+        if (state.ended && state.lastRecord === seg.base + at) {
+          this.release(state);
+          state = undefined;
+        }
       }
       at += RECORD_HEADER_BYTES + length;
     }
