@@ -1,0 +1,153 @@
+// Inflate throughput of core/'s MessageInflater against node:zlib's inflateRawSync (what the
+// server's tap used), on the same permessage-deflate messages. Run with `npx tsx bench/inflate.ts`.
+import { constants, createDeflateRaw, type DeflateRaw, inflateRawSync } from 'node:zlib';
+import { MessageInflater } from '../core/wire/inflate';
+
+export interface InflateBenchRow {
+  name: string;
+  /** Inflated megabytes per second. */
+  oursMBps: number;
+  zlibMBps: number;
+}
+
+interface Workload {
+  name: string;
+  messages: Uint8Array[];
+  /** Compressed as a permessage-deflate sender does: sync flush, tail removed. */
+  compressed: Uint8Array[];
+  contextTakeover: boolean;
+}
+
+const KIB = 1024;
+
+// A fixed pseudo-random generator so that every run inflates the same bytes.
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state >>> 24;
+  };
+}
+
+function jsonText(size: number): Uint8Array {
+  const next = generator(7);
+  let text = '';
+  for (let i = 0; text.length < size; i++) {
+    text += `{"id":${i},"user":"user-${next() % 97}","score":${next() * 13},"active":${next() % 2 === 0}}\n`;
+  }
+  return new TextEncoder().encode(text.slice(0, size));
+}
+
+function randomBytes(size: number): Uint8Array {
+  const next = generator(11);
+  return Uint8Array.from({ length: size }, next);
+}
+
+async function compress(messages: Uint8Array[], contextTakeover: boolean): Promise<Uint8Array[]> {
+  let deflate: DeflateRaw | null = null;
+  const out: Uint8Array[] = [];
+  for (const message of messages) {
+    if (!deflate || !contextTakeover) deflate = createDeflateRaw();
+    const stream = deflate;
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    stream.on('data', onData);
+    stream.write(message);
+    await new Promise<void>((resolve) => stream.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+    stream.off('data', onData);
+    const flushed = Buffer.concat(chunks);
+    out.push(flushed.subarray(0, flushed.length - 4));
+  }
+  return out;
+}
+
+async function workloads(): Promise<Workload[]> {
+  const json = jsonText(64 * KIB);
+  const random = randomBytes(64 * KIB);
+  const chat = Array.from({ length: 2000 }, (_, i) =>
+    new TextEncoder().encode(`{"type":"chat","from":"user-${i % 7}","text":"message number ${i}"}`),
+  );
+  const make = async (name: string, messages: Uint8Array[], contextTakeover: boolean): Promise<Workload> => ({
+    name,
+    messages,
+    compressed: await compress(messages, contextTakeover),
+    contextTakeover,
+  });
+  return [
+    await make('50 x 64 KiB JSON text', Array(50).fill(json), false),
+    await make('50 x 64 KiB random bytes', Array(50).fill(random), false),
+    await make('50 x 64 KiB zeros', Array(50).fill(new Uint8Array(64 * KIB)), false),
+    await make('2 000 short chat messages, context takeover', chat, true),
+  ];
+}
+
+function runOurs(workload: Workload): number {
+  const inflater = new MessageInflater(15, !workload.contextTakeover, 0);
+  const start = performance.now();
+  for (const message of workload.compressed) {
+    const result = inflater.inflate(message);
+    if (!result.ok) throw new Error(`ours failed: ${result.message}`);
+  }
+  return performance.now() - start;
+}
+
+// The server's way: each message with the tail put back and the previous output as dictionary.
+function runZlib(workload: Workload): number {
+  const tail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+  let window = Buffer.alloc(0);
+  const start = performance.now();
+  for (const message of workload.compressed) {
+    const data = inflateRawSync(Buffer.concat([message, tail]), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      ...(window.length > 0 ? { dictionary: window } : {}),
+    });
+    if (workload.contextTakeover) {
+      const joined = Buffer.concat([window, data]);
+      window = joined.subarray(Math.max(0, joined.length - 32 * KIB));
+    }
+  }
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export async function benchInflate(repetitions = 9): Promise<InflateBenchRow[]> {
+  const rows: InflateBenchRow[] = [];
+  for (const workload of await workloads()) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    // Two untimed rounds warm up the JIT; alternating lets drift hit both sides alike.
+    for (let round = -2; round < repetitions; round++) {
+      const a = runOurs(workload);
+      const b = runZlib(workload);
+      if (round >= 0) {
+        ours.push(a);
+        theirs.push(b);
+      }
+    }
+    const megabytes = workload.messages.reduce((sum, message) => sum + message.length, 0) / 1e6;
+    rows.push({
+      name: workload.name,
+      oursMBps: megabytes / (median(ours) / 1000),
+      zlibMBps: megabytes / (median(theirs) / 1000),
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const fmt = (n: number, digits = 0) =>
+    n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  console.log("Inflate: the same permessage-deflate messages through core/'s MessageInflater and zlib");
+  console.log('| messages | ours MB/s | zlib MB/s | ours/zlib |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const row of await benchInflate()) {
+    console.log(
+      `| ${row.name} | ${fmt(row.oursMBps)} | ${fmt(row.zlibMBps)} | ${fmt(row.oursMBps / row.zlibMBps, 2)}x |`,
+    );
+  }
+}
