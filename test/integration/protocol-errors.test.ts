@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TapCloseEvent, TapErrorEvent } from '../../core/tap/events';
+import type { TapCloseEvent, TapErrorEvent, TapEvent, TapFrameEvent } from '../../core/tap/events';
+import { fromBase64, toHex, utf8 } from '../../core/wire/bytes';
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../core/wire/frame-encoder';
+import { ProtocolErrors } from '../../core/wire/protocol-errors';
 import type { RunningServer } from '../../server/server';
 import { clientFrame, nextMessages, openEcho, RawClient, serveWithTap, type TapRecorder } from './harness';
 
@@ -113,7 +115,7 @@ describe.each([
   });
 
   it.each(cases)(
-    'answers $name with close $closeCode and reports $code, and other connections carry on',
+    'answers $name with close $closeCode, shows the offending frame with its violation, then reports $code',
     async (c) => {
       const bystander = await openEcho(server);
       const raw = await RawClient.connect(server.port);
@@ -131,6 +133,21 @@ describe.each([
 
       const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[];
       expect(error).toMatchObject({ code: c.code, closeCode: c.closeCode, dir: 'client' });
+
+      // The frame at fault is on the tap, before the error, as the bytes the client sent.
+      const events = tap.of(conn);
+      const faulty = events.filter(
+        (e): e is TapFrameEvent => e.type === 'frame' && e.violation !== undefined,
+      );
+      expect(faulty).toHaveLength(1);
+      const [frame] = faulty;
+      expect(frame!.violation).toMatchObject({
+        code: c.code,
+        closeCode: c.closeCode,
+        section: ProtocolErrors[c.code as keyof typeof ProtocolErrors].section,
+      });
+      expect(events.indexOf(frame!)).toBeLessThan(events.indexOf(error!));
+      expect(toHex(c.send.at(-1)!).startsWith(frame!.headerHex)).toBe(true);
       const [close] = (await tap.waitFor((e) => e.type === 'close' && e.conn === conn)) as TapCloseEvent[];
       expect(close).toMatchObject({ code: c.closeCode, initiator: 'server' });
 
@@ -140,4 +157,34 @@ describe.each([
       bystander.close();
     },
   );
+});
+
+describe('exact payloads on the tap', () => {
+  serveWithTap({ maxPayload: MAX_PAYLOAD }, (started, recorder) => {
+    server = started;
+    tap = recorder;
+  });
+
+  const payloadOf = (event: TapEvent) => {
+    const { payload } = event as TapFrameEvent;
+    return payload.text !== undefined ? utf8(payload.text) : fromBase64(payload.base64 ?? '');
+  };
+
+  it('shows a ping carrying bytes and a text fragment split inside "é" as the bytes sent', async () => {
+    const raw = await RawClient.connect(server.port);
+    raw.write(RawClient.handshake());
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 101/);
+    const conn = await tap.connOf(raw.localPort);
+    raw.write(clientFrame({ opcode: 9, payload: Uint8Array.of(0xff, 0x00, 0xc3) }));
+    raw.write(clientFrame({ opcode: 1, fin: false, payload: Uint8Array.of(0x61, 0xc3) }));
+    raw.write(clientFrame({ opcode: 0, payload: Uint8Array.of(0xa9) }));
+    const isClient = (e: TapEvent) => 'conn' in e && e.conn === conn && 'dir' in e && e.dir === 'client';
+    const [message] = await tap.waitFor((e) => e.type === 'message' && isClient(e));
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && isClient(e));
+    expect(frames.map((f) => f.opcodeName)).toEqual(['ping', 'text', 'continuation']);
+    expect(frames.map((f) => f.payload.text)).toEqual([undefined, undefined, undefined]);
+    expect(frames.map((f) => toHex(payloadOf(f) ?? new Uint8Array(0)))).toEqual(['ff00c3', '61c3', 'a9']);
+    expect(message).toMatchObject({ text: 'aé', size: 3, frames: 2 });
+    raw.destroy();
+  });
 });
