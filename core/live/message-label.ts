@@ -91,15 +91,26 @@ function label(message: JsonObject): string | null {
   return [kind, ...details].join(' · ');
 }
 
+/** The label of a Live API message already parsed from JSON, or null for anything else. */
+export function liveMessageLabelOf(value: unknown): string | null {
+  return isJsonObject(value) ? label(value) : null;
+}
+
+/**
+ * The label of JSON text that does not parse (cut short by the tap's payload cap, or not JSON):
+ * its first key when that is a known kind, else null.
+ */
+export function cutShortLiveLabel(text: string): string | null {
+  const first = /^\{\s*"(\w+)"/.exec(text);
+  return first && LIVE_MESSAGE_KINDS.has(first[1]!) ? `${first[1]} (cut short)` : null;
+}
+
 /** The label of a Live API message given as JSON text, or null for anything else. */
 export function liveMessageLabel(text: string | undefined): string | null {
   if (text === undefined || text.length === 0 || text[0] !== '{') return null;
   try {
-    const value: unknown = JSON.parse(text);
-    return isJsonObject(value) ? label(value) : null;
+    return liveMessageLabelOf(JSON.parse(text));
   } catch {
-    // Cut short by the tap's payload cap, or not JSON: name the first key if it is a known one.
-    const first = /^\{\s*"(\w+)"/.exec(text);
-    return first && LIVE_MESSAGE_KINDS.has(first[1]!) ? `${first[1]} (cut short)` : null;
+    return cutShortLiveLabel(text);
   }
 }

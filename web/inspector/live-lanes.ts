@@ -1,13 +1,13 @@
 // Which lanes speak the Live API, and one order checker for each. A lane is judged by its
 // messages, not its path, so the local endpoint and a proxied real one are both checked: it
 // becomes a Live API lane at its first message that opens with a Live API field. Until then each
-// message costs a look at its first characters, and only Live API lanes have their JSON parsed,
-// so the inspector's hot path stays cheap under a flood of anything else.
+// message costs a look at its first characters.
 import { LIVE_MESSAGE_KINDS } from '../../core/live/live-messages';
 import { SequenceChecker, type SequenceWarning } from '../../core/live/sequence-check';
 import type { TapMessageEvent } from '../../core/tap/events';
-import { decodeUtf8Lossy, decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
+import { decodeUtf8Lossy, fromBase64 } from '../../core/wire/bytes';
 import type { Lane } from './connections';
+import { type MessageJson, wholeMessageJson } from './message-json';
 
 const FIRST_FIELD = /^\s*\{\s*"(\w+)"\s*:/;
 
@@ -24,17 +24,9 @@ function firstField(message: Message): string | null {
 }
 
 /** The message as JSON, or, when the tap cut it short, an object holding just its kind. */
-function parsed(message: Message, kind: string): unknown {
+function checkedValue(message: Message, kind: string, json: MessageJson | null): unknown {
   if (message.truncated) return { [kind]: {} };
-  const text =
-    message.text ??
-    (message.base64 !== undefined ? decodeUtf8Strict(fromBase64(message.base64) ?? new Uint8Array(0)) : null);
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+  return json?.state === 'json' ? json.value : null;
 }
 
 export class LiveLanes {
@@ -42,10 +34,10 @@ export class LiveLanes {
   private readonly lanes = new WeakMap<Lane, SequenceChecker | 'off'>();
 
   /**
-   * Takes a lane's next whole message, in wire order. Returns its warnings (often none), or null
-   * when the lane is not being checked.
+   * Takes a lane's next whole message, in wire order, with its JSON when that was read already.
+   * Returns its warnings (often none), or null when the lane is not being checked.
    */
-  take(lane: Lane, message: Message): SequenceWarning[] | null {
+  take(lane: Lane, message: Message, json?: MessageJson | null): SequenceWarning[] | null {
     let checker = this.lanes.get(lane);
     if (checker === 'off') return null;
     const kind = firstField(message);
@@ -61,7 +53,10 @@ export class LiveLanes {
       this.lanes.set(lane, checker);
     }
     if (kind === null) return [];
-    return checker.check(message.dir, parsed(message, kind));
+    return checker.check(
+      message.dir,
+      checkedValue(message, kind, json === undefined ? wholeMessageJson(message) : json),
+    );
   }
 
   /** Some of this lane's messages were missed (the tap or the pause dropped them): stop checking it. */

@@ -4,6 +4,7 @@
 // Pure: no DOM, so it is tested on its own.
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
+import { Opcode } from '../../core/wire/opcodes';
 
 export type MessageJson =
   | {
@@ -38,21 +39,12 @@ function parse(text: string, source: 'message' | 'frame', binary: boolean): Mess
   }
 }
 
-/**
- * The JSON of the message a frame starts, or null when it holds none. Only the first frame of a
- * data message (text or binary opcode) is looked at: a continuation carries the middle of one.
- */
-export function messageJsonOf(frame: Frame, message?: Message): MessageJson | null {
-  if (frame.opcode !== 1 && frame.opcode !== 2) return null;
-  // A compressed frame carries DEFLATE output (RFC 7692 §6): only the inflated message can be read.
-  if (!message && frame.rsv1) return null;
-  const source = message ? 'message' : 'frame';
-  const { text, base64, truncated } = message ?? frame.payload;
-  const partial: 'truncated' | 'fragment' | null = truncated
-    ? 'truncated'
-    : !message && !frame.fin
-      ? 'fragment'
-      : null;
+/** The JSON in a payload or a whole message, or null when it does not start like JSON. */
+function jsonOf(
+  { text, base64 }: Message,
+  source: 'message' | 'frame',
+  partial: 'truncated' | 'fragment' | null,
+): MessageJson | null {
   if (text !== undefined) {
     if (!looksLikeJson(text)) return null;
     return partial ? { state: 'incomplete', reason: partial, binary: false } : parse(text, source, false);
@@ -65,6 +57,53 @@ export function messageJsonOf(frame: Frame, message?: Message): MessageJson | nu
   const bytes = fromBase64(base64);
   const decoded = bytes ? decodeUtf8Strict(bytes) : null;
   return decoded === null ? null : parse(decoded, source, true);
+}
+
+/** The JSON of a whole data message, as the tap reports it after its last frame. */
+export function wholeMessageJson(message: Message): MessageJson | null {
+  return jsonOf(message, 'message', message.truncated ? 'truncated' : null);
+}
+
+/** What was read from a frame, and the message it was read with (if any). */
+const read = new WeakMap<Frame, { message: Message | undefined; json: MessageJson | null }>();
+
+/**
+ * The JSON of the message a frame starts, or null when it holds none. Only the first frame of a
+ * data message (text or binary opcode) is looked at: a continuation carries the middle of one.
+ * Remembered per frame, so the row, the order check and the detail view share one parse; when the
+ * whole message turns out to be the frame's own payload, the frame's parse is reused for it.
+ */
+export function messageJsonOf(frame: Frame, message?: Message): MessageJson | null {
+  const known = read.get(frame);
+  if (known && known.message === message) return known.json;
+  let json: MessageJson | null;
+  if (known && !known.message && message && sameContent(frame, message)) {
+    json = known.json?.state === 'json' ? { ...known.json, source: 'message' } : known.json;
+  } else json = readFrame(frame, message);
+  read.set(frame, { message, json });
+  return json;
+}
+
+/** An unfragmented, uncompressed message whose payload the tap kept whole is its frame's payload. */
+function sameContent(frame: Frame, message: Message): boolean {
+  const { payload } = frame;
+  return (
+    frame.fin &&
+    !frame.rsv1 &&
+    !payload.truncated &&
+    !message.truncated &&
+    payload.text === message.text &&
+    payload.base64 === message.base64
+  );
+}
+
+function readFrame(frame: Frame, message: Message | undefined): MessageJson | null {
+  if (frame.opcode !== Opcode.TEXT && frame.opcode !== Opcode.BINARY) return null;
+  if (message) return wholeMessageJson(message);
+  // A compressed frame carries DEFLATE output (RFC 7692 §6): only the inflated message can be read.
+  if (frame.rsv1) return null;
+  const { payload } = frame;
+  return jsonOf(payload, 'frame', payload.truncated ? 'truncated' : frame.fin ? null : 'fragment');
 }
 
 /** `1 708`: digits grouped by threes with a no-break space, as SI writes them. */

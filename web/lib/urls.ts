@@ -15,3 +15,8 @@ export function tapUrl(location: Location = window.location): string {
 export function proxyUrl(target: string, location: Location = window.location): string {
   return `${serverWsUrl(location)}/proxy?target=${encodeURIComponent(target)}`;
 }
+
+/** The server's recording of every connection (`/api/export.har`), or of one with `?conn=`. */
+export function exportUrl(base: string, format: 'har' | 'pcapng', conn?: string): string {
+  return `${base}/api/export.${format}${conn ? `?conn=${encodeURIComponent(conn)}` : ''}`;
+}

@@ -1,0 +1,197 @@
+// The inspector's connection lanes: one row per connection (the newest few dozen), with its
+// role, path, state, any protocol error, and its opening handshake folded up beneath it. A lane's
+// head filters the frame list to that connection. Only lanes whose version changed are redrawn.
+
+import { h } from '../lib/dom';
+import { exportUrl } from '../lib/urls';
+import type { Connections, Lane } from './connections';
+import { handshakeSummary, renderHandshake } from './handshake-card';
+
+const LANES_SHOWN = 60;
+
+export interface LanesViewOptions {
+  /** A recording from a file: no per-connection downloads. */
+  recording: boolean;
+  exportBase: string;
+  /** The lane's head was pressed: show only its frames, or all again. */
+  onPickLane(key: string): void;
+}
+
+export class LanesView {
+  readonly element: HTMLElement;
+  private readonly entries = new Map<string, { element: HTMLElement; version: number }>();
+  private drawnVersion = -1;
+  private picked: string | null = null;
+
+  constructor(
+    private readonly connections: Connections,
+    private readonly options: LanesViewOptions,
+  ) {
+    this.element = h('div', { className: 'lanes', role: 'list', 'aria-label': 'Connections' });
+  }
+
+  /** The lane the frame list is filtered to, if any. */
+  setPicked(key: string | null): void {
+    if (key === this.picked) return;
+    this.picked = key;
+    this.drawnVersion = -1;
+  }
+
+  /** Draws the lanes again from scratch at the next render (after a clear). */
+  invalidate(): void {
+    this.drawnVersion = -1;
+  }
+
+  render(): void {
+    if (this.connections.version === this.drawnVersion) return;
+    this.drawnVersion = this.connections.version;
+    const order = this.connections.order;
+    const shown = order.slice(-LANES_SHOWN);
+    const wanted = new Set(shown);
+    for (const [key, entry] of this.entries) {
+      if (!wanted.has(key)) {
+        entry.element.remove();
+        this.entries.delete(key);
+      }
+    }
+    const box = this.element;
+    let previous: Element | null = box.querySelector('.lanes-hidden');
+    for (const key of shown) {
+      const lane = this.connections.lanes.get(key);
+      if (!lane) continue;
+      let entry = this.entries.get(key);
+      if (!entry) {
+        entry = { element: this.laneElement(lane), version: -1 };
+        this.entries.set(key, entry);
+      }
+      if (entry.version !== lane.version || entry.element.dataset.selected !== String(this.picked === key)) {
+        this.updateLane(entry.element, lane);
+        entry.version = lane.version;
+      }
+      const expected: Element | null = previous ? previous.nextElementSibling : box.firstElementChild;
+      if (expected !== entry.element) box.insertBefore(entry.element, expected);
+      previous = entry.element;
+    }
+    const hidden = order.length - shown.length;
+    box.dataset.hidden = String(hidden);
+    let note = box.querySelector<HTMLElement>('.lanes-hidden');
+    if (hidden > 0) {
+      note ??= h('div', { className: 'lanes-hidden muted', role: 'listitem' });
+      note.textContent = `${hidden} older connection${hidden === 1 ? '' : 's'} not listed (their frames are still below)`;
+      if (box.firstElementChild !== note) box.prepend(note);
+    } else note?.remove();
+  }
+
+  private laneElement(lane: Lane): HTMLElement {
+    const button = h('button', {
+      type: 'button',
+      className: 'lane-head',
+      onclick: () => this.options.onPickLane(lane.key),
+    });
+    const details = h(
+      'details',
+      { className: 'handshake', 'data-testid': 'handshake' },
+      h('summary', {}),
+      h('div', { className: 'handshake-content' }),
+    );
+    details.addEventListener('toggle', () => {
+      if (details.open) this.fillHandshake(details, lane);
+    });
+    return h(
+      'div',
+      { className: 'lane', role: 'listitem', 'data-testid': 'connection', 'data-key': lane.key },
+      button,
+      details,
+    );
+  }
+
+  private fillHandshake(details: HTMLElement, lane: Lane): void {
+    const content = details.querySelector('.handshake-content')!;
+    const { exportBase } = this.options;
+    const children: (HTMLElement | null)[] = [
+      lane.handshake
+        ? renderHandshake(lane.handshake)
+        : h('p', { className: 'muted' }, 'No handshake seen yet.'),
+      !this.options.recording && !lane.lost
+        ? h(
+            'p',
+            { className: 'lane-exports' },
+            'Download this connection: ',
+            h(
+              'a',
+              {
+                href: exportUrl(exportBase, 'har', lane.conn),
+                download: `wslab-${lane.conn}.har`,
+                'data-testid': 'export-conn-har',
+              },
+              'HAR',
+            ),
+            ' · ',
+            h(
+              'a',
+              {
+                href: exportUrl(exportBase, 'pcapng', lane.conn),
+                download: `wslab-${lane.conn}.pcapng`,
+                'data-testid': 'export-conn-pcapng',
+              },
+              'pcapng',
+            ),
+          )
+        : null,
+    ];
+    content.replaceChildren(...children.filter((child) => child !== null));
+  }
+
+  private updateLane(element: HTMLElement, lane: Lane): void {
+    const selected = this.picked === lane.key;
+    element.dataset.role = lane.role;
+    element.dataset.label = lane.label;
+    element.dataset.conn = lane.conn;
+    element.dataset.selected = String(selected);
+    const state = this.connections.state(lane);
+    element.dataset.state = state.split(' ')[0]!;
+    const button = element.querySelector<HTMLButtonElement>('.lane-head')!;
+    const path = lane.open
+      ? `${lane.open.path}${lane.open.query ? `?${new URLSearchParams(lane.open.query)}` : ''}`
+      : '';
+    button.replaceChildren(
+      ...[
+        h('span', { className: `role role-${lane.role}` }, lane.label),
+        h('span', { className: 'conn' }, lane.conn),
+        h('span', { className: 'path' }, path),
+        lane.handshake?.deflate
+          ? h(
+              'span',
+              {
+                className: 'deflate',
+                'data-testid': 'lane-deflate',
+                title: 'permessage-deflate was negotiated (RFC 7692): open the handshake for its parameters',
+              },
+              'deflate',
+            )
+          : null,
+        h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
+      ].filter((child) => child !== null),
+    );
+    const error = lane.errors[lane.errors.length - 1];
+    let errorLine = element.querySelector<HTMLElement>('.lane-error');
+    if (error) {
+      errorLine ??= element.insertBefore(h('div', { className: 'lane-error warn' }), button.nextSibling);
+      errorLine.textContent = `${error.dir ? `${error.dir} broke the rules: ` : ''}${error.code}${error.closeCode ? ` (close ${error.closeCode})` : ''}: ${error.message}`;
+    }
+    button.setAttribute('aria-pressed', String(selected));
+    button.setAttribute(
+      'aria-label',
+      `${lane.label} connection ${lane.conn} ${path}, ${state}: ${selected ? 'showing only its frames' : 'show only its frames'}`,
+    );
+    const details = element.querySelector<HTMLDetailsElement>('details')!;
+    const summary = details.querySelector('summary')!;
+    if (lane.handshake) {
+      summary.replaceChildren(handshakeSummary(lane.handshake));
+      details.hidden = false;
+      if (details.open) this.fillHandshake(details, lane);
+    } else {
+      summary.textContent = 'handshake…';
+    }
+  }
+}

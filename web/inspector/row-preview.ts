@@ -1,0 +1,35 @@
+// The short text a frame's row shows after its header fields: a Live API message's kind, then
+// the start of the payload; a close frame's code and reason; what a compressed message inflated to.
+
+import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import type { FrameRow } from './frame-store';
+
+const PREVIEW = 60;
+
+/** Seconds since the server started, to the millisecond. */
+export function formatTime(t: number): string {
+  return (t / 1000).toFixed(3);
+}
+
+function previewFrame(event: TapFrameEvent, label: string | null): string {
+  if (event.opcodeName === 'close')
+    return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
+  const { text, base64 } = event.payload;
+  if (text !== undefined) return `${label ? `${label}  ` : ''}${JSON.stringify(text.slice(0, PREVIEW))}`;
+  if (base64 !== undefined) return `${label ? `${label} (binary)  ` : ''}base64 ${base64.slice(0, PREVIEW)}`;
+  return '';
+}
+
+/** A compressed message's inflated payload, for its first frame's row. */
+function previewMessage(message: TapMessageEvent): string {
+  if (message.text !== undefined) return JSON.stringify(message.text.slice(0, PREVIEW));
+  if (message.base64 !== undefined) return `base64 ${message.base64.slice(0, PREVIEW)}`;
+  return '';
+}
+
+export function rowPreview(record: FrameRow): string {
+  const message = record.messageEvent;
+  return message?.compressed && message.compressedSize !== undefined
+    ? `${previewMessage(message)} (${message.size} B inflated)`
+    : previewFrame(record.event, record.liveLabel ?? null);
+}
