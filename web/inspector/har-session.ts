@@ -4,6 +4,8 @@
 import { type HarImport, importHar } from '../../core/har/har-import';
 import type { ConnectionEvent, TapEvent, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { toHex } from '../../core/wire/bytes';
+import { encodeFrame } from '../../core/wire/frame-encoder';
+import { Opcode } from '../../core/wire/opcodes';
 import { payloadBytes } from '../lib/bytes';
 import type { TapBatch } from '../tap/tap-client';
 
@@ -30,25 +32,13 @@ export async function readRecording(file: File): Promise<RecordingResult> {
   return { ok: true, recording: { ...result, name: file.name } };
 }
 
-/**
- * The length bytes of an unmasked header (RFC 6455 §5.2) for a frame rebuilt from a whole
- * message: Chrome's HAR keeps messages, not frames.
- */
-function headerFor(opcode: number, length: number): string {
-  const bytes = [0x80 | opcode];
-  if (length < 126) bytes.push(length);
-  else if (length < 0x10000) bytes.push(126, length >> 8, length & 0xff);
-  else {
-    bytes.push(127);
-    for (let shift = 56; shift >= 0; shift -= 8) bytes.push(Math.floor(length / 2 ** shift) & 0xff);
-  }
-  return toHex(Uint8Array.from(bytes));
-}
-
 /** One unfragmented frame standing for a message of a HAR without frame-level events. */
 function frameFromMessage(message: TapMessageEvent, seq: number): TapFrameEvent {
-  const opcode = message.opcodeName === 'text' ? 1 : 2;
-  const size = payloadBytes(message).length;
+  const opcode = message.opcodeName === 'text' ? Opcode.TEXT : Opcode.BINARY;
+  const payload = payloadBytes(message);
+  // Chrome's HAR keeps messages, not frames: the header is the one an unmasked frame carrying the
+  // whole message would have (RFC 6455 §5.2), taken from the bytes the encoder builds.
+  const wire = encodeFrame({ opcode, payload, mask: false });
   return {
     type: 'frame',
     conn: message.conn,
@@ -65,8 +55,8 @@ function frameFromMessage(message: TapMessageEvent, seq: number): TapFrameEvent 
     // The browser did not record the mask; the masking key was random anyway (RFC 6455 §5.3).
     masked: false,
     maskKey: null,
-    payloadLength: size,
-    headerHex: headerFor(opcode, size),
+    payloadLength: payload.length,
+    headerHex: toHex(wire.subarray(0, wire.length - payload.length)),
     payload: {
       ...(message.text !== undefined ? { text: message.text } : { base64: message.base64 ?? '' }),
       truncated: false,
