@@ -4,7 +4,9 @@
 //
 // Why segments and not a ring: a reader hands zero-copy views of the journal to sockets, which may
 // still be writing them after the bytes were evicted. A segment is never reused: once evicted it is
-// dropped and the garbage collector frees it when the last view of it goes.
+// dropped and the garbage collector frees it when the last view of it goes. Views still queued on
+// a slow subscriber's socket keep their segment alive outside the budget, so the hub's limit on
+// each subscriber's unsent bytes is part of the bound.
 //
 // The hot path (`append`) allocates nothing per record: the header is written in place through the
 // segment's DataView and the bytes are copied after it. Only a chunk that crosses into a new
