@@ -1,20 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type WebSocket, WebSocketServer } from 'ws';
-import { checkUpgradeRequest, formatHead, type HeaderList, type RequestHead } from '../core/wire/handshake';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
-import type { TappedEndpoint } from './endpoint';
-import { isAllowedHost, isSameOrigin } from './host-check';
 import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
-import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
-import { redactQuery, redactRequest } from './redact';
-import { rejectHandshake } from './reject-handshake';
-import { ConnectionCapture, publishRefusal } from './tap/capture';
 import { TapHub } from './tap/hub';
 import { SessionRecorder } from './tap/recording';
+import { UpgradeRouter } from './upgrade-router';
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 8765. */
@@ -72,23 +64,6 @@ export const DEFAULT_PAYLOAD_CAP = 64 * 1024;
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function remoteOf(socket: Duplex): string {
-  const { remoteAddress = '?', remotePort = 0 } = socket as Socket;
-  return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
-}
-
-function localOf(socket: Duplex): string {
-  const { localAddress = '127.0.0.1', localPort = 0 } = socket as Socket;
-  return localAddress.includes(':') ? `[${localAddress}]:${localPort}` : `${localAddress}:${localPort}`;
-}
-
-function requestHeadOf(req: IncomingMessage): RequestHead {
-  const headers: HeaderList = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
-    headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-  return { method: req.method ?? 'GET', path: req.url ?? '/', httpVersion: req.httpVersion, headers };
-}
-
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -104,34 +79,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.tapThread !== undefined ? { thread: options.tapThread } : {}),
   });
 
-  // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
-  const tappedServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
-  // The same, accepting permessage-deflate (RFC 7692) when the client offers it. Threshold 0:
-  // compress every message, so that a lesson can compare sizes even for short ones.
-  const deflateServer = new WebSocketServer({
-    noServer: true,
-    maxPayload,
-    perMessageDeflate: { threshold: 0 },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: each endpoint parses its own option type
-  const endpoints: TappedEndpoint<any>[] = [echoEndpoint, liveEndpoint, liveTokenEndpoint];
-  // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
-  const tapServer = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   const recorder = new SessionRecorder(options.recordBytes ?? 64 * 1024 * 1024, performance.timeOrigin);
-  let nextConn = 1;
-  const openByKind = new Map<string, number>();
-  let totalConnections = 0;
+  const router = new UpgradeRouter({
+    hub,
+    recorder,
+    endpoints: [echoEndpoint, liveEndpoint, liveTokenEndpoint],
+    maxPayload,
+    payloadCap,
+    allowedHosts,
+    deflate: options.deflate ?? false,
+    dev: options.dev ?? false,
+    proxy: {
+      target: options.target,
+      allowTargets: options.allowTargets ?? [],
+      ca: options.ca,
+      insecure: options.insecure ?? false,
+    },
+  });
 
   const health = (): Record<string, unknown> => ({
     status: 'ok',
     uptime: (performance.now() - started) / 1000,
-    connections: {
-      echo: openByKind.get('echo') ?? 0,
-      live: openByKind.get('live') ?? 0,
-      proxy: relays.size,
-      tap: tapServer.clients.size,
-      total: totalConnections,
-    },
+    connections: router.connections(),
     events: hub.published,
     maxPayload,
   });
@@ -151,180 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await mountDevUi(app, httpServer);
   }
 
-  const refuse = (
-    req: IncomingMessage,
-    socket: Duplex,
-    url: URL,
-    status: number,
-    reason: string,
-    code: string,
-    extraHeaders: HeaderList = [],
-  ): void => {
-    const request = redactRequest(requestHeadOf(req));
-    const remote = remoteOf(socket); // before the socket is destroyed and forgets its peer
-    const responseRaw = rejectHandshake(socket, status, reason, extraHeaders);
-    totalConnections++;
-    publishRefusal(hub, {
-      conn: `c${nextConn++}`,
-      remote,
-      path: url.pathname,
-      query: redactQuery(queryOf(url)),
-      request,
-      requestRaw: formatHead(
-        `${request.method} ${request.path} HTTP/${request.httpVersion}`,
-        request.headers,
-      ),
-      status,
-      reason,
-      responseRaw,
-      code,
-    });
-  };
-
-  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A reset before `ws` takes the socket must not become an unhandled 'error'.
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const protocol = req.headers['sec-websocket-protocol'];
-    if (options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return; // Vite's HMR channel
-
-    if (url.pathname === PROXY_PATH || url.pathname.startsWith(`${PROXY_PATH}/`)) {
-      proxyUpgrade(req, socket, head, url);
-      return;
-    }
-    const isTap = url.pathname === '/tap';
-    if (!isTap && !endpoints.some((endpoint) => endpoint.matches(url.pathname))) {
-      refuse(
-        req,
-        socket,
-        url,
-        404,
-        `no WebSocket endpoint at ${url.pathname}; the echo server is at /echo`,
-        'NOT_FOUND',
-      );
-      return;
-    }
-    const request = redactRequest(requestHeadOf(req));
-    const check = checkUpgradeRequest(request);
-    if (!check.ok) {
-      refuse(req, socket, url, check.status, check.reason, 'BAD_HANDSHAKE', check.headers);
-      return;
-    }
-
-    if (isTap) {
-      if (!isAllowedHost(req.headers.host, allowedHosts)) {
-        refuse(
-          req,
-          socket,
-          url,
-          403,
-          `Host "${req.headers.host ?? ''}" is not allowed (DNS rebinding guard)`,
-          'FORBIDDEN_HOST',
-        );
-        return;
-      }
-      if (!isSameOrigin(req.headers.origin, req.headers.host)) {
-        refuse(
-          req,
-          socket,
-          url,
-          403,
-          `the tap only accepts pages from this server, not Origin ${req.headers.origin} (RFC 6455 §10.2)`,
-          'FORBIDDEN_ORIGIN',
-        );
-        return;
-      }
-      tapServer.handleUpgrade(req, socket, head, (ws) => subscribeTap(ws));
-      return;
-    }
-
-    const endpoint = endpoints.find((candidate) => candidate.matches(url.pathname))!;
-    const parsed = endpoint.parse(url.searchParams);
-    if (!parsed.ok) {
-      refuse(req, socket, url, 400, parsed.error, 'BAD_PARAMETER');
-      return;
-    }
-    totalConnections++;
-    const capture = new ConnectionCapture(hub, {
-      conn: `c${nextConn++}`,
-      kind: endpoint.kind,
-      remote: remoteOf(socket),
-      path: url.pathname,
-      query: redactQuery(queryOf(url)),
-      request,
-      requestRaw: formatHead(
-        `${request.method} ${request.path} HTTP/${request.httpVersion}`,
-        request.headers,
-      ),
-      maxPayload,
-      payloadCap,
-      recorder,
-      local: localOf(socket),
-    });
-    capture.watchWrites(socket as Socket);
-    const deflate = endpoint.deflate?.(parsed.value) ?? options.deflate ?? false;
-    (deflate ? deflateServer : tappedServer).handleUpgrade(req, socket, head, (ws) => {
-      capture.watchReads(socket as Socket);
-      ws.on('error', () => {
-        // `ws` has already answered a protocol error with the right close frame; the tap shows it.
-      });
-      openByKind.set(endpoint.kind, (openByKind.get(endpoint.kind) ?? 0) + 1);
-      ws.once('close', () => openByKind.set(endpoint.kind, (openByKind.get(endpoint.kind) ?? 1) - 1));
-      endpoint.serve(ws, parsed.value);
-    });
-  });
-
-  const proxySettings: ProxySettings = {
-    target: options.target,
-    allowTargets: options.allowTargets ?? [],
-    ca: options.ca,
-    insecure: options.insecure ?? false,
-  };
-  const relays = new Set<Relay>();
-
-  /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
-  function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
-    const resolved = resolveTarget(url, proxySettings);
-    if (!resolved.ok) {
-      refuse(req, socket, url, resolved.status, resolved.reason, resolved.code);
-      return;
-    }
-    const request = redactRequest(requestHeadOf(req));
-    const remote = remoteOf(socket);
-    const handle = relay(req, socket, head, resolved.target, proxySettings, {
-      capture: () => {
-        totalConnections++;
-        return new ConnectionCapture(hub, {
-          conn: `c${nextConn++}`,
-          kind: 'proxy',
-          remote,
-          path: url.pathname,
-          query: redactQuery({ ...queryOf(url), target: resolved.target.url.href }),
-          request,
-          requestRaw: formatHead(
-            `${request.method} ${request.path} HTTP/${request.httpVersion}`,
-            request.headers,
-          ),
-          // The upstream's limit is unknown; this only bounds what the tap holds to show a message.
-          maxPayload: Math.max(maxPayload, 16 * 1024 * 1024),
-          payloadCap,
-          recorder,
-          local: localOf(socket),
-          trackFrames: true,
-        });
-      },
-      refuse: (status, reason, code) => refuse(req, socket, url, status, reason, code),
-    });
-    relays.add(handle);
-    socket.once('close', () => relays.delete(handle));
-  }
-
-  function subscribeTap(ws: WebSocket): void {
-    const unsubscribe = hub.subscribe(ws);
-    ws.on('message', () => {});
-    ws.on('error', () => {});
-    ws.once('close', unsubscribe);
-  }
+  httpServer.on('upgrade', router.route);
 
   // Ready means the tap is too: its worker thread has loaded.
   await hub.feed.ready;
@@ -341,17 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const sockets = [...tappedServer.clients, ...deflateServer.clients, ...tapServer.clients];
-      // RFC 6455 §7.4.1: 1001, the endpoint is going away.
-      for (const ws of sockets) ws.close(1001, 'server shutting down');
-      for (const handle of relays) handle.shutDown();
-      await Promise.race([
-        Promise.all(
-          sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
-        ),
-        new Promise((r) => setTimeout(r, 1000).unref()),
-      ]);
-      for (const ws of sockets) ws.terminate();
+      await router.shutDown();
       await hub.flush();
       await hub.close();
       await new Promise<void>((resolve) => {
@@ -372,9 +158,4 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     health,
     close,
   };
-}
-
-function queryOf(url: URL): Record<string, string> | undefined {
-  if (!url.search) return undefined;
-  return Object.fromEntries(url.searchParams);
 }

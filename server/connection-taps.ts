@@ -1,0 +1,80 @@
+import type { ConnectionKind } from '../core/tap/events';
+import type { HeaderList } from '../core/wire/handshake';
+import { redactQuery } from './redact';
+import { rejectHandshake } from './reject-handshake';
+import { ConnectionCapture, publishRefusal } from './tap/capture';
+import type { TapHub } from './tap/hub';
+import type { SessionRecorder } from './tap/recording';
+import { queryOf, type UpgradeRequest } from './upgrade-request';
+
+export interface CaptureLimits {
+  /** The message size limit the tap holds the client to, as the server does. */
+  maxPayload: number;
+  /** The query to show, when it is not the upgrade URL's own (a relay adds its target). */
+  query?: Record<string, string>;
+  /** The tap must know at once where frames end (a relay, which injects frames of its own). */
+  trackFrames?: boolean;
+}
+
+/**
+ * Gives every connection the tap shows its id, and its capture or its refusal: the one way an
+ * upgrade, whatever serves it (echo, live, proxy), becomes something the tap shows.
+ */
+export class ConnectionTaps {
+  /** Upgrades tapped since the start, refused ones included. */
+  total = 0;
+  private nextConn = 1;
+
+  constructor(
+    private readonly hub: TapHub,
+    private readonly recorder: SessionRecorder,
+    /** Payload bytes kept in an event. */
+    private readonly payloadCap: number,
+  ) {}
+
+  /** Starts capturing an upgraded connection's bytes; `watchWrites` before the 101 is written. */
+  captureFor(upgrade: UpgradeRequest, kind: ConnectionKind, limits: CaptureLimits): ConnectionCapture {
+    this.total++;
+    return new ConnectionCapture(this.hub, {
+      conn: `c${this.nextConn++}`,
+      kind,
+      remote: upgrade.remote,
+      local: upgrade.local,
+      path: upgrade.url.pathname,
+      query: redactQuery(limits.query ?? queryOf(upgrade.url)),
+      request: upgrade.request,
+      requestRaw: upgrade.requestRaw,
+      maxPayload: limits.maxPayload,
+      payloadCap: this.payloadCap,
+      recorder: this.recorder,
+      ...(limits.trackFrames ? { trackFrames: true } : {}),
+    });
+  }
+
+  /**
+   * Refuses the opening handshake with an HTTP status (RFC 6455 §4.2.2: anything but 101) and
+   * shows the tap what was refused and why; `code` is the tap error's stable code.
+   */
+  refuse(
+    upgrade: UpgradeRequest,
+    status: number,
+    reason: string,
+    code: string,
+    headers: HeaderList = [],
+  ): void {
+    const responseRaw = rejectHandshake(upgrade.socket, status, reason, headers);
+    this.total++;
+    publishRefusal(this.hub, {
+      conn: `c${this.nextConn++}`,
+      remote: upgrade.remote,
+      path: upgrade.url.pathname,
+      query: redactQuery(queryOf(upgrade.url)),
+      request: upgrade.request,
+      requestRaw: upgrade.requestRaw,
+      status,
+      reason,
+      responseRaw,
+      code,
+    });
+  }
+}

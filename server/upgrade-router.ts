@@ -1,0 +1,197 @@
+// Where each WebSocket upgrade goes, by its path, and every check made before one is accepted.
+// Refusals are HTTP answers before any upgrade (RFC 6455 §4.2.2), and the tap shows them too;
+// accepted connections are captured before `ws` writes the 101, so the tap sees every byte.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { checkUpgradeRequest } from '../core/wire/handshake';
+import { ConnectionTaps } from './connection-taps';
+import type { TappedEndpoint } from './endpoint';
+import { isAllowedHost, isSameOrigin } from './host-check';
+import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
+import type { TapHub } from './tap/hub';
+import type { SessionRecorder } from './tap/recording';
+import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
+
+export const TAP_PATH = '/tap';
+
+// Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
+const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+export interface UpgradeRouterOptions {
+  hub: TapHub;
+  recorder: SessionRecorder;
+  /** The tapped services, each at its own paths. */
+  endpoints: readonly TappedEndpoint<unknown>[];
+  /** Largest message an endpoint accepts; larger ones are closed with 1009. */
+  maxPayload: number;
+  /** Payload bytes kept in a tap event. */
+  payloadCap: number;
+  /** Host names accepted in `Host` on `/tap`, besides IP literals and localhost. */
+  allowedHosts: readonly string[];
+  /** Accept permessage-deflate unless an endpoint's options say otherwise. */
+  deflate: boolean;
+  /** Leave Vite's hot-reload channel to Vite. */
+  dev: boolean;
+  proxy: ProxySettings;
+}
+
+export interface ConnectionCounts {
+  echo: number;
+  live: number;
+  proxy: number;
+  tap: number;
+  /** Every tapped upgrade since the start, refused ones included. */
+  total: number;
+}
+
+export class UpgradeRouter {
+  private readonly taps: ConnectionTaps;
+  // `ws` answers pings with pongs and closes with closes on its own (RFC 6455 §5.5.2, §5.5.1).
+  private readonly plainServer: WebSocketServer;
+  // The same, accepting permessage-deflate (RFC 7692) when the client offers it. Threshold 0:
+  // compress every message, so that a lesson can compare sizes even for short ones.
+  private readonly deflateServer: WebSocketServer;
+  // Tap subscribers only listen; anything they send is read and dropped, and a big one is refused.
+  private readonly tapServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    perMessageDeflate: false,
+  });
+  private readonly relays = new Set<Relay>();
+  private readonly openByKind = new Map<string, number>();
+
+  constructor(private readonly options: UpgradeRouterOptions) {
+    const { maxPayload } = options;
+    this.taps = new ConnectionTaps(options.hub, options.recorder, options.payloadCap);
+    this.plainServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+    this.deflateServer = new WebSocketServer({
+      noServer: true,
+      maxPayload,
+      perMessageDeflate: { threshold: 0 },
+    });
+  }
+
+  /** The HTTP server's `upgrade` listener. */
+  readonly route = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // A reset before `ws` takes the socket must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
+    const protocol = req.headers['sec-websocket-protocol'];
+    if (this.options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return;
+
+    const upgrade = readUpgradeRequest(req, socket, head);
+    const { pathname } = upgrade.url;
+    if (pathname === PROXY_PATH || pathname.startsWith(`${PROXY_PATH}/`)) {
+      this.relay(upgrade);
+    } else if (pathname === TAP_PATH) {
+      this.subscribe(upgrade);
+    } else {
+      const endpoint = this.options.endpoints.find((candidate) => candidate.matches(pathname));
+      if (endpoint) this.serve(upgrade, endpoint);
+      else {
+        const reason = `no WebSocket endpoint at ${pathname}; the echo server is at /echo`;
+        this.taps.refuse(upgrade, 404, reason, 'NOT_FOUND');
+      }
+    }
+  };
+
+  connections(): ConnectionCounts {
+    return {
+      echo: this.openByKind.get('echo') ?? 0,
+      live: this.openByKind.get('live') ?? 0,
+      proxy: this.relays.size,
+      tap: this.tapServer.clients.size,
+      total: this.taps.total,
+    };
+  }
+
+  /** Says goodbye to every connection with 1001 (RFC 6455 §7.4.1: going away); resolves within a second. */
+  async shutDown(): Promise<void> {
+    const sockets = [...this.plainServer.clients, ...this.deflateServer.clients, ...this.tapServer.clients];
+    for (const ws of sockets) ws.close(1001, 'server shutting down');
+    for (const handle of this.relays) handle.shutDown();
+    await Promise.race([
+      Promise.all(
+        sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
+      ),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
+    for (const ws of sockets) ws.terminate();
+  }
+
+  /** Is this a WebSocket opening handshake at all (RFC 6455 §4.2.1)? Refuses it when not. */
+  private acceptable(upgrade: UpgradeRequest): boolean {
+    const check = checkUpgradeRequest(upgrade.request);
+    if (!check.ok) this.taps.refuse(upgrade, check.status, check.reason, 'BAD_HANDSHAKE', check.headers);
+    return check.ok;
+  }
+
+  private serve(upgrade: UpgradeRequest, endpoint: TappedEndpoint<unknown>): void {
+    if (!this.acceptable(upgrade)) return;
+    const parsed = endpoint.parse(upgrade.url.searchParams);
+    if (!parsed.ok) {
+      this.taps.refuse(upgrade, 400, parsed.error, 'BAD_PARAMETER');
+      return;
+    }
+    const socket = upgrade.socket as Socket;
+    const capture = this.taps.captureFor(upgrade, endpoint.kind, { maxPayload: this.options.maxPayload });
+    capture.watchWrites(socket);
+    const deflate = endpoint.deflate?.(parsed.value) ?? this.options.deflate;
+    const server = deflate ? this.deflateServer : this.plainServer;
+    server.handleUpgrade(upgrade.req, socket, upgrade.head, (ws) => {
+      capture.watchReads(socket);
+      ws.on('error', () => {
+        // `ws` has already answered a protocol error with the right close frame; the tap shows it.
+      });
+      const { kind } = endpoint;
+      this.openByKind.set(kind, (this.openByKind.get(kind) ?? 0) + 1);
+      ws.once('close', () => this.openByKind.set(kind, (this.openByKind.get(kind) ?? 1) - 1));
+      endpoint.serve(ws, parsed.value);
+    });
+  }
+
+  /** `/tap`: only for this machine's pages and scripts, checked before the upgrade. */
+  private subscribe(upgrade: UpgradeRequest): void {
+    if (!this.acceptable(upgrade)) return;
+    const { host, origin } = upgrade.req.headers;
+    if (!isAllowedHost(host, this.options.allowedHosts)) {
+      const reason = `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`;
+      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_HOST');
+      return;
+    }
+    if (!isSameOrigin(origin, host)) {
+      const reason = `the tap only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
+      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
+      return;
+    }
+    this.tapServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
+      const unsubscribe = this.options.hub.subscribe(ws);
+      ws.on('message', () => {});
+      ws.on('error', () => {});
+      ws.once('close', unsubscribe);
+    });
+  }
+
+  /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
+  private relay(upgrade: UpgradeRequest): void {
+    const settings = this.options.proxy;
+    const resolved = resolveTarget(upgrade.url, settings);
+    if (!resolved.ok) {
+      this.taps.refuse(upgrade, resolved.status, resolved.reason, resolved.code);
+      return;
+    }
+    const { target } = resolved;
+    const handle = relay(upgrade.req, upgrade.socket, upgrade.head, target, settings, {
+      capture: () =>
+        this.taps.captureFor(upgrade, 'proxy', {
+          maxPayload: Math.max(this.options.maxPayload, PROXY_MAX_PAYLOAD),
+          query: { ...queryOf(upgrade.url), target: target.url.href },
+          trackFrames: true,
+        }),
+      refuse: (status, reason, code) => this.taps.refuse(upgrade, status, reason, code),
+    });
+    this.relays.add(handle);
+    upgrade.socket.once('close', () => this.relays.delete(handle));
+  }
+}
