@@ -14,7 +14,7 @@ import type { TapHub } from './tap/hub';
 import type { SessionRecorder } from './tap/recording';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
 
-export const TAP_PATH = '/tap';
+const TAP_PATH = '/tap';
 
 // Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
 const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
