@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { benchDecoder } from './decoder';
 import { benchEcho } from './echo';
+import { benchInflate } from './inflate';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const fmt = (n: number, digits = 0): string =>
@@ -38,6 +39,17 @@ console.log('| --- | ---: | ---: | ---: |');
 for (const row of await benchDecoder()) {
   console.log(
     `| ${row.name} | ${fmt(row.oursMBps)} | ${fmt(row.wsMBps)} | ${fmt(row.oursMBps / row.wsMBps, 2)}x |`,
+  );
+}
+
+console.log(
+  "\nInflate: the same permessage-deflate messages through core/'s MessageInflater and zlib (CPU time)",
+);
+console.log('| messages | ours MB/s | zlib MB/s | ratio |');
+console.log('| --- | ---: | ---: | ---: |');
+for (const row of await benchInflate()) {
+  console.log(
+    `| ${row.name} | ${fmt(row.oursMBps)} | ${fmt(row.zlibMBps)} | ${fmt(row.oursMBps / row.zlibMBps, 2)}x |`,
   );
 }
 

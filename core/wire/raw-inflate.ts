@@ -345,15 +345,26 @@ class Inflation {
     let out = this.out;
     let op = this.op;
     let outEnd = this.writableEnd();
+    let floor = this.floor;
     for (;;) {
       // Bytes read past the end are zeros; using any of their bits means the data was cut short.
       if (ip > inputEnd && bitCount < (ip - inputEnd) * 8) throw incomplete();
       if (bitCount < MAX_BITS) {
-        do {
-          bitBuffer |= (ip < inputEnd ? input[ip]! : 0) << bitCount;
-          ip++;
-          bitCount += 8;
-        } while (bitCount < 24);
+        if (ip + 3 <= inputEnd) {
+          bitBuffer |= (input[ip]! | (input[ip + 1]! << 8)) << bitCount;
+          ip += 2;
+          bitCount += 16;
+          if (bitCount < 24) {
+            bitBuffer |= input[ip++]! << bitCount;
+            bitCount += 8;
+          }
+        } else {
+          do {
+            bitBuffer |= (ip < inputEnd ? input[ip]! : 0) << bitCount;
+            ip++;
+            bitCount += 8;
+          } while (bitCount < 24);
+        }
       }
       let entry = literal[bitBuffer & literalMask]!;
       if (entry & LINK) {
@@ -370,6 +381,7 @@ class Inflation {
           this.grow(op + 1);
           out = this.out;
           op = this.op;
+          floor = this.floor;
           outEnd = this.writableEnd();
         }
         out[op++] = symbol;
@@ -390,11 +402,21 @@ class Inflation {
         bitCount -= lengthExtra;
       }
       if (bitCount < MAX_BITS) {
-        do {
-          bitBuffer |= (ip < inputEnd ? input[ip]! : 0) << bitCount;
-          ip++;
-          bitCount += 8;
-        } while (bitCount < 24);
+        if (ip + 3 <= inputEnd) {
+          bitBuffer |= (input[ip]! | (input[ip + 1]! << 8)) << bitCount;
+          ip += 2;
+          bitCount += 16;
+          if (bitCount < 24) {
+            bitBuffer |= input[ip++]! << bitCount;
+            bitCount += 8;
+          }
+        } else {
+          do {
+            bitBuffer |= (ip < inputEnd ? input[ip]! : 0) << bitCount;
+            ip++;
+            bitCount += 8;
+          } while (bitCount < 24);
+        }
       }
       entry = distance[bitBuffer & distanceMask]!;
       if (entry & LINK) {
@@ -422,9 +444,9 @@ class Inflation {
         bitCount -= distanceExtra;
       }
       if (ip > inputEnd && bitCount < (ip - inputEnd) * 8) throw incomplete();
-      if (back > op - this.floor) {
+      if (back > op - floor) {
         throw new InflateError(
-          `distance ${back} reaches back before the ${op - this.floor} bytes of window and output so far`,
+          `distance ${back} reaches back before the ${op - floor} bytes of window and output so far`,
         );
       }
       if (op + length > outEnd) {
@@ -432,6 +454,7 @@ class Inflation {
         this.grow(op + length);
         out = this.out;
         op = this.op;
+        floor = this.floor;
         outEnd = this.writableEnd();
       }
       // A distance shorter than the length repeats the last `back` bytes (§3.2.3), so a copy may

@@ -77,11 +77,14 @@ const text = (value: string): Uint8Array => new TextEncoder().encode(value);
 
 // A fixed pseudo-random generator: the same bytes on every run.
 function randomBytes(size: number, seed = 1): Uint8Array {
-  let state = seed >>> 0;
+  let state = (seed * 0x9e3779b9 + 1) >>> 0;
   const out = new Uint8Array(size);
   for (let i = 0; i < size; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = state >>> 24;
+    // xorshift32: its bytes do not compress, where a linear congruential generator's repeat.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out[i] = state & 0xff;
   }
   return out;
 }
