@@ -6,11 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
+import { INSPECTOR_CAPACITY } from '../core/defaults';
 import { ensureWebBuild } from '../scripts/ensure-web-build.mjs';
 import { startServer } from '../server/server';
 import { CHROMIUM_ARGS, findChromium } from '../test/e2e/chromium';
 
-const HISTORY = 100_000;
+const HISTORY = INSPECTOR_CAPACITY;
 
 interface PageFigures {
   frames: number;

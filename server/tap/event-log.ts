@@ -1,6 +1,7 @@
 // The tap's memory: a bounded ring of recent events (by count and by the payload bytes they keep
 // alive) for new subscribers to replay, and the events not yet sent to the current ones. It lives
 // in the tap engine, beside the decoders that produce the events.
+import { TAP_HISTORY_EVENTS, TAP_STORE_BYTES } from '../../core/defaults';
 import type { TapEvent } from '../../core/tap/events';
 import type { LazyEvent } from './frame-events';
 
@@ -27,8 +28,8 @@ export class EventLog {
   published = 0;
 
   constructor(options: EventLogOptions = {}) {
-    this.ring = new Array(Math.max(1, options.historySize ?? 5000));
-    this.historyBytes = options.historyBytes ?? 64 * 1024 * 1024;
+    this.ring = new Array(Math.max(1, options.historySize ?? TAP_HISTORY_EVENTS));
+    this.historyBytes = options.historyBytes ?? TAP_STORE_BYTES;
   }
 
   /** Keeps the event for replay, and for the next batch when someone is listening. */

@@ -3,6 +3,7 @@
 // posted to the tap's worker thread in a single message. Copying is all the socket thread does
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import type { Worker } from 'node:worker_threads';
+import { TAP_STORE_BYTES } from '../../core/defaults';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import { startTsWorker } from '../ts-worker';
 import { ConnectionDecoder } from './connection-decoder';
@@ -16,9 +17,6 @@ import {
 } from './tap-protocol';
 
 const MIN_ARENA = 4 * 1024;
-// Bytes handed to the worker and not yet decoded, past which new bytes are skipped rather than
-// queued: a flood must not make memory grow while the worker catches up.
-const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
 // Past this many bytes, post at once rather than hold them all until the tick ends.
 const POST_AT_BYTES = 1024 * 1024;
 
@@ -56,7 +54,9 @@ export class TapThread implements TapFeed {
     private readonly options: TapFeedOptions,
     private readonly events: TapFeedEvents,
   ) {
-    this.backlogBytes = options.backlogBytes ?? DEFAULT_BACKLOG_BYTES;
+    // Bytes handed to the worker and not yet decoded, past which new bytes are skipped rather than
+    // queued: a flood must not make memory grow while the worker catches up.
+    this.backlogBytes = options.backlogBytes ?? TAP_STORE_BYTES;
     this.worker = this.start();
     this.ready = new Promise((resolve) => this.worker.once('message', () => resolve()));
   }

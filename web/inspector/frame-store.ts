@@ -1,6 +1,7 @@
 // The inspector's frame history: a ring of at most `capacity` frames (the oldest are dropped and
 // counted), and the list of those that pass the current filter, kept up to date as frames arrive
 // so a flood costs O(new frames), not O(history).
+import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import type { SequenceWarning } from '../../core/live/sequence-check';
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
@@ -88,7 +89,7 @@ export class FrameStore {
   /** Frames pushed out of the history by newer ones. */
   evicted = 0;
 
-  constructor(readonly capacity = 100_000) {
+  constructor(readonly capacity = INSPECTOR_CAPACITY) {
     this.ring = new Array(capacity);
   }
 
