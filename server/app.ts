@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { API_PATH, ECHO_PATH, ECHO_SOURCE_API_PATH, LESSONS_API_PATH, TAP_PATH } from '../core/routes';
 import { exportRouter } from './export/routes';
 import { isAllowedHost } from './host-check';
 import { lessonsRouter } from './lessons/routes';
@@ -28,7 +29,7 @@ export function createApp(options: AppOptions): Express {
 
   // The API is for the page on this server only: refuse names a rebinding attack would use.
   // A plain GET (no Upgrade) on a WebSocket path: say what it is instead of a bare 404.
-  app.get(['/echo', '/tap'], (req, res) => {
+  app.get([ECHO_PATH, TAP_PATH], (req, res) => {
     res
       .status(426)
       .set('Upgrade', 'websocket')
@@ -38,7 +39,7 @@ export function createApp(options: AppOptions): Express {
       );
   });
 
-  app.use('/api', (req, res, next) => {
+  app.use(API_PATH, (req, res, next) => {
     if (!isAllowedHost(req.headers.host, options.allowedHosts)) {
       res
         .status(403)
@@ -48,9 +49,9 @@ export function createApp(options: AppOptions): Express {
     }
     next();
   });
-  app.use('/api/lessons', lessonsRouter(options.lessonsDir));
-  app.use('/api', exportRouter(options.recorder));
-  app.get('/api/source/echo', async (_req, res, next) => {
+  app.use(LESSONS_API_PATH, lessonsRouter(options.lessonsDir));
+  app.use(exportRouter(options.recorder));
+  app.get(ECHO_SOURCE_API_PATH, async (_req, res, next) => {
     try {
       const source = await readFile(path.join(options.projectRoot, 'server/echo.ts'), 'utf8');
       res.type('text/plain').send(source);
@@ -58,7 +59,7 @@ export function createApp(options: AppOptions): Express {
       next(error);
     }
   });
-  app.use('/api', (_req, res) => {
+  app.use(API_PATH, (_req, res) => {
     res.status(404).json({ error: 'no such API route' });
   });
 

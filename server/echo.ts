@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { ECHO_PATH } from '../core/routes';
 import { type EchoBehaviour, parseEchoBehaviour } from './echo-behaviour';
 import type { TappedEndpoint } from './endpoint';
 
@@ -86,7 +87,7 @@ export function serveEcho(socket: WebSocket, behaviour: EchoBehaviour): void {
 /** The echo server answers on `/` (so `ws://localhost:8765` works as in the seed article) and `/echo`. */
 export const echoEndpoint: TappedEndpoint<EchoBehaviour> = {
   kind: 'echo',
-  matches: (pathname) => pathname === '/' || pathname === '/echo',
+  matches: (pathname) => pathname === '/' || pathname === ECHO_PATH,
   parse: parseEchoBehaviour,
   deflate: (behaviour) => behaviour.deflate,
   serve: serveEcho,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { LIVE_PATH } from '../../core/routes';
 import { recordFileProblem, writeSessionFile } from '../export/session-export';
-import { LIVE_PATH } from '../live/live-endpoint';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
 

@@ -2,9 +2,10 @@
 // of a second to write, and the echo, the proxy and the tap must not wait for it. It gets a
 // snapshot of the recordings, answers with the file's bytes (moved, not copied), and ends.
 import { parentPort } from 'node:worker_threads';
+import type { ExportFormat } from '../../core/routes';
 import { type RecordingSnapshot, SessionRecorder } from '../tap/recording';
 import { workerInput } from '../ts-worker';
-import { type ExportFormat, type ExportOptions, exportSession } from './session-export';
+import { type ExportOptions, exportSession } from './session-export';
 
 const job = workerInput<{
   snapshot: { epoch: number; recordings: RecordingSnapshot[] };

@@ -1,8 +1,8 @@
 // GET /api/export.har and /api/export.pcapng: the recorded session (or `?conn=<id>`) as a download.
 import { type Response, Router } from 'express';
+import { type ExportFormat, exportPath } from '../../core/routes';
 import type { SessionRecorder } from '../tap/recording';
 import { exportOffThread } from './export-off-thread';
-import type { ExportFormat } from './session-export';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   har: 'application/json; charset=utf-8',
@@ -39,7 +39,7 @@ export function exportRouter(recorder: SessionRecorder): Router {
       .set('Cache-Control', 'no-store')
       .send(Buffer.from(body.buffer, body.byteOffset, body.length));
   };
-  router.get('/export.har', send('har'));
-  router.get('/export.pcapng', send('pcapng'));
+  router.get(exportPath('har'), send('har'));
+  router.get(exportPath('pcapng'), send('pcapng'));
   return router;
 }

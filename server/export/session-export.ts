@@ -1,17 +1,17 @@
 // The session recorder's bytes as files to take away: HAR (decoded again by the wire core) and
 // pcapng (the bytes laid out as TCP segments). Used by the `/api/export.*` routes and `--record`.
+
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Har } from '../../core/har/har-format';
+import type { ExportFormat } from '../../core/routes';
 import type { ConnectionRecording, SessionRecorder } from '../tap/recording';
 import { buildHar } from './har';
 import { type Endpoint, parseEndpoint } from './ip-packet';
 import { LINKTYPE_ETHERNET, type PcapngPacket, writePcapng } from './pcapng';
 import { replayRecording } from './replay';
 import { type TimedFrame, tcpStream } from './tcp-stream';
-
-export type ExportFormat = 'har' | 'pcapng';
 
 /** wslab's version, as package.json gives it, for HAR's `creator` and pcapng's `shb_userappl`. */
 export const WSLAB_VERSION: string = (() => {

@@ -2,20 +2,11 @@
 // `LiveSession` to a socket and to timers. What to answer is decided in `live-session.ts`.
 import type { WebSocket } from 'ws';
 import type { LiveServerMessage } from '../../core/live/live-messages';
+import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../core/routes';
 import type { TappedEndpoint } from '../endpoint';
 import { type LiveClose, liveClose } from './live-errors';
 import { ephemeralTokenProblem, goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
 import { LiveSession } from './live-session';
-
-/** The public service's path, under `/live`: `wss://generativelanguage.googleapis.com/ws/…`. */
-export const LIVE_PATH = '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
-
-/**
- * The path a client takes with an ephemeral token instead of an API key (a preview of the public
- * service, under v1alpha): the same session, reached with `?access_token=auth_tokens/…`.
- */
-export const LIVE_TOKEN_PATH =
-  '/live/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained';
 
 /**
  * Serves one Live API connection. Every timer is cleared when the socket closes, and nothing

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
+import { PROXY_PATH } from '../../core/routes';
 import { encodeClose } from '../../core/wire/frame-encoder';
 import { formatHead, type HeaderList } from '../../core/wire/handshake';
 import type { ConnectionCapture } from '../tap/capture';
@@ -18,7 +19,8 @@ export interface ProxySettings {
   insecure: boolean;
 }
 
-export const PROXY_PATH = '/proxy';
+/** @deprecated import PROXY_PATH from core/routes; kept until every importer has switched. */
+export { PROXY_PATH };
 
 /** Which upstream URL this request asks for, and whether wslab may go there. */
 export function resolveTarget(url: URL, settings: ProxySettings): TargetResult {

@@ -3,7 +3,7 @@
 // proxy alike, since the inspector judges a lane by its messages.
 
 import type { Page } from '@playwright/test';
-import { LIVE_PATH } from '../../server/live/live-endpoint';
+import { LIVE_PATH } from '../../core/routes';
 import { expect, type PageErrors, terminalCommand, test } from './fixtures';
 
 const SETUP = { setup: { model: 'models/local', generationConfig: { responseModalities: ['TEXT'] } } };

@@ -1,4 +1,4 @@
-import { LIVE_PATH } from '../../server/live/live-endpoint';
+import { LIVE_PATH } from '../../core/routes';
 import { expect, terminalCommand, test } from './fixtures';
 
 test('the inspector names Live API messages on the wire: setup, setupComplete, a turn and its parts', async ({

@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LiveServerMessage, Part } from '../../core/live/live-messages';
+import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../core/routes';
 import type { TapCloseEvent, TapFrameEvent, TapMessageEvent, TapOpenEvent } from '../../core/tap/events';
-import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../server/live/live-endpoint';
 import type { RunningServer } from '../../server/server';
 import { localPortOf, serveWithTap, type TapRecorder } from './harness';
 

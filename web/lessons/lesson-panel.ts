@@ -3,6 +3,7 @@
 // (#/lesson/<slug>/<step>) that survive a reload.
 import { type EntryProgress, StepProgress } from '../../core/lessons/checks';
 import type { Lesson, LessonSummary } from '../../core/lessons/lesson-format';
+import { ECHO_SOURCE_API_PATH, LESSONS_API_PATH } from '../../core/routes';
 import type { TapEvent } from '../../core/tap/events';
 import { byTestId, h, isTyping } from '../lib/dom';
 import { load, save } from '../lib/local-settings';
@@ -124,7 +125,7 @@ export class LessonPanel {
 
   async start(): Promise<void> {
     try {
-      const response = await fetch('/api/lessons');
+      const response = await fetch(LESSONS_API_PATH);
       this.index = (await response.json()) as CourseIndex;
     } catch (error) {
       this.body.replaceChildren(
@@ -151,7 +152,7 @@ export class LessonPanel {
   private async fetchLesson(slug: string): Promise<Lesson | null> {
     const cached = this.cache.get(slug);
     if (cached) return cached;
-    const response = await fetch(`/api/lessons/${encodeURIComponent(slug)}`);
+    const response = await fetch(`${LESSONS_API_PATH}/${encodeURIComponent(slug)}`);
     if (!response.ok) return null;
     const lesson = (await response.json()) as Lesson;
     this.cache.set(slug, lesson);
@@ -301,7 +302,7 @@ export class LessonPanel {
 
   private sourceView(): HTMLElement {
     const pre = h('pre', { className: 'source' }, h('code', {}, 'loading…'));
-    fetch('/api/source/echo')
+    fetch(ECHO_SOURCE_API_PATH)
       .then((response) => response.text())
       .then((text) => {
         pre.firstElementChild!.textContent = text;

@@ -3,7 +3,8 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
-import { LIVE_PATH, liveEndpoint, serveLive } from '../../../server/live/live-endpoint';
+import { LIVE_PATH } from '../../../core/routes';
+import { liveEndpoint, serveLive } from '../../../server/live/live-endpoint';
 import { LIVE_DEFAULTS, type LiveOptions, parseLiveOptions } from '../../../server/live/live-options';
 
 class FakeSocket extends EventEmitter {
