@@ -1,10 +1,13 @@
 // A frame taken apart (RFC 6455 §5.2): the header bit by bit, a hex dump coloured by field, the
-// masked and unmasked payload side by side, and a close frame's code with its meaning.
+// masked and unmasked payload side by side, and a close frame's code with its meaning. A frame that
+// broke a rule says which, and the bits and bytes at fault are marked. Every byte shown is a byte
+// from the wire: a payload the tap carries as base64 is decoded, never re-encoded from text.
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
 import { announcedLengthForm, extendedLengthBytes } from '../../core/wire/frame-header';
 import { Opcode } from '../../core/wire/opcodes';
+import { type FrameField, ProtocolErrors } from '../../core/wire/protocol-errors';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
 
@@ -31,7 +34,47 @@ function bitsOf(byte: number, fields: Field[]): Bit[] {
   return fields.map((field, i) => ({ value: (byte >> (7 - i)) & 1, field }));
 }
 
-function bitRow(label: string, bits: Bit[], note: string): HTMLElement {
+/** What a violation marks: header bits by byte (bit 0 = most significant), and byte ranges. */
+interface Fault {
+  /** Bits of header byte 0 and byte 1 at fault. */
+  bits: [Set<number>, Set<number>];
+  /** The extended length bytes are at fault. */
+  extendedLength: boolean;
+  /** Payload bytes at fault, [start, end). */
+  payload: [number, number] | null;
+}
+
+const NO_FAULT: Fault = { bits: [new Set(), new Set()], extendedLength: false, payload: null };
+
+/** Turns the fields a rule is about (core/wire/protocol-errors.ts) into bits and bytes to mark. */
+function faultOf(event: TapFrameEvent): Fault {
+  const violation = event.violation;
+  if (!violation) return NO_FAULT;
+  const entry = Object.hasOwn(ProtocolErrors, violation.code) ? ProtocolErrors[violation.code] : null;
+  const fields: readonly FrameField[] = entry?.fields ?? [];
+  const byte0 = new Set<number>();
+  const byte1 = new Set<number>();
+  // Of the RSV bits a rule names, the ones actually set are the ones at fault.
+  const rsv = [event.rsv1, event.rsv2, event.rsv3];
+  for (const field of fields) {
+    if (field === 'fin') byte0.add(0);
+    else if (field === 'rsv1' || field === 'rsv2' || field === 'rsv3') {
+      const n = Number(field.slice(3));
+      if (rsv[n - 1]) byte0.add(n);
+    } else if (field === 'opcode') for (const bit of [4, 5, 6, 7]) byte0.add(bit);
+    else if (field === 'mask') byte1.add(0);
+    else if (field === 'length') for (const bit of [1, 2, 3, 4, 5, 6, 7]) byte1.add(bit);
+  }
+  return {
+    bits: [byte0, byte1],
+    extendedLength: fields.includes('length'),
+    payload: violation.payloadRange ?? null,
+  };
+}
+
+const AT_FAULT = ' at-fault';
+
+function bitRow(label: string, bits: Bit[], note: string, fault: Set<number> = new Set()): HTMLElement {
   return h(
     'div',
     { className: 'bit-row' },
@@ -39,8 +82,16 @@ function bitRow(label: string, bits: Bit[], note: string): HTMLElement {
     h(
       'span',
       { className: 'bits' },
-      ...bits.map((bit) =>
-        h('span', { className: `bit f-${bit.field}`, title: bit.field }, String(bit.value)),
+      ...bits.map((bit, i) =>
+        h(
+          'span',
+          {
+            className: `bit f-${bit.field}${fault.has(i) ? AT_FAULT : ''}`,
+            title: bit.field,
+            'data-at-fault': fault.has(i),
+          },
+          String(bit.value),
+        ),
       ),
     ),
     h('span', { className: 'bit-note' }, note),
@@ -48,7 +99,7 @@ function bitRow(label: string, bits: Bit[], note: string): HTMLElement {
 }
 
 /** The header bytes with what each field says. */
-function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
+function headerDiagram(event: TapFrameEvent, header: Uint8Array, fault: Fault): HTMLElement {
   const b0 = header[0] ?? 0;
   const b1 = header[1] ?? 0;
   const len7 = b1 & 0x7f;
@@ -57,8 +108,9 @@ function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
       'byte 0',
       bitsOf(b0, ['fin', 'rsv', 'rsv', 'rsv', 'opcode', 'opcode', 'opcode', 'opcode']),
       `FIN=${event.fin ? 1 : 0} (${event.fin ? 'last frame of the message' : 'more frames follow'}), ` +
-        `RSV1-3=${+event.rsv1}${+event.rsv2}${+event.rsv3}${event.rsv1 ? ' (RSV1: compressed, RFC 7692)' : ''}, ` +
+        `RSV1-3=${+event.rsv1}${+event.rsv2}${+event.rsv3}${compressed(event) ? ' (RSV1: compressed, RFC 7692)' : ''}, ` +
         `opcode=0x${event.opcode.toString(16)} ${event.opcodeName}`,
+      fault.bits[0],
     ),
     bitRow(
       'byte 1',
@@ -69,6 +121,7 @@ function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
           : len7 === 127
             ? ' → the next 8 bytes hold the length'
             : ''),
+      fault.bits[1],
     ),
   ];
   let at = 2;
@@ -80,7 +133,14 @@ function headerDiagram(event: TapFrameEvent, header: Uint8Array): HTMLElement {
         'div',
         { className: 'bit-row' },
         h('span', { className: 'bit-label' }, `bytes ${at}-${at + extBytes - 1}`),
-        h('span', { className: 'bytes f-ext' }, toHex(ext, ' ')),
+        h(
+          'span',
+          {
+            className: `bytes f-ext${fault.extendedLength ? AT_FAULT : ''}`,
+            'data-at-fault': fault.extendedLength,
+          },
+          toHex(ext, ' '),
+        ),
         h('span', { className: 'bit-note' }, `extended payload length = ${event.payloadLength} (big-endian)`),
       ),
     );
@@ -120,19 +180,48 @@ function fieldOfHeaderByte(index: number, header: Uint8Array): Field {
   return index < 2 + ext ? 'ext' : 'key';
 }
 
-function hexDump(header: Uint8Array, wirePayload: Uint8Array, more: number): HTMLElement {
+function headerByteAtFault(index: number, header: Uint8Array, fault: Fault): boolean {
+  if (index < 2) return fault.bits[index]!.size > 0;
+  return fault.extendedLength && fieldOfHeaderByte(index, header) === 'ext';
+}
+
+function inRange(range: [number, number] | null, i: number): boolean {
+  return range !== null && i >= range[0] && i < range[1];
+}
+
+function hexDump(header: Uint8Array, wirePayload: Uint8Array, more: number, fault: Fault): HTMLElement {
   const cells: HTMLElement[] = [];
   for (const [i, byte] of header.entries()) {
+    const bad = headerByteAtFault(i, header, fault);
     cells.push(
-      h('span', { className: `hex f-${fieldOfHeaderByte(i, header)}` }, byte.toString(16).padStart(2, '0')),
+      h(
+        'span',
+        {
+          className: `hex f-${fieldOfHeaderByte(i, header)}${bad ? AT_FAULT : ''}`,
+          'data-at-fault': bad,
+        },
+        byte.toString(16).padStart(2, '0'),
+      ),
     );
   }
-  for (const byte of wirePayload.subarray(0, DUMP_LIMIT)) {
-    cells.push(h('span', { className: 'hex f-payload' }, byte.toString(16).padStart(2, '0')));
+  for (const [i, byte] of wirePayload.subarray(0, DUMP_LIMIT).entries()) {
+    const bad = inRange(fault.payload, i);
+    cells.push(
+      h(
+        'span',
+        { className: `hex f-payload${bad ? AT_FAULT : ''}`, 'data-at-fault': bad },
+        byte.toString(16).padStart(2, '0'),
+      ),
+    );
   }
   return h(
     'div',
-    { className: 'hex-dump', role: 'group', 'aria-label': 'The frame as bytes on the wire' },
+    {
+      className: 'hex-dump',
+      role: 'group',
+      'aria-label': 'The frame as bytes on the wire',
+      'data-testid': 'hex-dump',
+    },
     h('div', { className: 'hex-cells' }, ...cells),
     more > 0 ? h('div', { className: 'muted' }, `… ${more} more payload bytes not shown`) : null,
     h(
@@ -155,12 +244,13 @@ function printable(byte: number): string {
   return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '·';
 }
 
-function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
+function xorTable(unmasked: Uint8Array, key: Uint8Array, fault: Fault): HTMLElement {
   const rows = Array.from(unmasked.subarray(0, XOR_ROWS), (plain, i) => {
     const k = key[i % 4]!;
+    const bad = inRange(fault.payload, i);
     return h(
       'tr',
-      {},
+      { className: bad ? AT_FAULT.trim() : '', 'data-at-fault': bad },
       h('td', {}, String(i)),
       h('td', { className: 'f-payload' }, (plain ^ k).toString(16).padStart(2, '0')),
       h('td', { className: 'f-key' }, k.toString(16).padStart(2, '0')),
@@ -170,7 +260,7 @@ function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
   });
   return h(
     'table',
-    { className: 'xor-table', 'aria-label': 'Unmasking, byte by byte' },
+    { className: 'xor-table', 'aria-label': 'Unmasking, byte by byte', 'data-testid': 'xor-table' },
     h(
       'thead',
       {},
@@ -186,6 +276,11 @@ function xorTable(unmasked: Uint8Array, key: Uint8Array): HTMLElement {
     ),
     h('tbody', {}, ...rows),
   );
+}
+
+/** RSV1 means compressed only where an extension gave it that meaning; otherwise it is a fault. */
+function compressed(event: TapFrameEvent): boolean {
+  return event.rsv1 && event.violation?.code !== 'UNEXPECTED_RSV_1';
 }
 
 /**
@@ -241,6 +336,36 @@ function compression(event: TapFrameEvent, message: TapMessageEvent | undefined)
   );
 }
 
+/** The rule the frame broke, where the RFC states it, and what the receiver does about it. */
+function violationInfo(event: TapFrameEvent): HTMLElement | null {
+  const violation = event.violation;
+  if (!violation) return null;
+  const close = closeCodeInfo(violation.closeCode);
+  return h(
+    'div',
+    {
+      className: 'violation',
+      role: 'note',
+      'data-testid': 'violation',
+      'data-code': violation.code,
+      'data-section': violation.section,
+      'data-close-code': String(violation.closeCode),
+    },
+    h(
+      'p',
+      {},
+      h('strong', {}, `Breaks RFC 6455 ${violation.section}: ${violation.code}`),
+      ` — ${violation.message}.`,
+    ),
+    h(
+      'p',
+      {},
+      `The receiver fails the connection with close code ${violation.closeCode} (${close.name}) and ` +
+        'reads nothing after this frame (RFC 6455 §7.1.7). The bits and bytes at fault are marked below.',
+    ),
+  );
+}
+
 /**
  * Where the message's JSON view goes. That view (tree, audio, players) loads on the first frame
  * selected, not with the page, so the slot fills in a moment later.
@@ -261,11 +386,15 @@ export function renderAnatomy(
   message?: TapMessageEvent,
 ): HTMLElement {
   const header = fromHex(event.headerHex) ?? new Uint8Array(0);
+  // The tap gives text only when the bytes alone are UTF-8, so encoding it again gives them back.
   const unmasked = payloadBytes(event.payload);
   const key = event.maskKey ? fromHex(event.maskKey) : null;
   const wire = unmasked.slice();
   if (key) applyMask(wire, key);
-  const more = Math.max(0, event.payloadLength - Math.min(wire.length, DUMP_LIMIT));
+  const fault = faultOf(event);
+  // Bytes that crossed the wire: all of the payload, or for a frame at fault cut short, what came.
+  const arrived = event.payloadReceived ?? event.payloadLength;
+  const more = Math.max(0, arrived - Math.min(wire.length, DUMP_LIMIT));
   const arrow = event.dir === 'client' ? '→ client to server' : '← server to client';
 
   const sections: (HTMLElement | null)[] = [
@@ -277,8 +406,9 @@ export function renderAnatomy(
         `${header.length} B header. `,
       h('span', { className: 'muted' }, OPCODE_MEANING[event.opcode] ?? 'a reserved opcode (RFC 6455 §5.2)'),
     ),
-    headerDiagram(event, header),
-    hexDump(header, wire, more),
+    violationInfo(event),
+    headerDiagram(event, header, fault),
+    hexDump(header, wire, more, fault),
   ];
 
   if (event.opcodeName === 'close') {
@@ -294,7 +424,11 @@ export function renderAnatomy(
               {},
               h('strong', {}, `close code ${code}: ${info.name}`),
               ` — ${info.meaning}.`,
-              event.closeReason ? ` Reason: ${JSON.stringify(event.closeReason)}.` : ' No reason given.',
+              event.violation?.code === 'INVALID_UTF8_CLOSE_REASON'
+                ? ' The reason bytes are not UTF-8; they are shown as bytes.'
+                : event.closeReason
+                  ? ` Reason: ${JSON.stringify(event.closeReason)}.`
+                  : ' No reason given.',
             )
           : h(
               'p',
@@ -324,7 +458,7 @@ export function renderAnatomy(
           h('code', {}, 'key[i mod 4]'),
           `, with key ${toHex(key, ' ')}. XOR again with the same key gives the payload back.`,
         ),
-        xorTable(unmasked, key),
+        xorTable(unmasked, key, fault),
         unmasked.length > XOR_ROWS
           ? h('p', { className: 'muted' }, `First ${XOR_ROWS} of ${unmasked.length} bytes.`)
           : null,
@@ -340,10 +474,13 @@ export function renderAnatomy(
     );
   }
 
-  if (event.rsv1) sections.push(compression(event, message));
+  if (compressed(event)) sections.push(compression(event, message));
 
   const payloadText =
     event.payload.text ?? (event.payload.base64 !== undefined ? toHex(unmasked.subarray(0, 256), ' ') : '');
+  // Text, pings and pongs usually carry text; when these bytes alone are not UTF-8 (a fragment
+  // cut inside a character, a ping carrying bytes) they are shown as the bytes they are.
+  const mayBeText = ['text', 'continuation', 'ping', 'pong'].includes(event.opcodeName);
   if (payloadText && event.opcodeName !== 'close') {
     sections.push(
       h(
@@ -352,17 +489,28 @@ export function renderAnatomy(
         h(
           'div',
           { className: 'muted' },
-          event.rsv1
+          compressed(event)
             ? 'Payload (compressed, hex, unmasked)'
             : event.payload.text !== undefined
               ? 'Payload (text)'
-              : 'Payload (hex)',
+              : mayBeText
+                ? 'Payload (hex: these bytes on their own are not UTF-8 text)'
+                : 'Payload (hex)',
         ),
-        h('pre', { className: 'payload' }, payloadText),
+        h('pre', { className: 'payload', 'data-testid': 'anatomy-payload' }, payloadText),
       ),
     );
   }
-  if (event.payload.truncated) {
+  if (event.payloadReceived !== undefined) {
+    sections.push(
+      h(
+        'p',
+        { className: 'muted', 'data-testid': 'payload-received' },
+        `Only ${event.payloadReceived} of the ${event.payloadLength} payload bytes the header announces ` +
+          'crossed the wire before the reader stopped.',
+      ),
+    );
+  } else if (event.payload.truncated) {
     sections.push(
       h(
         'p',
@@ -380,6 +528,7 @@ export function renderAnatomy(
       'data-opcode': event.opcodeName,
       'data-mask-key': event.maskKey ?? '',
       'data-rsv1': String(event.rsv1),
+      'data-violation': event.violation?.code ?? '',
     },
     ...sections,
   );
