@@ -1,4 +1,4 @@
-import type { ConnectionKind } from '../core/tap/events';
+import type { ConnectionKind, HandshakeRefusalCode } from '../core/tap/events';
 import type { HeaderList } from '../core/wire/handshake';
 import { redactQuery } from './redact';
 import { rejectHandshake } from './reject-handshake';
@@ -59,7 +59,7 @@ export class ConnectionTaps {
     upgrade: UpgradeRequest,
     status: number,
     reason: string,
-    code: string,
+    code: HandshakeRefusalCode,
     headers: HeaderList = [],
   ): void {
     const responseRaw = rejectHandshake(upgrade.socket, status, reason, headers);

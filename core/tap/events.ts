@@ -6,7 +6,7 @@ import type { Direction } from '../wire/direction';
 import type { DeflateParams } from '../wire/extensions';
 import type { HeaderList } from '../wire/handshake';
 import type { OpcodeName } from '../wire/opcodes';
-import type { Violation } from '../wire/protocol-errors';
+import type { ProtocolErrorCode, Violation } from '../wire/protocol-errors';
 
 export const TAP_VERSION = 1;
 
@@ -131,12 +131,31 @@ export interface TapCloseEvent extends Base {
   bytes: { client: number; server: number };
 }
 
+/** Why the server refused a handshake: its own refusals, then the proxy's (README "Protocol errors"). */
+export type HandshakeRefusalCode =
+  | 'NOT_FOUND'
+  | 'BAD_HANDSHAKE'
+  | 'BAD_PARAMETER'
+  | 'FORBIDDEN_ORIGIN'
+  | 'FORBIDDEN_HOST'
+  | 'BAD_TARGET'
+  | 'FORBIDDEN_TARGET'
+  | 'UPSTREAM_FAILED';
+
+/**
+ * What the tap itself could not read: a request head that is not HTTP, a compressed message that
+ * does not inflate (RFC 7692 §6.2; close code 1007), or a flood it fell behind on.
+ */
+export type TapFaultCode = 'BAD_REQUEST_HEAD' | 'INFLATE_FAILED' | 'TAP_BEHIND';
+
+/** Every code an `error` event can carry; the README's "Protocol errors" table lists them all. */
+export type TapErrorCode = ProtocolErrorCode | HandshakeRefusalCode | TapFaultCode;
+
 export interface TapErrorEvent extends Base {
   type: 'error';
   /** Whose bytes broke the rules, when it was a frame-level error. */
   dir?: Direction;
-  /** Stable error code (`EXPECTED_MASK`, `INVALID_UTF8`, `BAD_HANDSHAKE`, …). */
-  code: string;
+  code: TapErrorCode;
   message: string;
   /** The RFC close code for this kind of fault, where it names one. */
   closeCode?: number;

@@ -3,6 +3,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
 import { PROXY_PATH } from '../../core/routes';
+import type { HandshakeRefusalCode } from '../../core/tap/events';
 import { encodeClose } from '../../core/wire/frame-encoder';
 import { formatHead, type HeaderList } from '../../core/wire/handshake';
 import type { ConnectionCapture } from '../tap/capture';
@@ -77,7 +78,7 @@ export interface RelayHooks {
   /** Called once the upstream TCP (and TLS) connection is up, to start watching the client socket. */
   capture(): ConnectionCapture;
   /** The upstream could not be reached: answer the client with this status and reason. */
-  refuse(status: number, reason: string, code: string): void;
+  refuse(status: number, reason: string, code: HandshakeRefusalCode): void;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { HandshakeRefusalCode } from '../../core/tap/events';
 
 export interface ProxyTarget {
   url: URL;
@@ -9,7 +10,7 @@ export interface ProxyTarget {
 
 export type TargetResult =
   | { ok: true; target: ProxyTarget }
-  | { ok: false; status: number; reason: string; code: string };
+  | { ok: false; status: number; reason: string; code: HandshakeRefusalCode };
 
 /** Parses a `ws://` or `wss://` target URL. */
 export function parseTarget(text: string): TargetResult {

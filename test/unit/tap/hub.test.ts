@@ -25,11 +25,18 @@ class FakeSubscriber implements TapSink {
   }
 
   codes(): unknown[] {
-    return this.events.map((event) => (event.type === 'error' ? event.code : event.type));
+    return this.events.map((event) => (event.type === 'error' ? event.message : event.type));
   }
 }
 
-const event = (code: string): TapErrorEvent => ({ type: 'error', conn: 'c1', t: 0, code, message: code });
+// Events told apart by their message: the hub passes any event on as it is.
+const event = (label: string): TapErrorEvent => ({
+  type: 'error',
+  conn: 'c1',
+  t: 0,
+  code: 'TAP_BEHIND',
+  message: label,
+});
 
 const hubs: TapHub[] = [];
 function hub(options: ConstructorParameters<typeof TapHub>[0] = {}): TapHub {
