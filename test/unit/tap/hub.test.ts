@@ -56,7 +56,7 @@ afterEach(async () => {
 describe('TapHub', () => {
   it('greets a new subscriber with hello and the history, then sends it live events', async () => {
     const tap = hub({ historySize: 2, payloadCap: 1024, maxPayload: 4096 });
-    for (const code of ['A', 'B', 'C']) tap.publish(event(code));
+    for (const label of ['A', 'B', 'C']) tap.publish(event(label));
     const subscriber = new FakeSubscriber();
     tap.subscribe(subscriber);
     await settle();
@@ -83,7 +83,7 @@ describe('TapHub', () => {
     tap.publish(event('A'));
     tap.publish(event('B'));
     await tap.flush();
-    expect(first.messages.at(-1)?.map((e) => e.code)).toEqual(['A', 'B']);
+    expect(first.messages.at(-1)?.map((e) => e.message)).toEqual(['A', 'B']);
     expect(second.codes()).toEqual(first.codes());
     expect(tap.published).toBe(2);
   });
