@@ -1,22 +1,4 @@
 // RFC 6455 §7.4.1 and the IANA "WebSocket Close Code Number Registry" (§11.7).
-export const CloseCode = {
-  NORMAL_CLOSURE: 1000,
-  GOING_AWAY: 1001,
-  PROTOCOL_ERROR: 1002,
-  UNSUPPORTED_DATA: 1003,
-  // 1004 is reserved and has no meaning yet.
-  NO_STATUS_RECEIVED: 1005,
-  ABNORMAL_CLOSURE: 1006,
-  INVALID_PAYLOAD: 1007,
-  POLICY_VIOLATION: 1008,
-  MESSAGE_TOO_BIG: 1009,
-  MANDATORY_EXTENSION: 1010,
-  INTERNAL_ERROR: 1011,
-  SERVICE_RESTART: 1012,
-  TRY_AGAIN_LATER: 1013,
-  BAD_GATEWAY: 1014,
-  TLS_HANDSHAKE: 1015,
-} as const;
 
 export interface CloseCodeInfo {
   code: number;
@@ -91,8 +73,6 @@ const TABLE: readonly CloseCodeInfo[] = [
 ];
 
 const BY_CODE = new Map(TABLE.map((entry) => [entry.code, entry]));
-
-export const closeCodeTable: readonly CloseCodeInfo[] = TABLE;
 
 /** Name and meaning of any close code, including the registered, library and private ranges. */
 export function closeCodeInfo(code: number): CloseCodeInfo {

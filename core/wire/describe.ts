@@ -2,7 +2,6 @@ import { decodeUtf8Strict, toHex } from './bytes';
 import { describeClose } from './close-codes';
 import type { Direction } from './direction';
 import type { Frame } from './frame';
-import { FrameDecoder } from './frame-decoder';
 import { Opcode, opcodeName } from './opcodes';
 
 const PREVIEW = 40;
@@ -52,23 +51,5 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
     return `${arrow}${name} ${length} B${body}${suffix}`;
   } catch {
     return '(unreadable frame)';
-  }
-}
-
-/** Decodes raw bytes and describes each frame and error in them, one line each. Never throws. */
-export function describeBytes(bytes: Uint8Array, sender: Direction): string[] {
-  try {
-    const decoder = new FrameDecoder({ sender, allowRsv1: true });
-    const lines: string[] = [];
-    // The bytes end here: end() reports a frame at fault that announced more than they hold.
-    for (const event of [...decoder.push(bytes), ...decoder.end()]) {
-      if (event.type === 'frame') lines.push(describeFrame(event.frame, sender));
-      if (event.type === 'error')
-        lines.push(`error ${event.error.code} (close ${event.error.closeCode}): ${event.error.message}`);
-    }
-    if (decoder.midFrame) lines.push('incomplete frame: the bytes end before the frame does');
-    return lines;
-  } catch {
-    return ['(unreadable bytes)'];
   }
 }

@@ -25,10 +25,6 @@ export function opcodeName(opcode: number): OpcodeName | `reserved-0x${string}` 
   return NAMES.get(opcode) ?? `reserved-0x${(opcode & 0xf).toString(16)}`;
 }
 
-export function isKnownOpcode(opcode: number): boolean {
-  return NAMES.has(opcode);
-}
-
 // RFC 6455 §5.5: control frames have the high bit of the opcode set.
 export function isControlOpcode(opcode: number): boolean {
   return (opcode & 0x8) !== 0;
