@@ -117,7 +117,7 @@ export class FrameDecoder {
         while (filled < needed && i < end) header[filled++] = chunk[i++]!;
         this.headerFilled = filled;
         if (filled < needed) break;
-        if (!this.advanceHeader(events)) break;
+        this.advanceHeader(events);
         continue;
       }
       // Reading the payload: copy what this chunk holds into our own buffer and unmask the copy
@@ -176,10 +176,10 @@ export class FrameDecoder {
   }
 
   /**
-   * Called each time the header bytes asked for have arrived. Returns false when the frame
-   * failed a check; otherwise sets up the next read.
+   * Called each time the header bytes asked for have arrived: checks them, notes a broken rule
+   * in `violation`, and sets up the next read.
    */
-  private advanceHeader(events: DecoderEvent[]): boolean {
+  private advanceHeader(events: DecoderEvent[]): void {
     const b0 = this.header[0]!;
     const b1 = this.header[1]!;
     const masked = (b1 & 0x80) !== 0;
@@ -192,7 +192,7 @@ export class FrameDecoder {
       // The frame is at fault, but its header (length, masking key) is still read, to show it.
       if (failure) this.violation = protocolError(failure[0], this.frameOffset, failure[1]);
       this.headerNeeded = 2 + extBytes;
-      if (extBytes > 0) return true;
+      if (extBytes > 0) return;
     }
 
     if (this.headerNeeded === 2 + extBytes) {
@@ -230,7 +230,7 @@ export class FrameDecoder {
         }
       }
       this.headerNeeded = full;
-      if (masked) return true;
+      if (masked) return;
     }
 
     // The whole header is here.
@@ -243,7 +243,6 @@ export class FrameDecoder {
       this.payloadTarget = this.payloadLength;
       if (this.payloadLength === 0) this.finishFrame(events);
     }
-    return true;
   }
 
   /** The checks on byte 0 and 1, in `ws`'s order so both report the same first fault. */
