@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { ConnectionKind } from '../../core/tap/events';
+import type { ConnectionKind, HandshakeRefusalCode } from '../../core/tap/events';
 import { checkAccept, parseResponseHead, type RequestHead } from '../../core/wire/handshake';
 import type { TapHub } from './hub';
 import type { ConnectionRecording, SessionRecorder } from './recording';
@@ -151,8 +151,8 @@ export interface Refusal {
   status: number;
   reason: string;
   responseRaw: string;
-  /** Stable code for the error event: NOT_FOUND, BAD_HANDSHAKE, FORBIDDEN_ORIGIN, FORBIDDEN_HOST, BAD_PARAMETER. */
-  code: string;
+  /** Stable code for the error event. */
+  code: HandshakeRefusalCode;
 }
 
 /** Publishes what a refused handshake looked like: it never became a WebSocket, and says why. */

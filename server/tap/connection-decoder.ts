@@ -6,12 +6,13 @@
 
 import type {
   ConnectionEvent,
-  Direction,
   TapCloseEvent,
+  TapErrorCode,
   TapErrorEvent,
   TapHandshakeEvent,
 } from '../../core/tap/events';
 import { concatBytes, decodeUtf8Strict } from '../../core/wire/bytes';
+import type { Direction } from '../../core/wire/direction';
 import { acceptedDeflate, type DeflateParams } from '../../core/wire/extensions';
 import type { Frame, Message } from '../../core/wire/frame';
 import { type DecoderState, FrameDecoder } from '../../core/wire/frame-decoder';
@@ -306,7 +307,7 @@ export class ConnectionDecoder {
     if (side.broken) return;
     const result = side.inflater!.inflate(message.data);
     let text: string | undefined;
-    let failure: [code: string, message: string, closeCode: number] | null = null;
+    let failure: [code: TapErrorCode, message: string, closeCode: number] | null = null;
     if (!result.ok) {
       failure = result.tooBig
         ? ['MESSAGE_TOO_BIG', `a compressed message ${result.message}`, 1009]
@@ -332,7 +333,7 @@ export class ConnectionDecoder {
   private error(
     t: number,
     dir: Direction | undefined,
-    code: string,
+    code: TapErrorCode,
     message: string,
     closeCode?: number,
   ): void {
