@@ -5,16 +5,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ECHO_PATH, PROXY_PATH, TAP_PATH } from '../core/routes';
 import { checkUpgradeRequest } from '../core/wire/handshake';
 import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
-import { PROXY_PATH, type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
+import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import type { TapHub } from './tap/hub';
 import type { SessionRecorder } from './tap/recording';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
-
-const TAP_PATH = '/tap';
 
 // Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
 const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -90,7 +89,7 @@ export class UpgradeRouter {
       const endpoint = this.options.endpoints.find((candidate) => candidate.matches(pathname));
       if (endpoint) this.serve(upgrade, endpoint);
       else {
-        const reason = `no WebSocket endpoint at ${pathname}; the echo server is at /echo`;
+        const reason = `no WebSocket endpoint at ${pathname}; the echo server is at ${ECHO_PATH}`;
         this.taps.refuse(upgrade, 404, reason, 'NOT_FOUND');
       }
     }
