@@ -3,6 +3,21 @@ import { type InflateTarget, inflateRaw } from './raw-inflate';
 
 export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; message: string; tooBig: boolean };
 
+/** Inflates one direction's compressed messages, in order, keeping that direction's window. */
+export interface MessageInflate {
+  inflate(compressed: Uint8Array): InflateResult;
+}
+
+/** The negotiated parameters of one direction's compression (RFC 7692 §7.1). */
+export interface InflateParams {
+  windowBits: number;
+  noContextTakeover: boolean;
+  /** Largest inflated message, in bytes; 0 for no limit. */
+  maxOutput: number;
+}
+
+export type InflaterFactory = (params: InflateParams) => MessageInflate;
+
 // RFC 7692 §7.2.2: the sender removed the last four octets of the flush, 00 00 ff ff; put them back.
 const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 
@@ -20,7 +35,7 @@ const KEEP_AT_MOST = 1024 * 1024;
  * Output goes to one buffer that holds the window followed by the message being inflated, so
  * that back-references into earlier messages need no copying; each message is copied out.
  */
-export class MessageInflater {
+export class MessageInflater implements MessageInflate {
   private readonly windowSize: number;
   private buffer: Uint8Array = new Uint8Array(0);
   /** Output of earlier messages in `buffer`, ending here; the window is its last windowSize bytes. */
@@ -84,3 +99,7 @@ export class MessageInflater {
     return this.windowBits;
   }
 }
+
+/** The inflater every decoder of the tap uses, in the page and on the server alike. */
+export const createInflater: InflaterFactory = (params) =>
+  new MessageInflater(params.windowBits, params.noContextTakeover, params.maxOutput);

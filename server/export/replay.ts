@@ -1,12 +1,12 @@
 // Decodes a recorded connection again with the ConnectionDecoder the live capture uses, so that
 // every export (HAR, the inspector's import) says what the tap said.
 
+import { ConnectionDecoder, type DecodedEvent, type DecodedHead } from '../../core/tap/connection-decoder';
 import type { ConnectionEvent, TapOpenEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
 import type { DeflateParams } from '../../core/wire/extensions';
 import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
-import { ConnectionDecoder, type DecodedEvent, type DecodedHead } from '../tap/connection-decoder';
-import { createInflater } from '../tap/inflate';
+import { createInflater } from '../../core/wire/inflate';
 import type { RecordedChunk, RecordingMeta } from '../tap/recording';
 
 /** What a replay needs of a recording: `ConnectionRecording` fits, and so does a test fixture. */

@@ -3,7 +3,7 @@
 // in the tap engine, beside the decoders that produce the events.
 import { TAP_HISTORY_EVENTS, TAP_STORE_BYTES } from '../../core/defaults';
 import type { TapEvent } from '../../core/tap/events';
-import type { LazyEvent } from './frame-events';
+import type { LazyEvent } from '../../core/tap/lazy-events';
 
 /** A plain event, or a record that turns into one when serialised. */
 export type Publishable = TapEvent | LazyEvent<TapEvent>;

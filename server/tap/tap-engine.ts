@@ -3,10 +3,10 @@
 // the tap's worker thread or, on a machine without cores to spare, on the sockets' thread
 // (tap-feed.ts chooses); either way it is fed the same calls in the same order.
 
+import { ConnectionDecoder, type DecodedEvent } from '../../core/tap/connection-decoder';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
-import { ConnectionDecoder, type DecodedEvent } from './connection-decoder';
+import { createInflater } from '../../core/wire/inflate';
 import { EventLog, type EventLogOptions } from './event-log';
-import { createInflater } from './inflate';
 import type { DecoderSetup } from './tap-protocol';
 
 export class TapEngine {

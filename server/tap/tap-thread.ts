@@ -4,9 +4,9 @@
 // per chunk; decoding and JSON happen in the worker (tap-worker.ts).
 import type { Worker } from 'node:worker_threads';
 import { TAP_STORE_BYTES } from '../../core/defaults';
+import { ConnectionDecoder } from '../../core/tap/connection-decoder';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import { startTsWorker } from '../ts-worker';
-import { ConnectionDecoder } from './connection-decoder';
 import type { TapFeed, TapFeedEvents, TapFeedOptions } from './tap-feed';
 import {
   BYTES_ROW,

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionEvent } from '../../../core/tap/events';
 import {
   ConnectionDecoder,
   type ConnectionDecoderOptions,
   type DecodedEvent,
-  type InflateParams,
-} from '../../../server/tap/connection-decoder';
-import { createInflater } from '../../../server/tap/inflate';
+} from '../../../core/tap/connection-decoder';
+import type { ConnectionEvent } from '../../../core/tap/events';
+import { createInflater, type InflateParams } from '../../../core/wire/inflate';
 import { concat, hex, splitAt } from '../wire/helpers';
 
 // The opening handshake of RFC 6455 §1.3, whose key and accept value the RFC spells out.

@@ -4,18 +4,11 @@
 // direction's frames, permessage-deflate as the 101 answer accepted it, and how the connection
 // ended. It imports nothing from Node: the one thing it needs zlib for, inflating, is handed in.
 
-import type {
-  ConnectionEvent,
-  TapCloseEvent,
-  TapErrorCode,
-  TapErrorEvent,
-  TapHandshakeEvent,
-} from '../../core/tap/events';
-import { concatBytes, decodeUtf8Strict } from '../../core/wire/bytes';
-import type { Direction } from '../../core/wire/direction';
-import { acceptedDeflate, type DeflateParams } from '../../core/wire/extensions';
-import type { Frame, Message } from '../../core/wire/frame';
-import { type DecoderState, FrameDecoder } from '../../core/wire/frame-decoder';
+import { concatBytes, decodeUtf8Strict } from '../wire/bytes';
+import type { Direction } from '../wire/direction';
+import { acceptedDeflate, type DeflateParams } from '../wire/extensions';
+import type { Frame, Message } from '../wire/frame';
+import { type DecoderState, FrameDecoder } from '../wire/frame-decoder';
 import {
   checkAccept,
   findHeadEnd,
@@ -24,28 +17,21 @@ import {
   parseResponseHead,
   type RequestHead,
   type ResponseHead,
-} from '../../core/wire/handshake';
-import { type LazyEvent, LazyFrameEvent, LazyMessageEvent } from './frame-events';
+} from '../wire/handshake';
+import type { InflaterFactory, MessageInflate } from '../wire/inflate';
+import type {
+  ConnectionEvent,
+  TapCloseEvent,
+  TapErrorCode,
+  TapErrorEvent,
+  TapHandshakeEvent,
+} from './events';
+import { type LazyEvent, LazyFrameEvent, LazyMessageEvent } from './lazy-events';
+
+export type { InflaterFactory };
 
 /** An event as the decoder hands it out: plain, or a record that becomes one in JSON. */
 export type DecodedEvent = ConnectionEvent | LazyEvent<ConnectionEvent>;
-
-export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; message: string; tooBig: boolean };
-
-/** Inflates one direction's compressed messages, in order, keeping that direction's window. */
-export interface MessageInflate {
-  inflate(compressed: Uint8Array): InflateResult;
-}
-
-/** The negotiated parameters of one direction's compression (RFC 7692 §7.1). */
-export interface InflateParams {
-  windowBits: number;
-  noContextTakeover: boolean;
-  /** Largest inflated message, in bytes; 0 for no limit. */
-  maxOutput: number;
-}
-
-export type InflaterFactory = (params: InflateParams) => MessageInflate;
 
 export interface ConnectionDecoderOptions {
   conn: string;

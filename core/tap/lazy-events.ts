@@ -3,14 +3,11 @@
 // (hex strings, base64, decoded previews) are computed in toJSON(), that is, only when a
 // subscriber is sent the event. With nobody watching, the tap costs little more than decoding.
 
-import type { Direction, PayloadView, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
-import { decodeUtf8Strict, toHex } from '../../core/wire/bytes';
-import type { Frame, Message } from '../../core/wire/frame';
-import { type OpcodeName, opcodeName } from '../../core/wire/opcodes';
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
+import { decodeUtf8Strict, toBase64, toHex } from '../wire/bytes';
+import type { Direction } from '../wire/direction';
+import type { Frame, Message } from '../wire/frame';
+import { Opcode, type OpcodeName, opcodeName } from '../wire/opcodes';
+import type { PayloadView, TapFrameEvent, TapMessageEvent } from './events';
 
 /** Keeps at most `cap` bytes: a view when the payload is small, a copy when cutting it short. */
 function keep(bytes: Uint8Array, cap: number): Uint8Array {
@@ -25,7 +22,7 @@ function keep(bytes: Uint8Array, cap: number): Uint8Array {
 export function payloadView(kept: Uint8Array, fullLength: number, asText: boolean): PayloadView {
   const truncated = fullLength > kept.length;
   const text = asText ? decodeUtf8Strict(kept) : null;
-  return text !== null ? { text, truncated } : { base64: asBuffer(kept).toString('base64'), truncated };
+  return text !== null ? { text, truncated } : { base64: toBase64(kept), truncated };
 }
 
 /**
@@ -133,7 +130,13 @@ export class LazyFrameEvent implements LazyEvent<TapFrameEvent> {
   // parsed closeCode and closeReason; compressed payloads as bytes until inflated.
   private asText(): boolean {
     const { opcode, rsv1 } = this.frame;
-    return !rsv1 && (opcode === 1 || (opcode === 0 && this.textMessage) || opcode === 9 || opcode === 10);
+    return (
+      !rsv1 &&
+      (opcode === Opcode.TEXT ||
+        (opcode === Opcode.CONTINUATION && this.textMessage) ||
+        opcode === Opcode.PING ||
+        opcode === Opcode.PONG)
+    );
   }
 }
 
@@ -143,7 +146,7 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
   private readonly data: Uint8Array;
   private readonly text: string | undefined;
   private readonly size: number;
-  private readonly opcode: 1 | 2;
+  private readonly opcode: typeof Opcode.TEXT | typeof Opcode.BINARY;
   private readonly frames: number;
   private readonly compressed: boolean;
 
@@ -176,7 +179,7 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
       conn: this.conn,
       t: this.t,
       dir: this.dir,
-      opcodeName: this.opcode === 1 ? 'text' : 'binary',
+      opcodeName: this.opcode === Opcode.TEXT ? 'text' : 'binary',
       size: this.size,
       frames: this.frames,
       compressed: this.compressed,
@@ -185,19 +188,16 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
     };
     const text = isText ? (this.text ?? textPrefix(this.data)) : null;
     if (text !== null) event.text = text;
-    else event.base64 = asBuffer(this.data).toString('base64');
+    else event.base64 = toBase64(this.data);
     return event;
   }
 
   json(): string {
     const text = this.isText() ? (this.text ?? textPrefix(this.data)) : null;
-    const body =
-      text !== null
-        ? `"text":${JSON.stringify(text)}`
-        : `"base64":"${asBuffer(this.data).toString('base64')}"`;
+    const body = text !== null ? `"text":${JSON.stringify(text)}` : `"base64":"${toBase64(this.data)}"`;
     return (
       `{"type":"message","conn":${JSON.stringify(this.conn)},"t":${this.t},"dir":"${this.dir}",` +
-      `"opcodeName":"${this.opcode === 1 ? 'text' : 'binary'}","size":${this.size},"frames":${this.frames},` +
+      `"opcodeName":"${this.opcode === Opcode.TEXT ? 'text' : 'binary'}","size":${this.size},"frames":${this.frames},` +
       `"compressed":${this.compressed},${this.compressedSize !== undefined ? `"compressedSize":${this.compressedSize},` : ''}` +
       `"truncated":${this.size > this.data.length},${body}}`
     );
@@ -205,6 +205,6 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
 
   // Compressed text is shown as text once inflated; still-compressed bytes stay base64 (RFC 7692).
   private isText(): boolean {
-    return this.opcode === 1 && (!this.compressed || this.compressedSize !== undefined);
+    return this.opcode === Opcode.TEXT && (!this.compressed || this.compressedSize !== undefined);
   }
 }

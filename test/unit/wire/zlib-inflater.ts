@@ -1,6 +1,12 @@
 import { constants, inflateRawSync } from 'node:zlib';
-import type { InflateParams, InflateResult, InflaterFactory, MessageInflate } from './connection-decoder';
+import type {
+  InflateParams,
+  InflateResult,
+  InflaterFactory,
+  MessageInflate,
+} from '../../../core/wire/inflate';
 
+// A reference for the differential tests: permessage-deflate inflated by zlib.
 // RFC 7692 §7.2.2: the sender removed the last four octets of the flush, 00 00 ff ff; put them back.
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -53,5 +59,5 @@ class MessageInflater implements MessageInflate {
   }
 }
 
-/** What the tap's ConnectionDecoder inflates with: zlib, on the thread that decodes. */
-export const createInflater: InflaterFactory = (params) => new MessageInflater(params);
+/** zlib's inflate, as a reference the tap's own inflater is compared with. */
+export const createZlibInflater: InflaterFactory = (params) => new MessageInflater(params);
