@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from '@playwright/test';
 import type { ServerOptions } from './server/server';
 import { CHROMIUM_ARGS, FAKE_MEDIA_ARGS, findChromium } from './test/e2e/chromium';
@@ -25,16 +24,5 @@ export default defineConfig<object, { serverOptions: ServerOptions }>({
     launchOptions: { executablePath, args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS] },
     trace: 'off',
   },
-  projects: [
-    // Every spec, with the server as this machine starts it.
-    { name: 'chromium' },
-    // The tap's work runs in a worker thread on machines with four cores or more and on the
-    // sockets' thread otherwise (server/tap/tap-feed.ts): the page's main views, once more, with
-    // the choice this machine would not make.
-    {
-      name: 'chromium, other tap placement',
-      testMatch: ['chat.spec.ts', 'live-labels.spec.ts', 'snippet.spec.ts'],
-      use: { serverOptions: { tapThread: availableParallelism() < 4 } },
-    },
-  ],
+  projects: [{ name: 'chromium' }],
 });

@@ -1,5 +1,6 @@
 // Echo throughput and round-trip latency on loopback: a bare `ws` server, wslab with no tap
-// subscriber, and wslab with one subscriber reading every event. Bounded: each phase runs for a
+// subscriber, with one raw subscriber (`/tap?format=raw`, what the page uses) and with one JSON
+// subscriber (`/tap`, what scripts use), each reading everything. Bounded: each phase runs for a
 // fixed number of messages and stops by itself.
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -90,14 +91,15 @@ async function latency(port: number, rounds: number): Promise<{ p50: number; p99
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-type ServerKind = 'bare' | 'wslab' | 'wslab-thread';
+type ServerKind = 'bare' | 'wslab';
+type Reader = 'none' | 'raw' | 'json';
 
-async function measure(kind: ServerKind, withReader: boolean, scale: number): Promise<EchoFigures> {
+async function measure(kind: ServerKind, readerKind: Reader, scale: number): Promise<EchoFigures> {
   const server = startWorker('./server-worker.ts', { kind });
   const { port } = await firstMessage<{ port: number }>(server);
   let reader: Worker | null = null;
-  if (withReader) {
-    reader = startWorker('./tap-reader-worker.ts', { port });
+  if (readerKind !== 'none') {
+    reader = startWorker('./tap-reader-worker.ts', { port, format: readerKind });
     await firstMessage(reader);
   }
   await throughput(port, 4, 16, Math.round(2000 * scale)); // warm-up
@@ -127,11 +129,12 @@ async function measure(kind: ServerKind, withReader: boolean, scale: number): Pr
   }
   server.postMessage('stop');
   await once(server, 'exit');
-  const where = kind === 'wslab-thread' ? 'tap in a worker thread' : "tap on the sockets' thread";
-  const name =
-    kind === 'bare'
-      ? 'bare ws echo server'
-      : `wslab, ${where}, ${withReader ? 'one tap subscriber' : 'no tap subscriber'}`;
+  const readers: Record<Reader, string> = {
+    none: 'no tap subscriber',
+    raw: 'one raw tap subscriber reading everything',
+    json: 'one JSON tap subscriber reading every event',
+  };
+  const name = kind === 'bare' ? 'bare ws echo server' : `wslab, ${readers[readerKind]}`;
   return {
     name,
     messagesPerSecond: rate,
@@ -146,12 +149,11 @@ async function measure(kind: ServerKind, withReader: boolean, scale: number): Pr
 
 /** Runs the setups in turn, twice, and keeps each one's better run. */
 export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
-  const setups: [ServerKind, boolean][] = [
-    ['bare', false],
-    ['wslab', false],
-    ['wslab', true],
-    ['wslab-thread', false],
-    ['wslab-thread', true],
+  const setups: [ServerKind, Reader][] = [
+    ['bare', 'none'],
+    ['wslab', 'none'],
+    ['wslab', 'raw'],
+    ['wslab', 'json'],
   ];
   const best: EchoFigures[] = [];
   for (const [kind, reader] of setups) {

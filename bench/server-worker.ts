@@ -7,7 +7,7 @@ import { startServer } from '../server/server';
 import { workerInput } from '../server/ts-worker';
 import { threadCpuMs } from './thread-cpu';
 
-const { kind } = workerInput<{ kind: 'bare' | 'wslab' | 'wslab-thread' }>();
+const { kind } = workerInput<{ kind: 'bare' | 'wslab' }>();
 
 /** How long this thread has been busy, in ms: the server's own CPU cost. */
 function reportBusy(): void {
@@ -37,12 +37,11 @@ if (kind === 'bare') {
     else wss.close(() => process.exit(0));
   });
 } else {
-  // Both places the tap's work may run, whatever this machine's default (server/tap/tap-feed.ts).
-  const server = await startServer({ port: 0, host: '127.0.0.1', tapThread: kind === 'wslab-thread' });
+  const server = await startServer({ port: 0, host: '127.0.0.1' });
   parentPort!.postMessage({ port: server.port });
   parentPort!.on('message', (message) => {
     if (message === 'busy') reportBusy();
-    // Until every event of the run has been decoded and sent: the tap's work is all counted.
+    // Until the whole journal has been sent to the subscriber: the tap's work is all counted.
     else if (message === 'drain')
       void server.hub.flush().then(() => parentPort!.postMessage({ drained: true }));
     else server.close().then(() => process.exit(0));

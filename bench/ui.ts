@@ -45,7 +45,7 @@ export async function benchUi(): Promise<Record<string, number>> {
   const seconds = Number(process.env.WSLAB_UI_SECONDS ?? 10);
   const rate = Number(process.env.WSLAB_UI_RATE ?? 5000);
   await ensureWebBuild();
-  const server = await startServer({ port: 0, host: '127.0.0.1', historySize: 1000 });
+  const server = await startServer({ port: 0, host: '127.0.0.1', historyBytes: 8 * 1024 * 1024 });
   const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -2,13 +2,10 @@
 // here rather than writing the number again.
 
 /**
- * The most bytes each of the tap's stores keeps by default: the journal, the event history, the
- * export recording and a worker's backlog. Bounded by real memory (DESIGN.md "The tap").
+ * The memory the tap's journal (every captured byte, and its bookkeeping) may use by default:
+ * the history new subscribers and the exports get. Counted in real memory.
  */
 export const TAP_STORE_BYTES = 64 * 1024 * 1024;
-
-/** Events a new `/tap` subscriber is replayed before live events. */
-export const TAP_HISTORY_EVENTS = 5000;
 
 /** Payload bytes one tap event carries before `truncated: true` (DESIGN.md "Tap messages"). */
 export const TAP_PAYLOAD_CAP = 64 * 1024;

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { API_PATH, ECHO_PATH, ECHO_SOURCE_API_PATH, LESSONS_API_PATH, TAP_PATH } from '../core/routes';
+import type { SessionRecorder } from './export/recordings';
 import { exportRouter } from './export/routes';
 import { isAllowedHost } from './host-check';
 import { lessonsRouter } from './lessons/routes';
-import type { SessionRecorder } from './tap/recording';
 
 export interface AppOptions {
   projectRoot: string;
@@ -15,7 +15,8 @@ export interface AppOptions {
   lessonsDir: string;
   allowedHosts: readonly string[];
   health: () => Record<string, unknown>;
-  recorder: SessionRecorder;
+  /** The session's recordings as they are now, for the exports (`conn` picks one). */
+  recordings(conn?: string): SessionRecorder;
 }
 
 /** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
@@ -50,7 +51,7 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   app.use(LESSONS_API_PATH, lessonsRouter(options.lessonsDir));
-  app.use(exportRouter(options.recorder));
+  app.use(exportRouter(options.recordings));
   app.get(ECHO_SOURCE_API_PATH, async (_req, res, next) => {
     try {
       const source = await readFile(path.join(options.projectRoot, 'server/echo.ts'), 'utf8');

@@ -2,9 +2,8 @@ import type { ConnectionKind, HandshakeRefusalCode } from '../core/tap/events';
 import type { HeaderList } from '../core/wire/handshake';
 import { redactQuery } from './redact';
 import { rejectHandshake } from './reject-handshake';
-import { ConnectionCapture, publishRefusal } from './tap/capture';
-import type { TapHub } from './tap/hub';
-import type { SessionRecorder } from './tap/recording';
+import { ConnectionCapture, captureRefusal } from './tap/capture';
+import type { Journal } from './tap/journal';
 import { queryOf, type UpgradeRequest } from './upgrade-request';
 
 export interface CaptureLimits {
@@ -23,11 +22,9 @@ export interface CaptureLimits {
 export class ConnectionTaps {
   /** Upgrades tapped since the start, refused ones included. */
   total = 0;
-  private nextConn = 1;
 
   constructor(
-    private readonly hub: TapHub,
-    private readonly recorder: SessionRecorder,
+    private readonly journal: Journal,
     /** Payload bytes kept in an event. */
     private readonly payloadCap: number,
   ) {}
@@ -35,18 +32,15 @@ export class ConnectionTaps {
   /** Starts capturing an upgraded connection's bytes; `watchWrites` before the 101 is written. */
   captureFor(upgrade: UpgradeRequest, kind: ConnectionKind, limits: CaptureLimits): ConnectionCapture {
     this.total++;
-    return new ConnectionCapture(this.hub, {
-      conn: `c${this.nextConn++}`,
+    return new ConnectionCapture(this.journal, {
       kind,
       remote: upgrade.remote,
       local: upgrade.local,
       path: upgrade.url.pathname,
       query: redactQuery(limits.query ?? queryOf(upgrade.url)),
-      request: upgrade.request,
       requestRaw: upgrade.requestRaw,
       maxPayload: limits.maxPayload,
       payloadCap: this.payloadCap,
-      recorder: this.recorder,
       ...(limits.trackFrames ? { trackFrames: true } : {}),
     });
   }
@@ -64,17 +58,18 @@ export class ConnectionTaps {
   ): void {
     const responseRaw = rejectHandshake(upgrade.socket, status, reason, headers);
     this.total++;
-    publishRefusal(this.hub, {
-      conn: `c${this.nextConn++}`,
+    captureRefusal(this.journal, {
       remote: upgrade.remote,
+      local: upgrade.local,
       path: upgrade.url.pathname,
       query: redactQuery(queryOf(upgrade.url)),
-      request: upgrade.request,
       requestRaw: upgrade.requestRaw,
       status,
       reason,
       responseRaw,
       code,
+      maxPayload: 0,
+      payloadCap: this.payloadCap,
     });
   }
 }

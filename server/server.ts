@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
+import { recordingsFromJournal } from './export/journal-recordings';
+import type { SessionRecorder } from './export/recordings';
 import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
 import { TapHub } from './tap/hub';
-import { SessionRecorder } from './tap/recording';
+import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
 
 export interface ServerOptions {
@@ -17,12 +20,11 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Payload bytes kept in a tap event. */
   payloadCap?: number;
-  /** Events replayed to a new tap subscriber. */
-  historySize?: number;
-  /** Captured bytes waiting to be decoded past which the tap skips a connection (default 64 MiB). */
-  tapBacklogBytes?: number;
-  /** Run the tap's decoding and JSON in a worker thread; by default when there are four cores or more. */
-  tapThread?: boolean;
+  /**
+   * Memory the tap's journal may use for the captured bytes and their bookkeeping (`--history`):
+   * the history a new subscriber and the exports get. Default 64 MiB.
+   */
+  historyBytes?: number;
   /** Where `/proxy` relays by default (`--target`). */
   target?: string;
   /** Non-loopback hosts `/proxy` may relay to (`--allow-target`). */
@@ -31,12 +33,12 @@ export interface ServerOptions {
   ca?: string | Buffer;
   /** Accept any certificate from a wss:// target (`--insecure`). */
   insecure?: boolean;
-  /** Raw bytes kept for export (HAR, pcapng); 0 keeps none. Default 64 MiB. */
-  recordBytes?: number;
   /** Accept permessage-deflate on the echo server unless a connection asks `deflate=0`. */
   deflate?: boolean;
-  /** Unsent bytes after which a tap subscriber is skipped (and later sent `dropped`). */
+  /** Unsent bytes per tap subscriber past which nothing more is sent until its socket drains. */
   tapBufferLimit?: number;
+  /** Tap subscribers at once (default 32); one more is refused with 503. */
+  maxTapSubscribers?: number;
   /** Serve the UI through Vite with hot reload instead of the built files. */
   dev?: boolean;
   /** More host names to accept in `Host`, besides IP literals and localhost. */
@@ -49,8 +51,8 @@ export interface RunningServer {
   port: number;
   host: string;
   hub: TapHub;
-  /** The raw bytes of recent connections, for export. */
-  recorder: SessionRecorder;
+  /** The journal's connections as recordings, for export (`conn` picks one). */
+  recordings(conn?: string): SessionRecorder;
   httpServer: Server;
   health(): Record<string, unknown>;
   /** Closes every WebSocket with 1001 (going away) and stops listening. */
@@ -70,19 +72,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const payloadCap = options.payloadCap ?? DEFAULT_PAYLOAD_CAP;
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
   const started = performance.now();
-  const hub = new TapHub({
-    historySize: options.historySize ?? 5000,
+  const journal = new Journal({ budgetBytes: options.historyBytes ?? TAP_STORE_BYTES });
+  const hub = new TapHub(journal, {
     payloadCap,
     maxPayload,
-    maxBufferedBytes: options.tapBufferLimit,
-    ...(options.tapBacklogBytes !== undefined ? { backlogBytes: options.tapBacklogBytes } : {}),
-    ...(options.tapThread !== undefined ? { thread: options.tapThread } : {}),
+    ...(options.tapBufferLimit !== undefined ? { maxBufferedBytes: options.tapBufferLimit } : {}),
+    ...(options.maxTapSubscribers !== undefined ? { maxSubscribers: options.maxTapSubscribers } : {}),
   });
-
-  const recorder = new SessionRecorder(options.recordBytes ?? 64 * 1024 * 1024, performance.timeOrigin);
+  // t = 0 is the journal's clock's origin (performance.now()).
+  const recordings = (conn?: string): SessionRecorder =>
+    recordingsFromJournal(journal, performance.timeOrigin, conn);
   const router = new UpgradeRouter({
     hub,
-    recorder,
     endpoints: [echoEndpoint, liveEndpoint, liveTokenEndpoint],
     maxPayload,
     payloadCap,
@@ -101,7 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     status: 'ok',
     uptime: (performance.now() - started) / 1000,
     connections: router.connections(),
-    events: hub.published,
+    tap: { subscribers: hub.subscriberCount, queuedBytes: hub.queuedBytes, journal: journal.stats() },
     maxPayload,
   });
 
@@ -111,7 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     lessonsDir: `${projectRoot}lessons`,
     allowedHosts,
     health,
-    recorder,
+    recordings,
   });
   const httpServer = createServer(app);
 
@@ -122,8 +123,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   httpServer.on('upgrade', router.route);
 
-  // Ready means the tap is too: its worker thread has loaded.
-  await hub.feed.ready;
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -138,8 +137,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await router.shutDown();
-      await hub.flush();
-      await hub.close();
+      await hub.flush(1000);
+      hub.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
@@ -153,7 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     port: address.port,
     host: address.address,
     hub,
-    recorder,
+    recordings,
     httpServer,
     health,
     close,

@@ -12,7 +12,6 @@ import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isSameOrigin } from './host-check';
 import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import type { TapHub } from './tap/hub';
-import type { SessionRecorder } from './tap/recording';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
 
 // Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
@@ -20,7 +19,6 @@ const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
 
 export interface UpgradeRouterOptions {
   hub: TapHub;
-  recorder: SessionRecorder;
   /** The tapped services, each at its own paths. */
   endpoints: readonly TappedEndpoint<unknown>[];
   /** Largest message an endpoint accepts; larger ones are closed with 1009. */
@@ -63,7 +61,7 @@ export class UpgradeRouter {
 
   constructor(private readonly options: UpgradeRouterOptions) {
     const { maxPayload } = options;
-    this.taps = new ConnectionTaps(options.hub, options.recorder, options.payloadCap);
+    this.taps = new ConnectionTaps(options.hub.journal, options.payloadCap);
     this.plainServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
     this.deflateServer = new WebSocketServer({
       noServer: true,
@@ -164,8 +162,20 @@ export class UpgradeRouter {
       this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
       return;
     }
+    const format = upgrade.url.searchParams.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'raw') {
+      const reason = `format=${format} is not a tap format: use format=json (the default) or format=raw`;
+      this.taps.refuse(upgrade, 400, reason, 'BAD_PARAMETER');
+      return;
+    }
+    if (this.options.hub.full) {
+      // Each subscriber costs its send limit in memory: past the cap, say so instead (RFC 9110 §15.6.4).
+      const reason = `the tap has ${this.options.hub.maxSubscribers} subscribers already; try again when one leaves`;
+      this.taps.refuse(upgrade, 503, reason, 'TAP_FULL', [['Retry-After', '5']]);
+      return;
+    }
     this.tapServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
-      const unsubscribe = this.options.hub.subscribe(ws);
+      const unsubscribe = this.options.hub.subscribe(ws, format);
       ws.on('message', () => {});
       ws.on('error', () => {});
       ws.once('close', unsubscribe);

@@ -41,8 +41,8 @@ export interface TapHelloEvent {
   serverTime: number;
   /** `serverTime` corresponds to this `t`. */
   t: number;
-  /** How many events of history follow. */
-  history: number;
+  /** Bytes of the tap's journal replayed as history after this event (see `live`). */
+  historyBytes: number;
   /** The payload cap, in bytes. */
   payloadCap: number;
   maxPayload: number;
@@ -140,13 +140,15 @@ export type HandshakeRefusalCode =
   | 'FORBIDDEN_HOST'
   | 'BAD_TARGET'
   | 'FORBIDDEN_TARGET'
-  | 'UPSTREAM_FAILED';
+  | 'UPSTREAM_FAILED'
+  | 'TAP_FULL';
 
 /**
  * What the tap itself could not read: a request head that is not HTTP, a compressed message that
- * does not inflate (RFC 7692 §6.2; close code 1007), or a flood it fell behind on.
+ * does not inflate (RFC 7692 §6.2; close code 1007), or a connection whose start left the history
+ * (or was missed by a subscriber that fell behind), so its bytes are not decoded from the middle.
  */
-export type TapFaultCode = 'BAD_REQUEST_HEAD' | 'INFLATE_FAILED' | 'TAP_BEHIND';
+export type TapFaultCode = 'BAD_REQUEST_HEAD' | 'INFLATE_FAILED' | 'EVICTED';
 
 /** Every code an `error` event can carry; the README's "Protocol errors" table lists them all. */
 export type TapErrorCode = ProtocolErrorCode | HandshakeRefusalCode | TapFaultCode;
@@ -163,9 +165,19 @@ export interface TapErrorEvent extends Base {
 
 export interface TapDroppedEvent {
   type: 'dropped';
-  /** How many events this subscriber did not receive because it fell behind. */
+  /** How many events this subscriber did not receive because it fell behind, when known. */
   count: number;
+  /** Bytes of the journal it missed: the connections they belonged to are cut from here on. */
+  bytes?: number;
   t: number;
+}
+
+/** Everything before this event was history, replayed on subscribing; from here on it is live. */
+export interface TapLiveEvent {
+  type: 'live';
+  t: number;
+  /** How many events of history came before it. */
+  history: number;
 }
 
 /** Every event a connection produces. */
@@ -177,7 +189,7 @@ export type ConnectionEvent =
   | TapCloseEvent
   | TapErrorEvent;
 
-export type TapEvent = TapHelloEvent | ConnectionEvent | TapDroppedEvent;
+export type TapEvent = TapHelloEvent | ConnectionEvent | TapDroppedEvent | TapLiveEvent;
 
 export type TapEventType = TapEvent['type'];
 

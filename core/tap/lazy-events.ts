@@ -7,7 +7,7 @@ import { decodeUtf8Strict, toBase64, toHex } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
 import type { Frame, Message } from '../wire/frame';
 import { Opcode, type OpcodeName, opcodeName } from '../wire/opcodes';
-import type { PayloadView, TapFrameEvent, TapMessageEvent } from './events';
+import type { PayloadView, TapEvent, TapFrameEvent, TapMessageEvent } from './events';
 
 /** Keeps at most `cap` bytes: a view when the payload is small, a copy when cutting it short. */
 function keep(bytes: Uint8Array, cap: number): Uint8Array {
@@ -207,4 +207,18 @@ export class LazyMessageEvent implements LazyEvent<TapMessageEvent> {
   private isText(): boolean {
     return this.opcode === Opcode.TEXT && (!this.compressed || this.compressedSize !== undefined);
   }
+}
+
+/** A plain event, or a record that turns into one when serialised. */
+export type Publishable = TapEvent | LazyEvent<TapEvent>;
+
+/** A batch as the JSON array sent on `/tap`; lazy records write their own JSON. */
+export function serialise(batch: readonly Publishable[]): string {
+  let out = '[';
+  for (let i = 0; i < batch.length; i++) {
+    const event = batch[i]!;
+    if (i > 0) out += ',';
+    out += 'json' in event ? event.json() : JSON.stringify(event);
+  }
+  return `${out}]`;
 }

@@ -119,6 +119,11 @@ export interface HelloBody {
   maxPayload: number;
   /** The journal's memory budget in bytes: how much history a subscriber can expect. */
   budget: number;
+  /**
+   * Bytes of records, from the journal's first, that are history to this subscriber (EVICTED
+   * records not counted); what follows them happened after it subscribed.
+   */
+  history: number;
 }
 
 /** EVICTED's body, parsed. */
@@ -329,8 +334,8 @@ export function helloBody(hello: HelloBody): Uint8Array {
 export function parseHelloBody(body: Uint8Array): HelloBody | null {
   const value = parseJson(body);
   if (!isRecord(value)) return null;
-  const { version, serverTime, t, payloadCap, maxPayload, budget } = value;
-  const numbers = [version, serverTime, t, payloadCap, maxPayload, budget];
+  const { version, serverTime, t, payloadCap, maxPayload, budget, history } = value;
+  const numbers = [version, serverTime, t, payloadCap, maxPayload, budget, history];
   if (!numbers.every(isFiniteNumber)) return null;
   return {
     version: version as number,
@@ -339,6 +344,7 @@ export function parseHelloBody(body: Uint8Array): HelloBody | null {
     payloadCap: payloadCap as number,
     maxPayload: maxPayload as number,
     budget: budget as number,
+    history: history as number,
   };
 }
 

@@ -9,6 +9,8 @@ Options:
   --host H            address to bind (default ${DEFAULT_HOST}; 0.0.0.0 exposes it to your network)
   --max-payload SIZE  largest message the echo server accepts, e.g. 65536, 64KiB, 1MiB
                       (default 1MiB); larger ones are closed with 1009
+  --history SIZE      memory for the tap's history of captured bytes, e.g. 16MiB (default
+                      64MiB, at least 1MiB); the oldest connections leave it first
   --allow-host NAME   accept this host name in the Host header too (repeatable)
   --deflate           accept permessage-deflate on the echo server (per connection: ?deflate=1)
   --target URL        relay ws://…/proxy to this ws:// or wss:// server, byte for byte
@@ -24,6 +26,7 @@ Paths:
   /                   the playground page
   ws://…/echo         the echo server (also ws://…/); query parameters choose behaviours
   ws://…/tap          every handshake and frame of every other connection, as JSON
+                      (?format=raw: the captured bytes, as the page reads them)
   ws://…/proxy        relays to --target, or to ?target=ws://host:port/path
   /healthz            uptime and connection counts
 `;
@@ -130,6 +133,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
             error: `--max-payload wants a size such as 65536, 64KiB or 1MiB, got ${text ?? 'nothing'}`,
           };
         options.maxPayload = size;
+        break;
+      }
+      case '--history': {
+        const text = value();
+        const size = text === null ? null : parseSize(text);
+        if (size === null || size < 1024 * 1024)
+          return {
+            ok: false,
+            error: `--history wants a size of at least 1MiB, such as 16MiB or 64MiB, got ${text ?? 'nothing'}`,
+          };
+        options.historyBytes = size;
         break;
       }
       case '--allow-host': {

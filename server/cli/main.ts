@@ -52,7 +52,7 @@ try {
         // After close(): every connection has ended, so the file holds each one's close.
         const file = parsed.recordFile;
         if (file) {
-          const count = await writeSessionFile(server.recorder, file);
+          const count = await writeSessionFile(server.recordings(), file);
           process.stdout.write(`Wrote ${count} recorded connection${count === 1 ? '' : 's'} to ${file}\n`);
         }
       })

@@ -1,9 +1,9 @@
 // Runs exportSession in a worker thread of its own, for the /api/export routes: the sockets'
-// thread only copies the recordings (and moves them to the worker).
+// thread only copies the journal's records into recordings (and moves them to the worker).
 
 import type { ExportFormat } from '../../core/routes';
-import type { SessionRecorder } from '../tap/recording';
 import { startTsWorker } from '../ts-worker';
+import type { SessionRecorder } from './recordings';
 import type { ExportOptions } from './session-export';
 
 export function exportOffThread(

@@ -3,8 +3,8 @@
 // snapshot of the recordings, answers with the file's bytes (moved, not copied), and ends.
 import { parentPort } from 'node:worker_threads';
 import type { ExportFormat } from '../../core/routes';
-import { type RecordingSnapshot, SessionRecorder } from '../tap/recording';
 import { workerInput } from '../ts-worker';
+import { type RecordingSnapshot, SessionRecorder } from './recordings';
 import { type ExportOptions, exportSession } from './session-export';
 
 const job = workerInput<{

@@ -7,7 +7,7 @@ import type { Direction } from '../../core/wire/direction';
 import type { DeflateParams } from '../../core/wire/extensions';
 import type { RequestHead, ResponseHead } from '../../core/wire/handshake';
 import { createInflater } from '../../core/wire/inflate';
-import type { RecordedChunk, RecordingMeta } from '../tap/recording';
+import type { RecordedChunk, RecordingMeta } from './recordings';
 
 /** What a replay needs of a recording: `ConnectionRecording` fits, and so does a test fixture. */
 export type RecordingSource = RecordingMeta & {

@@ -1,15 +1,16 @@
 // GET /api/export.har and /api/export.pcapng: the recorded session (or `?conn=<id>`) as a download.
 import { type Response, Router } from 'express';
 import { type ExportFormat, exportPath } from '../../core/routes';
-import type { SessionRecorder } from '../tap/recording';
 import { exportOffThread } from './export-off-thread';
+import type { SessionRecorder } from './recordings';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   har: 'application/json; charset=utf-8',
   pcapng: 'application/x-pcapng',
 };
 
-export function exportRouter(recorder: SessionRecorder): Router {
+/** `recordings(conn)`: the session's recordings as they are now (`conn` picks one). */
+export function exportRouter(recordings: (conn?: string) => SessionRecorder): Router {
   const router = Router();
   const send = (format: ExportFormat) => async (req: { query: Record<string, unknown> }, res: Response) => {
     const conn = req.query.conn;
@@ -17,9 +18,10 @@ export function exportRouter(recorder: SessionRecorder): Router {
       res.status(400).json({ error: '?conn= wants one connection id, such as c3' });
       return;
     }
+    const recorder = recordings(conn);
     if (conn !== undefined && recorder.list(conn).length === 0) {
       res.status(404).json({
-        error: `no recording of connection ${conn}: it never existed, was refused before it opened, or was forgotten to stay within the recording budget`,
+        error: `no recording of connection ${conn}: it never existed, was refused before it opened, or its start has left the tap's history`,
       });
       return;
     }

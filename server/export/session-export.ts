@@ -6,10 +6,10 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Har } from '../../core/har/har-format';
 import type { ExportFormat } from '../../core/routes';
-import type { ConnectionRecording, SessionRecorder } from '../tap/recording';
 import { buildHar } from './har';
 import { type Endpoint, parseEndpoint } from './ip-packet';
 import { LINKTYPE_ETHERNET, type PcapngPacket, writePcapng } from './pcapng';
+import type { ConnectionRecording, SessionRecorder } from './recordings';
 import { replayRecording } from './replay';
 import { type TimedFrame, tcpStream } from './tcp-stream';
 

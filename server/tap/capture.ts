@@ -1,32 +1,41 @@
 import type { Socket } from 'node:net';
+import { ConnectionDecoder } from '../../core/tap/connection-decoder';
 import type { ConnectionKind, HandshakeRefusalCode } from '../../core/tap/events';
-import { checkAccept, parseResponseHead, type RequestHead } from '../../core/wire/handshake';
-import type { TapHub } from './hub';
-import type { ConnectionRecording, SessionRecorder } from './recording';
+import type { OpenMeta } from '../../core/tap/raw-records';
+import type { Journal } from './journal';
 
 export interface CaptureOptions {
-  conn: string;
   kind: ConnectionKind;
   remote: string;
+  /** The server's address as the client reached it. */
+  local: string;
   path: string;
   query?: Record<string, string>;
-  request: RequestHead;
-  /** The request head as it crossed the wire. */
+  /** The request head as it crossed the wire (secrets redacted): the connection's first bytes. */
   requestRaw: string;
-  /** The server's message size limit, so the tap reports 1009 exactly when the server does. */
+  /** The server's message size limit, so a decoder reports 1009 exactly when the server does. */
   maxPayload: number;
-  /** Bytes of payload kept in an event. */
+  /** Bytes of payload a JSON view keeps per frame or message. */
   payloadCap: number;
-  /** Keeps the raw bytes for export, when given. */
-  recorder?: SessionRecorder;
-  /** The server's address as the client reached it, for the recording. */
-  local?: string;
   /** Follow frame boundaries on this thread too, for `betweenFrames` (a relay injects frames). */
   trackFrames?: boolean;
 }
 
+function openMeta(options: Omit<CaptureOptions, 'requestRaw' | 'trackFrames'>): OpenMeta {
+  return {
+    kind: options.kind,
+    path: options.path,
+    ...(options.query ? { query: options.query } : {}),
+    remote: options.remote,
+    local: options.local,
+    maxPayload: options.maxPayload,
+    payloadCap: options.payloadCap,
+  };
+}
+
 /**
- * Watches one upgraded socket's bytes in both directions and publishes what they mean.
+ * Copies one upgraded socket's bytes, both ways, into the journal: nothing more. What they mean
+ * is decoded at the edge, by whoever reads the journal (core/tap/stream-decoder.ts).
  *
  * Capture must see each byte exactly once, in wire order, and before `ws` unmasks client payloads
  * in place. So: `socket.write` (and `end`) are wrapped before `handleUpgrade`, which is where `ws`
@@ -35,47 +44,29 @@ export interface CaptureOptions {
  * socket in flowing mode and steal the bytes `ws` needs; one attached normally afterwards would see
  * payloads already unmasked. The `head` buffer that came with the upgrade request is put back into
  * the socket by `ws` (`unshift`), so it reaches the prepended listener like any other chunk.
- *
- * What the bytes mean is the tap engine's business (tap-feed.ts says on which thread); this class
- * only listens, records, and hands the bytes over.
  */
 export class ConnectionCapture {
-  readonly conn: string;
-  private readonly hub: TapHub;
-  private readonly recorder: SessionRecorder | null;
-  private readonly recording: ConnectionRecording | null;
+  /** The connection's number in the journal; its id in tap events is `c<number>`. */
+  readonly number: number;
+  private readonly journal: Journal;
+  /** Only for a relay: where frames end, known on this thread (see `betweenFrames`). */
+  private readonly boundaries: ConnectionDecoder | null;
 
-  constructor(hub: TapHub, options: CaptureOptions) {
-    this.hub = hub;
-    this.conn = options.conn;
-    const t = hub.now();
-    const request = { head: options.request, raw: options.requestRaw };
-    hub.feed.open(
-      {
-        type: 'open',
-        conn: options.conn,
-        t,
-        remote: options.remote,
-        path: options.path,
-        kind: options.kind,
-        ...(options.query ? { query: options.query } : {}),
-      },
-      { maxPayload: options.maxPayload, payloadCap: options.payloadCap, request },
-      options.trackFrames,
-    );
-    this.recorder = options.recorder ?? null;
-    this.recording =
-      this.recorder?.open({
-        conn: options.conn,
-        kind: options.kind,
-        remote: options.remote,
-        local: options.local ?? '127.0.0.1:0',
-        path: options.path,
-        openedAt: t,
-        ...(options.query ? { query: options.query } : {}),
-        maxPayload: options.maxPayload,
-      }) ?? null;
-    this.record('client', t, Buffer.from(options.requestRaw, 'latin1'));
+  constructor(journal: Journal, options: CaptureOptions) {
+    this.journal = journal;
+    const t = journal.now();
+    this.number = journal.open(openMeta(options), t);
+    const head = Buffer.from(options.requestRaw, 'latin1');
+    journal.append(this.number, true, t, head);
+    this.boundaries = options.trackFrames
+      ? new ConnectionDecoder({
+          conn: '',
+          maxPayload: options.maxPayload,
+          payloadCap: 0,
+          inflater: null,
+        })
+      : null;
+    this.boundaries?.readClient(t, head);
   }
 
   /** Wrap the socket's writes. Call before `handleUpgrade`. */
@@ -96,7 +87,7 @@ export class ConnectionCapture {
       return originalEnd.call(this, chunk, encoding, callback);
     } as Socket['end'];
     // Listened for here, not in watchReads: a handshake `ws` refuses never reaches that point.
-    socket.once('close', () => this.finish());
+    socket.once('close', (hadError: boolean) => this.journal.end(this.number, this.journal.now(), hadError));
   }
 
   /** Listen to the socket's reads, ahead of `ws`. Call after `handleUpgrade` attached its listener. */
@@ -111,13 +102,14 @@ export class ConnectionCapture {
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */
   get betweenFrames(): boolean {
-    return this.hub.feed.betweenFrames(this.conn);
+    return this.boundaries?.betweenFrames ?? false;
   }
 
+  // The journal copies the bytes before this returns: `ws` may unmask them in place next.
   private readClient(chunk: Uint8Array): void {
-    const t = this.hub.now();
-    this.record('client', t, chunk);
-    this.hub.feed.bytes(this.conn, true, t, chunk);
+    const t = this.journal.now();
+    this.journal.append(this.number, true, t, chunk);
+    this.boundaries?.readClient(t, chunk);
   }
 
   private sawWrite(chunk: unknown, encoding: string | undefined): void {
@@ -125,88 +117,37 @@ export class ConnectionCapture {
     if (typeof chunk === 'string') bytes = Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');
     else if (chunk instanceof Uint8Array) bytes = chunk;
     else return;
-    const t = this.hub.now();
-    this.record('server', t, bytes);
-    this.hub.feed.bytes(this.conn, false, t, bytes);
-  }
-
-  private record(dir: 'client' | 'server', t: number, bytes: Uint8Array): void {
-    if (this.recording) this.recorder!.append(this.recording, dir, t, bytes);
-  }
-
-  private finish(): void {
-    const t = this.hub.now();
-    if (this.recording) this.recorder!.close(this.recording, t);
-    this.hub.feed.finish(this.conn, t);
+    const t = this.journal.now();
+    this.journal.append(this.number, false, t, bytes);
+    this.boundaries?.readServer(t, bytes);
   }
 }
 
 export interface Refusal {
-  conn: string;
   remote: string;
+  local: string;
   path: string;
   query?: Record<string, string>;
-  request: RequestHead;
   requestRaw: string;
   status: number;
   reason: string;
   responseRaw: string;
   /** Stable code for the error event. */
   code: HandshakeRefusalCode;
+  maxPayload: number;
+  payloadCap: number;
 }
 
-/** Publishes what a refused handshake looked like: it never became a WebSocket, and says why. */
-export function publishRefusal(hub: TapHub, refusal: Refusal): void {
-  const { conn } = refusal;
-  hub.publish({
-    type: 'open',
-    conn,
-    t: hub.now(),
-    remote: refusal.remote,
-    path: refusal.path,
-    kind: 'rejected',
-    ...(refusal.query ? { query: refusal.query } : {}),
-  });
-  const parsed = parseResponseHead(refusal.responseRaw);
-  const response = parsed.ok
-    ? parsed.head
-    : { httpVersion: '1.1', status: refusal.status, reason: '', headers: [] };
-  const { request } = refusal;
-  hub.publish({
-    type: 'handshake',
-    conn,
-    t: hub.now(),
-    request: {
-      method: request.method,
-      path: request.path,
-      httpVersion: request.httpVersion,
-      headers: request.headers,
-      raw: refusal.requestRaw,
-    },
-    response: {
-      status: response.status,
-      reason: response.reason,
-      headers: response.headers,
-      raw: refusal.responseRaw,
-    },
-    accept: checkAccept(request, response),
-    rejected: refusal.reason,
-  });
-  hub.publish({
-    type: 'error',
-    conn,
-    t: hub.now(),
-    code: refusal.code,
-    message: `HTTP ${refusal.status}: ${refusal.reason}`,
-  });
-  hub.publish({
-    type: 'close',
-    conn,
-    t: hub.now(),
-    code: 1006,
-    reason: `handshake refused with HTTP ${refusal.status}`,
-    initiator: 'server',
-    clean: false,
-    bytes: { client: Buffer.byteLength(refusal.requestRaw), server: Buffer.byteLength(refusal.responseRaw) },
-  });
+/**
+ * Journals a refused handshake: it never became a WebSocket. The server's verdict goes first, so
+ * a reader knows why before it decodes the request and the answer that refused it.
+ */
+export function captureRefusal(journal: Journal, refusal: Refusal): number {
+  const t = journal.now();
+  const conn = journal.open(openMeta({ ...refusal, kind: 'rejected' }), t);
+  journal.verdict(conn, t, { code: refusal.code, message: refusal.reason, status: refusal.status });
+  journal.append(conn, true, t, Buffer.from(refusal.requestRaw, 'latin1'));
+  journal.append(conn, false, t, Buffer.from(refusal.responseRaw, 'latin1'));
+  journal.end(conn, t, false);
+  return conn;
 }

@@ -1,181 +1,143 @@
-import type { TapDroppedEvent, TapEvent, TapHelloEvent } from '../../core/tap/events';
-import { TAP_VERSION } from '../../core/tap/events';
-import { createTapFeed, type TapFeed } from './tap-feed';
+import { createInflater } from '../../core/wire/inflate';
+import type { Journal } from './journal';
+import { JsonSubscriber, RawSubscriber, type TapSink, type TapSubscriber } from './tap-subscriber';
 
-/** What the hub needs of a subscriber: `ws`'s WebSocket fits, and so does a test double. */
-export interface TapSink {
-  /** A string, or UTF-8 bytes to send as a text frame (`ws` takes `binary: false` for that). */
-  send(data: string | Uint8Array, options: { binary: false }): void;
-  /** Bytes queued but not yet written to the network. */
-  readonly bufferedAmount: number;
-}
+export type { TapSink };
 
-interface HubOptions {
-  /** How many recent events a new subscriber is sent first. */
-  historySize?: number;
-  /** A subscriber with more than this many bytes unsent is skipped until it drains. */
+export type TapFormat = 'json' | 'raw';
+
+export interface HubOptions {
+  /** Unsent bytes per subscriber past which nothing more is sent until its socket drains. */
   maxBufferedBytes?: number;
-  /** Payload bytes the history may keep alive; the oldest events go first past it. */
-  historyBytes?: number;
-  /** With the tap in a worker: captured bytes waiting past which a connection is skipped (64 MiB). */
-  backlogBytes?: number;
-  /** Run the tap's work in a worker thread; by default when the machine has four cores or more. */
-  thread?: boolean;
+  /** Subscribers at once; one more is refused. */
+  maxSubscribers?: number;
   /** Included in `hello` so clients can show the limits. */
   payloadCap?: number;
   maxPayload?: number;
-  now?: () => number;
 }
 
-interface Subscriber {
-  sink: TapSink;
-  /** Until its history has been sent, live batches (which the history covers) are not. */
-  replaying: boolean;
-  /** Events not sent because the subscriber was behind, to report in the next `dropped`. */
-  missed: number;
-  /**
-   * Bytes of history queued for it when it subscribed. Until its queue drains below the limit,
-   * they are allowed on top of it: a new subscriber replaying history is not "behind".
-   */
-  replayAllowance: number;
-}
+// How often the journal's new records go out: about a frame of the page's, so a subscriber gets
+// one message per turn however many chunks crossed the wire meanwhile.
+const PUMP_MS = 16;
 
-/** Every message on /tap is a text frame of JSON, even when handed over as UTF-8 bytes. */
-const TEXT = { binary: false } as const;
-
-// How often a subscriber that missed events is checked for room, when no new event comes.
-const NOTICE_RETRY_MS = 100;
+export const DEFAULT_MAX_SUBSCRIBERS = 32;
+export const DEFAULT_SUBSCRIBER_BUFFER = 4 * 1024 * 1024;
 
 /**
- * Fans tap events out to subscribers. The events themselves are decoded, kept for replay and
- * written as JSON by the tap engine behind `feed` (tap-feed.ts); this side sends each batch, once
- * serialised, to every subscriber, and never lets a slow one make memory grow: that subscriber
- * is skipped and later told how many events it missed (`dropped`).
+ * Fans the journal out to tap subscribers. Capture never waits for it: it only appends to the
+ * journal. While anyone subscribes, a timer moves each subscriber's cursor on as far as its
+ * socket has room for, so a subscriber that stops reading holds at most its limit of unsent bytes
+ * and misses what the journal evicts meanwhile (it is then told: a GAP record, a `dropped` event).
  */
 export class TapHub {
-  /** What capture feeds; the tap's work runs behind it, in a worker thread or on this one. */
-  readonly feed: TapFeed;
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly noticeTimers = new Map<Subscriber, NodeJS.Timeout>();
+  private readonly subscribers = new Set<TapSubscriber>();
+  private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
+  readonly maxSubscribers: number;
   private readonly maxBufferedBytes: number;
-  private readonly options: HubOptions;
-  readonly now: () => number;
-  /** Events published since start (as far as the engine has reported them). */
-  published = 0;
 
-  constructor(options: HubOptions = {}) {
-    this.options = options;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-    this.now = options.now ?? (() => performance.now());
-    this.feed = createTapFeed(options, { onEvents: (json, count) => this.deliver(json, count) });
+  constructor(
+    readonly journal: Journal,
+    private readonly options: HubOptions = {},
+  ) {
+    this.maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_SUBSCRIBER_BUFFER;
   }
 
-  /** A finished event (a refused handshake's): it joins the stream in order with the rest. */
-  publish(event: TapEvent): void {
-    this.feed.event(event);
+  now(): number {
+    return this.journal.now();
   }
 
-  subscribe(sink: TapSink): () => void {
-    const subscriber: Subscriber = { sink, replaying: true, missed: 0, replayAllowance: 0 };
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Bytes sent to subscribers that their sockets have not written yet, all together. */
+  get queuedBytes(): number {
+    let total = 0;
+    for (const subscriber of this.subscribers) total += subscriber.sink.bufferedAmount;
+    return total;
+  }
+
+  /** Room for one more subscriber? */
+  get full(): boolean {
+    return this.subscribers.size >= this.maxSubscribers;
+  }
+
+  /** Starts sending the journal to `sink`, history first; returns how to stop. */
+  subscribe(sink: TapSink, format: TapFormat = 'json'): () => void {
+    const settings = {
+      journal: this.journal,
+      maxBufferedBytes: this.maxBufferedBytes,
+      payloadCap: this.options.payloadCap ?? 0,
+      maxPayload: this.options.maxPayload ?? 0,
+      now: () => this.journal.now(),
+      inflater: createInflater,
+    };
+    const subscriber =
+      format === 'raw' ? new RawSubscriber(sink, settings) : new JsonSubscriber(sink, settings);
     this.subscribers.add(subscriber);
-    this.feed.listened = true;
-    void this.feed.history().then(({ chunks, count }) => {
-      if (!this.subscribers.has(subscriber)) return;
-      const hello: TapHelloEvent = {
-        type: 'hello',
-        version: TAP_VERSION,
-        serverTime: Date.now(),
-        t: this.now(),
-        history: count,
-        payloadCap: this.options.payloadCap ?? 0,
-        maxPayload: this.options.maxPayload ?? 0,
-      };
-      try {
-        sink.send(JSON.stringify([hello]), TEXT);
-        for (const json of chunks) {
-          subscriber.replayAllowance += json.length;
-          sink.send(json, TEXT);
-        }
-      } catch {
-        // Gone already; its close handler unsubscribes it.
-      }
-      subscriber.replaying = false;
-    });
+    this.schedule();
+    this.pumpAll();
     return () => {
       this.subscribers.delete(subscriber);
-      this.feed.listened = this.subscribers.size > 0;
-      const timer = this.noticeTimers.get(subscriber);
-      if (timer) clearInterval(timer);
-      this.noticeTimers.delete(subscriber);
+      if (this.subscribers.size === 0) this.stop();
     };
   }
 
-  /** Resolves once every event handed to the tap so far has been sent to the subscribers. */
-  flush(): Promise<void> {
-    return this.feed.drain();
-  }
-
-  /** Ends the tap's worker thread, if it has one. */
-  close(): Promise<void> {
-    return this.feed.close();
-  }
-
-  /** A batch from the engine, serialised once whatever the number of subscribers. */
-  private deliver(json: Uint8Array | string | null, count: number): void {
-    this.published += count;
-    if (json === null) return;
-    for (const subscriber of this.subscribers) {
-      if (subscriber.replaying) continue;
-      try {
-        if (!this.hasRoom(subscriber)) {
-          subscriber.missed += count;
-          this.scheduleNotice(subscriber);
-          continue;
-        }
-        this.sendNotice(subscriber);
-        subscriber.sink.send(json, TEXT);
-      } catch {
-        // A sink that throws is gone; its close handler unsubscribes it.
-      }
-    }
-  }
-
-  private hasRoom(subscriber: Subscriber): boolean {
-    const queued = subscriber.sink.bufferedAmount;
-    if (queued <= this.maxBufferedBytes) {
-      subscriber.replayAllowance = 0; // the replay has drained
-      return true;
-    }
-    return queued <= this.maxBufferedBytes + subscriber.replayAllowance;
-  }
-
-  private sendNotice(subscriber: Subscriber): void {
-    if (subscriber.missed === 0) return;
-    const dropped: TapDroppedEvent = { type: 'dropped', count: subscriber.missed, t: this.now() };
-    subscriber.sink.send(JSON.stringify([dropped]), TEXT);
-    subscriber.missed = 0;
-  }
-
   /**
-   * A subscriber that missed events hears about it as soon as it has room, even if the server
-   * has gone quiet and no batch would carry the notice. Stops when sent or when it unsubscribes.
+   * Sends every subscriber what the journal holds, as its socket makes room. Resolves once each
+   * is caught up (or after `timeoutMs`): for tests and the benchmark, which want the tap's work
+   * done.
    */
-  private scheduleNotice(subscriber: Subscriber): void {
-    if (this.noticeTimers.has(subscriber)) return;
-    const timer = setInterval(() => {
-      if (!this.subscribers.has(subscriber) || subscriber.missed === 0) {
-        clearInterval(timer);
-        this.noticeTimers.delete(subscriber);
-        return;
+  async flush(timeoutMs = 10_000): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until) {
+      let behind = false;
+      for (const subscriber of this.subscribers) {
+        this.pumpOne(subscriber);
+        if (!subscriber.caughtUp) behind = true;
       }
-      if (!this.hasRoom(subscriber)) return;
-      try {
-        this.sendNotice(subscriber);
-      } catch {
-        // gone; unsubscribing clears the timer on its next turn
-      }
-    }, NOTICE_RETRY_MS);
-    timer.unref();
-    this.noticeTimers.set(subscriber, timer);
+      if (!behind) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  close(): void {
+    this.stop();
+    this.subscribers.clear();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.subscribers.size === 0) return;
+    this.timer = setInterval(() => this.pumpAll(), PUMP_MS);
+    this.timer.unref();
+  }
+
+  // A subscriber catching up (history, or a burst) goes on at the next turn of the event loop
+  // rather than the next tick of the timer, as long as its socket takes what it is sent.
+  private pumpAll(): void {
+    this.soon = null;
+    let more = false;
+    for (const subscriber of this.subscribers) if (this.pumpOne(subscriber)) more = true;
+    if (more && this.soon === null) this.soon = setImmediate(() => this.pumpAll());
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearImmediate(this.soon);
+    this.timer = null;
+    this.soon = null;
+  }
+
+  /** True when the subscriber has more to send and room for it. */
+  private pumpOne(subscriber: TapSubscriber): boolean {
+    try {
+      return subscriber.pump();
+    } catch {
+      // A sink that throws is gone; its close handler unsubscribes it.
+      this.subscribers.delete(subscriber);
+      return false;
+    }
   }
 }

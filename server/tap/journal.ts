@@ -27,8 +27,10 @@
 //   state; an EVICTED record then stands in for the connection's OPEN and says how many bytes per
 //   direction are gone, so the reader shows "evicted N bytes" and does not decode from the middle
 //   of a frame (it may resynchronise on the next frame it can recognise, or just show bytes).
+
 import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
+import { TAP_STORE_BYTES } from '../../core/defaults';
 import {
   EndFlag,
   encodeRecord,
@@ -52,7 +54,6 @@ export interface JournalOptions {
   now?: () => number;
 }
 
-export const DEFAULT_JOURNAL_BUDGET = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 1024 * 1024;
 
 /**
@@ -60,6 +61,9 @@ export const DEFAULT_SEGMENT_BYTES = 1024 * 1024;
  * encoded JSON's own ArrayBuffer. An estimate, kept generous so the budget holds in real memory.
  */
 export const CONNECTION_OVERHEAD_BYTES = 200;
+
+// Chunks of one connection and direction this close in time share a record (see `lastRecord`).
+const MERGE_WITHIN_MS = 1;
 
 /** The smallest segment worth having: a header and some bytes. */
 const MIN_SEGMENT_BYTES = 64;
@@ -141,6 +145,18 @@ export class Journal {
   private nextConn = 1;
   private head = 0;
   private tail = 0;
+  /**
+   * The last CLIENT/SERVER record written by `append`'s fast path, which the next chunk of the same
+   * connection and direction may extend: a `ws` write is often two socket writes (header, then
+   * payload), and one record for both halves the records a reader walks. Never a record a reader
+   * has already been handed (`handedOut`): its length must not change under it.
+   */
+  private lastRecord = -1;
+  private lastConn = 0;
+  private lastKind = 0;
+  private lastT = 0;
+  /** Every byte before this offset may have been handed to a reader. */
+  private handedOut = 0;
   private memory = 0;
   private openCount = 0;
   private evicted = 0;
@@ -148,8 +164,12 @@ export class Journal {
   private refusedConns = 0;
 
   constructor(options: JournalOptions = {}) {
-    this.budgetBytes = options.budgetBytes ?? DEFAULT_JOURNAL_BUDGET;
-    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.budgetBytes = options.budgetBytes ?? TAP_STORE_BYTES;
+    // Eviction drops a whole segment: a small budget gets small segments, so that evicting one
+    // never takes most of the history (and a reader a little behind) at once.
+    this.segmentBytes =
+      options.segmentBytes ??
+      Math.max(MIN_SEGMENT_BYTES, Math.min(DEFAULT_SEGMENT_BYTES, Math.floor(this.budgetBytes / 16)));
     this.now = options.now ?? (() => performance.now());
     if (!Number.isInteger(this.segmentBytes) || this.segmentBytes < MIN_SEGMENT_BYTES) {
       throw new RangeError(`segmentBytes must be an integer of at least ${MIN_SEGMENT_BYTES}`);
@@ -239,15 +259,38 @@ export class Journal {
     else state.serverBytes += length;
     const kind = client ? RecordKind.CLIENT : RecordKind.SERVER;
     const seg = this.segments[this.segments.length - 1];
-    if (seg !== undefined && seg.buf.length - seg.used >= RECORD_HEADER_BYTES + length) {
-      const at = seg.used;
-      writeRecordHeader(seg.view, at, kind, 0, conn, t, length);
-      seg.buf.set(bytes, at + RECORD_HEADER_BYTES);
-      seg.used = at + RECORD_HEADER_BYTES + length;
-      state.lastRecord = seg.base + at;
-      this.tail = seg.base + seg.used;
-      return;
+    if (seg !== undefined) {
+      const free = seg.buf.length - seg.used;
+      if (
+        this.lastConn === conn &&
+        this.lastKind === kind &&
+        t - this.lastT < MERGE_WITHIN_MS &&
+        this.lastRecord >= this.handedOut &&
+        this.lastRecord >= seg.base &&
+        free >= length
+      ) {
+        const at = this.lastRecord - seg.base;
+        seg.view.setUint32(at + 16, seg.view.getUint32(at + 16, true) + length, true);
+        seg.buf.set(bytes, seg.used);
+        seg.used += length;
+        this.tail = seg.base + seg.used;
+        return;
+      }
+      if (free >= RECORD_HEADER_BYTES + length) {
+        const at = seg.used;
+        writeRecordHeader(seg.view, at, kind, 0, conn, t, length);
+        seg.buf.set(bytes, at + RECORD_HEADER_BYTES);
+        seg.used = at + RECORD_HEADER_BYTES + length;
+        state.lastRecord = seg.base + at;
+        this.tail = seg.base + seg.used;
+        this.lastRecord = state.lastRecord;
+        this.lastConn = conn;
+        this.lastKind = kind;
+        this.lastT = t;
+        return;
+      }
     }
+    this.lastConn = 0;
     this.appendAcrossSegments(state, kind, t, bytes);
   }
 
@@ -304,6 +347,7 @@ export class Journal {
       room -= take;
       if (take < available) break;
     }
+    if (cursor > this.handedOut) this.handedOut = cursor;
     return { chunks, next: cursor, gapBytes };
   }
 
@@ -402,6 +446,7 @@ export class Journal {
         return false;
       }
     }
+    this.lastConn = 0;
     const at = seg.used;
     writeRecordHeader(seg.view, at, kind, flags, state.conn, t, size - RECORD_HEADER_BYTES);
     if (body !== null) seg.buf.set(body, at + RECORD_HEADER_BYTES);

@@ -106,12 +106,17 @@ describe('flag parsing', () => {
       ok: true,
       options: { port: 9000, host: '::1' },
     });
+    expect(parseArgs(['--history', '16MiB'])).toMatchObject({
+      ok: true,
+      options: { historyBytes: 16 * 1024 * 1024 },
+    });
   });
 
   it.each([
     [['--port', '70000'], /--port wants a number/],
     [['--port'], /--port wants a number from 0 to 65535, got nothing/],
     [['--max-payload', 'big'], /--max-payload wants a size/],
+    [['--history', '64KiB'], /--history wants a size of at least 1MiB/],
   ])('explains %j', (args, message) => {
     const parsed = parseArgs(args);
     expect(parsed.ok).toBe(false);

@@ -249,7 +249,7 @@ describe('GET /api/export.pcapng', () => {
   it('carries each connection’s recorded bytes, in order, in a TCP stream with the real ports', async () => {
     const packets = readPackets(await pcapng()).map((p) => readSegment(p.data));
     for (const conn of Object.values(conns)) {
-      const [recording] = server.recorder.list(conn);
+      const [recording] = server.recordings().list(conn);
       const clientPort = Number(recording!.remote.split(':').at(-1));
       const mine = packets.filter((s) => s.srcPort === clientPort || s.dstPort === clientPort);
       expect(mine[0]).toMatchObject({
@@ -355,7 +355,7 @@ describe('the pcapng in tshark', () => {
     ]);
     const connOfPort = new Map(
       Object.values(conns).map((conn) => [
-        Number(server.recorder.list(conn)[0]!.remote.split(':').at(-1)),
+        Number(server.recordings().list(conn)[0]!.remote.split(':').at(-1)),
         conn,
       ]),
     );

@@ -126,7 +126,8 @@ describe('credentials never reach the tap', () => {
       (e) => e.type === 'handshake' && e.response.status === 101 && JSON.stringify(e).includes('[redacted]'),
     );
     expect(JSON.stringify(tap.events)).not.toContain(secret);
-    const recorded = server.recorder
+    const recorded = server
+      .recordings()
       .list()
       .flatMap((r) => r.chunks.map((c) => Buffer.from(c.bytes).toString('latin1')));
     expect(recorded.join('')).not.toContain(secret);

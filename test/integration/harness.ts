@@ -5,8 +5,12 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ConnectionEvent, TapEvent } from '../../core/tap/events';
+import { parseHelloBody, RecordKind, readRecords } from '../../core/tap/raw-records';
+import { TapStreamDecoder } from '../../core/tap/stream-decoder';
 import { encodeFrame, type FrameSpec } from '../../core/wire/frame-encoder';
+import { createInflater } from '../../core/wire/inflate';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
+import type { TapFormat } from '../../server/tap/hub';
 
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, host: '127.0.0.1', ...options });
@@ -23,19 +27,31 @@ export class TapRecorder {
   private waiters: (() => void)[] = [];
   readonly socket: WebSocket;
 
-  private constructor(socket: WebSocket) {
+  private constructor(socket: WebSocket, format: TapFormat) {
     this.socket = socket;
-    socket.on('message', (data) => {
-      const batch = JSON.parse(String(data)) as TapEvent[];
+    // The raw stream decoded here as the page decodes it, with the one decoder in core/.
+    const decoder = new TapStreamDecoder({ inflater: createInflater });
+    socket.on('message', (data: Buffer) => {
+      const batch: TapEvent[] = [];
+      if (format === 'json') batch.push(...(JSON.parse(String(data)) as TapEvent[]));
+      else {
+        for (const record of readRecords(data)) {
+          if (record.kind === RecordKind.HELLO) {
+            const hello = parseHelloBody(record.body)!;
+            batch.push({ type: 'hello', ...hello, historyBytes: hello.history });
+          }
+          for (const event of decoder.decode(record)) batch.push('toJSON' in event ? event.toJSON() : event);
+        }
+      }
       this.messages.push(batch);
       this.events.push(...batch);
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
 
-  static async open(server: RunningServer): Promise<TapRecorder> {
-    const socket = new WebSocket(wsUrl(server, '/tap'));
-    const recorder = new TapRecorder(socket);
+  static async open(server: RunningServer, format: TapFormat = 'json'): Promise<TapRecorder> {
+    const socket = new WebSocket(wsUrl(server, format === 'raw' ? '/tap?format=raw' : '/tap'));
+    const recorder = new TapRecorder(socket, format);
     await once(socket, 'open');
     await recorder.waitFor((e) => e.type === 'hello');
     return recorder;
@@ -213,12 +229,13 @@ export function nextMessages(
 export function serveWithTap(
   options: ServerOptions,
   use: (server: RunningServer, tap: TapRecorder) => void,
+  format: TapFormat = 'json',
 ): void {
   let server: RunningServer;
   let tap: TapRecorder;
   beforeAll(async () => {
     server = await startTestServer(options);
-    tap = await TapRecorder.open(server);
+    tap = await TapRecorder.open(server, format);
     use(server, tap);
   });
   afterAll(async () => {

@@ -104,15 +104,16 @@ const cases: { name: string; code: string; closeCode: number; send: Uint8Array[]
   },
 ];
 
-// Both places the tap's work may run (tap-feed.ts), under the same bad input.
-describe.each([
-  ["on the sockets' thread", false],
-  ['in a worker thread', true],
-])('bad input from a client, tap %s', (_where, tapThread) => {
-  serveWithTap({ maxPayload: MAX_PAYLOAD, tapThread }, (started, recorder) => {
-    server = started;
-    tap = recorder;
-  });
+// The JSON tap, and the raw tap decoded as the page decodes it, under the same bad input.
+describe.each([['json'], ['raw']] as const)('bad input from a client, %s tap', (format) => {
+  serveWithTap(
+    { maxPayload: MAX_PAYLOAD },
+    (started, recorder) => {
+      server = started;
+      tap = recorder;
+    },
+    format,
+  );
 
   it.each(cases)(
     'answers $name with close $closeCode, shows the offending frame with its violation, then reports $code',

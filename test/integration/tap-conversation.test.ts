@@ -16,16 +16,16 @@ import {
 let server: RunningServer;
 let tap: TapRecorder;
 
-// The tap's work runs on the sockets' thread or in a worker thread, by machine (tap-feed.ts):
-// the whole conversation is checked both ways.
-describe.each([
-  ["on the sockets' thread", false],
-  ['in a worker thread', true],
-])('the tap during a whole conversation, %s', (_where, tapThread) => {
-  serveWithTap({ tapThread }, (started, recorder) => {
-    server = started;
-    tap = recorder;
-  });
+// The JSON tap, and the raw tap decoded as the page decodes it: the whole conversation both ways.
+describe.each([['json'], ['raw']] as const)('the tap during a whole conversation, %s', (format) => {
+  serveWithTap(
+    {},
+    (started, recorder) => {
+      server = started;
+      tap = recorder;
+    },
+    format,
+  );
 
   it('reports the open, the 101 handshake with a matching accept, and masked client frames', async () => {
     const client = await openEcho(server);

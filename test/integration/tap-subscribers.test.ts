@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TapDroppedEvent, TapErrorEvent, TapEvent, TapHelloEvent } from '../../core/tap/events';
+import type {
+  TapDroppedEvent,
+  TapErrorEvent,
+  TapEvent,
+  TapHelloEvent,
+  TapLiveEvent,
+} from '../../core/tap/events';
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import type { RunningServer } from '../../server/server';
 import {
@@ -30,28 +36,30 @@ async function chat(client: WebSocket, count: number, size: number): Promise<voi
 }
 
 describe('tap subscribers', () => {
-  it.each([
-    ["on the sockets' thread", false],
-    ['in a worker thread', true],
-  ])(
-    'greets a new subscriber with hello, then replays the recent history in order (tap %s)',
-    async (_where, tapThread) => {
-      server = await startTestServer({ historySize: 10, tapThread });
-      const client = await openEcho(server);
-      await chat(client, 5, 3);
-      const tap = await TapRecorder.open(server);
-      const hello = tap.events[0] as TapHelloEvent;
-      expect(hello).toMatchObject({ type: 'hello', version: 1, history: 10 });
-      await tap.waitFor(() => true, 11);
-      const replayed = tap.events.slice(1, 11);
-      // The ring keeps the newest 10: all of them from the echo conversation, oldest first.
-      const times = replayed.map((e) => (e as { t: number }).t);
-      expect(times).toEqual([...times].sort((a, b) => a - b));
-      expect(replayed.at(-1)).toMatchObject({ type: 'message', dir: 'server' });
-      client.close();
-      tap.close();
-    },
-  );
+  it('greets a new JSON subscriber with hello, replays the history in order, then says it is live', async () => {
+    server = await startTestServer();
+    const client = await openEcho(server);
+    await chat(client, 5, 3);
+    const tap = await TapRecorder.open(server);
+    const hello = tap.events[0] as TapHelloEvent;
+    expect(hello).toMatchObject({ type: 'hello', version: 1 });
+    expect(hello.historyBytes).toBeGreaterThan(0);
+    const [live] = (await tap.waitFor((e) => e.type === 'live')) as TapLiveEvent[];
+    const replayed = tap.events.slice(1, tap.events.indexOf(live!));
+    expect(live!.history).toBe(replayed.length);
+    // The whole conversation so far: open, handshake, five messages each way (a frame and a message each).
+    expect(replayed.map((e) => e.type)).toEqual([
+      'open',
+      'handshake',
+      ...Array(20)
+        .fill(0)
+        .map((_, i) => (i % 2 ? 'message' : 'frame')),
+    ]);
+    const times = replayed.map((e) => (e as { t: number }).t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    client.close();
+    tap.close();
+  });
 
   it('sends events in batches, several events to a JSON array', async () => {
     server = await startTestServer();
@@ -67,55 +75,77 @@ describe('tap subscribers', () => {
     tap.close();
   });
 
-  it('skips a connection its worker thread cannot keep up with, says so, and the connection itself carries on', async () => {
-    // A backlog this small is exceeded by one 100 KB message: the tap skips that connection.
-    server = await startTestServer({ tapBacklogBytes: 16 * 1024, tapThread: true });
-    const tap = await TapRecorder.open(server);
-    const flooded = await openEcho(server);
-    const big = 'b'.repeat(100_000);
-    const reply = nextMessages(flooded, 1);
-    flooded.send(big);
-    expect(String((await reply)[0]!.data)).toBe(`Server received: '${big}'`);
-    const [error] = (await tap.waitFor(
-      (e) => e.type === 'error' && e.code === 'TAP_BEHIND',
+  it('refuses a format it does not have with 400, and a subscriber past the cap with 503', async () => {
+    server = await startTestServer({ maxTapSubscribers: 1 });
+    const bad = await RawClient.connect(server.port);
+    bad.write(RawClient.handshake('/tap?format=xml'));
+    expect(await bad.readHead()).toMatch(/^HTTP\/1\.1 400 /);
+    bad.destroy();
+    const first = await TapRecorder.open(server);
+    // Its reason is on the tap (in the history the first subscriber is replayed).
+    const [refused] = (await first.waitFor(
+      (e) => e.type === 'error' && e.code === 'BAD_PARAMETER',
     )) as TapErrorEvent[];
-    expect(error!.message).toMatch(/skipped \d+ bytes of this connection/);
-    // Other connections are still shown in full.
-    const other = await openEcho(server);
-    await chat(other, 1, 3);
-    const otherConn = await tap.connOf(localPortOf(other));
-    expect(otherConn).not.toBe(error!.conn);
-    await tap.waitFor((e) => e.type === 'message' && e.conn === otherConn, 2);
-    flooded.close();
-    other.close();
-    tap.close();
+    expect(refused!.message).toMatch(/format=xml is not a tap format/);
+    const second = await RawClient.connect(server.port);
+    second.write(RawClient.handshake('/tap?format=raw'));
+    const head = await second.readHead();
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/Retry-After: 5/i);
+    second.destroy();
+    // The refusal itself is on the tap, with its code.
+    await first.waitFor((e) => e.type === 'error' && e.code === 'TAP_FULL');
+    first.close();
   });
 
-  it('goes on with a new worker if the tap worker dies, and the sockets never notice', async () => {
-    server = await startTestServer({ tapThread: true });
-    const before = await openEcho(server);
-    await chat(before, 1, 3);
-    // What a crash in the worker looks like from outside: the thread is gone.
-    const thread = server.hub.feed as unknown as { worker: { terminate(): Promise<number> } };
-    await thread.worker.terminate();
-    // The connection that was open keeps echoing…
-    await chat(before, 2, 3);
-    // …and a new subscriber sees new connections in full.
+  it('labels a connection whose start left the history instead of decoding it from the middle', async () => {
+    // The smallest journal: one segment. A connection that outgrows it loses its start.
+    server = await startTestServer({ historyBytes: 2 * 1024 * 1024 });
+    const client = await openEcho(server);
+    await chat(client, 60, 60_000); // about 7 MB both ways
     const tap = await TapRecorder.open(server);
-    const after = await openEcho(server);
-    await chat(after, 1, 3);
-    const conn = await tap.connOf(localPortOf(after));
-    await tap.waitFor((e) => e.type === 'message' && e.conn === conn && e.dir === 'server');
-    before.close();
-    after.close();
+    const conn = await tap.connOf(localPortOf(client));
+    const [error] = (await tap.waitFor((e) => e.type === 'error' && e.conn === conn)) as TapErrorEvent[];
+    expect(error).toMatchObject({ code: 'EVICTED' });
+    expect(error!.message).toMatch(/^evicted \d+ bytes/);
+    await tap.waitFor((e) => e.type === 'live');
+    // Nothing of it is decoded: no frame, no message, no handshake from the middle of the stream.
+    expect(tap.of(conn).map((e) => e.type)).toEqual(['open', 'error']);
+    client.close();
+    const [close] = await tap.waitFor((e) => e.type === 'close' && e.conn === conn);
+    expect(close).toMatchObject({ code: 1006, initiator: 'none' });
     tap.close();
-  });
+  }, 30_000);
 
-  it('skips a subscriber that stops reading, tells it how much it missed, and serves everyone else', async () => {
-    server = await startTestServer({ tapBufferLimit: 64 * 1024 });
-    const reader = await TapRecorder.open(server);
+  it('keeps what waits for subscribers that never read within their limit, history included', async () => {
+    const limit = 256 * 1024;
+    server = await startTestServer({ tapBufferLimit: limit });
+    const client = await openEcho(server);
+    await chat(client, 200, 20_000); // 8 MB of history
+    const stalled: RawClient[] = [];
+    for (let i = 0; i < 10; i++) {
+      const subscriber = await RawClient.connect(server.port);
+      subscriber.write(RawClient.handshake(i % 2 ? '/tap?format=raw' : '/tap'));
+      expect(await subscriber.readHead()).toMatch(/^HTTP\/1\.1 101/);
+      subscriber.socket.pause();
+      stalled.push(subscriber);
+    }
+    await chat(client, 100, 20_000); // and more, live
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const queued = (server.health().tap as { queuedBytes: number }).queuedBytes;
+    // Each holds at most its limit (plus one read's overshoot), however much history there is.
+    expect(queued).toBeLessThanOrEqual(10 * (limit + 512 * 1024));
+    // And the server still echoes for everyone else.
+    await chat(client, 5, 10);
+    client.close();
+    for (const subscriber of stalled) subscriber.destroy();
+  }, 30_000);
 
-    // A subscriber that never reads: its kernel buffers fill, then the server's queue for it.
+  it('tells a subscriber that fell behind what it missed, and serves everyone else', async () => {
+    server = await startTestServer({ tapBufferLimit: 64 * 1024, historyBytes: 2 * 1024 * 1024 });
+    const reader = await TapRecorder.open(server, 'raw');
+
+    // A subscriber that never reads: its kernel buffers fill, then the server stops sending to it.
     const stalled = await RawClient.connect(server.port);
     stalled.write(RawClient.handshake('/tap'));
     expect(await stalled.readHead()).toMatch(/^HTTP\/1\.1 101/);
@@ -141,14 +171,14 @@ describe('tap subscribers', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       dropped = findDropped();
     }
-    expect(dropped?.count).toBeGreaterThan(0);
+    expect(dropped?.bytes).toBeGreaterThan(0);
     client.close();
     reader.close();
     stalled.destroy();
   }, 60_000);
 
   it('does not count a new subscriber as behind while its history replay drains', async () => {
-    server = await startTestServer({ tapBufferLimit: 64 * 1024, historySize: 5000 });
+    server = await startTestServer({ tapBufferLimit: 64 * 1024 });
     const client = await openEcho(server);
     await chat(client, 1000, 2000); // a history of several megabytes
     const late = await TapRecorder.open(server);

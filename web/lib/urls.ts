@@ -8,7 +8,8 @@ export function echoUrl(location: Location = window.location): string {
 }
 
 export function tapUrl(location: Location = window.location): string {
-  return `${serverWsUrl(location)}/tap`;
+  // The raw stream: the page decodes the captured bytes itself (core/tap/stream-decoder.ts).
+  return `${serverWsUrl(location)}/tap?format=raw`;
 }
 
 /** wslab's relay to another WebSocket server (README: "Inspect any WebSocket server"). */

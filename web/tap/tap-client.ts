@@ -1,7 +1,12 @@
-// The page's subscription to /tap. It reconnects by itself with exponential backoff when the
-// server goes away, tells the page what it is doing, and marks which events are replayed history
-// (shown, but never counted by lesson checks, which only look at what happens live).
+// The page's subscription to the tap, in its raw form (`/tap?format=raw`): the bytes the server
+// captured, decoded here with the same decoder the server uses (core/tap/stream-decoder.ts), so
+// the inspector shows exactly what crossed the wire. It reconnects by itself with exponential
+// backoff when the server goes away, tells the page what it is doing, and marks which events are
+// replayed history (shown, but never counted by lesson checks, which look only at what happens live).
 import type { TapEvent, TapHelloEvent } from '../../core/tap/events';
+import { parseHelloBody, RECORD_HEADER_BYTES, RecordKind, readRecords } from '../../core/tap/raw-records';
+import { type StreamEvent, TapStreamDecoder } from '../../core/tap/stream-decoder';
+import { createInflater } from '../../core/wire/inflate';
 
 export type TapStatus =
   | { state: 'connecting'; attempt: number }
@@ -25,6 +30,11 @@ export interface TapClientOptions {
   maxDelay?: number;
 }
 
+/** A decoded event as plain data (frames and messages are decoded lazily). */
+function plain(event: StreamEvent): TapEvent {
+  return 'toJSON' in event ? event.toJSON() : event;
+}
+
 export class TapClient {
   private socket: WebSocket | null = null;
   private attempt = 0;
@@ -33,7 +43,9 @@ export class TapClient {
   /** Per server instance, the last `t` seen, so a reconnect skips history already shown. */
   private lastT = new Map<string, number>();
   private instance = '';
+  /** Bytes of history records still to come on this subscription. */
   private historyLeft = 0;
+  private decoder = new TapStreamDecoder({ inflater: createInflater });
 
   constructor(private readonly options: TapClientOptions) {}
 
@@ -52,8 +64,13 @@ export class TapClient {
     this.attempt++;
     this.options.onStatus({ state: 'connecting', attempt: this.attempt });
     const socket = new WebSocket(this.options.url);
+    socket.binaryType = 'arraybuffer';
     this.socket = socket;
-    socket.onmessage = (event) => this.receive(String(event.data));
+    // Every subscription starts over: the server streams its history again from its first record.
+    this.decoder = new TapStreamDecoder({ inflater: createInflater });
+    socket.onmessage = (event) => {
+      if (event.data instanceof ArrayBuffer) this.receive(new Uint8Array(event.data));
+    };
     socket.onclose = (event) => {
       if (this.socket !== socket || this.stopped) return;
       this.socket = null;
@@ -71,40 +88,50 @@ export class TapClient {
     this.timer = setTimeout(() => this.open(), retryInMs);
   }
 
-  private receive(text: string): void {
-    let events: TapEvent[];
-    try {
-      events = JSON.parse(text) as TapEvent[];
-    } catch {
-      return;
+  private receive(bytes: Uint8Array): void {
+    const history: TapEvent[] = [];
+    const live: TapEvent[] = [];
+    for (const record of readRecords(bytes)) {
+      if (record.kind === RecordKind.HELLO) {
+        this.greeted(record.body);
+        continue;
+      }
+      // EVICTED records stand in for history that is gone; they are not counted in it.
+      const replayed = this.historyLeft > 0 || record.kind === RecordKind.EVICTED;
+      if (this.historyLeft > 0 && record.kind !== RecordKind.EVICTED) {
+        this.historyLeft = Math.max(0, this.historyLeft - RECORD_HEADER_BYTES - record.body.length);
+      }
+      const out = replayed ? history : live;
+      for (const event of this.decoder.decode(record)) out.push(plain(event));
     }
-    if (!Array.isArray(events) || events.length === 0) return;
-    let start = 0;
-    const first = events[0]!;
-    if (first.type === 'hello') {
-      this.attempt = 0;
-      // serverTime corresponds to t: their difference is when the server started.
-      const previous = this.instance;
-      this.instance = String(Math.round(first.serverTime - first.t));
-      this.historyLeft = first.history;
-      const restarted = previous !== '' && previous !== this.instance;
-      this.options.onStatus({ state: 'live', hello: first, instance: this.instance, restarted });
-      start = 1;
-    }
-    const rest = start === 0 ? events : events.slice(start);
-    if (rest.length === 0) return;
     const last = this.lastT.get(this.instance) ?? -1;
-    if (this.historyLeft > 0) {
-      const replay = rest.slice(0, this.historyLeft);
-      this.historyLeft -= replay.length;
-      const live = rest.slice(replay.length);
-      // History this page has already shown (a reconnect to the same server) is skipped.
-      const unseen = replay.filter((event) => event.t > last);
-      this.emit(unseen, true);
-      this.emit(live, false);
-    } else {
-      this.emit(rest, false);
-    }
+    // History this page has already shown (a reconnect to the same server) is skipped.
+    this.emit(
+      history.filter((event) => event.t > last),
+      true,
+    );
+    this.emit(live, false);
+  }
+
+  private greeted(body: Uint8Array): void {
+    const hello = parseHelloBody(body);
+    if (!hello) return;
+    this.attempt = 0;
+    // serverTime corresponds to t: their difference is when the server started.
+    const previous = this.instance;
+    this.instance = String(Math.round(hello.serverTime - hello.t));
+    this.historyLeft = hello.history;
+    const restarted = previous !== '' && previous !== this.instance;
+    const event: TapHelloEvent = {
+      type: 'hello',
+      version: hello.version,
+      serverTime: hello.serverTime,
+      t: hello.t,
+      historyBytes: hello.history,
+      payloadCap: hello.payloadCap,
+      maxPayload: hello.maxPayload,
+    };
+    this.options.onStatus({ state: 'live', hello: event, instance: this.instance, restarted });
   }
 
   private emit(events: TapEvent[], replayed: boolean): void {

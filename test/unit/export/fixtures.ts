@@ -2,8 +2,8 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { encodeFrame, type FrameSpec } from '../../../core/wire/frame-encoder';
 import { deriveAccept } from '../../../core/wire/handshake';
+import type { RecordedChunk } from '../../../server/export/recordings';
 import type { RecordingSource } from '../../../server/export/replay';
-import type { RecordedChunk } from '../../../server/tap/recording';
 
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 export const MASK = Uint8Array.of(0x11, 0x22, 0x33, 0x44);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
-import { LazyFrameEvent, LazyMessageEvent } from '../../../core/tap/lazy-events';
+import { LazyFrameEvent, LazyMessageEvent, serialise } from '../../../core/tap/lazy-events';
 import type { Direction } from '../../../core/wire/direction';
 import type { Frame, Message } from '../../../core/wire/frame';
 import { FrameDecoder } from '../../../core/wire/frame-decoder';
 import { encodeClosePayload, encodeFrame } from '../../../core/wire/frame-encoder';
-import { serialise } from '../../../server/tap/event-log';
 import { hex } from '../wire/helpers';
 
 function decode(bytes: Uint8Array, sender: Direction = 'client'): { frames: Frame[]; messages: Message[] } {

@@ -1,187 +1,163 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { TapErrorEvent } from '../../../core/tap/events';
+// The hub with a real journal and fake subscribers: no sockets. A fake sink takes what a socket
+// would and says how much is still queued; `stalled` makes it a peer that reads nothing.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TapEvent } from '../../../core/tap/events';
+import { type OpenMeta, type RawRecord, RecordKind, readRecords } from '../../../core/tap/raw-records';
 import { TapHub, type TapSink } from '../../../server/tap/hub';
+import { Journal } from '../../../server/tap/journal';
+import { hex } from '../wire/helpers';
 
-const utf8 = new TextDecoder();
-
-/**
- * A subscriber as the hub sees one: it takes text and says how much is still queued. `stalled`
- * makes it a peer that reads nothing, so every message sent stays queued.
- */
-class FakeSubscriber implements TapSink {
-  readonly messages: Record<string, unknown>[][] = [];
+class FakeSink implements TapSink {
+  readonly sent: (string | Uint8Array)[] = [];
   bufferedAmount = 0;
   stalled = false;
 
   send(data: string | Uint8Array): void {
-    const text = typeof data === 'string' ? data : utf8.decode(data);
-    if (this.stalled) this.bufferedAmount += text.length;
-    this.messages.push(JSON.parse(text));
+    if (this.stalled) this.bufferedAmount += data.length;
+    this.sent.push(typeof data === 'string' ? data : data.slice());
   }
 
-  /** Every event received, in order, flattened out of their batches. */
-  get events(): Record<string, unknown>[] {
-    return this.messages.flat();
+  /** JSON subscribers: every event, flattened out of their batches. */
+  get events(): TapEvent[] {
+    return this.sent.flatMap((message) => JSON.parse(message as string) as TapEvent[]);
   }
 
-  codes(): unknown[] {
-    return this.events.map((event) => (event.type === 'error' ? event.message : event.type));
+  /** Raw subscribers: every record received. */
+  get records(): RawRecord[] {
+    return this.sent.flatMap((message) => [...readRecords(message as Uint8Array)]);
   }
 }
 
-// Events told apart by their message: the hub passes any event on as it is.
-const event = (label: string): TapErrorEvent => ({
-  type: 'error',
-  conn: 'c1',
-  t: 0,
-  code: 'TAP_BEHIND',
-  message: label,
-});
+const meta: OpenMeta = {
+  kind: 'echo',
+  path: '/echo',
+  remote: '127.0.0.1:5000',
+  local: '127.0.0.1:8765',
+  maxPayload: 1 << 20,
+  payloadCap: 1024,
+};
 
+// RFC 6455 §1.3's handshake, then a masked "Hello" from the client (§5.7).
+const REQUEST = new TextEncoder().encode(
+  'GET /echo HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+);
+const RESPONSE = new TextEncoder().encode(
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
+);
+const MASKED_HELLO = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+
+let clock = 0;
 const hubs: TapHub[] = [];
-function hub(options: ConstructorParameters<typeof TapHub>[0] = {}): TapHub {
-  // On this thread: the test reads what the hub delivers without a worker in between.
-  const created = new TapHub({ thread: false, ...options });
-  hubs.push(created);
-  return created;
+function setUp(options: { budgetBytes?: number; maxBufferedBytes?: number; maxSubscribers?: number } = {}) {
+  const journal = new Journal({
+    budgetBytes: options.budgetBytes ?? 1 << 20,
+    segmentBytes: 4096,
+    now: () => clock++,
+  });
+  const hub = new TapHub(journal, { payloadCap: 1024, maxPayload: 1 << 20, ...options });
+  hubs.push(hub);
+  return { journal, hub };
 }
 
-/** Lets the hub send a new subscriber its hello and history. */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** A connection that says hello once: handshake both ways, one client frame. */
+function conversation(journal: Journal): number {
+  const conn = journal.open(meta);
+  journal.append(conn, true, clock++, REQUEST);
+  journal.append(conn, false, clock++, RESPONSE);
+  journal.append(conn, true, clock++, MASKED_HELLO);
+  return conn;
+}
 
-afterEach(async () => {
-  for (const created of hubs.splice(0)) await created.close();
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
 });
 
 describe('TapHub', () => {
-  it('greets a new subscriber with hello and the history, then sends it live events', async () => {
-    const tap = hub({ historySize: 2, payloadCap: 1024, maxPayload: 4096 });
-    for (const label of ['A', 'B', 'C']) tap.publish(event(label));
-    const subscriber = new FakeSubscriber();
-    tap.subscribe(subscriber);
-    await settle();
-    expect(subscriber.events[0]).toMatchObject({
-      type: 'hello',
-      history: 2,
-      payloadCap: 1024,
-      maxPayload: 4096,
-    });
-    // The history keeps the last two events only.
-    expect(subscriber.codes()).toEqual(['hello', 'B', 'C']);
-    tap.publish(event('D'));
-    await tap.flush();
-    expect(subscriber.codes()).toEqual(['hello', 'B', 'C', 'D']);
+  it('greets a JSON subscriber with hello, the history decoded, live, then live events', async () => {
+    const { journal, hub } = setUp();
+    conversation(journal);
+    const sink = new FakeSink();
+    hub.subscribe(sink, 'json');
+    const conn = conversation(journal);
+    journal.end(conn, clock++, false);
+    await hub.flush();
+    const types = sink.events.map((event) => event.type);
+    expect(types[0]).toBe('hello');
+    const live = sink.events.findIndex((event) => event.type === 'live');
+    expect(types.slice(1, live)).toEqual(['open', 'handshake', 'frame', 'message']);
+    expect(sink.events[live]).toMatchObject({ type: 'live', history: 4 });
+    expect(types.slice(live + 1)).toEqual(['open', 'handshake', 'frame', 'message', 'close']);
+    const message = sink.events.find((event) => event.type === 'message');
+    expect(message).toMatchObject({ dir: 'client', text: 'Hello' });
   });
 
-  it('sends each live batch once to every subscriber, and counts what it published', async () => {
-    const tap = hub();
-    const first = new FakeSubscriber();
-    const second = new FakeSubscriber();
-    tap.subscribe(first);
-    tap.subscribe(second);
-    await settle();
-    tap.publish(event('A'));
-    tap.publish(event('B'));
-    await tap.flush();
-    expect(first.messages.at(-1)?.map((e) => e.message)).toEqual(['A', 'B']);
-    expect(second.codes()).toEqual(first.codes());
-    expect(tap.published).toBe(2);
+  it('sends a raw subscriber HELLO, then the journal records byte for byte', async () => {
+    const { journal, hub } = setUp();
+    conversation(journal);
+    const sink = new FakeSink();
+    hub.subscribe(sink, 'raw');
+    await hub.flush();
+    const [hello, ...rest] = sink.records;
+    expect(hello!.kind).toBe(RecordKind.HELLO);
+    const wire = rest.filter((record) => record.kind === RecordKind.CLIENT).map((record) => [...record.body]);
+    expect(wire.flat()).toEqual([...REQUEST, ...MASKED_HELLO]);
   });
 
-  it('skips a subscriber over its send limit, then tells it how many events it missed', async () => {
-    const tap = hub({ maxBufferedBytes: 100 });
-    const slow = new FakeSubscriber();
-    const fast = new FakeSubscriber();
-    tap.subscribe(slow);
-    tap.subscribe(fast);
-    await settle();
-    slow.bufferedAmount = 101;
-    tap.publish(event('A'));
-    await tap.flush();
-    tap.publish(event('B'));
-    tap.publish(event('C'));
-    await tap.flush();
-    expect(slow.codes()).toEqual(['hello']);
-    expect(fast.codes()).toEqual(['hello', 'A', 'B', 'C']);
-
-    slow.bufferedAmount = 0;
-    tap.publish(event('D'));
-    await tap.flush();
-    expect(slow.messages.slice(1)).toEqual([
-      [expect.objectContaining({ type: 'dropped', count: 3 })],
-      [event('D')],
-    ]);
+  it('never has more than its limit unsent to a subscriber that does not read, history included', async () => {
+    const { journal, hub } = setUp({ maxBufferedBytes: 2048 });
+    for (let i = 0; i < 50; i++) conversation(journal);
+    const sink = new FakeSink();
+    sink.stalled = true;
+    hub.subscribe(sink, 'raw');
+    await hub.flush(50);
+    // One read may go over by at most one record; everything else waits in the journal.
+    expect(sink.bufferedAmount).toBeLessThan(2048 + 1024);
+    expect(sink.bufferedAmount).toBeGreaterThan(0);
   });
 
-  it('tells a subscriber what it missed once it drains, even when no new event comes', async () => {
-    const tap = hub({ maxBufferedBytes: 100 });
-    const slow = new FakeSubscriber();
-    tap.subscribe(slow);
-    await settle();
-    slow.bufferedAmount = 500;
-    tap.publish(event('A'));
-    await tap.flush();
-    slow.bufferedAmount = 0;
-    await vi.waitFor(() => expect(slow.events.at(-1)).toMatchObject({ type: 'dropped', count: 1 }), {
-      timeout: 2000,
-    });
+  it('tells a subscriber that fell behind what it missed, then carries on from what is kept', async () => {
+    const { journal, hub } = setUp({ budgetBytes: 4 * 4096, maxBufferedBytes: 512 });
+    const sink = new FakeSink();
+    sink.stalled = true;
+    hub.subscribe(sink, 'json');
+    await hub.flush(20);
+    for (let i = 0; i < 100; i++) conversation(journal); // far more than the journal keeps
+    sink.stalled = false;
+    sink.bufferedAmount = 0;
+    await hub.flush();
+    const dropped = sink.events.find((event) => event.type === 'dropped');
+    expect(dropped).toMatchObject({ type: 'dropped' });
+    expect((dropped as { bytes: number }).bytes).toBeGreaterThan(0);
+    // A connection cut by the gap is labelled, not decoded from the middle.
+    expect(sink.events.some((event) => event.type === 'error' && event.code === 'EVICTED')).toBe(true);
   });
 
-  it('does not count the history a new subscriber is still reading against its limit', async () => {
-    const tap = hub({ maxBufferedBytes: 1000 });
-    for (let i = 0; i < 30; i++) tap.publish(event(`H${i}`));
-    const reader = new FakeSubscriber();
-    reader.stalled = true;
-    tap.subscribe(reader);
-    await settle();
-    expect(reader.bufferedAmount).toBeGreaterThan(1500);
-    tap.publish(event('live'));
-    await tap.flush();
-    expect(reader.codes().at(-1)).toBe('live');
-    // Past the history's allowance it is behind like any other.
-    reader.bufferedAmount += 1000;
-    tap.publish(event('later'));
-    await tap.flush();
-    expect(reader.codes().at(-1)).toBe('live');
+  it('counts its subscribers and is full at its cap; unsubscribing makes room', () => {
+    const { hub } = setUp({ maxSubscribers: 2 });
+    const stop = hub.subscribe(new FakeSink(), 'json');
+    hub.subscribe(new FakeSink(), 'raw');
+    expect(hub.full).toBe(true);
+    stop();
+    expect(hub.subscriberCount).toBe(1);
+    expect(hub.full).toBe(false);
   });
 
-  it('sends nothing more to a subscriber once it has unsubscribed', async () => {
-    const tap = hub();
-    const leaving = new FakeSubscriber();
-    const staying = new FakeSubscriber();
-    const unsubscribe = tap.subscribe(leaving);
-    tap.subscribe(staying);
-    await settle();
-    unsubscribe();
-    tap.publish(event('A'));
-    await tap.flush();
-    expect(leaving.codes()).toEqual(['hello']);
-    expect(staying.codes()).toEqual(['hello', 'A']);
-  });
-
-  it('sends no history to a subscriber that left before it was ready', async () => {
-    const tap = hub();
-    tap.publish(event('A'));
-    const gone = new FakeSubscriber();
-    tap.subscribe(gone)();
-    await settle();
-    expect(gone.messages).toEqual([]);
-  });
-
-  it('keeps serving the others when one subscriber throws on send', async () => {
-    const tap = hub();
+  it('drops a subscriber whose sink throws, and keeps serving the others', async () => {
+    const { journal, hub } = setUp();
     const broken: TapSink = {
       bufferedAmount: 0,
       send() {
-        throw new Error('socket gone');
+        throw new Error('gone');
       },
     };
-    const healthy = new FakeSubscriber();
-    tap.subscribe(broken);
-    tap.subscribe(healthy);
-    await settle();
-    tap.publish(event('A'));
-    await tap.flush();
-    expect(healthy.codes()).toEqual(['hello', 'A']);
+    hub.subscribe(broken, 'json');
+    const sink = new FakeSink();
+    hub.subscribe(sink, 'json');
+    conversation(journal);
+    await hub.flush();
+    expect(hub.subscriberCount).toBe(1);
+    expect(sink.events.map((event) => event.type)).toContain('message');
   });
 });

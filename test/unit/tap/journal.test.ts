@@ -212,7 +212,8 @@ describe('Journal', () => {
     journal.append(conn, true, 1, head);
     const caughtUp = journal.read(cursor, Number.POSITIVE_INFINITY);
     cursor = caughtUp.next;
-    for (let i = 0; i < 100; i++) journal.append(conn, false, 2, hello);
+    // A few ms apart, so each chunk is a record of its own.
+    for (let i = 0; i < 100; i++) journal.append(conn, false, 2 + i * 2, hello);
     const behind = journal.read(cursor, Number.POSITIVE_INFINITY);
     expect(behind.gapBytes).toBe(journal.startOffset - cursor);
     expect(behind.gapBytes).toBeGreaterThan(0);
@@ -221,6 +222,39 @@ describe('Journal', () => {
     expect(concat(...behind.chunks)).toEqual(
       concat(...journal.read(journal.startOffset, Number.POSITIVE_INFINITY).chunks),
     );
+  });
+
+  it('puts chunks of one direction written within a millisecond in one record, unless a reader has it', () => {
+    const journal = new Journal({ segmentBytes: 4096, budgetBytes: 64 * 1024 });
+    const conn = journal.open(meta(), 0);
+    journal.append(conn, false, 1, hex('81 05'));
+    journal.append(conn, false, 1.5, new TextEncoder().encode('hello'));
+    journal.append(conn, true, 1.6, hex('88 80 00 00 00 00'));
+    const first = [
+      ...readRecords(concat(...journal.read(journal.startOffset, Number.POSITIVE_INFINITY).chunks)),
+    ];
+    expect(first.map((r) => [r.kind, r.body.length])).toEqual([
+      [RecordKind.OPEN, first[0]!.body.length],
+      [RecordKind.SERVER, 7],
+      [RecordKind.CLIENT, 6],
+    ]);
+    // The CLIENT record has been handed out: a later chunk starts a record of its own.
+    journal.append(conn, true, 1.7, hex('00'));
+    const all = [
+      ...readRecords(concat(...journal.read(journal.startOffset, Number.POSITIVE_INFINITY).chunks)),
+    ];
+    expect(all.map((r) => r.kind)).toEqual([
+      RecordKind.OPEN,
+      RecordKind.SERVER,
+      RecordKind.CLIENT,
+      RecordKind.CLIENT,
+    ]);
+    // Far apart in time: two records, so the timeline keeps its resolution.
+    journal.append(conn, true, 50, hex('01'));
+    journal.append(conn, true, 60, hex('02'));
+    expect([
+      ...readRecords(concat(...journal.read(journal.startOffset, Number.POSITIVE_INFINITY).chunks)),
+    ]).toHaveLength(6);
   });
 
   it('keeps memory within budget and releases the bookkeeping of 50 000 short connections', () => {

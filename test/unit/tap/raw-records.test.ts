@@ -184,6 +184,7 @@ describe('record bodies', () => {
       payloadCap: 65536,
       maxPayload: 1e8,
       budget: 67108864,
+      history: 4096,
     };
     expect(parseHelloBody(helloBody(hello))).toEqual(hello);
     expect(parseVerdictBody(verdictBody({ code: 'BAD_HANDSHAKE', message: 'no key', status: 400 }))).toEqual({

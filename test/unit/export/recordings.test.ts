@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionRecorder } from '../../../server/tap/recording';
+import { SessionRecorder } from '../../../server/export/recordings';
 
 const meta = (conn: string) => ({
   conn,
