@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { TAP_STORE_BYTES } from '../core/defaults';
+import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
 import { recordingsFromJournal } from './export/journal-recordings';
@@ -62,14 +62,13 @@ export interface RunningServer {
 export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
-export const DEFAULT_PAYLOAD_CAP = 64 * 1024;
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-  const payloadCap = options.payloadCap ?? DEFAULT_PAYLOAD_CAP;
+  const payloadCap = options.payloadCap ?? TAP_PAYLOAD_CAP;
   const allowedHosts = [host, ...(options.allowedHosts ?? [])];
   const started = performance.now();
   const journal = new Journal({ budgetBytes: options.historyBytes ?? TAP_STORE_BYTES });

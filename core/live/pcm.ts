@@ -4,7 +4,6 @@
 
 // Until live-session.ts imports toBase64 from ../wire/bytes itself; base64 lives there alone.
 /** @deprecated use toBase64 from core/wire/bytes. */
-export { toBase64 as encodeBase64 } from '../wire/bytes';
 
 /** Reads 16-bit little-endian samples whatever the machine's byte order. `bytes.length` must be even. */
 export function samplesFromBytes(bytes: Uint8Array): Int16Array {

@@ -9,6 +9,7 @@
 // wrote it; a client that sent in the instant after that is not flagged, which errs on the quiet
 // side.
 
+import { isJsonObject, type JsonObject } from '../json';
 import type { Direction } from '../wire/direction';
 import { CLIENT_MESSAGE_KINDS, type ClientMessageKind } from './live-messages';
 
@@ -34,13 +35,8 @@ export interface SequenceWarning {
   close?: SequenceClose;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** What a client message is: the one field among the four the API defines, or null. */
-function clientKind(message: Json): ClientMessageKind | null {
+function clientKind(message: JsonObject): ClientMessageKind | null {
   for (const kind of CLIENT_MESSAGE_KINDS) if (kind in message) return kind;
   return null;
 }
@@ -48,7 +44,9 @@ function clientKind(message: Json): ClientMessageKind | null {
 /** The string ids of a list of objects (`functionCalls`, `functionResponses`). */
 function idsOf(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
-  return list.flatMap((item: unknown) => (isObject(item) && typeof item.id === 'string' ? [item.id] : []));
+  return list.flatMap((item: unknown) =>
+    isJsonObject(item) && typeof item.id === 'string' ? [item.id] : [],
+  );
 }
 
 const quoted = (ids: Iterable<string>): string => [...ids].map((id) => JSON.stringify(id)).join(', ');
@@ -68,18 +66,18 @@ export class SequenceChecker {
 
   /** Takes the connection's next message in wire order; returns what is wrong with it, if anything. */
   check(dir: Direction, message: unknown): SequenceWarning[] {
-    if (!isObject(message)) return [];
+    if (!isJsonObject(message)) return [];
     return dir === 'client' ? this.fromClient(message) : this.fromServer(message);
   }
 
-  private fromServer(message: Json): SequenceWarning[] {
+  private fromServer(message: JsonObject): SequenceWarning[] {
     if ('setupComplete' in message) this.setupComplete = true;
     const call = message.toolCall;
-    if (isObject(call)) {
+    if (isJsonObject(call)) {
       for (const id of idsOf(call.functionCalls)) this.pending.add(id);
     }
     const cancellation = message.toolCallCancellation;
-    if (isObject(cancellation) && Array.isArray(cancellation.ids)) {
+    if (isJsonObject(cancellation) && Array.isArray(cancellation.ids)) {
       for (const id of cancellation.ids) {
         if (typeof id === 'string' && this.pending.delete(id)) this.cancelled.add(id);
       }
@@ -87,13 +85,13 @@ export class SequenceChecker {
     return [];
   }
 
-  private fromClient(message: Json): SequenceWarning[] {
+  private fromClient(message: JsonObject): SequenceWarning[] {
     const kind = clientKind(message);
     if (kind === null) return [];
     const body = message.toolResponse;
     return this.checkClient(
       kind,
-      kind === 'toolResponse' && isObject(body) ? idsOf(body.functionResponses) : [],
+      kind === 'toolResponse' && isJsonObject(body) ? idsOf(body.functionResponses) : [],
     );
   }
 

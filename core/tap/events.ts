@@ -10,9 +10,6 @@ import type { ProtocolErrorCode, Violation } from '../wire/protocol-errors';
 
 export const TAP_VERSION = 1;
 
-/** @deprecated import Direction from core/wire/direction; kept until every importer has switched. */
-export type { Direction };
-
 export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected';
 
 /**

@@ -1,13 +1,15 @@
 import { applyMask, concatBytes, decodeUtf8Strict } from './bytes';
 import { isValidCloseCode } from './close-codes';
-import type { DecoderEvent, Frame, Sender } from './frame';
-import { Opcode } from './opcodes';
+import type { Direction } from './direction';
+import type { DecoderEvent, Frame } from './frame';
+import { announcedLengthForm, extendedLengthBytes, headerLength } from './frame-header';
+import { isControlOpcode, Opcode } from './opcodes';
 import { type ProtocolError, type ProtocolErrorCode, protocolError, violationOf } from './protocol-errors';
 import { firstInvalidUtf8 } from './utf8-fault';
 
 export interface DecoderOptions {
   /** Whose bytes these are. RFC 6455 §5.1: client frames MUST be masked, server frames MUST NOT. */
-  sender: Sender;
+  sender: Direction;
   /** An extension that defines RSV1 (permessage-deflate, RFC 7692 §6) was negotiated. */
   allowRsv1?: boolean;
   /** Largest message in bytes; 0 means no limit. */
@@ -45,7 +47,7 @@ export const VIOLATION_PAYLOAD_LIMIT = 64 * 1024;
  * connection would (§7.1.7). After a close frame it is `closed`: §5.5.1 says nothing may follow.
  */
 export class FrameDecoder {
-  readonly sender: Sender;
+  readonly sender: Direction;
   private readonly allowRsv1: boolean;
   private readonly maxPayload: number;
 
@@ -184,8 +186,9 @@ export class FrameDecoder {
     const b1 = this.header[1]!;
     const masked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
-    const extBytes = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
-    const full = 2 + extBytes + (masked ? 4 : 0);
+    const form = announcedLengthForm(len7);
+    const extBytes = extendedLengthBytes(form);
+    const full = headerLength(form, masked);
 
     if (this.headerNeeded === 2) {
       const failure = this.checkFirstTwoBytes(b0, b1);
@@ -219,7 +222,7 @@ export class FrameDecoder {
       }
       this.payloadLength = length;
       const opcode = b0 & 0x0f;
-      if (length > 0 && opcode < 0x8 && !this.violation) {
+      if (length > 0 && !isControlOpcode(opcode) && !this.violation) {
         this.declaredMessageBytes += length;
         if (this.maxPayload > 0 && this.declaredMessageBytes > this.maxPayload) {
           this.violation = protocolError(

@@ -1,7 +1,6 @@
 import type { ProtocolError, Violation } from './protocol-errors';
 
 /** Which endpoint put the bytes on the wire. */
-export type Sender = 'client' | 'server';
 
 /** One frame exactly as it crossed the wire (RFC 6455 §5.2), with its payload unmasked. */
 export interface Frame {

@@ -15,8 +15,9 @@ import {
   OUTPUT_AUDIO_MIME,
   OUTPUT_AUDIO_RATE,
 } from '../../core/live/live-messages';
-import { bytesFromSamples, encodeBase64, levelOf, resample } from '../../core/live/pcm';
+import { bytesFromSamples, levelOf, resample } from '../../core/live/pcm';
 import { SequenceChecker } from '../../core/live/sequence-check';
+import { toBase64 } from '../../core/wire/bytes';
 import {
   type ClientMessage,
   type FunctionResponse,
@@ -320,7 +321,7 @@ export class LiveSession {
   private streamAudio(setup: SessionSetup, samples: Int16Array, transcript: string): void {
     const transcription = { serverContent: { outputTranscription: { text: transcript } } };
     for (let at = 0; at < samples.length; at += AUDIO_CHUNK_SAMPLES) {
-      const data = encodeBase64(bytesFromSamples(samples.subarray(at, at + AUDIO_CHUNK_SAMPLES)));
+      const data = toBase64(bytesFromSamples(samples.subarray(at, at + AUDIO_CHUNK_SAMPLES)));
       this.queue.push({
         serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_AUDIO_MIME, data } }] } },
       });

@@ -20,9 +20,6 @@ export interface ProxySettings {
   insecure: boolean;
 }
 
-/** @deprecated import PROXY_PATH from core/routes; kept until every importer has switched. */
-export { PROXY_PATH };
-
 /** Which upstream URL this request asks for, and whether wslab may go there. */
 export function resolveTarget(url: URL, settings: ProxySettings): TargetResult {
   const asked = url.searchParams.get('target');
