@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { API_PATH, ECHO_PATH, ECHO_SOURCE_API_PATH, LESSONS_API_PATH, TAP_PATH } from '../core/routes';
 import type { SessionRecorder } from './export/recordings';
 import { exportRouter } from './export/routes';
-import { isAllowedHost } from './host-check';
+import { isAllowedHost, isSameOrigin, isSameOriginFetch } from './host-check';
 import { lessonsRouter } from './lessons/routes';
 
 export interface AppOptions {
@@ -28,7 +29,6 @@ export function createApp(options: AppOptions): Express {
     res.json(options.health());
   });
 
-  // The API is for the page on this server only: refuse names a rebinding attack would use.
   // A plain GET (no Upgrade) on a WebSocket path: say what it is instead of a bare 404.
   app.get([ECHO_PATH, TAP_PATH], (req, res) => {
     res
@@ -40,12 +40,12 @@ export function createApp(options: AppOptions): Express {
       );
   });
 
+  // The API is for the page on this server and for scripts on this machine, nothing else: a page
+  // on another site must not be able to make this server build exports or read lessons for it.
   app.use(API_PATH, (req, res, next) => {
-    if (!isAllowedHost(req.headers.host, options.allowedHosts)) {
-      res
-        .status(403)
-        .type('text/plain')
-        .send(`Host "${req.headers.host ?? ''}" is not allowed\n`);
+    const refusal = apiRefusal(req.headers, options.allowedHosts);
+    if (refusal !== null) {
+      res.status(403).json({ error: refusal });
       return;
     }
     next();
@@ -79,6 +79,20 @@ export function createApp(options: AppOptions): Express {
     });
   }
   return app;
+}
+
+/** Why a request may not use `/api`, or null when it may. */
+function apiRefusal(headers: IncomingHttpHeaders, allowedHosts: readonly string[]): string | null {
+  const { host, origin } = headers;
+  if (!isAllowedHost(host, allowedHosts)) return `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`;
+  if (!isSameOrigin(origin, host)) {
+    return `the API only answers pages from this server, not Origin ${origin}`;
+  }
+  const site = headers['sec-fetch-site'];
+  if (!isSameOriginFetch(typeof site === 'string' ? site : undefined)) {
+    return `the API only answers pages from this server, not a ${site} request`;
+  }
+  return null;
 }
 
 function noCacheForHtml(res: express.Response, file: string): void {

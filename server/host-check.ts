@@ -40,3 +40,14 @@ export function isSameOrigin(originHeader: string | undefined, hostHeader: strin
   if (origin.protocol !== 'http:' && origin.protocol !== 'https:') return false;
   return origin.host.toLowerCase() === hostHeader.trim().toLowerCase();
 }
+
+/**
+ * A page on another site can still send a GET with no `Origin` at all (`fetch(url, {mode:
+ * 'no-cors'})`, an `<img>`, a form): browsers name every request's relation to the page that made
+ * it in `Sec-Fetch-Site` (Fetch Metadata), so refuse anything but this origin's own requests.
+ * `none` is the user's own navigation (a typed URL, a bookmark); no header at all means a client
+ * that is not a browser (curl, a script) or a browser too old to say.
+ */
+export function isSameOriginFetch(secFetchSite: string | undefined): boolean {
+  return secFetchSite === undefined || secFetchSite === 'same-origin' || secFetchSite === 'none';
+}

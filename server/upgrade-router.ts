@@ -184,6 +184,18 @@ export class UpgradeRouter {
 
   /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
   private relay(upgrade: UpgradeRequest): void {
+    // A page on another site must not use wslab as its way into this machine's loopback services.
+    const { host, origin } = upgrade.req.headers;
+    if (!isAllowedHost(host, this.options.allowedHosts)) {
+      const reason = `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`;
+      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_HOST');
+      return;
+    }
+    if (!isSameOrigin(origin, host)) {
+      const reason = `the proxy only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
+      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
+      return;
+    }
     const settings = this.options.proxy;
     const resolved = resolveTarget(upgrade.url, settings);
     if (!resolved.ok) {
