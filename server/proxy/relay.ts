@@ -5,7 +5,16 @@ import { connect as connectTls } from 'node:tls';
 import { PROXY_PATH } from '../../core/routes';
 import type { HandshakeRefusalCode } from '../../core/tap/events';
 import { encodeClose } from '../../core/wire/frame-encoder';
-import { formatHead, type HeaderList } from '../../core/wire/handshake';
+import {
+  checkAccept,
+  findHeadEnd,
+  formatHead,
+  type HeaderList,
+  headerValue,
+  parseResponseHead,
+  type RequestHead,
+  type ResponseHead,
+} from '../../core/wire/handshake';
 import type { ConnectionCapture } from '../tap/capture';
 import { isAllowedTarget, type ProxyTarget, parseTarget, type TargetResult } from './target';
 
@@ -72,21 +81,31 @@ export function upstreamRequest(req: IncomingMessage, target: ProxyTarget): stri
 }
 
 export interface RelayHooks {
-  /** Called once the upstream TCP (and TLS) connection is up, to start watching the client socket. */
+  /** Called once the upstream has answered the handshake, to start watching the client socket. */
   capture(): ConnectionCapture;
-  /** The upstream could not be reached: answer the client with this status and reason. */
+  /** The upstream could not be reached, or is no WebSocket server: answer the client with this. */
   refuse(status: number, reason: string, code: HandshakeRefusalCode): void;
 }
 
 /**
- * Relays one upgraded connection to its target byte for byte. Nothing is parsed on the way: the
- * tap's capture reads the same bytes as they pass, so what the inspector shows is exactly what
- * the client and the upstream exchanged — extensions, subprotocols and faults included.
+ * Relays one upgraded connection to its target byte for byte. Nothing is parsed on the way but the
+ * upstream's answer to the handshake: the tap's capture reads the same bytes as they pass, so what
+ * the inspector shows is exactly what the client and the upstream exchanged — extensions,
+ * subprotocols and faults included.
  */
 export interface Relay {
   /** Says goodbye to both peers with a close frame 1001 (going away), then lets go. */
   shutDown(): void;
 }
+
+// What the client may send before the upstream has accepted the WebSocket: held here, not relayed.
+export const MAX_EARLY_CLIENT_BYTES = 64 * 1024;
+// An answer head longer than this is no WebSocket server's 101.
+export const MAX_UPSTREAM_HEAD_BYTES = 16 * 1024;
+// How long the upstream may take to answer the handshake.
+export const UPSTREAM_ANSWER_MS = 10_000;
+
+const HTTP_PREFIX = Buffer.from('HTTP/', 'latin1');
 
 export function relay(
   req: IncomingMessage,
@@ -107,38 +126,170 @@ export function relay(
         ALPNProtocols: ['http/1.1'],
       })
     : connectTcp({ host: target.host, port: target.port });
+  // Half-closed TCP passes through: a FIN from one side becomes a FIN to the other.
+  clientSocket.allowHalfOpen = true;
   let connected = false;
+  // Until the upstream has answered, the relay is a handshake and nothing else: `/proxy` must not
+  // be a tunnel to any TCP service on this machine. Only a 101 whose Sec-WebSocket-Accept is
+  // derived from this request's key (RFC 6455 §4.1, §4.2.2) proves a WebSocket server answered.
+  let settled = false;
   let capture: ConnectionCapture | null = null;
+  const held: Buffer[] = head.length > 0 ? [head] : [];
+  let heldBytes = head.length;
+  let clientEnded = false;
+  let answer: Buffer = Buffer.alloc(0);
+
+  const fail = (reason: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    upstream.destroy();
+    hooks.refuse(502, reason, 'UPSTREAM_FAILED');
+  };
+  const timer = setTimeout(
+    () =>
+      fail(`the target ${where(target)} did not answer the handshake within ${UPSTREAM_ANSWER_MS / 1000} s`),
+    UPSTREAM_ANSWER_MS,
+  );
+  timer.unref();
+
+  const hold = (chunk: Buffer): void => {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes > MAX_EARLY_CLIENT_BYTES) {
+      fail(
+        `the client sent more than ${MAX_EARLY_CLIENT_BYTES / 1024} KiB before the target accepted the WebSocket (RFC 6455 §4.1: frames come after the 101)`,
+      );
+    }
+  };
+  const onClientEnd = (): void => {
+    clientEnded = true;
+  };
+  clientSocket.on('data', hold);
+  clientSocket.on('end', onClientEnd);
+
+  const readAnswer = (chunk: Buffer): void => {
+    answer = answer.length === 0 ? chunk : Buffer.concat([answer, chunk]);
+    const prefix = Math.min(answer.length, HTTP_PREFIX.length);
+    if (!answer.subarray(0, prefix).equals(HTTP_PREFIX.subarray(0, prefix))) {
+      fail(
+        `the target ${where(target)} is not a WebSocket server: its answer is not HTTP (${preview(answer)})`,
+      );
+      return;
+    }
+    const end = findHeadEnd(answer);
+    if (end < 0) {
+      if (answer.length > MAX_UPSTREAM_HEAD_BYTES) {
+        fail(`the target ${where(target)} sent an answer head over ${MAX_UPSTREAM_HEAD_BYTES / 1024} KiB`);
+      }
+      return;
+    }
+    const parsed = parseResponseHead(answer.subarray(0, end).toString('latin1'));
+    if (!parsed.ok) {
+      fail(`the target ${where(target)} is not a WebSocket server: ${parsed.error}`);
+      return;
+    }
+    if (parsed.head.status !== 101) {
+      passThrough(parsed.head, end);
+      return;
+    }
+    const accept = checkAccept(requestHeadOf(req), parsed.head);
+    if (!accept.ok) {
+      fail(
+        `the target ${where(target)} answered 101 without the right Sec-WebSocket-Accept (expected ${accept.expected}, got ${accept.actual ?? 'none'}): not a WebSocket server (RFC 6455 §4.1)`,
+      );
+      return;
+    }
+    open();
+  };
+
+  /** Starts the tap's capture and hands the client the upstream's answer, exactly as it came. */
+  const settle = (): ConnectionCapture => {
+    settled = true;
+    clearTimeout(timer);
+    upstream.off('data', readAnswer);
+    clientSocket.off('data', hold);
+    clientSocket.off('end', onClientEnd);
+    const started = hooks.capture();
+    started.watchWrites(clientSocket);
+    clientSocket.write(answer);
+    capture = started;
+    return started;
+  };
+
+  /** The upstream refused the WebSocket: its answer reaches the client as sent, and the relay ends. */
+  const passThrough = (response: ResponseHead, headEnd: number): void => {
+    settle();
+    // Whatever the client sends now is not a WebSocket frame and goes nowhere.
+    clientSocket.on('data', () => {});
+    const length = Number(headerValue(response.headers, 'content-length') ?? Number.NaN);
+    let remaining = Number.isInteger(length) && length >= 0 ? length - (answer.length - headEnd) : null;
+    const finish = (): void => {
+      clientSocket.end();
+      upstream.destroy();
+    };
+    if (remaining !== null && remaining <= 0) {
+      finish();
+      return;
+    }
+    upstream.on('data', (chunk: Buffer) => {
+      if (remaining === null) {
+        clientSocket.write(chunk);
+        return;
+      }
+      clientSocket.write(chunk.subarray(0, remaining));
+      remaining -= chunk.length;
+      if (remaining <= 0) finish();
+    });
+  };
+
+  /** The upstream is a WebSocket server: the held bytes go first, then both ways, untouched. */
+  const open = (): void => {
+    const started = settle();
+    const early = Buffer.concat(held);
+    if (early.length > 0) {
+      started.feedClient(early);
+      upstream.write(early);
+    }
+    started.watchReads(clientSocket);
+    if (clientEnded) upstream.end();
+    else clientSocket.pipe(upstream);
+    upstream.pipe(clientSocket);
+  };
 
   upstream.once(target.secure ? 'secureConnect' : 'connect', () => {
     connected = true;
     upstream.setNoDelay(true);
-    capture = hooks.capture();
-    capture.watchWrites(clientSocket);
-    capture.watchReads(clientSocket);
-    // Half-closed TCP passes through: a FIN from one side becomes a FIN to the other.
-    clientSocket.allowHalfOpen = true;
     upstream.write(upstreamRequest(req, target));
-    if (head.length > 0) {
-      capture.feedClient(head);
-      upstream.write(head);
-    }
-    clientSocket.pipe(upstream);
-    upstream.pipe(clientSocket);
+    upstream.on('data', readAnswer);
   });
 
   upstream.on('error', (error: NodeJS.ErrnoException) => {
-    if (!connected) {
-      hooks.refuse(502, describeUpstreamFailure(error, target), 'UPSTREAM_FAILED');
+    if (!settled) {
+      fail(describeUpstreamFailure(error, target));
       return;
     }
     clientSocket.destroy();
   });
   upstream.on('close', () => {
-    if (connected) clientSocket.end();
+    if (!settled) {
+      fail(
+        connected
+          ? `the target ${where(target)} closed the connection without answering the handshake`
+          : `could not reach the target ${where(target)}`,
+      );
+      return;
+    }
+    clientSocket.end();
   });
-  clientSocket.on('error', () => upstream.destroy());
-  clientSocket.on('close', () => upstream.destroy());
+  const stop = (): void => {
+    // The client left: there is no one to answer any more, whatever the upstream does next.
+    settled = true;
+    clearTimeout(timer);
+    upstream.destroy();
+  };
+  clientSocket.on('error', stop);
+  clientSocket.on('close', stop);
 
   return {
     shutDown() {
@@ -162,6 +313,23 @@ export function relay(
       }
     },
   };
+}
+
+/** The client's request as the handshake checks read it: only its key matters for the accept. */
+function requestHeadOf(req: IncomingMessage): RequestHead {
+  const headers: HeaderList = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  return { method: req.method ?? 'GET', path: req.url ?? '/', httpVersion: req.httpVersion, headers };
+}
+
+function where(target: ProxyTarget): string {
+  return `${target.host}:${target.port}`;
+}
+
+/** The first bytes of an answer, printable, for a reason line. */
+function preview(bytes: Buffer): string {
+  return JSON.stringify(bytes.subarray(0, 24).toString('latin1'));
 }
 
 function describeUpstreamFailure(error: NodeJS.ErrnoException, target: ProxyTarget): string {

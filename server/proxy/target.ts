@@ -42,16 +42,33 @@ export function parseTarget(text: string): TargetResult {
     };
   }
   const secure = url.protocol === 'wss:';
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const bare = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // An IPv4-mapped address is that IPv4 address: connect to it as such, which works without IPv6.
+  const host = mappedIPv4(bare) ?? bare;
   const port = url.port ? Number(url.port) : secure ? 443 : 80;
   return { ok: true, target: { url, secure, host, port } };
 }
 
+/**
+ * `::ffff:127.0.0.1`, or `::ffff:7f00:1` as the URL parser writes it (RFC 4291 §2.5.5.2), as
+ * `127.0.0.1`; null for any other address.
+ */
+export function mappedIPv4(address: string): string | null {
+  const lower = address.toLowerCase();
+  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (dotted && isIP(dotted[1]!) === 4) return dotted[1]!;
+  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (!hex || isIP(lower) !== 6) return null;
+  const high = Number.parseInt(hex[1]!, 16);
+  const low = Number.parseInt(hex[2]!, 16);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+}
+
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback: addresses on this machine only. */
 export function isLoopbackAddress(address: string): boolean {
-  const plain = address.replace(/^::ffff:/i, '');
+  const plain = mappedIPv4(address) ?? address;
   if (isIP(plain) === 4) return plain.startsWith('127.');
-  return address === '::1';
+  return isIP(plain) === 6 && /^(?:0{0,4}:){0,7}:?0{0,3}1$/.test(plain) && plain.endsWith(':1');
 }
 
 /**

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +266,156 @@ describe('the proxy refuses faithfully', () => {
     await tap.waitFor((e) => e.type === 'error' && e.code === 'FORBIDDEN_TARGET');
     expect((await refusal(proxyUrl('http://127.0.0.1:1/'))).status).toBe(400);
     expect((await refusal(wsUrl(wslab, '/proxy'))).status).toBe(400);
+  });
+});
+
+/**
+ * A TCP service on loopback that is not a WebSocket server: it keeps every byte it receives and,
+ * once the request head has arrived, does what the test says (answer, or stay silent).
+ */
+async function startTcpService(onHead: (socket: Socket) => void): Promise<{
+  port: number;
+  /** Everything the service received on its first connection, once that connection has closed. */
+  received: Promise<Buffer>;
+  close(): Promise<void>;
+}> {
+  const server = createTcpServer();
+  let deliver: (bytes: Buffer) => void = () => {};
+  const received = new Promise<Buffer>((resolve) => {
+    deliver = resolve;
+  });
+  server.on('connection', (socket) => {
+    let bytes = Buffer.alloc(0);
+    let answered = false;
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      bytes = Buffer.concat([bytes, chunk]);
+      if (!answered && bytes.includes('\r\n\r\n')) {
+        answered = true;
+        onHead(socket);
+      }
+    });
+    socket.on('close', () => deliver(bytes));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Only the request head: not one byte of what the client sent after it. */
+function expectOnlyTheRequestHead(received: Buffer): void {
+  const text = received.toString('latin1');
+  expect(text).toMatch(/^GET \/ HTTP\/1\.1\r\n/);
+  expect(text.indexOf('\r\n\r\n')).toBe(text.length - 4);
+}
+
+describe('the proxy relays WebSockets only', () => {
+  async function rawProxy(port: number): Promise<RawClient> {
+    const raw = await RawClient.connect(wslab.port);
+    // The request and bytes for the upstream in one write: they arrive as the upgrade's `head`.
+    raw.write(
+      Buffer.concat([
+        Buffer.from(RawClient.handshake(`/proxy?target=${encodeURIComponent(`ws://127.0.0.1:${port}/`)}`)),
+        Buffer.from('EARLY BYTES\r\n'),
+      ]),
+    );
+    return raw;
+  }
+
+  it('answers 502 when the target does not speak HTTP, and the client’s bytes never reach it', async () => {
+    const service = await startTcpService((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n'));
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 502 /);
+    raw.write('LATE BYTES\r\n');
+    expect(String(await raw.readToEnd())).toMatch(
+      /is not a WebSocket server: its answer is not HTTP \("SSH-2\.0/,
+    );
+    expectOnlyTheRequestHead(await service.received);
+    await tap.waitFor(
+      (e) => e.type === 'error' && e.code === 'UPSTREAM_FAILED' && e.message.includes('not HTTP'),
+    );
+  });
+
+  it('answers 502 when a 101 carries the wrong Sec-WebSocket-Accept, relaying nothing', async () => {
+    const service = await startTcpService((socket) =>
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n',
+      ),
+    );
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 502 /);
+    expect(String(await raw.readToEnd())).toMatch(
+      /answered 101 without the right Sec-WebSocket-Accept \(expected s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=, got bm90IHRoZSByaWdodCBvbmU=\)/,
+    );
+    expectOnlyTheRequestHead(await service.received);
+  });
+
+  it('hands the client an upstream’s plain HTTP answer as sent, then ends, relaying nothing', async () => {
+    // Keep-alive: the service would wait for another request; the relay ends after the body.
+    const answer = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
+    const service = await startTcpService((socket) => socket.write(answer));
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    const head = await raw.readHead();
+    expect(`${head}${await raw.readToEnd()}`).toBe(answer);
+    expectOnlyTheRequestHead(await service.received);
+  });
+
+  it('answers 502 when the client sends over 64 KiB before the target has answered', async () => {
+    let headSeen: () => void = () => {};
+    const seen = new Promise<void>((resolve) => {
+      headSeen = resolve;
+    });
+    const service = await startTcpService(() => headSeen());
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    await seen;
+    raw.write(Buffer.alloc(64 * 1024, 0x41));
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 502 /);
+    expect(String(await raw.readToEnd())).toMatch(
+      /the client sent more than 64 KiB before the target accepted/,
+    );
+    expectOnlyTheRequestHead(await service.received);
+  });
+
+  it('holds a frame sent with the request until the 101, then delivers it', async () => {
+    await startWslab();
+    const raw = await RawClient.connect(wslab.port);
+    raw.write(
+      Buffer.concat([
+        Buffer.from(
+          RawClient.handshake(`/proxy?target=${encodeURIComponent(`ws://127.0.0.1:${upstream.port}/`)}`),
+        ),
+        clientFrame({ opcode: 1, payload: Buffer.from('early') }),
+      ]),
+    );
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 101 /);
+    const reply = Buffer.from('upstream got early');
+    expect(await raw.readBytes(2 + reply.length)).toEqual(
+      Buffer.concat([Buffer.of(0x81, reply.length), reply]),
+    );
+    raw.destroy();
+  });
+
+  it('relays to the IPv4-mapped loopback address [::ffff:127.0.0.1]', async () => {
+    await startWslab();
+    const client = new WebSocket(proxyUrl(`ws://[::ffff:127.0.0.1]:${upstream.port}/mapped`));
+    await once(client, 'open');
+    const reply = nextMessages(client, 1);
+    client.send('mapped');
+    expect(String((await reply)[0]!.data)).toBe('upstream got mapped');
+    expect(upstream.requests.at(-1)!.headers.host).toBe(`[::ffff:7f00:1]:${upstream.port}`);
+    client.close();
   });
 });
 
