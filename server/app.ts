@@ -18,6 +18,8 @@ export interface AppOptions {
   health: () => Record<string, unknown>;
   /** The session's recordings as they are now, for the exports (`conn` picks one). */
   recordings(conn?: string): SessionRecorder;
+  /** The largest file an export may be (413 beyond); by default 4× the default journal budget. */
+  exportCeilingBytes?: number;
 }
 
 /** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
@@ -51,7 +53,12 @@ export function createApp(options: AppOptions): Express {
     next();
   });
   app.use(LESSONS_API_PATH, lessonsRouter(options.lessonsDir));
-  app.use(exportRouter(options.recordings));
+  app.use(
+    exportRouter(
+      options.recordings,
+      options.exportCeilingBytes === undefined ? {} : { ceilingBytes: options.exportCeilingBytes },
+    ),
+  );
   app.get(ECHO_SOURCE_API_PATH, async (_req, res, next) => {
     try {
       const source = await readFile(path.join(options.projectRoot, 'server/echo.ts'), 'utf8');
