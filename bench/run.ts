@@ -62,3 +62,25 @@ if (existsSync(uiBench) && existsSync(chromium)) {
 } else {
   console.log('\n(Inspector figures need Chromium: apt-get install -y chromium)');
 }
+
+console.log(
+  '\nTap memory: 64 MiB of 64 KiB binary messages echoed, the server in its own process (RSS in MB)',
+);
+// Loaded where it is used, so that this section stands on its own at the end of the run.
+const { benchTapMemory, TAP_MEMORY_TARGET_MB } = await import('./tap-memory');
+const memory = await benchTapMemory();
+const mb = (bytes: number): string => fmt(bytes / (1024 * 1024), 1);
+console.log(
+  '| setup | before | after | peak | growth after | growth at peak | after GC | heap | ArrayBuffers | journal | queued to subscribers | seconds |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const row of memory) {
+  console.log(
+    `| ${row.name} | ${mb(row.beforeRss)} | ${mb(row.afterRss)} | ${mb(row.peakRss)} | ${mb(row.afterRss - row.beforeRss)} | ${mb(row.peakRss - row.beforeRss)} | ${mb(row.retainedRss)} | ${mb(row.heapUsed)} | ${mb(row.arrayBuffers)} | ${mb(row.journalBytes)} | ${mb(row.queuedBytes)} | ${fmt(row.seconds, 1)} |`,
+  );
+}
+const stalled = memory[memory.length - 1]!;
+const growth = (stalled.peakRss - stalled.beforeRss) / (1024 * 1024);
+console.log(
+  `target: growth at peak < ${TAP_MEMORY_TARGET_MB} MB with ${stalled.subscribers} subscribers that never read: ${fmt(growth, 1)} MB, ${growth < TAP_MEMORY_TARGET_MB ? 'met' : 'NOT met'}`,
+);

@@ -1,0 +1,53 @@
+// The server of bench/tap-memory.ts, in a process of its own so that its resident set is the
+// server's alone. It samples its RSS every 100 ms and keeps the peak; the parent asks over IPC.
+import { startServer } from '../server/server';
+
+export type TapMemoryRequest = 'sample' | 'gc' | 'reset-peak' | 'stop';
+
+export interface TapMemorySample {
+  rss: number;
+  peakRss: number;
+  /** Of the RSS: the JavaScript heap in use, and the memory of ArrayBuffers and Buffers. */
+  heapUsed: number;
+  arrayBuffers: number;
+  journalBytes: number;
+  /** Bytes sent to tap subscribers that their sockets have not written yet. */
+  queuedBytes: number;
+}
+
+const SAMPLE_MS = 100;
+
+const server = await startServer({ port: 0, host: '127.0.0.1' });
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, SAMPLE_MS);
+
+function sample(): TapMemorySample {
+  const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
+  peakRss = Math.max(peakRss, rss);
+  return {
+    rss,
+    peakRss,
+    heapUsed,
+    arrayBuffers,
+    journalBytes: server.hub.journal.memoryBytes,
+    queuedBytes: server.hub.queuedBytes,
+  };
+}
+
+process.on('message', (message: TapMemoryRequest) => {
+  if (message === 'sample') process.send!(sample());
+  else if (message === 'gc') {
+    // Only with --expose-gc: what is still held once the garbage is collected.
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send!(sample());
+  } else if (message === 'reset-peak') {
+    peakRss = process.memoryUsage().rss;
+    process.send!(sample());
+  } else {
+    clearInterval(sampler);
+    void server.close().then(() => process.exit(0));
+  }
+});
+process.send!({ port: server.port });

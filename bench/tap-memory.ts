@@ -1,0 +1,159 @@
+// What the tap costs in memory when its subscribers stop reading: 20 tap subscribers (raw and
+// JSON) complete the handshake and then never read a byte, while 64 MiB of binary messages go
+// through the echo server. The journal is bounded by its budget and each subscriber by its send
+// limit, so the server's RSS must level off instead of following the traffic. The same traffic
+// with no subscriber is the baseline. Loopback only; every phase is bounded in count and time.
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import type { TapMemoryRequest, TapMemorySample } from './tap-memory-server';
+
+export interface TapMemoryFigures {
+  name: string;
+  subscribers: number;
+  /** Bytes the clients sent; the echo server sends as many back. */
+  trafficBytes: number;
+  /** The server's RSS with the subscribers connected, before the traffic. */
+  beforeRss: number;
+  /** After the traffic, once the echo replies are in. */
+  afterRss: number;
+  /** The highest RSS sampled (every 100 ms) from before the traffic to after it. */
+  peakRss: number;
+  /** The RSS after a full garbage collection: what the server really holds on to. */
+  retainedRss: number;
+  /** After that collection: the JavaScript heap in use, and ArrayBuffers (the journal, queued writes). */
+  heapUsed: number;
+  arrayBuffers: number;
+  /** What the journal counts as its memory, and what the subscribers' sockets still hold. */
+  journalBytes: number;
+  queuedBytes: number;
+  seconds: number;
+}
+
+/** How much the server's RSS may grow, from before the traffic to its peak, with the subscribers stalled. */
+export const TAP_MEMORY_TARGET_MB = 100;
+
+const SUBSCRIBERS = 20;
+const MESSAGE_BYTES = 64 * 1024;
+const TRAFFIC_BYTES = 64 * 1024 * 1024;
+const CLIENTS = 4;
+const PHASE_TIMEOUT_MS = 120_000;
+
+function withTimeout<T>(what: string, promise: Promise<T>, ms = PHASE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function startServerProcess(): ChildProcess {
+  // The server runs TypeScript: its process loads tsx, resolved from here so any cwd works.
+  return fork(new URL('./tap-memory-server.ts', import.meta.url), [], {
+    execArgv: ['--expose-gc', '--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+async function ask(server: ChildProcess, request: TapMemoryRequest): Promise<TapMemorySample> {
+  const reply = once(server, 'message');
+  server.send(request);
+  const [sample] = await withTimeout(`the server's answer to ${request}`, reply, 10_000);
+  return sample as TapMemorySample;
+}
+
+/**
+ * A tap subscriber that completes the opening handshake (RFC 6455 §4.1) on a bare TCP socket and
+ * then stops reading: the server's writes pile up in the kernel's buffers, then in its own.
+ */
+async function stalledSubscriber(port: number, raw: boolean): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await once(socket, 'connect');
+  socket.write(
+    `GET /tap${raw ? '?format=raw' : ''} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+      'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const head = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('latin1');
+      if (!text.includes('\r\n\r\n')) return;
+      // From here on nothing is read: what the server sends stays in its buffers.
+      socket.pause();
+      socket.off('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+  if (!head.startsWith('HTTP/1.1 101'))
+    throw new Error(`the tap refused a subscriber: ${head.split('\r\n')[0]}`);
+  return socket;
+}
+
+/** `total` bytes of binary messages through the echo server, each awaited before the next. */
+async function echoTraffic(port: number, total: number): Promise<void> {
+  const payload = new Uint8Array(MESSAGE_BYTES).map((_, i) => i);
+  const perClient = Math.ceil(total / MESSAGE_BYTES / CLIENTS);
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/echo`, { perMessageDeflate: false });
+      await once(socket, 'open');
+      for (let i = 0; i < perClient; i++) {
+        const reply = once(socket, 'message');
+        socket.send(payload, { binary: true });
+        await reply;
+      }
+      socket.close();
+      await once(socket, 'close');
+    }),
+  );
+}
+
+async function measure(subscribers: number): Promise<TapMemoryFigures> {
+  const server = startServerProcess();
+  const exited = once(server, 'exit');
+  const sockets: Socket[] = [];
+  try {
+    const [ready] = await withTimeout('starting the server', once(server, 'message'), 30_000);
+    const { port } = ready as { port: number };
+    for (let i = 0; i < subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
+    // A moment for the subscribers' hellos and the server's heap to settle.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await ask(server, 'reset-peak');
+    const started = performance.now();
+    await withTimeout('the echo traffic', echoTraffic(port, TRAFFIC_BYTES));
+    const seconds = (performance.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = await ask(server, 'sample');
+    const collected = await ask(server, 'gc');
+    return {
+      name: subscribers === 0 ? 'no tap subscriber' : `${subscribers} tap subscribers that never read`,
+      subscribers,
+      trafficBytes: TRAFFIC_BYTES,
+      beforeRss: before.rss,
+      afterRss: after.rss,
+      peakRss: after.peakRss,
+      retainedRss: collected.rss,
+      heapUsed: collected.heapUsed,
+      arrayBuffers: collected.arrayBuffers,
+      journalBytes: collected.journalBytes,
+      queuedBytes: collected.queuedBytes,
+      seconds,
+    };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    if (server.connected) server.send('stop' satisfies TapMemoryRequest);
+    const stopped = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
+    ]);
+    if (!stopped) server.kill();
+  }
+}
+
+/** The baseline (no subscriber), then 20 stalled subscribers, raw and JSON alternately. */
+export async function benchTapMemory(): Promise<TapMemoryFigures[]> {
+  return [await measure(0), await measure(SUBSCRIBERS)];
+}
