@@ -78,7 +78,7 @@ function readHar(value: unknown): HarImport {
     throw new ImportError('This is JSON but not a HAR file: "log" has no "entries" list.');
   }
   const creator = isJsonObject(log.creator)
-    ? { name: String(log.creator.name ?? ''), version: String(log.creator.version ?? '') }
+    ? { name: scalarText(log.creator.name), version: scalarText(log.creator.version) }
     : { name: '', version: '' };
   const entries = log.entries as unknown[];
   const websockets = entries
@@ -103,9 +103,12 @@ function readHar(value: unknown): HarImport {
     );
   }
   const wslabEpoch = wslabLog && Number.isFinite(wslabLog.epoch) ? (wslabLog.epoch as number) : null;
-  const chromeEpoch = Math.min(
-    ...websockets.map(({ entry }) => Date.parse(String(entry.startedDateTime ?? ''))).filter(Number.isFinite),
-  );
+  // A loop, not Math.min(...): a file may hold more entries than a call may take arguments.
+  let chromeEpoch = Number.POSITIVE_INFINITY;
+  for (const { entry } of websockets) {
+    const started = startedAt(entry);
+    if (started < chromeEpoch) chromeEpoch = started;
+  }
   const epoch = wslabEpoch ?? (Number.isFinite(chromeEpoch) ? chromeEpoch : 0);
 
   const warnings: string[] = [];
@@ -122,6 +125,19 @@ function readHar(value: unknown): HarImport {
     connections,
     warnings,
   };
+}
+
+/**
+ * A string or number as text, anything else as ''. Never `String(value)`: a JSON object with a
+ * "toString" member makes that throw.
+ */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+}
+
+/** `startedDateTime` in ms since 1970, NaN when it is not a date. */
+function startedAt(entry: JsonObject): number {
+  return typeof entry.startedDateTime === 'string' ? Date.parse(entry.startedDateTime) : Number.NaN;
 }
 
 function describeUrl(entry: JsonObject): string {
@@ -288,13 +304,16 @@ function readChromeEntry(
   } catch {
     throw new ImportError(`${where}: "request.url" is not a URL.`);
   }
-  const started = Date.parse(String(entry.startedDateTime ?? ''));
+  const started = startedAt(entry);
   const t0 = Number.isFinite(started) ? started - epoch : 0;
   const requestHeaders = headerList(request.headers, `${where}, request.headers`);
   const responseHeaders = headerList(response.headers, `${where}, response.headers`);
   const status = typeof response.status === 'number' ? response.status : 0;
   const reason = typeof response.statusText === 'string' ? response.statusText : '';
-  const httpVersion = String(request.httpVersion ?? 'HTTP/1.1').replace(/^HTTP\//i, '');
+  const httpVersion = (typeof request.httpVersion === 'string' ? request.httpVersion : 'HTTP/1.1').replace(
+    /^HTTP\//i,
+    '',
+  );
   const method = typeof request.method === 'string' ? request.method : 'GET';
   const requestHead = { method, path, httpVersion, headers: requestHeaders };
   const responseHead = { httpVersion, status, reason, headers: responseHeaders };

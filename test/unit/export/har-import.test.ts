@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { importHar, importHarValue } from '../../../core/har/har-import';
 import { buildHar } from '../../../server/export/har';
@@ -198,5 +199,138 @@ describe('importing a HAR', () => {
       const result = importHarValue(value);
       expect(result.ok || result.error).toMatch(/newer wslab \(format 99\)/);
     });
+  });
+});
+
+/** Sets `value` at `path` in a copy of `doc`, making objects on the way where there are none. */
+function withValueAt(doc: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  const copy = structuredClone(doc) as Record<string | number, unknown>;
+  let at = copy;
+  for (const key of path.slice(0, -1)) {
+    const next = at[key];
+    if (typeof next !== 'object' || next === null) at[key] = {};
+    at = at[key] as Record<string | number, unknown>;
+  }
+  at[path.at(-1)!] = value;
+  return copy;
+}
+
+// Where a file can hold the wrong kind of thing, in both kinds of HAR.
+const CHROME_PATHS: (string | number)[][] = [
+  ['log'],
+  ['log', 'creator'],
+  ['log', 'creator', 'name'],
+  ['log', 'entries'],
+  ['log', 'entries', 0],
+  ['log', 'entries', 1],
+  ['log', 'entries', 0, 'startedDateTime'],
+  ['log', 'entries', 0, 'time'],
+  ['log', 'entries', 0, 'request'],
+  ['log', 'entries', 0, 'request', 'url'],
+  ['log', 'entries', 0, 'request', 'method'],
+  ['log', 'entries', 0, 'request', 'httpVersion'],
+  ['log', 'entries', 0, 'request', 'headers'],
+  ['log', 'entries', 0, 'request', 'headers', 0],
+  ['log', 'entries', 0, 'request', 'headers', 1, 'value'],
+  ['log', 'entries', 0, 'response'],
+  ['log', 'entries', 0, 'response', 'status'],
+  ['log', 'entries', 0, 'response', 'statusText'],
+  ['log', 'entries', 0, 'response', 'headers'],
+  ['log', 'entries', 0, 'response', 'headers', 1, 'value'],
+  ['log', 'entries', 0, '_webSocketMessages'],
+  ['log', 'entries', 0, '_webSocketMessages', 0],
+  ['log', 'entries', 0, '_webSocketMessages', 0, 'time'],
+  ['log', 'entries', 0, '_webSocketMessages', 0, 'opcode'],
+  ['log', 'entries', 0, '_webSocketMessages', 1, 'data'],
+  ['log', '_wslab'],
+];
+const WSLAB_PATHS: (string | number)[][] = [
+  ['log', '_wslab'],
+  ['log', '_wslab', 'format'],
+  ['log', '_wslab', 'epoch'],
+  ['log', 'entries', 0, '_wslab'],
+  ['log', 'entries', 0, '_wslab', 'conn'],
+  ['log', 'entries', 0, '_wslab', 'events'],
+  ...[0, 1, 2, 3].flatMap((i) => [
+    ['log', 'entries', 0, '_wslab', 'events', i],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'type'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'conn'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'dir'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'payload'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'headerHex'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'maskKey'],
+    ['log', 'entries', 0, '_wslab', 'events', i, 'text'],
+  ]),
+];
+
+// JSON values, and objects whose members would break a careless String(value) or template.
+const oddJson = fc.oneof(
+  fc.jsonValue(),
+  fc.dictionary(
+    fc.constantFrom('toString', 'valueOf', 'toJSON', 'name', 'value', 'type', 'base64', 'text'),
+    fc.jsonValue({ maxDepth: 2 }),
+  ),
+);
+
+describe('importing any JSON in a HAR’s shape', () => {
+  const chrome = chromeHar([
+    { type: 'send', time: T0 + 1, opcode: 1, data: 'hello' },
+    { type: 'receive', time: T0 + 2, opcode: 2, data: 'AQID' },
+  ]);
+  const wslab = wslabHar().har;
+
+  it('answers ok or an error, and never throws, whatever is where', () => {
+    const cases = fc.oneof(
+      fc.tuple(fc.constant(chrome as unknown), fc.constantFrom(...CHROME_PATHS), oddJson),
+      fc.tuple(fc.constant(wslab as unknown), fc.constantFrom(...WSLAB_PATHS), oddJson),
+    );
+    fc.assert(
+      fc.property(fc.array(cases, { minLength: 1, maxLength: 3 }), (changes) => {
+        let doc: unknown = changes[0]![0];
+        for (const [, path, value] of changes) doc = withValueAt(doc, path, value);
+        const result = importHarValue(doc);
+        expect(typeof result.ok).toBe('boolean');
+        expect(result.ok || typeof result.error === 'string').toBe(true);
+        expect(typeof importHar(JSON.stringify(doc)).ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('answers an error for any JSON value that is not a HAR', () => {
+    fc.assert(
+      fc.property(oddJson, (value) => {
+        expect(typeof importHarValue(value).ok).toBe('boolean');
+        expect(typeof importHarValue({ log: value }).ok).toBe('boolean');
+        expect(typeof importHarValue({ log: { entries: value, creator: value } }).ok).toBe('boolean');
+      }),
+    );
+  });
+
+  it('reads a creator whose name is an object with a "toString" member', () => {
+    const odd = withValueAt(chrome, ['log', 'creator'], { name: { toString: 1 }, version: 537 });
+    const result = importHarValue(odd);
+    expect(result.ok && result.creator).toEqual({ name: '', version: '537' });
+  });
+});
+
+describe('importing a big HAR', () => {
+  it('reads 130 000 Chrome WebSocket entries', () => {
+    const [entry] = chromeHar([{ type: 'send', time: T0 + 1, opcode: 1, data: 'hi' }]).log.entries;
+    const entries = Array.from({ length: 130_000 }, (_, i) => ({
+      ...entry!,
+      startedDateTime: new Date(EPOCH + 130_000 - i).toISOString(),
+    }));
+    const result = importHarValue({ log: { creator: { name: 'x', version: '1' }, entries } });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.connections).toHaveLength(130_000);
+    expect(result.epoch).toBe(EPOCH + 1);
+    expect(result.connections.at(-1)!.conn).toBe('har130000');
+  });
+
+  it('says so when none of 130 000 entries is a WebSocket', () => {
+    const entries = Array.from({ length: 130_000 }, () => ({ request: { url: 'http://x.test/' } }));
+    const result = importHarValue({ log: { entries } });
+    expect(result.ok || result.error).toMatch(/holds 130000 entries, but none is a WebSocket/);
   });
 });
