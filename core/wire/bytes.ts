@@ -29,22 +29,32 @@ const EITHER = STANDARD.slice();
 EITHER['-'.charCodeAt(0)] = 62;
 EITHER['_'.charCodeAt(0)] = 63;
 
+const B64_CODES = new Uint8Array(64);
+for (let i = 0; i < 64; i++) B64_CODES[i] = B64.charCodeAt(i);
+// Base64 is ASCII: written as character codes into one buffer, then turned into a string at once
+// by the platform's decoder, instead of a string grown four characters at a time.
+const asciiDecoder = new TextDecoder('latin1');
+
 export function toBase64(bytes: Uint8Array): string {
-  let out = '';
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    out[o++] = B64_CODES[n >> 18]!;
+    out[o++] = B64_CODES[(n >> 12) & 63]!;
+    out[o++] = B64_CODES[(n >> 6) & 63]!;
+    out[o++] = B64_CODES[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += `${B64[n >> 18]}${B64[(n >> 12) & 63]}==`;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += `${B64[n >> 18]}${B64[(n >> 12) & 63]}${B64[(n >> 6) & 63]}=`;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = B64_CODES[n >> 18]!;
+    out[o++] = B64_CODES[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? B64_CODES[(n >> 6) & 63]! : 61; // '='
+    out[o++] = 61;
   }
-  return out;
+  return asciiDecoder.decode(out);
 }
 
 /**

@@ -76,17 +76,29 @@ export abstract class TapSubscriber {
         backedUp = true;
         break;
       }
-      const { chunks, next, gapBytes } = journal.read(this.cursor, Math.min(room, budget));
+      // A read stops where the history does, so no live record is counted as history.
+      const history = this.cursor < this.historyEnd;
+      const limit = Math.min(this.readLimit(room), budget, history ? this.historyEnd - this.cursor : budget);
+      const { chunks, next, gapBytes } = journal.read(this.cursor, limit);
       if (gapBytes > 0) this.gap(gapBytes, journal.historyPreamble());
       for (const chunk of chunks) {
         budget -= chunk.length;
-        this.deliver(chunk, this.cursor < this.historyEnd);
+        this.deliver(chunk, history && gapBytes === 0);
       }
       this.cursor = next;
+      if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
     this.afterTurn();
     return !backedUp && this.cursor < journal.endOffset;
   }
+
+  /** How much of the journal to read for `room` bytes of the socket's limit. */
+  protected readLimit(room: number): number {
+    return room;
+  }
+
+  /** The history this subscriber was greeted with has all been delivered. */
+  protected historyDone(): void {}
 
   protected hello(): { serverTime: number; t: number } {
     const t = this.settings.now();
@@ -168,11 +180,21 @@ export class JsonSubscriber extends TapSubscriber {
     this.decodeRecords(records, history);
   }
 
+  // JSON is several times the bytes it describes (base64, field names): read for a quarter of
+  // the room, so what is queued stays near the limit.
+  protected override readLimit(room: number): number {
+    return Math.max(1, Math.floor(room / 4));
+  }
+
+  protected override historyDone(): void {
+    if (this.live) return;
+    this.live = true;
+    this.pending.push({ type: 'live', t: this.settings.now(), history: this.historyCount });
+  }
+
   protected override afterTurn(): void {
-    if (!this.live && this.cursor >= this.historyEnd) {
-      this.live = true;
-      this.pending.push({ type: 'live', t: this.settings.now(), history: this.historyCount });
-    }
+    // An empty history ends at once.
+    if (this.cursor >= this.historyEnd) this.historyDone();
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];

@@ -5,7 +5,7 @@ import type { TapEvent } from '../../../core/tap/events';
 import { type OpenMeta, type RawRecord, RecordKind, readRecords } from '../../../core/tap/raw-records';
 import { TapHub, type TapSink } from '../../../server/tap/hub';
 import { Journal } from '../../../server/tap/journal';
-import { hex } from '../wire/helpers';
+import { concat, hex } from '../wire/helpers';
 
 class FakeSink implements TapSink {
   readonly sent: (string | Uint8Array)[] = [];
@@ -91,6 +91,24 @@ describe('TapHub', () => {
     expect(types.slice(live + 1)).toEqual(['open', 'handshake', 'frame', 'message', 'close']);
     const message = sink.events.find((event) => event.type === 'message');
     expect(message).toMatchObject({ dir: 'client', text: 'Hello' });
+  });
+
+  it('ends the history with live before any event that happened after subscribing, however long the history', async () => {
+    const { journal, hub } = setUp({ budgetBytes: 8 << 20 });
+    const conn = conversation(journal);
+    // Far more history than one turn of the pump sends.
+    const big = new Uint8Array(60_000);
+    for (let i = 0; i < 20; i++) journal.append(conn, false, clock++, concat(hex('82 7e ea 60'), big));
+    const sink = new FakeSink();
+    hub.subscribe(sink, 'json'); // sends the first turn now
+    journal.append(conn, false, clock++, hex('81 03 6e 65 77')); // "new", after subscribing
+    await hub.flush();
+    const types = sink.events.map((event) =>
+      event.type === 'frame' ? `frame:${event.opcodeName}` : event.type,
+    );
+    const live = types.indexOf('live');
+    expect(types.slice(live)).toEqual(['live', 'frame:text', 'message']);
+    expect((sink.events[live] as { history: number }).history).toBe(live - 1);
   });
 
   it('sends a raw subscriber HELLO, then the journal records byte for byte', async () => {
