@@ -89,6 +89,51 @@ describe('echo behaviours chosen by query parameters', () => {
     client.close();
   });
 
+  it('dropAfter=N counts replies, not messages, when replies are delayed', async () => {
+    const client = await openEcho(server, '?delay=100&dropAfter=2');
+    const replies: string[] = [];
+    client.on('message', (data: Buffer) => replies.push(String(data)));
+    client.send('one');
+    client.send('two');
+    client.send('three');
+    const [code] = await once(client, 'close');
+    expect(code).toBe(1006);
+    expect(replies).toEqual(["Server received: 'one'", "Server received: 'two'"]);
+  });
+
+  it('never mixes a tick into the frames of a fragmented reply, even while the client lags', async () => {
+    const client = await openEcho(server, '?fragment=1000&tick=50');
+    const conn = await tap.connOf(localPortOf(client));
+    // Not reading for a while leaves a reply waiting half-sent (1 000-byte frames: a batch of 1 024
+    // frames ends inside a 1 MiB reply), with ticks falling due meanwhile.
+    client.pause();
+    for (let i = 0; i < 8; i++) client.send(Buffer.alloc(1024 * 1024, i));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ticks: string[] = [];
+    const echoed: Buffer[] = [];
+    const replies = new Promise<void>((resolve) => {
+      client.on('message', (data: Buffer, isBinary: boolean) => {
+        if (!isBinary) ticks.push(String(data));
+        else if (echoed.push(data) === 8) resolve();
+      });
+    });
+    client.resume();
+    await replies;
+    client.close();
+    expect(echoed.map((data) => [data.length, data[0], data.at(-1)])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [1024 * 1024, i, i]),
+    );
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks).toEqual(ticks.map((_, i) => `tick ${i + 1}`));
+    // RFC 6455 §5.4: a data frame with a new opcode may only follow a frame with FIN set.
+    await tap.waitFor((e) => e.type === 'message' && e.conn === conn && e.dir === 'server', 8 + ticks.length);
+    const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'server');
+    const misplaced = frames.filter(
+      (frame, i) => (frame.opcodeName !== 'continuation') !== (i === 0 || frames[i - 1]!.fin),
+    );
+    expect(misplaced).toEqual([]);
+  });
+
   it('refuses a close code that may not be sent, naming the rule', async () => {
     const refused = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/echo?closeCode=1006`);
