@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { echoEndpoint } from './echo';
 import { recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
+import { exportCeiling } from './export/routes';
 import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
 import { TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
@@ -112,6 +113,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedHosts,
     health,
     recordings,
+    exportCeilingBytes: exportCeiling(journal.budgetBytes),
   });
   const httpServer = createServer(app);
 

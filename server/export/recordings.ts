@@ -93,7 +93,7 @@ export class ConnectionRecording implements RecordingMeta {
     recording.truncated = snapshot.truncated;
     recording.data = snapshot.data;
     recording.length = snapshot.data.length;
-    recording.marks.push(...snapshot.marks);
+    for (const mark of snapshot.marks) recording.marks.push(mark);
     return recording;
   }
 

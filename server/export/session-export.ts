@@ -54,16 +54,16 @@ function endpointsOf(recording: ConnectionRecording): { client: Endpoint; server
 export function exportPcapng(recorder: SessionRecorder, options: ExportOptions = {}): Uint8Array {
   const frames: TimedFrame[] = [];
   for (const recording of recorder.list(options.conn)) {
-    frames.push(
-      ...tcpStream({
-        ...endpointsOf(recording),
-        openedAt: recording.openedAt,
-        closedAt: recording.closedAt,
-        chunks: recording.chunks,
-        truncated: recording.truncated,
-        label: `wslab ${recording.conn}: ${recording.kind} ${recording.path}`,
-      }),
-    );
+    const stream = tcpStream({
+      ...endpointsOf(recording),
+      openedAt: recording.openedAt,
+      closedAt: recording.closedAt,
+      chunks: recording.chunks,
+      truncated: recording.truncated,
+      label: `wslab ${recording.conn}: ${recording.kind} ${recording.path}`,
+    });
+    // One at a time: spreading a long connection's packets as arguments overflows the stack.
+    for (const frame of stream) frames.push(frame);
   }
   // Connections overlap in time: one timeline, in the order things happened (sort is stable).
   frames.sort((a, b) => a.t - b.t);
