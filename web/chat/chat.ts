@@ -6,6 +6,7 @@ import { closeCodeInfo } from '../../core/wire/close-codes';
 import type { Direction } from '../../core/wire/direction';
 import { byTestId, h } from '../lib/dom';
 import { load, save } from '../lib/local-settings';
+import './chat.css';
 
 export interface ChatLink {
   /** The inspector lane of the connection the line travelled on, once the tap has named it. */

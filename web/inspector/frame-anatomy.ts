@@ -10,6 +10,7 @@ import { Opcode } from '../../core/wire/opcodes';
 import { type FrameField, ProtocolErrors } from '../../core/wire/protocol-errors';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
+import './frame-anatomy.css';
 
 const DUMP_LIMIT = 512;
 const XOR_ROWS = 16;

@@ -13,6 +13,7 @@ import { InspectorModel } from './inspector-model';
 import { InspectorToolbar } from './inspector-toolbar';
 import { LanesView } from './lanes-view';
 import { renderSequenceWarnings } from './sequence-warning-view';
+import './inspector.css';
 
 export interface InspectorStats {
   /** Frames taken in since the page loaded. */

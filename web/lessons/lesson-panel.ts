@@ -8,6 +8,7 @@ import type { TapEvent } from '../../core/tap/events';
 import { byTestId, h, isTyping } from '../lib/dom';
 import { load, save } from '../lib/local-settings';
 import { renderMarkdown } from './markdown';
+import './lessons.css';
 
 export interface CourseIndex {
   lessons: LessonSummary[];

@@ -10,6 +10,7 @@ import { SnippetRunner } from '../sandbox/runner';
 import { audioStatus } from './audio-status';
 import { EditorHost } from './editor';
 import type { TerminalView } from './terminal';
+import './editor.css';
 
 const NO_SNIPPET = `// This lesson has no snippet of its own: write one.
 // ECHO_URL is the echo server; SERVER_URL is this server's WebSocket base.

@@ -1,6 +1,7 @@
 // The terminal behind a small interface of ours: lines are kept until xterm.js has loaded, then
 // shown there with colours by level, under a prompt that takes wscat-like commands.
 import { h } from '../lib/dom';
+import './terminal.css';
 
 export type LineStyle = 'log' | 'info' | 'warn' | 'error' | 'system' | 'wire-out' | 'wire-in' | 'input';
 

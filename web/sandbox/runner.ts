@@ -7,6 +7,7 @@ import type { LazyAudioBridge } from '../audio/lazy-audio-bridge';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import frameScript from './frame-script.js?raw';
 import prelude from './worker-prelude.js?raw';
+import './sandbox.css';
 
 export type ConsoleLevel = 'log' | 'info' | 'warn' | 'error';
 
