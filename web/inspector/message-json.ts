@@ -122,9 +122,9 @@ export function containerSummary(value: object): string {
 }
 
 /** Strings longer than this are shortened in the tree. */
-export const LONG_STRING = 80;
+const LONG_STRING = 80;
 /** How much of a shortened string is shown. */
-export const STRING_HEAD = 60;
+const STRING_HEAD = 60;
 
 /**
  * A string as the tree shows it: quoted and escaped as JSON; a long one (base64 audio) cut to

@@ -27,7 +27,7 @@ interface Position {
   step: number;
 }
 
-export function parseHash(hash: string): Position | null {
+function parseHash(hash: string): Position | null {
   const match = /^#\/lesson\/([a-z0-9-]+)(?:\/(\d+))?\/?$/.exec(hash);
   return match ? { slug: match[1]!, step: match[2] ? Number(match[2]) : 1 } : null;
 }

@@ -21,10 +21,10 @@ function message(text: string | null, size: number): TapMessageEvent {
 function browserRecording(...messages: TapMessageEvent[]): Recording {
   return {
     ok: true,
-    source: 'browser',
+    source: 'chrome',
     creator: { name: 'test', version: '1' },
     epoch: 0,
-    connections: [{ conn: 'har1', url: 'ws://127.0.0.1/', source: 'browser', events: messages }],
+    connections: [{ conn: 'har1', url: 'ws://127.0.0.1/', source: 'chrome', events: messages }],
     name: 'session.har',
   };
 }
