@@ -25,6 +25,7 @@ function browserRecording(...messages: TapMessageEvent[]): Recording {
     creator: { name: 'test', version: '1' },
     epoch: 0,
     connections: [{ conn: 'har1', url: 'ws://127.0.0.1/', source: 'chrome', events: messages }],
+    warnings: [],
     name: 'session.har',
   };
 }
