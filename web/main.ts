@@ -1,5 +1,6 @@
 // The playground page: wires the lessons, the chat, the editor, the terminal and the inspector to
 // one tap subscription. Monaco and xterm load after the first view, which works without them.
+import { INSPECTOR_CAPACITY } from '../core/defaults';
 import './styles.css';
 import { Chat } from './chat/chat';
 import { acceptHarDrops } from './inspector/har-drop';
@@ -48,7 +49,7 @@ const inspector = new Inspector(
     },
     onImportFile: (file) => void recordings.open(file),
   },
-  100_000,
+  INSPECTOR_CAPACITY,
   { exportBase: location.origin },
 );
 window.wslabStats = inspector.stats;

@@ -3,6 +3,7 @@
 // model and its views together; tap events are taken in at once and drawn once per animation
 // frame, so a flood costs one layout per frame, not one per event.
 
+import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
 import type { Connections } from './connections';
@@ -61,7 +62,7 @@ export class Inspector {
   constructor(
     pageOrigin: string,
     private readonly hooks: InspectorHooks = {},
-    capacity = 100_000,
+    capacity = INSPECTOR_CAPACITY,
     options: InspectorOptions = {},
   ) {
     const recording = options.recording !== undefined;

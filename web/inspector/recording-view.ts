@@ -2,6 +2,7 @@
 // inspector of its own fed from the file, and a way back. While a recording is shown the live
 // inspector keeps taking the tap in the background, so going back to live loses nothing.
 
+import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import { h } from '../lib/dom';
 import { describeRecording, readRecording, recordingBatch } from './har-session';
 import { Inspector } from './inspector';
@@ -35,9 +36,14 @@ export class RecordingView {
     this.importError.hidden = true;
     this.importError.textContent = '';
     const recording = result.recording;
-    const view = new Inspector(location.origin, { onImportFile: (next) => void this.open(next) }, 100_000, {
-      recording: recording.name,
-    });
+    const view = new Inspector(
+      location.origin,
+      { onImportFile: (next) => void this.open(next) },
+      INSPECTOR_CAPACITY,
+      {
+        recording: recording.name,
+      },
+    );
     const banner = h(
       'div',
       { className: 'recording-banner', role: 'status', 'data-testid': 'recording-banner' },

@@ -1,23 +1,25 @@
+import { ECHO_PATH, type ExportFormat, exportPath, PROXY_PATH, TAP_PATH } from '../../core/routes';
+
 // Where this page's server is, as the snippet globals and the chat see it (lessons/README.md).
 export function serverWsUrl(location: Location = window.location): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`;
 }
 
 export function echoUrl(location: Location = window.location): string {
-  return `${serverWsUrl(location)}/echo`;
+  return `${serverWsUrl(location)}${ECHO_PATH}`;
 }
 
 export function tapUrl(location: Location = window.location): string {
   // The raw stream: the page decodes the captured bytes itself (core/tap/stream-decoder.ts).
-  return `${serverWsUrl(location)}/tap?format=raw`;
+  return `${serverWsUrl(location)}${TAP_PATH}?format=raw`;
 }
 
 /** wslab's relay to another WebSocket server (README: "Inspect any WebSocket server"). */
 export function proxyUrl(target: string, location: Location = window.location): string {
-  return `${serverWsUrl(location)}/proxy?target=${encodeURIComponent(target)}`;
+  return `${serverWsUrl(location)}${PROXY_PATH}?target=${encodeURIComponent(target)}`;
 }
 
 /** The server's recording of every connection (`/api/export.har`), or of one with `?conn=`. */
-export function exportUrl(base: string, format: 'har' | 'pcapng', conn?: string): string {
-  return `${base}/api/export.${format}${conn ? `?conn=${encodeURIComponent(conn)}` : ''}`;
+export function exportUrl(base: string, format: ExportFormat, conn?: string): string {
+  return `${base}${exportPath(format)}${conn ? `?conn=${encodeURIComponent(conn)}` : ''}`;
 }
