@@ -148,20 +148,33 @@ export class UpgradeRouter {
     });
   }
 
-  /** `/tap`: only for this machine's pages and scripts, checked before the upgrade. */
-  private subscribe(upgrade: UpgradeRequest): void {
-    if (!this.acceptable(upgrade)) return;
+  /**
+   * Lets through this server's own pages and clients that send no Origin (scripts, wscat), and
+   * refuses with 403 a Host that is not this machine's (DNS rebinding) or a page from another
+   * origin, `null` included (RFC 6455 §10.2: cross-site WebSocket hijacking). False when refused.
+   */
+  private onlyOwnPages(upgrade: UpgradeRequest, what: string): boolean {
     const { host, origin } = upgrade.req.headers;
     if (!isAllowedHost(host, this.options.allowedHosts)) {
-      const reason = `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`;
-      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_HOST');
-      return;
+      this.taps.refuse(
+        upgrade,
+        403,
+        `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`,
+        'FORBIDDEN_HOST',
+      );
+      return false;
     }
     if (!isSameOrigin(origin, host)) {
-      const reason = `the tap only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
+      const reason = `${what} only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
       this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** `/tap`: only for this machine's pages and scripts, checked before the upgrade. */
+  private subscribe(upgrade: UpgradeRequest): void {
+    if (!this.acceptable(upgrade) || !this.onlyOwnPages(upgrade, 'the tap')) return;
     const format = upgrade.url.searchParams.get('format') ?? 'json';
     if (format !== 'json' && format !== 'raw') {
       const reason = `format=${format} is not a tap format: use format=json (the default) or format=raw`;
@@ -185,17 +198,7 @@ export class UpgradeRouter {
   /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
   private relay(upgrade: UpgradeRequest): void {
     // A page on another site must not use wslab as its way into this machine's loopback services.
-    const { host, origin } = upgrade.req.headers;
-    if (!isAllowedHost(host, this.options.allowedHosts)) {
-      const reason = `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`;
-      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_HOST');
-      return;
-    }
-    if (!isSameOrigin(origin, host)) {
-      const reason = `the proxy only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
-      this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
-      return;
-    }
+    if (!this.onlyOwnPages(upgrade, 'the proxy')) return;
     const settings = this.options.proxy;
     const resolved = resolveTarget(upgrade.url, settings);
     if (!resolved.ok) {
