@@ -92,6 +92,7 @@ const controls = new RunControls(terminal, inspector.connections);
 const lessons = new LessonPanel({
   onLesson: (lesson) => controls.showLesson(lesson),
   onCode: (code) => controls.insert(code),
+  serverNow: () => tap.serverNow(),
 });
 document.getElementById('col-lessons')!.appendChild(lessons.element);
 

@@ -20,6 +20,12 @@ export interface LessonPanelOptions {
   onLesson(lesson: Lesson): void;
   /** "Put in editor" on a code block. */
   onCode(code: string): void;
+  /**
+   * The server's clock now (tap events' `t`), or null before the tap has said hello: a step
+   * counts events from its opening by the server's clock, so events that happened before it
+   * opened but arrived after (a busy page, a long history) never tick its checks.
+   */
+  serverNow(): number | null;
 }
 
 interface Position {
@@ -48,6 +54,8 @@ export class LessonPanel {
   private loading = 0;
   /** Events the tap skipped for this page since the step opened. */
   private missed = 0;
+  /** The server's `t` when the open step opened; null when the tap had not said hello yet. */
+  private openedAt: number | null = null;
 
   constructor(private readonly options: LessonPanelOptions) {
     this.element = h(
@@ -296,6 +304,7 @@ export class LessonPanel {
     this.next.setAttribute('aria-label', this.step === lesson.steps.length ? 'Next lesson' : 'Next step');
     // Checks count only what happens from now on (lessons/README.md).
     this.progress = new StepProgress(step.checks);
+    this.openedAt = this.options.serverNow();
     this.missed = 0;
     this.renderChecks();
     this.renderToc();
@@ -329,6 +338,8 @@ export class LessonPanel {
       this.renderChecks();
       return;
     }
+    if (this.openedAt === null) this.openedAt = this.options.serverNow();
+    if (this.openedAt !== null && event.t < this.openedAt) return;
     if (progress.observe(event)) this.renderChecks();
   }
 

@@ -46,12 +46,19 @@ export class TapClient {
   /** Bytes of history records still to come on this subscription. */
   private historyLeft = 0;
   private decoder = new TapStreamDecoder({ inflater: createInflater });
+  /** The server's `t` at HELLO, and this page's clock then: together, the server's clock now. */
+  private clock: { serverT: number; pageT: number } | null = null;
 
   constructor(private readonly options: TapClientOptions) {}
 
   start(): void {
     this.stopped = false;
     this.open();
+  }
+
+  /** The server's clock now, as tap events' `t` count it; null before the first hello. */
+  serverNow(): number | null {
+    return this.clock ? this.clock.serverT + (performance.now() - this.clock.pageT) : null;
   }
 
   stop(): void {
@@ -121,6 +128,7 @@ export class TapClient {
     const previous = this.instance;
     this.instance = String(Math.round(hello.serverTime - hello.t));
     this.historyLeft = hello.history;
+    this.clock = { serverT: hello.t, pageT: performance.now() };
     const restarted = previous !== '' && previous !== this.instance;
     const event: TapHelloEvent = {
       type: 'hello',
