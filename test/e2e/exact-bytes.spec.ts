@@ -107,6 +107,12 @@ test('a frame with RSV1 set on a connection without compression is shown with th
       event.type === 'frame' && event.conn === conn && event.violation !== undefined,
   );
 
+  // The row says it at a glance: a warning mark, and the rule in its title.
+  const row = app.locator(`[data-testid="frame-row"][data-conn="${conn}"][data-opcode="text"]`);
+  await expect(row).toHaveAttribute('data-warning-level', 'error');
+  await expect(row).toHaveAttribute('title', /UNEXPECTED_RSV_1 \(RFC 6455 §5\.2, close 1002\)/);
+  await expect(row).toContainText('⚠');
+
   const detail = await showFrame(app, conn, 'text');
   const violation = detail.getByTestId('violation');
   await expect(violation).toBeVisible();

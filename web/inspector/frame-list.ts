@@ -153,19 +153,30 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
   op.className = `op badge op-${event.opcodeName}`;
   (cells[4] as HTMLElement).textContent = event.fin ? 'FIN' : '…';
   const rsv = cells[5] as HTMLElement;
-  // RSV1 on the first frame of a message: compressed with permessage-deflate (RFC 7692 §6).
+  const violation = event.violation;
+  // RSV1 on the first frame of a message: compressed with permessage-deflate (RFC 7692 §6), unless
+  // no extension was agreed and the bit breaks the rules.
   rsv.textContent = event.rsv1 ? 'RSV1' : '';
-  rsv.title = event.rsv1 ? 'RSV1 set: this message is compressed (permessage-deflate)' : '';
+  rsv.title = !event.rsv1
+    ? ''
+    : violation?.code === 'UNEXPECTED_RSV_1'
+      ? 'RSV1 set, but no extension was negotiated'
+      : 'RSV1 set: this message is compressed (permessage-deflate)';
   (cells[6] as HTMLElement).textContent = `${event.payloadLength} B`;
   (cells[7] as HTMLElement).textContent = event.masked ? 'masked' : '';
   const text = rowPreview(record);
-  // Rows are recycled: a warning is set or cleared on every fill.
+  // Rows are recycled: a warning is set or cleared on every fill. A frame that broke RFC 6455 is
+  // an error; the Live API order warnings come after it.
   const warnings = record.sequenceWarnings;
-  const warning = warnings ? warningText(warnings) : '';
-  (cells[8] as HTMLElement).textContent = warnings ? `⚠ ${text}` : text;
-  if (warnings) {
+  const parts = [
+    ...(violation ? [`${violation.code} (RFC 6455 ${violation.section}, close ${violation.closeCode})`] : []),
+    ...(warnings ? [warningText(warnings)] : []),
+  ];
+  const warning = parts.join('; ');
+  (cells[8] as HTMLElement).textContent = warning ? `⚠ ${text}` : text;
+  if (warning) {
     row.dataset.warning = warning;
-    row.dataset.warningLevel = warnings.some((w) => w.level === 'error') ? 'error' : 'caution';
+    row.dataset.warningLevel = violation || warnings?.some((w) => w.level === 'error') ? 'error' : 'caution';
     row.title = warning;
   } else if (row.dataset.warning !== undefined) {
     delete row.dataset.warning;
@@ -175,7 +186,7 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
   row.setAttribute(
     'aria-label',
     describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir) +
-      (event.rsv1 ? ', compressed' : '') +
+      (event.rsv1 && !violation ? ', compressed' : '') +
       (warning ? `, warning: ${warning}` : ''),
   );
 }
