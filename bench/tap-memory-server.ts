@@ -1,5 +1,6 @@
-// The server of bench/tap-memory.ts, in a process of its own so that its resident set is the
+// The server of bench/tap-memory.ts and bench/soak.ts, in a process of its own so that its resident set is the
 // server's alone. It samples its RSS every 100 ms and keeps the peak; the parent asks over IPC.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startServer } from '../server/server';
 
 export type TapMemoryRequest = 'sample' | 'gc' | 'reset-peak' | 'stop';
@@ -13,12 +14,17 @@ export interface TapMemorySample {
   journalBytes: number;
   /** Bytes sent to tap subscribers that their sockets have not written yet. */
   queuedBytes: number;
+  /** The longest the server's event loop was held up since the peak was last reset, in ms. */
+  loopDelayMaxMs: number;
 }
 
 const SAMPLE_MS = 100;
 
 const server = await startServer({ port: 0, host: '127.0.0.1' });
 let peakRss = process.memoryUsage().rss;
+// Whether a slow answer is the server's own doing (a long task on its loop) or a busy machine.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, SAMPLE_MS);
@@ -33,6 +39,7 @@ function sample(): TapMemorySample {
     arrayBuffers,
     journalBytes: server.hub.journal.memoryBytes,
     queuedBytes: server.hub.queuedBytes,
+    loopDelayMaxMs: loopDelay.max / 1e6,
   };
 }
 
@@ -44,9 +51,11 @@ process.on('message', (message: TapMemoryRequest) => {
     process.send!(sample());
   } else if (message === 'reset-peak') {
     peakRss = process.memoryUsage().rss;
+    loopDelay.reset();
     process.send!(sample());
   } else {
     clearInterval(sampler);
+    loopDelay.disable();
     void server.close().then(() => process.exit(0));
   }
 });

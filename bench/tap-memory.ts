@@ -3,6 +3,7 @@
 // through the echo server. The journal is bounded by its budget and each subscriber by its send
 // limit, so the server's RSS must level off instead of following the traffic. The same traffic
 // with no subscriber is the baseline. Loopback only; every phase is bounded in count and time.
+// bench/soak.ts starts its servers and stalled clients with the helpers exported here.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
@@ -40,7 +41,7 @@ const TRAFFIC_BYTES = 64 * 1024 * 1024;
 const CLIENTS = 4;
 const PHASE_TIMEOUT_MS = 120_000;
 
-function withTimeout<T>(what: string, promise: Promise<T>, ms = PHASE_TIMEOUT_MS): Promise<T> {
+export function withTimeout<T>(what: string, promise: Promise<T>, ms = PHASE_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
@@ -48,7 +49,7 @@ function withTimeout<T>(what: string, promise: Promise<T>, ms = PHASE_TIMEOUT_MS
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function startServerProcess(): ChildProcess {
+export function startServerProcess(): ChildProcess {
   // The server runs TypeScript: its process loads tsx, resolved from here so any cwd works.
   return fork(new URL('./tap-memory-server.ts', import.meta.url), [], {
     execArgv: ['--expose-gc', '--import', import.meta.resolve('tsx')],
@@ -56,22 +57,44 @@ function startServerProcess(): ChildProcess {
   });
 }
 
-async function ask(server: ChildProcess, request: TapMemoryRequest): Promise<TapMemorySample> {
+export async function ask(server: ChildProcess, request: TapMemoryRequest): Promise<TapMemorySample> {
   const reply = once(server, 'message');
   server.send(request);
   const [sample] = await withTimeout(`the server's answer to ${request}`, reply, 10_000);
   return sample as TapMemorySample;
 }
 
+/** The port the server process listens on, once it says it is ready. */
+export async function serverPort(server: ChildProcess): Promise<number> {
+  const [ready] = await withTimeout('starting the server', once(server, 'message'), 30_000);
+  return (ready as { port: number }).port;
+}
+
+/** Asks the server process to close, and kills it if it has not exited within 5 s. */
+export async function stopServerProcess(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  if (server.connected) server.send('stop' satisfies TapMemoryRequest);
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 5000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!stopped) server.kill();
+}
+
 /**
- * A tap subscriber that completes the opening handshake (RFC 6455 §4.1) on a bare TCP socket and
- * then stops reading: the server's writes pile up in the kernel's buffers, then in its own.
+ * A client that completes the opening handshake (RFC 6455 §4.1) for `path` on a bare TCP socket
+ * and then stops reading: the server's writes pile up in the kernel's buffers, then in its own.
  */
-async function stalledSubscriber(port: number, raw: boolean): Promise<Socket> {
+export async function pausedUpgrade(port: number, path: string): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port });
   await once(socket, 'connect');
   socket.write(
-    `GET /tap${raw ? '?format=raw' : ''} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
       'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
   );
   const head = await new Promise<string>((resolve, reject) => {
@@ -88,12 +111,17 @@ async function stalledSubscriber(port: number, raw: boolean): Promise<Socket> {
     socket.once('error', reject);
   });
   if (!head.startsWith('HTTP/1.1 101'))
-    throw new Error(`the tap refused a subscriber: ${head.split('\r\n')[0]}`);
+    throw new Error(`${path} refused the upgrade: ${head.split('\r\n')[0]}`);
   return socket;
 }
 
+/** A tap subscriber that never reads. */
+export function stalledSubscriber(port: number, raw: boolean): Promise<Socket> {
+  return pausedUpgrade(port, raw ? '/tap?format=raw' : '/tap');
+}
+
 /** `total` bytes of binary messages through the echo server, each awaited before the next. */
-async function echoTraffic(port: number, total: number): Promise<void> {
+export async function echoTraffic(port: number, total: number): Promise<void> {
   const payload = new Uint8Array(MESSAGE_BYTES).map((_, i) => i);
   const perClient = Math.ceil(total / MESSAGE_BYTES / CLIENTS);
   await Promise.all(
@@ -113,11 +141,9 @@ async function echoTraffic(port: number, total: number): Promise<void> {
 
 async function measure(subscribers: number): Promise<TapMemoryFigures> {
   const server = startServerProcess();
-  const exited = once(server, 'exit');
   const sockets: Socket[] = [];
   try {
-    const [ready] = await withTimeout('starting the server', once(server, 'message'), 30_000);
-    const { port } = ready as { port: number };
+    const port = await serverPort(server);
     for (let i = 0; i < subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
     // A moment for the subscribers' hellos and the server's heap to settle.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -144,12 +170,7 @@ async function measure(subscribers: number): Promise<TapMemoryFigures> {
     };
   } finally {
     for (const socket of sockets) socket.destroy();
-    if (server.connected) server.send('stop' satisfies TapMemoryRequest);
-    const stopped = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
-    ]);
-    if (!stopped) server.kill();
+    await stopServerProcess(server);
   }
 }
 
