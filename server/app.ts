@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { API_PATH, ECHO_PATH, ECHO_SOURCE_API_PATH, LESSONS_API_PATH, TAP_PATH } from '../core/routes';
-import type { SessionRecorder } from './export/recordings';
+import type { ExportSource } from './export/routes';
 import { exportRouter } from './export/routes';
 import { isAllowedHost, isSameOrigin, isSameOriginFetch } from './host-check';
 import { lessonsRouter } from './lessons/routes';
@@ -16,8 +16,8 @@ export interface AppOptions {
   lessonsDir: string;
   allowedHosts: readonly string[];
   health: () => Record<string, unknown>;
-  /** The session's recordings as they are now, for the exports (`conn` picks one). */
-  recordings(conn?: string): SessionRecorder;
+  /** The bytes the exports are built from. */
+  exportSource: ExportSource;
   /** The largest file an export may be (413 beyond); by default 4× the default journal budget. */
   exportCeilingBytes?: number;
 }
@@ -55,7 +55,7 @@ export function createApp(options: AppOptions): Express {
   app.use(LESSONS_API_PATH, lessonsRouter(options.lessonsDir));
   app.use(
     exportRouter(
-      options.recordings,
+      options.exportSource,
       options.exportCeilingBytes === undefined ? {} : { ceilingBytes: options.exportCeilingBytes },
     ),
   );

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
-import { recordingsFromJournal } from './export/journal-recordings';
+import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
 import { exportCeiling } from './export/routes';
 import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
@@ -112,7 +112,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     lessonsDir: `${projectRoot}lessons`,
     allowedHosts,
     health,
-    recordings,
+    exportSource: {
+      copy: () => ({ records: copyJournal(journal), epoch: performance.timeOrigin }),
+      has: (conn) => exportable(journal, conn),
+    },
     exportCeilingBytes: exportCeiling(journal.budgetBytes),
   });
   const httpServer = createServer(app);

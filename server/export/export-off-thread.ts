@@ -1,15 +1,17 @@
 // Runs an export in a worker thread of its own, for the /api/export routes: the sockets' thread
-// only copies the journal's records into recordings (and moves them to the worker), then passes
-// the file on chunk by chunk, asking for the next one when the response has room for it.
+// only copies the journal's records (and moves them to the worker, which sorts them into
+// recordings), then passes the file on chunk by chunk, asking for the next one when the response
+// has room for it.
 
 import type { ExportFormat } from '../../core/routes';
 import { startTsWorker } from '../ts-worker';
-import type { RecordingSnapshot, SessionRecorder } from './recordings';
 import type { ExportOptions } from './session-export';
 
 /** What the worker is given. */
 export interface ExportJob {
-  snapshot: { epoch: number; recordings: RecordingSnapshot[] };
+  /** The journal's records (`copyJournal`), and wall-clock ms at t = 0. */
+  records: Uint8Array;
+  epoch: number;
   format: ExportFormat;
   options: ExportOptions;
   ceilingBytes: number;
@@ -36,14 +38,13 @@ export type ExportBuild =
   | { ok: false; bytes: number };
 
 export function exportOffThread(
-  recorder: SessionRecorder,
+  source: { records: Uint8Array; epoch: number },
   format: ExportFormat,
   options: ExportOptions,
   ceilingBytes: number,
 ): Promise<ExportBuild> {
-  const snapshot = recorder.snapshot(options.conn);
-  const transfer = snapshot.recordings.map((recording) => recording.data.buffer as ArrayBuffer);
-  const job: ExportJob = { snapshot, format, options, ceilingBytes };
+  const transfer = [source.records.buffer as ArrayBuffer];
+  const job: ExportJob = { ...source, format, options, ceilingBytes };
   const worker = startTsWorker(new URL('./export-stream-worker.ts', import.meta.url), job, transfer);
   // One reply is awaited at a time: the worker sends nothing it was not asked for after `ready`.
   let waiting: { resolve(reply: WorkerReply): void; reject(error: Error): void } | null = null;

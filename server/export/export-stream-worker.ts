@@ -1,17 +1,18 @@
 // Builds an export (HAR or pcapng) off the sockets' thread: a whole session's HAR can take most
 // of a second to write, and the echo, the proxy and the tap must not wait for it. It gets a
-// snapshot of the recordings, says how big the file is (or that it is over the ceiling), then
+// copy of the journal's records, sorts them into recordings, says how big the file is (or that it is over the ceiling), then
 // sends one chunk each time it is asked for one: the response's pace, not the worker's, decides
 // how much of the file is in flight.
 import { parentPort } from 'node:worker_threads';
 import { workerInput } from '../ts-worker';
 import type { ExportJob, WorkerReply } from './export-off-thread';
 import { chunksOf, exportPieces } from './export-pieces';
-import { SessionRecorder } from './recordings';
+import { recordingsFromRecords } from './journal-recordings';
 
 const job = workerInput<ExportJob>();
 const port = parentPort!;
-const built = exportPieces(SessionRecorder.restore(job.snapshot), job.format, job.options, job.ceilingBytes);
+const recorder = recordingsFromRecords(job.records, job.epoch, job.options.conn);
+const built = exportPieces(recorder, job.format, job.options, job.ceilingBytes);
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(message, transfer);
 

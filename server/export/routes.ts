@@ -4,7 +4,7 @@ import { type Response, Router } from 'express';
 import { TAP_STORE_BYTES } from '../../core/defaults';
 import { type ExportFormat, exportPath } from '../../core/routes';
 import { exportOffThread } from './export-off-thread';
-import type { SessionRecorder } from './recordings';
+import type { ExportOptions } from './session-export';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   har: 'application/json; charset=utf-8',
@@ -30,11 +30,15 @@ export function exportCeiling(budgetBytes: number): number {
   return budgetBytes * EXPORT_BYTES_PER_JOURNAL_BYTE;
 }
 
-/** `recordings(conn)`: the session's recordings as they are now (`conn` picks one). */
-export function exportRouter(
-  recordings: (conn?: string) => SessionRecorder,
-  options: ExportRouterOptions = {},
-): Router {
+/** Where the exports' bytes come from: the tap's journal. */
+export interface ExportSource {
+  /** A copy of the journal's records, for the export's worker to own; `epoch`: wall-clock ms at t = 0. */
+  copy(): { records: Uint8Array; epoch: number };
+  /** The connection is in the journal from its start, and was a WebSocket. */
+  has(conn: string): boolean;
+}
+
+export function exportRouter(source: ExportSource, options: ExportRouterOptions = {}): Router {
   const ceilingBytes = options.ceilingBytes ?? exportCeiling(TAP_STORE_BYTES);
   const router = Router();
   // One export at a time: each one copies the journal and builds a file several times its size,
@@ -62,24 +66,17 @@ export function exportRouter(
   };
 
   const build = async (format: ExportFormat, conn: string | undefined, res: Response): Promise<void> => {
-    const recorder = recordings(conn);
-    if (conn !== undefined && recorder.list(conn).length === 0) {
+    if (conn !== undefined && !source.has(conn)) {
       res.status(404).json({
         error: `no recording of connection ${conn}: it never existed, was refused before it opened, or its start has left the tap's history`,
       });
       return;
     }
-    // Every recorded byte is in the file at least once (a pcapng segment, a HAR payload or head):
-    // past the ceiling already, it is refused before anything is built.
-    const recorded = recorder.list(conn).reduce((sum, recording) => sum + recording.bytes, 0);
-    if (recorded > ceilingBytes) {
-      res.status(413).json({ error: tooBig(format, ceilingBytes, recorded) });
-      return;
-    }
     let result: Awaited<ReturnType<typeof exportOffThread>>;
     try {
       // Built in a worker thread: a whole session's HAR can take most of a second.
-      result = await exportOffThread(recorder, format, conn === undefined ? {} : { conn }, ceilingBytes);
+      const options: ExportOptions = conn === undefined ? {} : { conn };
+      result = await exportOffThread(source.copy(), format, options, ceilingBytes);
     } catch (error) {
       res.status(500).json({ error: `the export failed: ${(error as Error).message}` });
       return;
