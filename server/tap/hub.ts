@@ -1,6 +1,12 @@
 import { createInflater } from '../../core/wire/inflate';
 import type { Journal } from './journal';
-import { JsonSubscriber, RawSubscriber, type TapSink, type TapSubscriber } from './tap-subscriber';
+import {
+  JsonSubscriber,
+  RawSubscriber,
+  type TapSink,
+  type TapSubscriber,
+  TURN_BYTES,
+} from './tap-subscriber';
 
 export type { TapSink };
 
@@ -34,6 +40,8 @@ export class TapHub {
   private readonly subscribers = new Set<TapSubscriber>();
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
+  /** Whose turn comes first in the next pump, when the last one ran out of budget. */
+  private next = 0;
   readonly maxSubscribers: number;
   private readonly maxBufferedBytes: number;
 
@@ -115,12 +123,26 @@ export class TapHub {
     this.timer.unref();
   }
 
-  // A subscriber catching up (history, or a burst) goes on at the next turn of the event loop
-  // rather than the next tick of the timer, as long as its socket takes what it is sent.
+  // One turn of the pump moves at most TURN_BYTES of the journal in all, whatever the number of
+  // subscribers, so the sockets' thread is never held long; subscribers take turns (`next`), and
+  // one catching up (history, a burst) goes on at the next turn of the event loop rather than the
+  // next tick of the timer, as long as its socket takes what it is sent.
   private pumpAll(): void {
     this.soon = null;
+    const all = [...this.subscribers];
+    let budget = TURN_BYTES;
     let more = false;
-    for (const subscriber of this.subscribers) if (this.pumpOne(subscriber)) more = true;
+    for (let i = 0; i < all.length; i++) {
+      const subscriber = all[(this.next + i) % all.length]!;
+      if (budget <= 0) {
+        more = true;
+        this.next = (this.next + i) % all.length;
+        break;
+      }
+      const turn = this.pumpOne(subscriber, budget);
+      budget -= turn.used;
+      if (turn.more) more = true;
+    }
     if (more && this.soon === null) this.soon = setImmediate(() => this.pumpAll());
   }
 
@@ -131,14 +153,13 @@ export class TapHub {
     this.soon = null;
   }
 
-  /** True when the subscriber has more to send and room for it. */
-  private pumpOne(subscriber: TapSubscriber): boolean {
+  private pumpOne(subscriber: TapSubscriber, turnBytes = TURN_BYTES): { used: number; more: boolean } {
     try {
-      return subscriber.pump();
+      return subscriber.pump(turnBytes);
     } catch {
       // A sink that throws is gone; its close handler unsubscribes it.
       this.subscribers.delete(subscriber);
-      return false;
+      return { used: 0, more: false };
     }
   }
 }

@@ -38,9 +38,9 @@ export interface SubscriberSettings {
   inflater: InflaterFactory | null;
 }
 
-// At most this much of the journal is sent (or decoded) per subscriber per turn of the pump, so
-// one subscriber catching up on history does not hold the sockets' thread for long.
-const TURN_BYTES = 512 * 1024;
+// At most this much of the journal is sent (or decoded) in one turn of the pump, so a subscriber
+// catching up on history does not hold the sockets' thread for long.
+export const TURN_BYTES = 512 * 1024;
 
 export abstract class TapSubscriber {
   protected cursor = -1;
@@ -58,17 +58,18 @@ export abstract class TapSubscriber {
   }
 
   /**
-   * Sends what the socket has room for, at most a turn's worth. True when it stopped only because
-   * the turn was used up: there is more, and room for it.
+   * Sends what the socket has room for, at most `turnBytes` of the journal. Returns how much of
+   * the journal it took, and whether it stopped only because the turn was used up (there is
+   * more, and room for it).
    */
-  pump(): boolean {
+  pump(turnBytes = TURN_BYTES): { used: number; more: boolean } {
     const { journal, maxBufferedBytes } = this.settings;
     if (this.cursor < 0) {
       this.cursor = journal.startOffset;
       this.historyEnd = journal.endOffset;
       this.greet(journal.historyPreamble());
     }
-    let budget = TURN_BYTES;
+    let budget = turnBytes;
     let backedUp = false;
     while (budget > 0 && this.cursor < journal.endOffset) {
       const room = maxBufferedBytes - this.sink.bufferedAmount;
@@ -89,7 +90,7 @@ export abstract class TapSubscriber {
       if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
     this.afterTurn();
-    return !backedUp && this.cursor < journal.endOffset;
+    return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
   }
 
   /** How much of the journal to read for `room` bytes of the socket's limit. */

@@ -404,7 +404,7 @@ function capture(conv: Conversation, how: Delivery): Capture {
   const pumpAll = (): void => {
     if (chunkIndex < how.subscribeAfter) return;
     for (const subscriber of subscribers) {
-      for (let turns = 0; turns < 1000 && subscriber.pump(); turns++);
+      for (let turns = 0; turns < 1000 && subscriber.pump().more; turns++);
     }
   };
 
