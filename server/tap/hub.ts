@@ -27,8 +27,9 @@ export interface HubOptions {
 const PUMP_MS = 16;
 
 export const DEFAULT_MAX_SUBSCRIBERS = 32;
-// Each subscriber may hold this much unsent, so the cap on subscribers bounds them all (32 MiB).
-export const DEFAULT_SUBSCRIBER_BUFFER = 1024 * 1024;
+// Each subscriber may hold this much unsent (and the segments it points into alive), so the cap on
+// subscribers bounds them all.
+export const DEFAULT_SUBSCRIBER_BUFFER = 256 * 1024;
 
 /**
  * Fans the journal out to tap subscribers. Capture never waits for it: it only appends to the

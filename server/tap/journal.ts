@@ -54,7 +54,7 @@ export interface JournalOptions {
   now?: () => number;
 }
 
-export const DEFAULT_SEGMENT_BYTES = 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 256 * 1024;
 
 /**
  * What one tracked connection costs besides its OPEN JSON: the state object, its Map entry and the
