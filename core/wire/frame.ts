@@ -1,7 +1,5 @@
 import type { ProtocolError, Violation } from './protocol-errors';
 
-/** Which endpoint put the bytes on the wire. */
-
 /** One frame exactly as it crossed the wire (RFC 6455 §5.2), with its payload unmasked. */
 export interface Frame {
   /** Stream offset of the frame's first header byte. */
