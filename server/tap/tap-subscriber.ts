@@ -101,6 +101,11 @@ export abstract class TapSubscriber {
   /** The history this subscriber was greeted with has all been delivered. */
   protected historyDone(): void {}
 
+  /** The GAP record that tells this subscriber it missed `missedBytes` of the journal. */
+  protected gapRecord(missedBytes: number): Uint8Array {
+    return encodeRecord(RecordKind.GAP, 0, 0, this.settings.now(), gapBody(missedBytes));
+  }
+
   protected hello(): { serverTime: number; t: number } {
     const t = this.settings.now();
     return { serverTime: Date.now(), t };
@@ -131,7 +136,7 @@ export class RawSubscriber extends TapSubscriber {
   }
 
   protected gap(missedBytes: number, preamble: Uint8Array): void {
-    this.send(encodeRecord(RecordKind.GAP, 0, 0, this.settings.now(), gapBody(missedBytes)));
+    this.send(this.gapRecord(missedBytes));
     if (preamble.length > 0) this.send(preamble);
   }
 
@@ -171,9 +176,9 @@ export class JsonSubscriber extends TapSubscriber {
     this.decodeRecords(preamble, true);
   }
 
-  protected gap(_missedBytes: number, preamble: Uint8Array): void {
+  protected gap(missedBytes: number, preamble: Uint8Array): void {
     // The GAP record itself is this subscriber's own news: the decoder makes it a `dropped` event.
-    this.decodeRecords(encodeRecord(RecordKind.GAP, 0, 0, this.settings.now(), gapBody(_missedBytes)), false);
+    this.decodeRecords(this.gapRecord(missedBytes), false);
     this.decodeRecords(preamble, false);
   }
 
