@@ -78,7 +78,7 @@ export class InspectorModel {
   }
 
   private ingestOne(instance: string, event: TapEvent, replayed: boolean): void {
-    if (event.type === 'hello') return;
+    if (event.type === 'hello' || event.type === 'live') return;
     if (event.type === 'dropped') {
       this.tapDropped += event.count;
       // Any lane may have lost messages: checking its order from here on would mislead.

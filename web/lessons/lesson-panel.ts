@@ -52,7 +52,7 @@ export class LessonPanel {
   private readonly prev: HTMLButtonElement;
   private readonly next: HTMLButtonElement;
   private loading = 0;
-  /** Events the tap skipped for this page since the step opened. */
+  /** Times the tap skipped part of the traffic for this page since the step opened. */
   private missed = 0;
   /** The server's `t` when the open step opened; null when the tap had not said hello yet. */
   private openedAt: number | null = null;
@@ -333,8 +333,9 @@ export class LessonPanel {
     const progress = this.progress;
     if (!progress || progress.done) return;
     if (event.type === 'dropped') {
-      // The server skipped events this page was too slow to take: a check may have missed one.
-      this.missed += event.count;
+      // The tap skipped part of the journal this page was too slow to take: a check may have
+      // missed what happened there.
+      this.missed++;
       this.renderChecks();
       return;
     }
@@ -360,7 +361,7 @@ export class LessonPanel {
         ? h(
             'p',
             { className: 'warn', role: 'status' },
-            `The tap skipped ${this.missed.toLocaleString('en')} events this page was too slow to take, so a check may have missed one: run again.`,
+            'The tap skipped part of what happened while this page was too slow to take it, so a check may have missed it: run again.',
           )
         : '',
     );
