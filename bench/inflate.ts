@@ -3,8 +3,9 @@
 // `npx tsx bench/inflate.ts`; `bench/run.ts` prints it with the other figures. Times are the
 // process's CPU time, not the clock's: on a machine whose cores are shared, waiting for a core
 // would otherwise count as work, and unevenly between the two sides.
-import { constants, createDeflateRaw, type DeflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, inflateRawSync } from 'node:zlib';
 import { MessageInflater } from '../core/wire/inflate';
+import { send } from '../test/unit/wire/zlib-inflater';
 
 export interface InflateBenchRow {
   name: string;
@@ -49,24 +50,6 @@ function randomBytes(size: number): Uint8Array {
   return Uint8Array.from({ length: size }, next);
 }
 
-async function compress(messages: Uint8Array[], contextTakeover: boolean): Promise<Uint8Array[]> {
-  let deflate: DeflateRaw | null = null;
-  const out: Uint8Array[] = [];
-  for (const message of messages) {
-    if (!deflate || !contextTakeover) deflate = createDeflateRaw();
-    const stream = deflate;
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
-    stream.on('data', onData);
-    stream.write(message);
-    await new Promise<void>((resolve) => stream.flush(constants.Z_SYNC_FLUSH, () => resolve()));
-    stream.off('data', onData);
-    const flushed = Buffer.concat(chunks);
-    out.push(flushed.subarray(0, flushed.length - 4));
-  }
-  return out;
-}
-
 async function workloads(): Promise<Workload[]> {
   const json = jsonText(64 * KIB);
   const random = randomBytes(64 * KIB);
@@ -76,7 +59,7 @@ async function workloads(): Promise<Workload[]> {
   const make = async (name: string, messages: Uint8Array[], contextTakeover: boolean): Promise<Workload> => ({
     name,
     messages,
-    compressed: await compress(messages, contextTakeover),
+    compressed: await send(messages, { contextTakeover }),
     contextTakeover,
   });
   return [

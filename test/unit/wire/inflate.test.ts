@@ -2,53 +2,15 @@
 // exactly, message by message, with and without context takeover (RFC 7692 §7.2.1); invalid data
 // and decompression bombs give `ok: false`, never an exception.
 import { createHash } from 'node:crypto';
-import { constants, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type InflateResult, MessageInflater } from '../../../core/wire/inflate';
 import { hex } from './helpers';
-import { createZlibInflater } from './zlib-inflater';
+import { createZlibInflater, type SenderOptions, send } from './zlib-inflater';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-
-interface SenderOptions {
-  windowBits?: number;
-  level?: number;
-  strategy?: number;
-  memLevel?: number;
-  /** Keep the compressor's context between messages (RFC 7692 §7.2.1); true unless said. */
-  contextTakeover?: boolean;
-}
-
-/**
- * Compresses messages as a permessage-deflate sender does (RFC 7692 §7.2.1): a sync flush after
- * each message, its trailing 00 00 ff ff removed, one compressor for all of them under context
- * takeover and a new one per message without.
- */
-async function send(messages: readonly Uint8Array[], options: SenderOptions = {}): Promise<Uint8Array[]> {
-  const { contextTakeover = true, ...zlibOptions } = options;
-  let deflate: DeflateRaw | null = null;
-  const out: Uint8Array[] = [];
-  for (const message of messages) {
-    if (!deflate || !contextTakeover) {
-      deflate?.close();
-      deflate = createDeflateRaw(zlibOptions);
-    }
-    const stream = deflate;
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
-    stream.on('data', onData);
-    stream.write(message);
-    await new Promise<void>((resolve) => stream.flush(constants.Z_SYNC_FLUSH, () => resolve()));
-    stream.off('data', onData);
-    const flushed = Buffer.concat(chunks);
-    expect(flushed.subarray(-4)).toEqual(Buffer.from([0x00, 0x00, 0xff, 0xff]));
-    out.push(Uint8Array.from(flushed.subarray(0, -4)));
-  }
-  deflate?.close();
-  return out;
-}
 
 function inflateAll(inflater: MessageInflater, compressed: readonly Uint8Array[]): InflateResult[] {
   return compressed.map((message) => inflater.inflate(message));

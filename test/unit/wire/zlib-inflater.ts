@@ -1,4 +1,6 @@
-import { constants, inflateRawSync } from 'node:zlib';
+// zlib as the reference the differential tests and the inflate benchmark compare core/ with: a
+// permessage-deflate sender (`send`) and receiver (`createZlibInflater`).
+import { constants, createDeflateRaw, type DeflateRaw, inflateRawSync } from 'node:zlib';
 import type {
   InflateParams,
   InflateResult,
@@ -6,7 +8,6 @@ import type {
   MessageInflate,
 } from '../../../core/wire/inflate';
 
-// A reference for the differential tests: permessage-deflate inflated by zlib.
 // RFC 7692 §7.2.2: the sender removed the last four octets of the flush, 00 00 ff ff; put them back.
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -61,3 +62,44 @@ class MessageInflater implements MessageInflate {
 
 /** zlib's inflate, as a reference the tap's own inflater is compared with. */
 export const createZlibInflater: InflaterFactory = (params) => new MessageInflater(params);
+
+export interface SenderOptions {
+  windowBits?: number;
+  level?: number;
+  strategy?: number;
+  memLevel?: number;
+  /** Keep the compressor's context between messages (RFC 7692 §7.2.1); true unless said. */
+  contextTakeover?: boolean;
+}
+
+/**
+ * Compresses messages as a permessage-deflate sender does (RFC 7692 §7.2.1): a sync flush after
+ * each message, its trailing 00 00 ff ff removed, one compressor for all of them under context
+ * takeover and a new one per message without.
+ */
+export async function send(
+  messages: readonly Uint8Array[],
+  options: SenderOptions = {},
+): Promise<Uint8Array[]> {
+  const { contextTakeover = true, ...zlibOptions } = options;
+  let deflate: DeflateRaw | null = null;
+  const out: Uint8Array[] = [];
+  for (const message of messages) {
+    if (!deflate || !contextTakeover) {
+      deflate?.close();
+      deflate = createDeflateRaw(zlibOptions);
+    }
+    const stream = deflate;
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    stream.on('data', onData);
+    stream.write(message);
+    await new Promise<void>((resolve) => stream.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+    stream.off('data', onData);
+    const flushed = Buffer.concat(chunks);
+    if (!flushed.subarray(-4).equals(TAIL)) throw new Error('a sync flush must end in 00 00 ff ff');
+    out.push(Uint8Array.from(flushed.subarray(0, -4)));
+  }
+  deflate?.close();
+  return out;
+}
