@@ -333,7 +333,10 @@ class Inflation {
   }
 
   // RFC 1951 §3.2.5: literals, and <length, backward distance> pairs, until end of block. The hot
-  // loop: its state lives in locals and goes back to the fields only around grow().
+  // loop: its state lives in locals and goes back to the fields only around grow(). The bit
+  // refill is written out twice (before the literal/length code and before the distance code)
+  // on purpose: a helper would have to return three locals, and this loop is where inflating
+  // spends its time.
   private codes(literal: Int32Array, literalBits: number, distance: Int32Array, distanceBits: number): void {
     const input = this.input;
     const inputEnd = input.length;
