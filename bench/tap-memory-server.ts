@@ -1,6 +1,9 @@
 // The server of bench/tap-memory.ts and bench/soak.ts, in a process of its own so that its resident set is the
 // server's alone. It samples its RSS every 100 ms and keeps the peak; the parent asks over IPC.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { WebSocketServer } from 'ws';
 import { startServer } from '../server/server';
 
 export type TapMemoryRequest = 'sample' | 'gc' | 'reset-peak' | 'stop';
@@ -20,7 +23,10 @@ export interface TapMemorySample {
 
 const SAMPLE_MS = 100;
 
-const server = await startServer({ port: 0, host: '127.0.0.1' });
+// `bare`: a plain `ws` echo server on the same traffic, so the memory Node and `ws` take for it
+// (socket reads, messages waiting for the collector) is measured, not guessed.
+const server =
+  process.argv[2] === 'bare' ? await bareEchoServer() : await startServer({ port: 0, host: '127.0.0.1' });
 let peakRss = process.memoryUsage().rss;
 // Whether a slow answer is the server's own doing (a long task on its loop) or a busy machine.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -28,6 +34,23 @@ loopDelay.enable();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, SAMPLE_MS);
+
+interface MeasuredServer {
+  port: number;
+  hub: { journal: { memoryBytes: number }; queuedBytes: number };
+  close(): Promise<void>;
+}
+
+async function bareEchoServer(): Promise<MeasuredServer> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await once(wss, 'listening');
+  wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(data, { binary })));
+  return {
+    port: (wss.address() as AddressInfo).port,
+    hub: { journal: { memoryBytes: 0 }, queuedBytes: 0 },
+    close: () => new Promise((resolve) => wss.close(() => resolve())),
+  };
+}
 
 function sample(): TapMemorySample {
   const { rss, heapUsed, arrayBuffers } = process.memoryUsage();

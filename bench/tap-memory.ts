@@ -2,7 +2,7 @@
 // JSON) complete the handshake and then never read a byte, while 64 MiB of binary messages go
 // through the echo server. The journal is bounded by its budget and each subscriber by its send
 // limit, so the server's RSS must level off instead of following the traffic. The same traffic
-// with no subscriber is the baseline. Loopback only; every phase is bounded in count and time.
+// through a bare `ws` server and through wslab with no subscriber are the baselines. Loopback only; every phase is bounded in count and time.
 // bench/soak.ts starts its servers and stalled clients with the helpers exported here.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -49,9 +49,10 @@ export function withTimeout<T>(what: string, promise: Promise<T>, ms = PHASE_TIM
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function startServerProcess(): ChildProcess {
+/** wslab's server in a process of its own; `bare`: a plain `ws` echo server instead. */
+export function startServerProcess(bare = false): ChildProcess {
   // The server runs TypeScript: its process loads tsx, resolved from here so any cwd works.
-  return fork(new URL('./tap-memory-server.ts', import.meta.url), [], {
+  return fork(new URL('./tap-memory-server.ts', import.meta.url), bare ? ['bare'] : [], {
     execArgv: ['--expose-gc', '--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -139,8 +140,8 @@ export async function echoTraffic(port: number, total: number): Promise<void> {
   );
 }
 
-async function measure(subscribers: number): Promise<TapMemoryFigures> {
-  const server = startServerProcess();
+async function measure(subscribers: number, bare = false): Promise<TapMemoryFigures> {
+  const server = startServerProcess(bare);
   const sockets: Socket[] = [];
   try {
     const port = await serverPort(server);
@@ -155,7 +156,11 @@ async function measure(subscribers: number): Promise<TapMemoryFigures> {
     const after = await ask(server, 'sample');
     const collected = await ask(server, 'gc');
     return {
-      name: subscribers === 0 ? 'no tap subscriber' : `${subscribers} tap subscribers that never read`,
+      name: bare
+        ? 'bare `ws` echo server'
+        : subscribers === 0
+          ? 'wslab, no tap subscriber'
+          : `wslab, ${subscribers} tap subscribers that never read`,
       subscribers,
       trafficBytes: TRAFFIC_BYTES,
       beforeRss: before.rss,
@@ -174,7 +179,10 @@ async function measure(subscribers: number): Promise<TapMemoryFigures> {
   }
 }
 
-/** The baseline (no subscriber), then 20 stalled subscribers, raw and JSON alternately. */
+/**
+ * Bare `ws` on the same traffic (what Node itself takes for it), wslab with no subscriber (that
+ * plus the journal filling up), then 20 stalled subscribers, raw and JSON alternately.
+ */
 export async function benchTapMemory(): Promise<TapMemoryFigures[]> {
-  return [await measure(0), await measure(SUBSCRIBERS)];
+  return [await measure(0, true), await measure(0), await measure(SUBSCRIBERS)];
 }

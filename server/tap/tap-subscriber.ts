@@ -72,14 +72,20 @@ export abstract class TapSubscriber {
     let budget = turnBytes;
     let backedUp = false;
     while (budget > 0 && this.cursor < journal.endOffset) {
-      const room = maxBufferedBytes - this.sink.bufferedAmount;
-      if (room <= 0) {
+      // What this turn read but has not sent yet counts against the room as the output it makes.
+      const unsent = this.sendsAtTurnEnd ? (turnBytes - budget) * this.outputPerByte : 0;
+      const socketRoom = maxBufferedBytes - this.sink.bufferedAmount;
+      if (socketRoom <= 0) {
         backedUp = true;
         break;
       }
+      // Out of room only for this turn: the next one goes on if the socket takes what this sends.
+      const room = socketRoom - unsent;
+      if (room <= 0) break;
       // A read stops where the history does, so no live record is counted as history.
       const history = this.cursor < this.historyEnd;
-      const limit = Math.min(this.readLimit(room), budget, history ? this.historyEnd - this.cursor : budget);
+      const readable = Math.max(1, Math.floor(room / this.outputPerByte));
+      const limit = Math.min(readable, budget, history ? this.historyEnd - this.cursor : budget);
       const { chunks, next, gapBytes } = journal.read(this.cursor, limit);
       if (gapBytes > 0) this.gap(gapBytes, journal.historyPreamble());
       for (const chunk of chunks) {
@@ -93,10 +99,10 @@ export abstract class TapSubscriber {
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
   }
 
-  /** How much of the journal to read for `room` bytes of the socket's limit. */
-  protected readLimit(room: number): number {
-    return room;
-  }
+  /** About how many bytes this subscriber sends per byte of the journal it reads. */
+  protected readonly outputPerByte: number = 1;
+  /** Sends one message per turn, after reading: its socket's buffer does not grow as it reads. */
+  protected readonly sendsAtTurnEnd: boolean = false;
 
   /** The history this subscriber was greeted with has all been delivered. */
   protected historyDone(): void {}
@@ -186,11 +192,10 @@ export class JsonSubscriber extends TapSubscriber {
     this.decodeRecords(records, history);
   }
 
-  // JSON is several times the bytes it describes (base64, field names): read for a quarter of
-  // the room, so what is queued stays near the limit.
-  protected override readLimit(room: number): number {
-    return Math.max(1, Math.floor(room / 4));
-  }
+  // JSON is several times the bytes it describes (base64 in both the frame and the message,
+  // field names), and a turn's events go out together at its end.
+  protected override readonly outputPerByte = 4;
+  protected override readonly sendsAtTurnEnd = true;
 
   protected override historyDone(): void {
     if (this.live) return;

@@ -135,6 +135,18 @@ describe('TapHub', () => {
     expect(sink.bufferedAmount).toBeGreaterThan(0);
   });
 
+  it('holds a JSON subscriber that does not read to its limit too, though it sends a turn at once', async () => {
+    const { journal, hub } = setUp({ maxBufferedBytes: 2048 });
+    for (let i = 0; i < 50; i++) conversation(journal);
+    const sink = new FakeSink();
+    sink.stalled = true;
+    hub.subscribe(sink, 'json');
+    await hub.flush(50);
+    // The 50 conversations decode to about 50 KB of JSON; a turn stops near the limit, not after them all.
+    expect(sink.bufferedAmount).toBeLessThan(2048 + 4096);
+    expect(sink.events.some((e) => e.type === 'handshake')).toBe(true);
+  });
+
   it('tells a subscriber that fell behind what it missed, then carries on from what is kept', async () => {
     const { journal, hub } = setUp({ budgetBytes: 4 * 4096, maxBufferedBytes: 512 });
     const sink = new FakeSink();
