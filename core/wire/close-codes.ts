@@ -31,7 +31,7 @@ const TABLE: readonly CloseCodeInfo[] = [
   { code: 1004, name: 'reserved', meaning: 'reserved by RFC 6455 §7.4.1 with no meaning yet', onWire: false },
   {
     code: 1005,
-    name: 'no status',
+    name: 'no status received',
     meaning: 'the close frame carried no code (never sent on the wire)',
     onWire: false,
   },

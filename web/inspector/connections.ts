@@ -10,6 +10,7 @@ import type {
   TapHandshakeEvent,
   TapOpenEvent,
 } from '../../core/tap/events';
+import { closeCodeInfo } from '../../core/wire/close-codes';
 import { headerValue } from '../../core/wire/handshake';
 
 export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside' | 'recorded';
@@ -223,7 +224,8 @@ export class Connections {
     if (lane.close) {
       const { code, initiator, clean } = lane.close;
       const by = initiator === 'none' ? 'no close frame' : `${initiator} closed`;
-      return `closed ${code} (${by}${clean ? ', clean' : ', not clean'})`;
+      // Named as RFC 6455 §7.4.1 and the IANA registry (§11.7) name them: `1005 no status received`.
+      return `closed ${code} ${closeCodeInfo(code).name} (${by}${clean ? ', clean' : ', not clean'})`;
     }
     if (lane.handshake) return 'open';
     return 'opening';

@@ -6,7 +6,7 @@ import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { applyMask, fromHex, toHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
 import { announcedLengthForm, extendedLengthBytes } from '../../core/wire/frame-header';
-import { Opcode } from '../../core/wire/opcodes';
+import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
 import { type FrameField, ProtocolErrors } from '../../core/wire/protocol-errors';
 import { payloadBytes } from '../lib/bytes';
 import { h } from '../lib/dom';
@@ -99,6 +99,18 @@ function bitRow(label: string, bits: Bit[], note: string, fault: Set<number> = n
   );
 }
 
+/**
+ * What the FIN bit says for this frame. Only data messages can be fragmented; a control frame is
+ * never fragmented (RFC 6455 §5.5), so on close, ping and pong FIN is always 1 and ends nothing
+ * but the frame itself.
+ */
+export function finMeaning(opcode: number, fin: boolean): string {
+  if (isControlOpcode(opcode))
+    return fin ? 'always 1: a control frame is never fragmented' : 'a control frame must not be fragmented';
+  if (opcode === Opcode.CONTINUATION) return fin ? 'last frame of the message' : 'more frames follow';
+  return fin ? 'the whole message in one frame' : 'first frame of a message, more frames follow';
+}
+
 /** The header bytes with what each field says. */
 function headerDiagram(event: TapFrameEvent, header: Uint8Array, fault: Fault): HTMLElement {
   const b0 = header[0] ?? 0;
@@ -108,7 +120,7 @@ function headerDiagram(event: TapFrameEvent, header: Uint8Array, fault: Fault): 
     bitRow(
       'byte 0',
       bitsOf(b0, ['fin', 'rsv', 'rsv', 'rsv', 'opcode', 'opcode', 'opcode', 'opcode']),
-      `FIN=${event.fin ? 1 : 0} (${event.fin ? 'last frame of the message' : 'more frames follow'}), ` +
+      `FIN=${event.fin ? 1 : 0} (${finMeaning(event.opcode, event.fin)}), ` +
         `RSV1-3=${+event.rsv1}${+event.rsv2}${+event.rsv3}${compressed(event) ? ' (RSV1: compressed, RFC 7692)' : ''}, ` +
         `opcode=0x${event.opcode.toString(16)} ${event.opcodeName}`,
       fault.bits[0],
