@@ -183,8 +183,10 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
     delete row.dataset.warningLevel;
     row.removeAttribute('title');
   }
+  // A description, not a label: the row's name stays the text it shows, so what a sighted
+  // person reads is what voice control and a screen reader name it by (WCAG 2.5.3).
   row.setAttribute(
-    'aria-label',
+    'aria-description',
     describeFrame({ opcode: event.opcode, payloadLength: event.payloadLength, fin: event.fin }, event.dir) +
       (event.rsv1 && !violation ? ', compressed' : '') +
       (warning ? `, warning: ${warning}` : ''),

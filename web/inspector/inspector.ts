@@ -128,6 +128,8 @@ export class Inspector {
           'data-testid': 'frame-detail',
           'aria-label': 'Selected frame',
           role: 'region',
+          // Scrolls when a frame's anatomy is taller than the pane: the keyboard must reach it too.
+          tabindex: 0,
         },
         h('p', { className: 'muted' }, NOTHING_SELECTED),
       ),

@@ -180,9 +180,10 @@ export class LanesView {
       errorLine.textContent = `${error.dir ? `${error.dir} broke the rules: ` : ''}${error.code}${error.closeCode ? ` (close ${error.closeCode})` : ''}: ${error.message}`;
     }
     button.setAttribute('aria-pressed', String(selected));
+    // Named by what it shows (WCAG 2.5.3, label in name); what pressing it does is its description.
     button.setAttribute(
-      'aria-label',
-      `${lane.label} connection ${lane.conn} ${path}, ${state}: ${selected ? 'showing only its frames' : 'show only its frames'}`,
+      'aria-description',
+      selected ? 'Showing only this connection’s frames' : 'Show only this connection’s frames',
     );
     const details = element.querySelector<HTMLDetailsElement>('details')!;
     const summary = details.querySelector('summary')!;

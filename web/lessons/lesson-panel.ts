@@ -72,7 +72,7 @@ export class LessonPanel {
           h('nav', { 'aria-label': 'Table of contents' }),
         ),
       ),
-      h('div', { className: 'lesson-body', tabindex: -1 }),
+      h('div', { className: 'lesson-body', tabindex: 0, role: 'region', 'aria-label': 'Lesson text' }),
       h('div', { className: 'checks', role: 'group', 'aria-label': 'What this step waits for' }),
       h(
         'footer',
