@@ -8,6 +8,7 @@ import { Inspector, type InspectorStats } from './inspector/inspector';
 import { RecordingView } from './inspector/recording-view';
 import { LessonPanel } from './lessons/lesson-panel';
 import { byTestId } from './lib/dom';
+import { Theme, type ThemeName } from './lib/theme';
 import { echoUrl, proxyUrl, tapUrl } from './lib/urls';
 import { setUpResizers } from './playground/resizers';
 import { RunControls } from './playground/run-controls';
@@ -23,8 +24,9 @@ declare global {
   }
 }
 
-const dark = window.matchMedia('(prefers-color-scheme: dark)');
-const theme = (): 'light' | 'dark' => (dark.matches ? 'dark' : 'light');
+const colours = new Theme();
+document.querySelector('.app-head')!.append(colours.button);
+const theme = (): ThemeName => colours.current;
 
 // ---- Terminal, inspector and chat ------------------------------------------------------------
 
@@ -129,13 +131,14 @@ for (const line of [
 
 // The heavy parts arrive after the first view.
 const upgrade = (): void => {
-  void controls.editor.upgrade(theme());
-  void terminal.upgrade(theme());
+  // The theme may change while they load: each takes the one current when it arrives.
+  void controls.editor.upgrade(theme()).then(() => controls.editor.setTheme(theme()));
+  void terminal.upgrade(theme()).then(() => terminal.setTheme(theme()));
 };
 if ('requestIdleCallback' in window) requestIdleCallback(upgrade, { timeout: 500 });
 else setTimeout(upgrade, 50);
 
-dark.addEventListener('change', () => {
+colours.onChange(() => {
   controls.editor.setTheme(theme());
   terminal.setTheme(theme());
 });

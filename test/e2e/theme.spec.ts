@@ -1,0 +1,108 @@
+// The dark theme: the system's choice by default, the header's toggle overrides it and is
+// remembered, and the editor and the terminal follow the page.
+import type { Locator, Page } from '@playwright/test';
+import { expect, test, waitForEditor, waitForTerminal } from './fixtures';
+
+/** Relative luminance (WCAG 2.x) of a computed CSS colour such as `rgb(21, 23, 27)`. */
+function luminance(colour: string): number {
+  const channels = colour
+    .match(/[\d.]+/g)!
+    .slice(0, 3)
+    .map(Number);
+  const [r, g, b] = channels.map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+async function colours(locator: Locator): Promise<{ background: number; text: number }> {
+  const { background, text } = await locator.evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { background: style.backgroundColor, text: style.color };
+  });
+  return { background: luminance(background), text: luminance(text) };
+}
+
+/** Dark page, light text, and the contrast between them at least 4.5:1 (WCAG 1.4.3). */
+async function expectDark(page: Page): Promise<void> {
+  for (const selector of ['body', '.app-head', '[data-testid="lesson"]']) {
+    const { background, text } = await colours(page.locator(selector).first());
+    expect(background, `${selector} background`).toBeLessThan(0.05);
+    expect(text, `${selector} text`).toBeGreaterThan(0.5);
+    expect((text + 0.05) / (background + 0.05), `${selector} contrast`).toBeGreaterThanOrEqual(4.5);
+  }
+  await expect(page.locator('[data-testid="editor"] .monaco-editor')).toHaveClass(/\bvs-dark\b/);
+  const terminal = await colours(page.locator('[data-testid="terminal"] .xterm-rows'));
+  expect(terminal.text, 'terminal text').toBeGreaterThan(0.5);
+}
+
+async function expectLight(page: Page): Promise<void> {
+  for (const selector of ['body', '.app-head', '[data-testid="lesson"]']) {
+    const { background, text } = await colours(page.locator(selector).first());
+    expect(background, `${selector} background`).toBeGreaterThan(0.8);
+    expect(text, `${selector} text`).toBeLessThan(0.05);
+  }
+  await expect(page.locator('[data-testid="editor"] .monaco-editor')).not.toHaveClass(/\bvs-dark\b/);
+  const terminal = await colours(page.locator('[data-testid="terminal"] .xterm-rows'));
+  expect(terminal.text, 'terminal text').toBeLessThan(0.05);
+}
+
+test.describe('with the system set to dark', () => {
+  test.use({ colorScheme: 'dark' });
+
+  test('the page, the editor and the terminal are dark with light text', async ({ app }) => {
+    await waitForEditor(app);
+    await waitForTerminal(app);
+    await expect(app.getByRole('button', { name: 'Theme: system (dark)' })).toBeVisible();
+    await expectDark(app);
+  });
+
+  test('the toggle turns the page light at once, and it stays light after a reload', async ({ app }) => {
+    await waitForEditor(app);
+    await waitForTerminal(app);
+    await app.getByTestId('theme-toggle').click();
+    await expect(app.getByTestId('theme-toggle')).toHaveText('Theme: light');
+    await expectLight(app);
+    await app.reload();
+    await waitForEditor(app);
+    await waitForTerminal(app);
+    await expect(app.getByTestId('theme-toggle')).toHaveText('Theme: light');
+    await expectLight(app);
+  });
+});
+
+test('from the keyboard the toggle goes dark, then pins light, then follows the system again', async ({
+  app,
+}) => {
+  await waitForEditor(app);
+  await waitForTerminal(app);
+  const toggle = app.getByTestId('theme-toggle');
+  await expect(toggle).toHaveText('Theme: system (light)');
+  await expectLight(app);
+
+  await toggle.focus();
+  await app.keyboard.press('Enter');
+  await expect(toggle).toHaveText('Theme: dark');
+  await expectDark(app);
+  await app.reload();
+  await waitForEditor(app);
+  await waitForTerminal(app);
+  await expect(toggle).toHaveText('Theme: dark');
+  await expectDark(app);
+
+  await toggle.focus();
+  await app.keyboard.press('Space');
+  await expect(toggle).toHaveText('Theme: light');
+  await expectLight(app);
+  await app.keyboard.press('Space');
+  await expect(toggle).toHaveText('Theme: system (light)');
+  // Back to the system's: a change of the system's setting shows at once, with no reload.
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await expect(toggle).toHaveText('Theme: system (dark)');
+  await expectDark(app);
+  await app.reload();
+  await waitForEditor(app);
+  await waitForTerminal(app);
+  await expect(toggle).toHaveText('Theme: system (dark)');
+});
