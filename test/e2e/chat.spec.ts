@@ -70,3 +70,24 @@ test('clicking a frame shows its anatomy with the right opcode and mask key', as
   await expect(detail).toContainText(`Server received: '${text}'`);
   await expect(detail).toContainText('MASK=0');
 });
+
+test('an empty send is refused once: the next message goes, by Enter and by the Send button', async ({
+  app,
+}) => {
+  await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  const input = app.getByTestId('chat-input');
+  await input.press('Enter');
+  await expect
+    .poll(() => input.evaluate((element) => (element as HTMLInputElement).validationMessage))
+    .toContain('empty message');
+  const typed = unique('after-empty');
+  await input.fill(typed);
+  await input.press('Enter');
+  await expect(app.getByTestId('chat-log')).toContainText(`Server: Server received: '${typed}'`);
+
+  await app.getByTestId('chat-send').click();
+  const clicked = unique('clicked');
+  await input.fill(clicked);
+  await app.getByTestId('chat-send').click();
+  await expect(app.getByTestId('chat-log')).toContainText(`Server: Server received: '${clicked}'`);
+});

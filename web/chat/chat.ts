@@ -123,6 +123,9 @@ export class Chat {
           'aria-label': 'Message to send',
           placeholder: 'Type a message, Enter sends',
           autocomplete: 'off',
+          // An invalid form never submits: the complaint about an empty send must end with the
+          // next keystroke, or every later message is refused.
+          oninput: () => this.input.setCustomValidity(''),
         }),
         h('button', { type: 'submit', 'data-testid': 'chat-send' }, 'Send'),
       ),
