@@ -36,7 +36,6 @@ const terminal = new TerminalHost(terminalBox, (line) => {
   terminal.print(`> ${line}`, 'input');
   commands.run(line);
 });
-const wireLog = new WireLog(terminal);
 
 let chat: Chat;
 const inspector = new Inspector(
@@ -46,15 +45,14 @@ const inspector = new Inspector(
       if (record.lane.role === 'chat' && record.message >= 0)
         chat.highlight(record.lane.key, record.event.dir, record.message);
     },
-    onFrame(record, replayed) {
-      if (!replayed) wireLog.log(record);
-    },
     onImportFile: (file) => void recordings.open(file),
   },
   INSPECTOR_CAPACITY,
   { exportBase: location.origin },
 );
 window.wslabStats = inspector.stats;
+// The terminal's wire log reads the tap itself: pausing the inspector does not pause it.
+const wireLog = new WireLog(terminal, inspector.connections);
 const inspectorColumn = document.getElementById('col-inspector')!;
 const recordings = new RecordingView(inspectorColumn, inspector);
 inspectorColumn.append(inspector.element);
@@ -105,11 +103,13 @@ const tap = new TapClient({
   url: tapUrl(),
   onBatch(batch) {
     inspector.ingest(batch);
+    wireLog.take(batch);
     // Checks count live events only, from the moment the step opened.
     if (!batch.replayed) for (const event of batch.events) lessons.observe(event);
   },
   onStatus(status) {
     inspector.setTapStatus(status);
+    if (status.state === 'live') wireLog.greeted(status.hello);
     // The chat connects once the tap listens, so its handshake is seen live (the seed article's
     // page also connects on load).
     if (status.state === 'live' && !chatStarted) {

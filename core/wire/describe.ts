@@ -19,9 +19,14 @@ function preview(bytes: Uint8Array, opcode: number): string {
 /**
  * One line for a frame, as the terminal log and the inspector show it:
  * `→ text 5 B "hello"`, `← close 1000 normal`, `→ binary 3 B 01 02 03 (not FIN)`.
+ * `messageOpcode`, for a continuation frame, is the opcode of its message's first frame.
  * It never throws: any field may be missing or nonsense.
  */
-export function describeFrame(frame: Partial<Frame> | null | undefined, sender?: Direction): string {
+export function describeFrame(
+  frame: Partial<Frame> | null | undefined,
+  sender?: Direction,
+  messageOpcode?: number,
+): string {
   try {
     if (!frame) return '(no frame)';
     const arrow = sender === 'client' ? '→ ' : sender === 'server' ? '← ' : '';
@@ -45,8 +50,11 @@ export function describeFrame(frame: Partial<Frame> | null | undefined, sender?:
       const close = frame.close;
       return `${arrow}close ${close ? describeClose(close.code, close.reason) : `${length} B`}${suffix}`;
     }
-    // A compressed payload (RSV1, RFC 7692) is not text until inflated: show its bytes.
-    const shownAs = frame.rsv1 ? Opcode.BINARY : opcode;
+    // A compressed payload (RSV1, RFC 7692) is not text until inflated: show its bytes. A
+    // continuation carries its message's type (RFC 6455 §5.4): a binary message's later frames
+    // are bytes even when they happen to be valid UTF-8.
+    const dataType = opcode === Opcode.CONTINUATION ? messageOpcode : opcode;
+    const shownAs = frame.rsv1 ? Opcode.BINARY : (dataType ?? opcode);
     const body = frame.payload instanceof Uint8Array ? preview(frame.payload, shownAs) : '';
     return `${arrow}${name} ${length} B${body}${suffix}`;
   } catch {

@@ -47,7 +47,7 @@ export class RunControls {
     });
     this.runner = new SnippetRunner(
       {
-        onOutput: (level, text) => terminal.print(text, level),
+        onOutput: (level, text, at) => terminal.print(text, level, at),
         onStart(label) {
           connections.runStarted(label);
           terminal.print(`── ${label} ──`, 'system');

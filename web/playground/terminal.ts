@@ -1,12 +1,15 @@
 // The terminal behind a small interface of ours: lines are kept until xterm.js has loaded, then
-// shown there with colours by level, under a prompt that takes wscat-like commands.
+// shown there with colours by level, under a prompt that takes wscat-like commands. Lines are
+// shown in the order their events happened, not the order they were reported (line-order.ts).
 import { h } from '../lib/dom';
+import { LineOrder } from './line-order';
 import './terminal.css';
 
 export type LineStyle = 'log' | 'info' | 'warn' | 'error' | 'system' | 'wire-out' | 'wire-in' | 'input';
 
 export interface TerminalView {
-  print(text: string, style: LineStyle): void;
+  /** `at`: when the line's event happened, on the page's clock (`performance.now()`); default now. */
+  print(text: string, style: LineStyle, at?: number): void;
   clear(): void;
   focus(): void;
   setTheme(theme: 'light' | 'dark'): void;
@@ -40,6 +43,9 @@ class PlainTerminal implements TerminalView {
 export class TerminalHost implements TerminalView {
   private view: TerminalView;
   private readonly lines: { text: string; style: LineStyle }[] = [];
+  private readonly order = new LineOrder<{ text: string; style: LineStyle }>((line) =>
+    this.show(line.text, line.style),
+  );
 
   constructor(
     private readonly container: HTMLElement,
@@ -62,7 +68,15 @@ export class TerminalHost implements TerminalView {
     }
   }
 
-  print(text: string, style: LineStyle = 'log'): void {
+  print(text: string, style: LineStyle = 'log', at?: number): void {
+    // A typed command shows at once; what happened before it goes first.
+    if (style === 'input') {
+      this.order.flush();
+      this.show(text, style);
+    } else this.order.add({ text, style }, at);
+  }
+
+  private show(text: string, style: LineStyle): void {
     if (this.container.dataset.engine === 'plain') {
       this.lines.push({ text, style });
       if (this.lines.length > BUFFER_LIMIT) this.lines.shift();
@@ -71,6 +85,7 @@ export class TerminalHost implements TerminalView {
   }
 
   clear(): void {
+    this.order.clear();
     this.lines.length = 0;
     this.view.clear();
   }

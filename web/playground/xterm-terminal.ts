@@ -57,14 +57,15 @@ class XtermView implements TerminalView {
     if (data === '\r') {
       const line = this.input;
       this.input = '';
-      this.term.write('\r\n');
       if (line.trim()) {
         this.history.push(line);
         if (this.history.length > 100) this.history.shift();
       }
       this.historyAt = this.history.length;
+      // The command's own echo is printed by whoever runs it, in its place among the other lines:
+      // the typed line goes, and the prompt stays the last line, drawn once.
+      this.term.write(`\r\x1b[2K${PROMPT}`);
       if (line.trim()) this.onCommand(line.trim());
-      this.term.write(PROMPT);
     } else if (data === '\x7f' || data === '\b') {
       if (this.input.length > 0) {
         this.input = this.input.slice(0, -1);

@@ -14,7 +14,8 @@ export type ConsoleLevel = 'log' | 'info' | 'warn' | 'error';
 export type RunEnd = 'finished' | 'stopped' | 'timeout' | 'replaced' | 'failed';
 
 export interface RunnerEvents {
-  onOutput(level: ConsoleLevel, text: string): void;
+  /** `at`: when the snippet wrote it, on the page's clock (`performance.now()`). */
+  onOutput(level: ConsoleLevel, text: string, at: number): void;
   onStart(label: string): void;
   onEnd(label: string, how: RunEnd, message: string): void;
 }
@@ -123,7 +124,7 @@ export class SnippetRunner {
   private receive(event: MessageEvent): void {
     const run = this.current;
     if (!run || event.source !== run.frame.contentWindow) return;
-    const message = event.data as { type?: string; level?: ConsoleLevel; text?: string };
+    const message = event.data as { type?: string; level?: ConsoleLevel; text?: string; at?: number };
     if (typeof message?.type !== 'string') return;
     if (BRIDGE_REQUESTS.has(message.type)) {
       const target = run.frame.contentWindow;
@@ -143,7 +144,12 @@ export class SnippetRunner {
         break;
       }
       case 'console':
-        this.events.onOutput(message.level ?? 'log', String(message.text ?? ''));
+        this.events.onOutput(
+          message.level ?? 'log',
+          String(message.text ?? ''),
+          // The worker's clock and the page's share the epoch, not their origin.
+          typeof message.at === 'number' ? message.at - performance.timeOrigin : performance.now(),
+        );
         break;
       case 'idle':
         this.end(run, 'finished', 'finished: no open sockets and no pending timers');

@@ -3,7 +3,12 @@
 // but WebSocket, and tells the page when the snippet is idle (no open socket, no pending timer).
 
 (() => {
-  const post = (message) => self.postMessage(message);
+  // Console lines carry the moment they were written (ms since the epoch, as the page's
+  // performance.timeOrigin counts): the terminal puts them among the wire log's frames by it.
+  const post = (message) =>
+    self.postMessage(
+      message.type === 'console' ? { ...message, at: performance.timeOrigin + performance.now() } : message,
+    );
   const MAX_TEXT = 4000;
 
   function inspect(value, depth, seen) {

@@ -28,6 +28,18 @@ describe('describeFrame', () => {
     ]);
   });
 
+  it("shows a continuation as its message's type: a binary message's zero bytes stay bytes", () => {
+    const decoder = new FrameDecoder({ sender: 'server' });
+    const frames = decoder
+      .push(hex('02 02 00 00 80 02 00 01'))
+      .flatMap((event) => (event.type === 'frame' ? [event.frame] : []));
+    expect(frames.map((frame) => describeFrame(frame, 'server', 0x2))).toEqual([
+      '← binary 2 B 00 00 (not FIN)',
+      '← continuation 2 B 00 01',
+    ]);
+    expect(describeFrame(frames[1], 'server', 0x1)).toBe('← continuation 2 B "\\u0000\\u0001"');
+  });
+
   it('shows a compressed text frame as its bytes, not as garbled text', () => {
     // "Hello" deflated (RFC 7692 §7.2.3.1), on a text frame with RSV1 set.
     expect(describeFrames(hex('c1 07 f2 48 cd c9 c9 07 00'), 'server')).toEqual([
