@@ -7,6 +7,7 @@ import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import { byTestId, h } from '../lib/dom';
 import type { TapBatch, TapStatus } from '../tap/tap-client';
 import type { Connections } from './connections';
+import { ConversationViews } from './conversation-views';
 import { renderAnatomy } from './frame-anatomy';
 import { FrameList } from './frame-list';
 import { compileFilter, type FrameFilter, type FrameRow, type FrameStore, NO_FILTER } from './frame-store';
@@ -56,6 +57,7 @@ export class Inspector {
   private readonly toolbar: InspectorToolbar;
   private readonly lanes: LanesView;
   private readonly list: FrameList;
+  private readonly views: ConversationViews;
   private readonly counts: HTMLElement;
   private readonly detail: HTMLElement;
 
@@ -71,10 +73,12 @@ export class Inspector {
       onFrame: (record, replayed) => {
         this.counters.frames++;
         this.listDirty = true;
+        this.views.addFrame(record);
         this.hooks.onFrame?.(record, replayed);
       },
       onMessage: (record) => {
         this.listDirty = true;
+        this.views.messageArrived();
         if (record.id === this.selected) this.showDetail(record);
         // The row's ratio, or its warning, appears once the message is known.
         else if (record.messageEvent?.compressed || record.sequenceWarnings) this.list.refresh(record);
@@ -94,6 +98,13 @@ export class Inspector {
     this.list = new FrameList(this.model.store, {
       onPick: (id) => this.select(id),
       onViewportChange: () => {
+        this.listDirty = true;
+        this.schedule();
+      },
+    });
+    this.views = new ConversationViews(this.list.element, this.model.store, this.model.connections, {
+      onPick: (id) => this.select(id),
+      onShowFrames: () => {
         this.listDirty = true;
         this.schedule();
       },
@@ -120,7 +131,7 @@ export class Inspector {
       this.toolbar.filterError,
       this.lanes.element,
       this.counts,
-      this.list.element,
+      this.views.element,
       h(
         'div',
         {
@@ -154,11 +165,13 @@ export class Inspector {
   /** Takes a batch from the tap. Drawing happens on the next animation frame. */
   ingest(batch: TapBatch): void {
     this.model.ingest(batch);
+    this.views.ingest(batch);
     this.schedule();
   }
 
   setPaused(paused: boolean): void {
     this.model.setPaused(paused);
+    this.views.setPaused(paused);
     this.toolbar.showPaused(paused);
     this.schedule();
   }
@@ -169,14 +182,17 @@ export class Inspector {
     this.toolbar.showFilterError(error);
     this.store.setMatcher(match);
     this.lanes.setPicked(this.filter.lane);
+    this.views.setLane(this.filter.lane);
     this.listDirty = true;
     this.schedule();
   }
 
   clear(): void {
     this.model.clear();
+    this.views.clear();
     this.selected = null;
     this.list.selected = null;
+    this.views.setSelected(null);
     this.detail.replaceChildren(h('p', { className: 'muted' }, NOTHING_SELECTED));
     this.listDirty = true;
     this.lanes.invalidate();
@@ -189,6 +205,7 @@ export class Inspector {
     if (!record) return;
     this.selected = id;
     this.list.selected = id;
+    this.views.setSelected(id);
     this.showDetail(record);
     if (scroll) this.list.reveal(id);
     this.listDirty = true;
@@ -228,6 +245,7 @@ export class Inspector {
       this.listDirty = false;
       this.list.render();
     }
+    this.views.render();
     this.renderCounts();
   }
 

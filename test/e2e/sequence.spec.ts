@@ -1,0 +1,190 @@
+// The sequence diagram: a terminal connection's opening handshake, its text frames both ways, the
+// server's pings and the browser's pongs, and its closing handshake drawn as arrows between the
+// client and wslab; through /proxy, a third lifeline for the upstream. Clicking an arrow, or
+// Enter on it, opens the frame's anatomy as clicking its row does.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Locator, Page } from '@playwright/test';
+import { WebSocketServer } from 'ws';
+import { expect, terminalCommand, test, unique } from './fixtures';
+
+const arrows = (page: Page) => page.getByTestId('sequence').locator('[data-testid="sequence-arrow"]');
+
+async function openSequence(page: Page): Promise<Locator> {
+  await page.getByRole('tab', { name: 'Sequence' }).click();
+  const sequence = page.getByTestId('sequence');
+  await expect(sequence).toBeVisible();
+  return sequence;
+}
+
+/** Two boxes share no pixel. */
+function apart(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
+  return a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+}
+
+test('a terminal session is drawn as a sequence: handshake, text both ways, pings, the closing handshake', async ({
+  app,
+  errors,
+}) => {
+  const text = unique('seq');
+  await terminalCommand(app, 'connect /echo?ping=1000');
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText('connected');
+  await terminalCommand(app, `send ${text}`);
+  // A ping from the server and the browser's pong, then the closing handshake.
+  await expect(
+    app.locator('[data-testid="frame-row"][data-lane="terminal"][data-opcode="pong"]').first(),
+  ).toBeAttached();
+  await terminalCommand(app, 'close 1000 bye');
+  await expect(app.locator('[data-testid="connection"][data-role="terminal"]')).toContainText('closed 1000');
+
+  const sequence = await openSequence(app);
+  // Only the terminal's connection: pick its lane, as the frame list is filtered.
+  await app.locator('[data-testid="connection"][data-role="terminal"] .lane-head').click();
+  await expect(sequence.getByTestId('sequence-scope')).toContainText('terminal');
+  await expect(sequence).toHaveAttribute('data-lifelines', '2');
+  // It follows the newest arrow; Home goes back to the start.
+  await sequence.getByRole('listbox').press('Home');
+
+  const request = sequence.getByTestId('sequence-request');
+  await expect(request).toContainText('GET /echo?ping=1000 HTTP/1.1 · opening handshake');
+  await expect(request).toHaveAttribute('data-sender', 'client');
+  const response = sequence.getByTestId('sequence-response');
+  await expect(response).toContainText('101 Switching Protocols');
+  await expect(response).toContainText('accept ✓');
+
+  const sent = arrows(app).filter({ hasText: text }).and(app.locator('[data-dir="client"]'));
+  await expect(sent).toHaveCount(1);
+  await expect(sent).toHaveAttribute('data-style', 'data');
+  await expect(sent).toContainText(`text ${text.length} B`);
+  const echoed = arrows(app).filter({ hasText: `Server received: '${text}'` });
+  await expect(echoed).toHaveAttribute('data-dir', 'server');
+
+  const ping = arrows(app).and(app.locator('[data-opcode="ping"]')).first();
+  await expect(ping).toHaveAttribute('data-style', 'control');
+  await expect(ping).toHaveAttribute('data-dir', 'server');
+  const pong = arrows(app).and(app.locator('[data-opcode="pong"]')).first();
+  await expect(pong).toHaveAttribute('data-dir', 'client');
+  // Control frames are drawn dashed, in another colour than the data frames.
+  const style = (row: Locator) =>
+    row.locator('.seq-line').evaluate((line) => {
+      const css = getComputedStyle(line);
+      return { dash: css.borderTopStyle, colour: css.borderTopColor };
+    });
+  const [data, control] = [await style(sent), await style(ping)];
+  expect(control.dash).toBe('dashed');
+  expect(data.dash).toBe('solid');
+  expect(control.colour).not.toBe(data.colour);
+
+  // Readable at 1280×800: the labels of short frames are whole, and no two labels overlap.
+  for (const row of [sent, request, response]) {
+    const label = row.locator('.seq-label');
+    const fits = await label.evaluate((el) => el.scrollWidth <= el.clientWidth);
+    expect(fits).toBe(true);
+  }
+  const boxes = await sequence
+    .locator('[data-testid^="sequence-"] .seq-label > span')
+    .evaluateAll((spans) => spans.map((span) => span.getBoundingClientRect().toJSON()));
+  expect(boxes.length).toBeGreaterThan(6);
+  for (let i = 1; i < boxes.length; i++) expect(apart(boxes[i - 1], boxes[i])).toBe(true);
+  await app.screenshot({ path: test.info().outputPath('sequence.png') });
+
+  // Clicking an arrow opens its frame, exactly as clicking its row.
+  await sent.click();
+  const detail = app.getByTestId('frame-detail');
+  await expect(detail.locator('.anatomy')).toHaveAttribute('data-opcode', 'text');
+  await expect(detail).toContainText('MASK=1');
+  await expect(sent).toHaveAttribute('aria-selected', 'true');
+  // The keyboard: the arrows' list, Home to the handshake, down to the first frame, Enter.
+  const list = sequence.getByRole('listbox');
+  await list.focus();
+  await app.keyboard.press('Home');
+  await app.keyboard.press('ArrowDown');
+  await app.keyboard.press('ArrowDown');
+  await expect(list).toHaveAttribute('aria-activedescendant', /.+/);
+  const active = sequence.locator('.seq-row.active');
+  await expect(active).toHaveAttribute('data-testid', 'sequence-arrow');
+  const id = await active.getAttribute('data-id');
+  await app.keyboard.press('Enter');
+  await expect(detail).toHaveAttribute('data-frame-id', id!);
+
+  // End: the closing handshake, both close frames, then the end of the TCP connection.
+  await app.keyboard.press('End');
+  const closes = arrows(app).and(app.locator('[data-opcode="close"]'));
+  await expect(closes).toHaveCount(2);
+  await expect(closes.first()).toHaveAttribute('data-dir', 'client');
+  await expect(closes.first()).toContainText('1000 normal "bye"');
+  await expect(closes.last()).toHaveAttribute('data-dir', 'server');
+  await expect(sequence.getByTestId('sequence-end')).toContainText(
+    'TCP closed · 1000 normal "bye" · client closed, clean',
+  );
+
+  await app.screenshot({ path: test.info().outputPath('sequence-end.png') });
+  // The frame list shows the same frame selected.
+  await app.getByRole('tab', { name: 'Frames' }).click();
+  await expect(app.locator('[data-testid="frame-row"][aria-selected="true"]')).toHaveAttribute(
+    'data-id',
+    id!,
+  );
+  expect(errors.messages.filter((m) => !m.includes('WebSocket'))).toEqual([]);
+});
+
+test('the view switch is a tab list the keyboard operates', async ({ app }) => {
+  const frames = app.getByRole('tab', { name: 'Frames' });
+  await expect(frames).toHaveAttribute('aria-selected', 'true');
+  await frames.focus();
+  await app.keyboard.press('ArrowRight');
+  const sequence = app.getByRole('tab', { name: 'Sequence' });
+  await expect(sequence).toHaveAttribute('aria-selected', 'true');
+  await expect(sequence).toBeFocused();
+  await expect(app.getByTestId('sequence')).toBeVisible();
+  await expect(app.getByTestId('frame-list')).toBeHidden();
+  await app.keyboard.press('ArrowLeft');
+  await expect(frames).toHaveAttribute('aria-selected', 'true');
+  await expect(app.getByTestId('frame-list')).toBeVisible();
+});
+
+test('through /proxy the diagram has three lifelines: client, wslab and the upstream', async ({ app }) => {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await once(server, 'listening');
+  server.on('connection', (socket) => socket.on('message', (data) => socket.send(`upstream got ${data}`)));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+    await app.getByTestId('proxy-target').fill(`ws://127.0.0.1:${port}/room`);
+    await app.getByTestId('proxy-target').press('Enter');
+    await expect(app.getByTestId('chat-status')).toContainText('through wslab');
+    const text = unique('relayed');
+    await app.getByTestId('chat-input').fill(text);
+    await app.getByTestId('chat-input').press('Enter');
+    await expect(app.getByTestId('chat-log')).toContainText(`Server: upstream got ${text}`);
+
+    const sequence = await openSequence(app);
+    await app.locator('[data-testid="connection"][data-label="proxy"] .lane-head').click();
+    await expect(sequence).toHaveAttribute('data-lifelines', '3');
+    await expect(sequence.locator('.seq-head')).toHaveText(['client', 'wslab', `127.0.0.1:${port}`]);
+    const request = sequence.getByTestId('sequence-request');
+    await expect(request).toContainText('GET /proxy?target=');
+    // Relayed: each arrow runs from one end to the other through wslab.
+    const sent = arrows(app).filter({ hasText: text }).and(app.locator('[data-dir="client"]'));
+    const answer = arrows(app).filter({ hasText: `upstream got ${text}` });
+    await expect(answer).toHaveAttribute('data-dir', 'server');
+    for (const row of [request, sent, answer]) {
+      await expect(row.locator('.seq-via')).toHaveCount(1);
+      const [line, via, heads] = await Promise.all([
+        row.locator('.seq-line').boundingBox(),
+        row.locator('.seq-via').boundingBox(),
+        sequence
+          .locator('.seq-head')
+          .evaluateAll((all) => all.map((el) => el.getBoundingClientRect().toJSON())),
+      ]);
+      expect(line!.x).toBeLessThan(heads[0].x + heads[0].width);
+      expect(line!.x + line!.width).toBeGreaterThan(heads[2].x);
+      expect(via!.x).toBeGreaterThan(heads[1].x - 5);
+      expect(via!.x).toBeLessThan(heads[1].x + heads[1].width);
+    }
+    await app.screenshot({ path: test.info().outputPath('sequence-proxy.png') });
+  } finally {
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -1,0 +1,288 @@
+// The conversation as a sequence diagram: the client and wslab (and, through the relay, the
+// upstream) as lifelines, one arrow per handshake line, frame and connection end, top to bottom in
+// wire order. Like the frame list it is virtualised: a few recycled rows over a spacer as tall as
+// every row, so a hundred thousand frames cost what the rows in view cost. It follows the newest
+// arrow until scrolled up. An arrow picked by click or Enter is selected as its frame row would be.
+
+import { h } from '../lib/dom';
+import type { Connections, Lane } from './connections';
+import { formatTime } from './row-preview';
+import { arrowOf, lifelinesOf, ROW_HEIGHT, upstreamName, visibleRows } from './sequence-layout';
+import { isRelayed, type SequenceItem, type SequenceTrack, type SequenceView } from './sequence-track';
+import './sequence-diagram.css';
+
+export interface SequenceDiagramEvents {
+  /** An arrow of a frame was clicked, or Enter pressed on it. */
+  onPick(id: number): void;
+}
+
+let instances = 0;
+
+export class SequenceDiagram {
+  readonly element: HTMLElement;
+  /** Rows filled, in total (a measure of the diagram's work). */
+  rowsDrawn = 0;
+  private readonly heads: HTMLElement;
+  private readonly scope: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly rows: HTMLElement[] = [];
+  private readonly idPrefix = `seq${++instances}`;
+  private laneKey: string | null = null;
+  private selected: number | null = null;
+  /** The row the keys move, shown as the list's active descendant. */
+  private active = -1;
+  private follow = true;
+  private drawn = '';
+  private shown = false;
+
+  constructor(
+    private readonly track: SequenceTrack,
+    private readonly connections: Connections,
+    private readonly events: SequenceDiagramEvents,
+  ) {
+    this.scope = h('span', { className: 'seq-scope', 'data-testid': 'sequence-scope' });
+    this.heads = h('div', { className: 'seq-heads', 'aria-hidden': 'true' });
+    this.spacer = h('div', { className: 'seq-spacer' });
+    this.scroller = h(
+      'div',
+      {
+        className: 'seq-scroll',
+        role: 'listbox',
+        tabindex: 0,
+        'aria-label': 'Arrows of the conversation, oldest first: Enter opens a frame',
+        onkeydown: (e: Event) => this.onKey(e as KeyboardEvent),
+        onclick: (e: Event) => {
+          const row = (e.target as HTMLElement).closest<HTMLElement>('[data-index]');
+          if (!row) return;
+          this.active = Number(row.dataset.index);
+          this.pick(this.active);
+        },
+      },
+      this.spacer,
+    );
+    this.scroller.addEventListener('scroll', () => {
+      const { scrollTop, clientHeight, scrollHeight } = this.scroller;
+      this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
+      this.render();
+    });
+    new ResizeObserver(() => this.render()).observe(this.scroller);
+    this.element = h(
+      'section',
+      { className: 'sequence', 'data-testid': 'sequence', 'aria-label': 'Sequence diagram' },
+      h('div', { className: 'seq-top' }, this.scope, this.heads),
+      this.scroller,
+    );
+  }
+
+  /** Shows one lane's arrows, or every lane's. */
+  setLane(key: string | null): void {
+    if (key === this.laneKey) return;
+    this.laneKey = key;
+    this.follow = true;
+    this.active = -1;
+    this.drawn = '';
+  }
+
+  /** The frame shown as selected (by this diagram, the frame list or the chat). */
+  setSelected(id: number | null): void {
+    if (id === this.selected) return;
+    this.selected = id;
+    this.drawn = '';
+  }
+
+  /** Drawn only while on screen: a hidden diagram costs nothing as frames arrive. */
+  setShown(shown: boolean): void {
+    this.shown = shown;
+    this.drawn = '';
+    if (shown) this.render();
+  }
+
+  private lane(): Lane | null {
+    return this.laneKey === null ? null : (this.connections.lanes.get(this.laneKey) ?? null);
+  }
+
+  private view(): SequenceView {
+    return this.track.view(this.lane());
+  }
+
+  private relayedView(lane: Lane | null): boolean {
+    return lane === null ? this.track.hasRelayed() : isRelayed(lane);
+  }
+
+  render(): void {
+    if (!this.shown) return;
+    const lane = this.lane();
+    const view = this.view();
+    const relayed = this.relayedView(lane);
+    const count = view.length;
+    const scroller = this.scroller;
+    const height = count * ROW_HEIGHT;
+    if (this.spacer.style.height !== `${height}px`) {
+      this.spacer.style.height = `${height}px`;
+      scroller.style.flexBasis = `${height}px`;
+    }
+    if (this.follow) scroller.scrollTop = scroller.scrollHeight;
+    const { first, last } = visibleRows(scroller.scrollTop, scroller.clientHeight, count);
+    const key = `${this.track.version}/${relayed}/${first}/${last}/${this.selected}/${this.active}/${lane?.key}/${lane?.version}`;
+    if (key === this.drawn) return;
+    this.drawn = key;
+    const lines = this.drawFrame(lane, relayed, count);
+    while (this.rows.length < last - first) {
+      const row = h('div', {
+        className: 'seq-row',
+        role: 'option',
+        id: `${this.idPrefix}-${this.rows.length}`,
+      });
+      this.rows.push(row);
+      scroller.appendChild(row);
+    }
+    let activeId: string | null = null;
+    for (let slot = 0; slot < this.rows.length; slot++) {
+      const row = this.rows[slot]!;
+      const index = first + slot;
+      const item = index < last ? view.at(index) : undefined;
+      if (!item) {
+        if (!row.hidden) {
+          row.hidden = true;
+          row.removeAttribute('data-testid');
+          row.dataset.index = '';
+          row.dataset.fill = '';
+        }
+        continue;
+      }
+      row.hidden = false;
+      row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+      row.dataset.index = String(index);
+      const selected = item.kind === 'frame' && item.record.id === this.selected;
+      row.setAttribute('aria-selected', String(selected));
+      if (index === this.active) activeId = row.id;
+      row.classList.toggle('active', index === this.active);
+      // A row is filled again only when what it shows changed: its message or its lane may have.
+      const fill = `${index}/${fillKey(item)}/${relayed}/${lane === null}`;
+      if (row.dataset.fill === fill) continue;
+      row.dataset.fill = fill;
+      this.rowsDrawn++;
+      fillRow(row, item, relayed, lane === null, lines);
+    }
+    if (activeId) scroller.setAttribute('aria-activedescendant', activeId);
+    else scroller.removeAttribute('aria-activedescendant');
+  }
+
+  /** The lifelines and their names, and what the diagram shows. */
+  private drawFrame(lane: Lane | null, relayed: boolean, count: number): readonly { x: number }[] {
+    const lines = lifelinesOf(relayed);
+    const names = lines.map(({ name }) => (name === 'upstream' ? upstreamName(lane) : name));
+    const signature = names.join('|');
+    if (this.heads.dataset.lines !== signature) {
+      this.heads.dataset.lines = signature;
+      this.heads.replaceChildren(
+        ...lines.map((line, i) =>
+          h('span', { className: `seq-head seq-head-${line.name}`, style: `--x: ${line.x}` }, names[i]!),
+        ),
+      );
+    }
+    this.element.dataset.lifelines = String(lines.length);
+    this.element.dataset.scope = lane ? 'lane' : 'all';
+    const scope = lane ? `${lane.label} ${lane.conn}` : 'all connections';
+    const text = `${scope} · ${count.toLocaleString('en')} arrows`;
+    if (this.scope.textContent !== text) this.scope.textContent = text;
+    return lines;
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const count = this.view().length;
+    if (count === 0) return;
+    const moves: Record<string, number> = {
+      ArrowDown: this.active + 1,
+      ArrowUp: this.active < 0 ? count - 1 : this.active - 1,
+      PageDown: this.active + 10,
+      PageUp: this.active - 10,
+      Home: 0,
+      End: count - 1,
+    };
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      if (this.active >= 0) this.pick(this.active);
+      return;
+    }
+    const next = moves[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    this.active = Math.min(count - 1, Math.max(0, next));
+    const top = this.active * ROW_HEIGHT;
+    const scroller = this.scroller;
+    this.follow = false;
+    if (top < scroller.scrollTop) scroller.scrollTop = top;
+    else if (top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight)
+      scroller.scrollTop = top + ROW_HEIGHT - scroller.clientHeight;
+    this.render();
+  }
+
+  private pick(index: number): void {
+    const item = this.view().at(index);
+    if (item?.kind === 'frame') this.events.onPick(item.record.id);
+    else this.render();
+  }
+}
+
+/** What a row shows changes when its frame's message arrives (the fragment count, the ratio). */
+function fillKey(item: SequenceItem): string {
+  if (item.kind === 'frame') return `f${item.record.id}/${item.record.messageEvent ? 1 : 0}`;
+  return `${item.kind}${item.lane.key}/${item.order}`;
+}
+
+function fillRow(
+  row: HTMLElement,
+  item: SequenceItem,
+  relayed: boolean,
+  allLanes: boolean,
+  lines: readonly { x: number }[],
+): void {
+  const arrow = arrowOf(item, relayed);
+  const left = Math.min(arrow.from, arrow.to);
+  const right = Math.max(arrow.from, arrow.to);
+  row.dataset.testid = item.kind === 'frame' ? 'sequence-arrow' : `sequence-${item.kind}`;
+  row.dataset.kind = item.kind;
+  row.dataset.style = arrow.style;
+  row.dataset.sender = arrow.sender;
+  row.dataset.lane = item.lane.label;
+  if (item.kind === 'frame') {
+    const event = item.record.event;
+    row.dataset.id = String(item.record.id);
+    row.dataset.dir = event.dir;
+    row.dataset.opcode = event.opcodeName;
+    row.dataset.fragment = item.fragment;
+  } else {
+    for (const name of ['id', 'dir', 'opcode', 'fragment']) delete row.dataset[name];
+  }
+  const time = h(
+    'span',
+    { className: 'seq-time' },
+    formatTime(item.t),
+    allLanes ? h('span', { className: 'seq-lane' }, `${item.lane.label} ${item.lane.conn}`) : null,
+  );
+  const span = `--a: ${left}; --b: ${right}`;
+  const head = arrow.style === 'end' ? 'none' : arrow.to > arrow.from ? 'right' : 'left';
+  const children: Node[] = [
+    ...lines.map((line) => h('span', { className: 'seq-lifeline', style: `--x: ${line.x}` })),
+    time,
+    h(
+      'span',
+      { className: 'seq-label', style: `--a: ${arrow.labelFrom}; --b: ${arrow.labelTo}` },
+      h('span', {}, arrow.label),
+    ),
+    h('span', { className: 'seq-line', style: span, 'data-head': head }),
+  ];
+  if (arrow.via !== null) children.push(h('span', { className: 'seq-via', style: `--x: ${arrow.via}` }));
+  if (item.kind === 'frame' && item.fragment !== 'none')
+    children.push(
+      h('span', { className: `seq-bracket frag-${item.fragment}`, 'data-dir': item.record.event.dir }),
+    );
+  row.replaceChildren(...children);
+  row.title = arrow.description;
+  row.setAttribute(
+    'aria-label',
+    `${formatTime(item.t)} s, ${allLanes ? `${item.lane.label}: ` : ''}${arrow.description}`,
+  );
+}
