@@ -7,7 +7,7 @@ import { ECHO_SOURCE_API_PATH, LESSONS_API_PATH } from '../../core/routes';
 import type { TapEvent } from '../../core/tap/events';
 import { byTestId, h, isTyping } from '../lib/dom';
 import { load, save } from '../lib/local-settings';
-import { renderMarkdown } from './markdown';
+import { inlineTitle, renderMarkdown } from './markdown';
 import './lessons.css';
 
 export interface CourseIndex {
@@ -31,6 +31,13 @@ export interface LessonPanelOptions {
 interface Position {
   slug: string;
   step: number;
+}
+
+/** Fills `element` with a title written in Markdown (`setup`, **bold**), after a plain prefix. */
+function titled<T extends HTMLElement>(element: T, title: string, prefix = ''): T {
+  element.innerHTML = inlineTitle(title);
+  if (prefix) element.prepend(prefix);
+  return element;
 }
 
 function parseHash(hash: string): Position | null {
@@ -119,6 +126,8 @@ export class LessonPanel {
       contents.querySelector('summary')!.focus();
     });
     window.addEventListener('hashchange', () => void this.route());
+    // A dragged column split changes which code blocks need to scroll.
+    new ResizeObserver(() => this.markScrollingCode()).observe(this.body);
     document.addEventListener('keydown', (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
       if (event.key === 'n') this.go(1);
@@ -251,7 +260,7 @@ export class LessonPanel {
             h(
               'li',
               { className: done.has(step.number) ? 'done' : '' },
-              h('a', { href: `#/lesson/${lesson.slug}/${step.number}` }, step.title),
+              titled(h('a', { href: `#/lesson/${lesson.slug}/${step.number}` }), step.title),
               done.has(step.number) ? h('span', { className: 'tick', 'aria-label': 'done' }, ' ✓') : null,
             ),
           ),
@@ -287,15 +296,16 @@ export class LessonPanel {
     this.body.replaceChildren(
       h('h3', { className: 'lesson-title' }, `${lesson.number}. ${lesson.title}`),
       h('p', { className: 'summary muted' }, lesson.summary),
-      h(
-        'h4',
-        { className: 'step-title', 'data-step': this.step },
-        `Step ${this.step} of ${lesson.steps.length}: ${step.title}`,
+      titled(
+        h('h4', { className: 'step-title', 'data-step': this.step }),
+        step.title,
+        `Step ${this.step} of ${lesson.steps.length}: `,
       ),
       content,
       source ?? '',
     );
     this.body.scrollTop = 0;
+    this.markScrollingCode();
     this.position.textContent = `${lesson.number}.${this.step} / ${lesson.steps.length}`;
     const at = this.index.lessons.findIndex((l) => l.slug === lesson.slug);
     this.prev.disabled = this.step === 1 && at <= 0;
@@ -310,8 +320,47 @@ export class LessonPanel {
     this.renderToc();
   }
 
+  /**
+   * A code block wider than the column scrolls sideways: the keyboard must reach it too, so it
+   * takes the focus and a name (tabindex 0, a region); one that fits is not a stop on the way.
+   */
+  private markScrollingCode(): void {
+    for (const pre of this.body.querySelectorAll<HTMLElement>('.prose pre')) {
+      const scrolls = pre.scrollWidth > pre.clientWidth;
+      pre.toggleAttribute('data-scrolls', scrolls);
+      const hint = pre.nextElementSibling?.classList.contains('scroll-hint') ? pre.nextElementSibling : null;
+      if (scrolls && !hint)
+        pre.after(
+          h(
+            'p',
+            { className: 'scroll-hint muted', 'aria-hidden': 'true' },
+            '↔ wider than the column: scroll sideways for the rest',
+          ),
+        );
+      if (!scrolls) hint?.remove();
+      if (scrolls) {
+        const lang = /lang-(\w+)/.exec(pre.className)?.[1];
+        pre.tabIndex = 0;
+        pre.setAttribute('role', 'region');
+        pre.setAttribute(
+          'aria-label',
+          `${lang === 'js' ? 'JavaScript' : 'Code'}, wider than the column: scroll sideways`,
+        );
+      } else {
+        pre.removeAttribute('tabindex');
+        pre.removeAttribute('role');
+        pre.removeAttribute('aria-label');
+      }
+    }
+  }
+
   private sourceView(): HTMLElement {
-    const pre = h('pre', { className: 'source' }, h('code', {}, 'loading…'));
+    // It scrolls: the keyboard must be able to reach it (tabindex 0, a name).
+    const pre = h(
+      'pre',
+      { className: 'source', tabindex: 0, role: 'region', 'aria-label': 'The echo server’s handler' },
+      h('code', {}, 'loading…'),
+    );
     fetch(ECHO_SOURCE_API_PATH)
       .then((response) => response.text())
       .then((text) => {
@@ -348,6 +397,13 @@ export class LessonPanel {
     const progress = this.progress!;
     const entries = progress.entries();
     if (progress.done && this.lesson) this.markDone(this.lesson.slug, this.step);
+    // A step finished on an earlier visit stays finished: its checks say so, as the contents do,
+    // until it is run again, when they count the new run live.
+    const doneBefore =
+      !progress.done &&
+      entries.every((entry) => entry.seen === 0) &&
+      this.lesson !== null &&
+      this.doneSteps(this.lesson.slug).has(this.step);
     if (entries.length === 0) {
       this.checks.replaceChildren(
         h('p', { className: 'muted' }, 'Nothing to check in this step: read, try, and go on.'),
@@ -355,8 +411,16 @@ export class LessonPanel {
       return;
     }
     this.checks.replaceChildren(
-      h('h4', {}, progress.done ? 'Step done ✓' : 'This step is done when the tap shows:'),
-      h('ul', {}, ...entries.map((entry) => this.checkItem(entry))),
+      h(
+        'h4',
+        {},
+        progress.done
+          ? 'Step done ✓'
+          : doneBefore
+            ? 'Step done ✓ (on an earlier visit; run it again to watch the checks live)'
+            : 'This step is done when the tap shows:',
+      ),
+      h('ul', {}, ...entries.map((entry) => this.checkItem(entry, doneBefore))),
       this.missed > 0 && !progress.done
         ? h(
             'p',
@@ -365,24 +429,26 @@ export class LessonPanel {
           )
         : '',
     );
-    this.checks.dataset.state = progress.done ? 'done' : 'pending';
+    this.checks.dataset.state = progress.done || doneBefore ? 'done' : 'pending';
   }
 
-  private checkItem(entry: EntryProgress): HTMLElement {
-    const count = entry.needed > 1 ? ` (${Math.min(entry.seen, entry.needed)}/${entry.needed})` : '';
+  private checkItem(entry: EntryProgress, doneBefore: boolean): HTMLElement {
+    const done = entry.done || doneBefore;
+    const count =
+      entry.needed > 1 && !doneBefore ? ` (${Math.min(entry.seen, entry.needed)}/${entry.needed})` : '';
     return h(
       'li',
-      { className: `check ${entry.done ? 'done' : 'pending'}` },
+      { className: `check ${done ? 'done' : 'pending'}` },
       h(
         'span',
         {
           className: 'indicator',
           'data-testid': 'step-check',
-          'data-state': entry.done ? 'done' : 'pending',
+          'data-state': done ? 'done' : 'pending',
           role: 'img',
-          'aria-label': entry.done ? 'done' : 'not yet',
+          'aria-label': done ? 'done' : 'not yet',
         },
-        entry.done ? '✓' : '○',
+        done ? '✓' : '○',
       ),
       ` ${entry.label}${count}`,
     );

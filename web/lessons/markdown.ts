@@ -29,6 +29,11 @@ export function inline(text: string): string {
   return out.replace(/\uE000(\d+)\uE000/g, (_, i: string) => codes[Number(i)]!);
 }
 
+/** A heading's Markdown as HTML, links as their text: a title is often itself inside a link. */
+export function inlineTitle(text: string): string {
+  return inline(text.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, '$1'));
+}
+
 function splitRow(line: string): string[] {
   return line
     .trim()
@@ -93,12 +98,13 @@ export function renderMarkdown(markdown: string): { html: string; code: Rendered
       const text = body.join('\n');
       const index = code.length;
       code.push({ lang, code: text });
-      const button =
+      // The button sits on a bar of its own above the code, so it never covers a line of it.
+      const bar =
         lang === 'js'
-          ? `<button type="button" class="to-editor" data-code="${index}" aria-label="Put this code in the editor">Put in editor</button>`
+          ? `<div class="code-bar"><span class="code-lang">JavaScript</span><button type="button" class="to-editor" data-code="${index}" title="Put this code in the editor">Put in editor</button></div>`
           : '';
       out.push(
-        `<div class="code-block">${button}<pre class="lang-${escapeHtml(lang)}"><code>${escapeHtml(text)}</code></pre></div>`,
+        `<div class="code-block">${bar}<pre class="lang-${escapeHtml(lang)}"><code>${escapeHtml(text)}</code></pre></div>`,
       );
       continue;
     }

@@ -9,6 +9,7 @@ import { load, save } from '../lib/local-settings';
 import { SnippetRunner } from '../sandbox/runner';
 import { audioStatus } from './audio-status';
 import { EditorHost } from './editor';
+import { confirmReplace } from './replace-dialog';
 import type { TerminalView } from './terminal';
 import './editor.css';
 
@@ -31,6 +32,8 @@ function runLimitMs(): number {
 export class RunControls {
   readonly editor: EditorHost;
   private lesson: Lesson | null = null;
+  /** The last code the lesson's text put in the editor. */
+  private inserted: string | null = null;
   private readonly runner: SnippetRunner;
   private readonly solutionButton = byTestId<HTMLButtonElement>(document, 'solution');
 
@@ -93,9 +96,26 @@ export class RunControls {
     this.solutionButton.title = next.solution === undefined ? 'This lesson has no solution snippet' : '';
   }
 
-  /** Puts code from the lesson's text in the editor, undoably, and gives it the focus. */
-  insert(code: string): void {
+  /**
+   * Puts code from the lesson's text in the editor, undoably, and gives it the focus; asks first
+   * when that would replace code the learner wrote.
+   */
+  async insert(code: string): Promise<void> {
+    const current = this.editor.getValue();
+    if (current === code) {
+      this.editor.focus();
+      return;
+    }
+    if (this.isLearnersCode(current) && !(await confirmReplace())) return;
+    this.inserted = code;
     this.editor.setValue(code, true);
     this.editor.focus();
+  }
+
+  /** Text the learner typed, as opposed to a start, a solution or code the lesson put there. */
+  private isLearnersCode(text: string): boolean {
+    const lesson = this.lesson;
+    const ours = [NO_SNIPPET, this.inserted, lesson?.snippet, lesson?.solution];
+    return text.trim() !== '' && !ours.includes(text);
   }
 }

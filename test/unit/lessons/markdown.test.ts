@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inline, renderMarkdown } from '../../../web/lessons/markdown';
+import { inline, inlineTitle, renderMarkdown } from '../../../web/lessons/markdown';
 
 describe('renderMarkdown', () => {
   it('escapes HTML everywhere, code included', () => {
@@ -30,6 +30,16 @@ describe('renderMarkdown', () => {
     expect(html).toContain('<ul><li><strong>one</strong> line continued</li><li><em>two</em></li></ul>');
     expect(html).toContain('<ol><li>first</li><li>second</li></ol>');
     expect(html).toContain('<td><code>x</code></td>');
+  });
+
+  it("puts a js block's button on a bar above the code, not over it", () => {
+    const { html } = renderMarkdown('```js\nlet a;\n```');
+    expect(html).toMatch(/<div class="code-bar">.*class="to-editor".*<\/div><pre/);
+  });
+
+  it("renders a title's code spans and emphasis, its links as their text", () => {
+    expect(inlineTitle('Barging in: `interrupted`')).toBe('Barging in: <code>interrupted</code>');
+    expect(inlineTitle('See [RFC 6455](https://example.org) <now>')).toBe('See RFC 6455 &lt;now&gt;');
   });
 
   it('keeps link targets to safe schemes', () => {
