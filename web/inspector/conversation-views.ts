@@ -5,7 +5,7 @@
 
 import { h } from '../lib/dom';
 import type { TapBatch } from '../tap/tap-client';
-import { Connections } from './connections';
+import type { Connections } from './connections';
 import type { FrameRow, FrameStore } from './frame-store';
 import { SequenceDiagram } from './sequence-diagram';
 import { SequenceTrack } from './sequence-track';
@@ -138,13 +138,7 @@ export class ConversationViews {
 
   /** The handshakes and connection ends of a batch the inspector's model has just taken in. */
   ingest(batch: TapBatch): void {
-    for (const event of batch.events) {
-      if (event.type !== 'handshake' && event.type !== 'close') continue;
-      const lane = this.connections.lanes.get(Connections.keyOf(batch.instance, event.conn));
-      if (!lane) continue;
-      if (event.type === 'handshake') this.track.addHandshake(lane, event);
-      else this.track.addEnd(lane, event);
-    }
+    this.track.takeBatch(batch, this.connections);
   }
 
   /** Both pictures show the lane the frame list is filtered to, or every lane. */

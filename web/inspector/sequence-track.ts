@@ -7,7 +7,8 @@ import { PROXY_PATH } from '../../core/routes';
 import type { TapCloseEvent, TapHandshakeEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
 import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
-import type { Lane } from './connections';
+import type { TapBatch } from '../tap/tap-client';
+import { Connections, type Lane } from './connections';
 import type { FrameRow, FrameStore } from './frame-store';
 
 /**
@@ -143,6 +144,17 @@ export class SequenceTrack {
     items.splice(at, 0, request, response);
     own.items.splice(own.head, 0, request, response);
     this.version++;
+  }
+
+  /** The handshakes and connection ends of a batch the inspector's model has just taken in. */
+  takeBatch(batch: TapBatch, connections: Connections): void {
+    for (const event of batch.events) {
+      if (event.type !== 'handshake' && event.type !== 'close') continue;
+      const lane = connections.lanes.get(Connections.keyOf(batch.instance, event.conn));
+      if (!lane) continue;
+      if (event.type === 'handshake') this.addHandshake(lane, event);
+      else this.addEnd(lane, event);
+    }
   }
 
   /** The TCP connection ended: after every frame of it, even those the pause holds back. */

@@ -158,6 +158,11 @@ export class RateBook<Key> {
     series.add(t, dir, bytes);
   }
 
+  /** How many keys have a series of their own. */
+  get keys(): number {
+    return this.byKey.size;
+  }
+
   series(key: Key | null): RateSeries | null {
     return key === null ? this.all : (this.byKey.get(key) ?? null);
   }

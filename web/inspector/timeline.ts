@@ -114,7 +114,13 @@ export class Timeline {
       h(
         'div',
         { className: 'tl-body' },
-        h('div', { className: 'tl-y', 'aria-hidden': 'true' }, this.scaleTop, this.scaleBottom),
+        h(
+          'div',
+          { className: 'tl-y', 'aria-hidden': 'true' },
+          this.scaleTop,
+          h('span', {}, '0'),
+          this.scaleBottom,
+        ),
         this.chart,
       ),
       h(
@@ -157,6 +163,9 @@ export class Timeline {
   }
 
   render(): void {
+    const lanes = this.connections.lanes;
+    // The inspector forgets old closed lanes past its bound; their series go with them.
+    if (this.book.keys > lanes.size) this.book.retain((lane) => lanes.get(lane.key) === lane);
     const { series, scope } = this.series();
     const key = `${scope}/${series?.version}/${this.measure}`;
     if (key === this.drawn) return;
