@@ -23,15 +23,18 @@ class PlainEditor implements CodeEditor {
     this.textarea = h('textarea', {
       className: 'plain-editor',
       spellcheck: 'false',
-      'aria-label': 'Snippet code (JavaScript). Ctrl+Enter runs it.',
+      'aria-label': 'Snippet code (JavaScript). Ctrl+Enter runs it; Escape then Tab leaves the editor.',
     });
     this.textarea.value = text;
     this.textarea.addEventListener('input', () => callbacks.onChange(this.textarea.value));
+    let escaped = false;
     this.textarea.addEventListener('keydown', (event) => {
+      const tabLeaves = escaped;
+      escaped = event.key === 'Escape';
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         callbacks.onRun();
-      } else if (event.key === 'Tab' && !event.shiftKey && !event.ctrlKey) {
+      } else if (event.key === 'Tab' && !event.shiftKey && !event.ctrlKey && !tabLeaves) {
         // Indent, as an editor would; Escape then Tab leaves the field.
         event.preventDefault();
         this.textarea.setRangeText('  ', this.textarea.selectionStart, this.textarea.selectionEnd, 'end');

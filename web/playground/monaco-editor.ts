@@ -60,6 +60,15 @@ declare function stopAudio(): void;
   'ts:wslab-globals.d.ts',
 );
 
+// vs-dark draws comments at 4.2:1 on its background; WCAG 1.4.3 asks 4.5:1 for text this size.
+monaco.editor.defineTheme('wslab-dark', {
+  base: 'vs-dark',
+  inherit: true,
+  rules: [{ token: 'comment', foreground: '6a9955' }],
+  colors: {},
+});
+const monacoTheme = (theme: 'light' | 'dark'): string => (theme === 'dark' ? 'wslab-dark' : 'vs');
+
 class MonacoCodeEditor implements CodeEditor {
   constructor(readonly editor: monaco.editor.IStandaloneCodeEditor) {}
 
@@ -80,7 +89,7 @@ class MonacoCodeEditor implements CodeEditor {
   }
 
   setTheme(theme: 'light' | 'dark'): void {
-    monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs');
+    monaco.editor.setTheme(monacoTheme(theme));
   }
 
   focus(): void {
@@ -102,15 +111,29 @@ export function createMonacoEditor(
   const model = monaco.editor.createModel(text, 'javascript', monaco.Uri.parse('file:///snippet.js'));
   const editor = monaco.editor.create(container, {
     model,
-    theme: theme === 'dark' ? 'vs-dark' : 'vs',
+    theme: monacoTheme(theme),
     automaticLayout: true,
     minimap: { enabled: false },
     fontSize: 13,
     tabSize: 2,
     scrollBeyondLastLine: false,
-    ariaLabel: 'Snippet code (JavaScript). Ctrl+Enter runs it.',
+    ariaLabel: 'Snippet code (JavaScript). Ctrl+Enter runs it; Escape then Tab leaves the editor.',
   });
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => callbacks.onRun());
+  // Tab indents, so without a way out the editor would trap the keyboard (WCAG 2.1.2): after
+  // Escape, the next Tab or Shift+Tab moves the focus on, as in CodeMirror.
+  let tabLeaves = false;
+  const leaveOnTab = (on: boolean): void => {
+    if (on === tabLeaves) return;
+    tabLeaves = on;
+    editor.updateOptions({ tabFocusMode: on });
+  };
+  editor.onKeyDown((event) => {
+    if (event.keyCode === monaco.KeyCode.Escape) leaveOnTab(true);
+    else if (event.keyCode !== monaco.KeyCode.Tab && event.keyCode !== monaco.KeyCode.Shift)
+      leaveOnTab(false);
+  });
+  editor.onDidBlurEditorText(() => leaveOnTab(false));
   model.onDidChangeContent(() => callbacks.onChange(model.getValue()));
   return new MonacoCodeEditor(editor);
 }

@@ -149,6 +149,9 @@ export function createXterm(
     'aria-label',
     'Terminal: type a command such as connect, send hello, close 1000 bye, or help',
   );
+  // The prompt has no use for Tab (no completion): it moves the focus on, so the terminal never
+  // traps the keyboard (WCAG 2.1.2). Returning false leaves the key to the browser.
+  term.attachCustomKeyEventHandler((event) => event.key !== 'Tab');
   const view = new XtermView(term, fit, onCommand);
   view.fitNow();
   new ResizeObserver(() => view.fitNow()).observe(container);
