@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
 import { expect, test, unique, waitForEditor, waitForTerminal } from './fixtures';
 
+// axe-core takes seconds a run on a busy two-core machine, and some tests run it twice.
+test.describe.configure({ timeout: 90_000 });
+
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface AxeViolation {
@@ -139,7 +142,6 @@ test('Tab reaches every main control in reading order, each with a visible focus
   app,
   server,
 }) => {
-  test.setTimeout(90_000);
   await app.goto(`${server.url}#/lesson/what-is-a-websocket/2`);
   await heavyPartsLoaded(app);
   const text = unique('keys');

@@ -281,8 +281,9 @@ function fillRow(
     );
   row.replaceChildren(...children);
   row.title = arrow.description;
+  // A description, not a label: the arrow's name stays the text it shows (WCAG 2.5.3).
   row.setAttribute(
-    'aria-label',
+    'aria-description',
     `${formatTime(item.t)} s, ${allLanes ? `${item.lane.label}: ` : ''}${arrow.description}`,
   );
 }
