@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from '@playwright/test';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { expect, terminalCommand, test, unique } from './fixtures';
 
 const arrows = (page: Page) => page.getByTestId('sequence').locator('[data-testid="sequence-arrow"]');
@@ -187,4 +187,93 @@ test('through /proxy the diagram has three lifelines: client, wslab and the upst
     for (const client of server.clients) client.terminate();
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test('a fragmented reply is bracketed as one message, and a refused handshake is drawn as a refusal', async ({
+  app,
+}) => {
+  const text = unique('in-pieces');
+  await terminalCommand(app, 'connect /echo?fragment=8');
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText('connected');
+  await terminalCommand(app, `send ${text}`);
+  const reply = `Server received: '${text}'`;
+  const pieces = Math.ceil(reply.length / 8);
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText(`< ${reply}`);
+
+  const sequence = await openSequence(app);
+  await app.locator('[data-testid="connection"][data-role="terminal"] .lane-head').click();
+  await sequence.getByRole('listbox').press('Home');
+  // The handshake, the text sent, and the reply in pieces.
+  await expect(sequence.getByTestId('sequence-scope')).toContainText(`${3 + pieces} arrows`);
+  const fragments = arrows(app).and(app.locator('[data-dir="server"]'));
+  await expect(fragments.first()).toHaveAttribute('data-fragment', 'first');
+  await expect(fragments.first()).toContainText(`text 8 B · 1st of ${pieces} frames`);
+  await expect(fragments.nth(1)).toHaveAttribute('data-fragment', 'middle');
+  // The bracket opens at the top of the first frame and runs on through the next.
+  await expect(fragments.first().locator('.seq-bracket.frag-first')).toHaveCount(1);
+  await expect(fragments.nth(1).locator('.seq-bracket.frag-middle')).toHaveCount(1);
+  const [top, next] = await Promise.all([
+    fragments.first().locator('.seq-bracket').boundingBox(),
+    fragments.nth(1).locator('.seq-bracket').boundingBox(),
+  ]);
+  expect(Math.abs(top!.y + top!.height - next!.y)).toBeLessThan(1);
+  await app.screenshot({ path: test.info().outputPath('sequence-fragments.png') });
+  // It closes at the bottom of the last.
+  await sequence.getByRole('listbox').press('End');
+  await expect(fragments.last()).toHaveAttribute('data-fragment', 'last');
+  await expect(fragments.last()).toContainText('continuation');
+  await expect(fragments.last().locator('.seq-bracket.frag-last')).toHaveCount(1);
+
+  // A path nothing answers on: the server refuses the upgrade (HTTP 404), and that is the end.
+  await terminalCommand(app, 'connect /nowhere');
+  const refused = app.locator('[data-testid="connection"]').filter({ hasText: '/nowhere' });
+  await expect(refused).toHaveCount(1);
+  await refused.locator('.lane-head').click();
+  await expect(sequence.getByTestId('sequence-request')).toContainText('GET /nowhere HTTP/1.1');
+  const refusal = sequence.getByTestId('sequence-response');
+  await expect(refusal).toHaveAttribute('data-style', 'refusal');
+  await expect(refusal).toContainText('404 Not Found · refused');
+  await expect(sequence.getByTestId('sequence-end')).toContainText('TCP closed');
+  await expect(arrows(app)).toHaveCount(0);
+});
+
+test('100 000 frames: the diagram draws only the arrows in view, and a jump to the middle is quick', async ({
+  app,
+  server,
+}) => {
+  test.setTimeout(120_000);
+  await expect(app.locator('.tap-state[data-state="live"]')).toBeVisible();
+  // 50 000 messages to the echo server, each answered: 100 000 frames, sent in paced chunks so
+  // the tap keeps up.
+  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
+  await once(socket, 'open');
+  let answers = 0;
+  socket.on('message', () => answers++);
+  for (let chunk = 0; chunk < 50; chunk++) {
+    for (let i = 0; i < 1000; i++) socket.send(`flood ${chunk * 1000 + i}`);
+    await expect.poll(() => answers, { timeout: 20_000 }).toBeGreaterThanOrEqual((chunk + 1) * 1000 - 500);
+  }
+  await expect.poll(() => answers, { timeout: 20_000 }).toBe(50_000);
+  socket.close();
+  const frames = () =>
+    app.evaluate(() => (window as unknown as { wslabStats: { frames: number } }).wslabStats.frames);
+  await expect.poll(frames, { timeout: 60_000 }).toBeGreaterThanOrEqual(100_000);
+
+  const sequence = await openSequence(app);
+  const scroller = sequence.getByRole('listbox');
+  await expect(sequence.getByTestId('sequence-scope')).toContainText(/all connections · 100,0\d\d arrows/);
+  // Only what is in view is in the DOM.
+  const rows = sequence.locator('.seq-row:not([hidden])');
+  expect(await rows.count()).toBeLessThan(40);
+  // A jump to the middle: one scroll, one render of a screenful, in a few milliseconds.
+  const took = await scroller.evaluate((element) => {
+    const started = performance.now();
+    element.scrollTop = element.scrollHeight / 2;
+    element.dispatchEvent(new Event('scroll'));
+    return performance.now() - started;
+  });
+  expect(took).toBeLessThan(50);
+  expect(await rows.count()).toBeLessThan(40);
+  await expect(rows.first()).toContainText('flood');
+  await app.screenshot({ path: test.info().outputPath('sequence-100k.png') });
 });
