@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
-import { expect, test, unique, waitForEditor, waitForTerminal } from './fixtures';
+import { expect, setSnippet, test, unique, waitForEditor, waitForTerminal } from './fixtures';
 
 // axe-core takes seconds a run on a busy two-core machine, and some tests run it twice.
 test.describe.configure({ timeout: 90_000 });
@@ -197,4 +197,28 @@ test('Tab reaches every main control in reading order, each with a visible focus
     `Server received: '${text}'`,
   );
   await expect(app.getByTestId('frame-detail').locator('.anatomy')).toBeVisible();
+});
+
+test('in the editor Tab indents, Escape then Tab moves on, and the terminal lets Tab through', async ({
+  app,
+}) => {
+  await heavyPartsLoaded(app);
+  await setSnippet(app, 'x');
+  const lines = app.locator('[data-testid="editor"] .view-lines');
+  await app.keyboard.press('Home');
+  await app.keyboard.press('Tab');
+  await expect.poll(async () => ((await lines.textContent()) ?? '').replace(/\u00a0/g, ' ')).toBe('  x');
+  await expect(app.locator('[data-testid="editor"] .monaco-editor')).toContainClass('focused');
+
+  await app.keyboard.press('Escape');
+  await app.keyboard.press('Tab');
+  await expect(app.locator('[data-testid="terminal"] textarea')).toBeFocused();
+  await app.keyboard.press('Tab');
+  await expect(app.locator('[data-testid="terminal"] textarea')).not.toBeFocused();
+  expect((await focused(app)).key).not.toBe('body');
+  // The way out did not leave Tab moving the focus for good: back in the editor, it indents.
+  await app.locator('[data-testid="editor"] .view-lines').click();
+  await app.keyboard.press('Home');
+  await app.keyboard.press('Tab');
+  await expect.poll(async () => ((await lines.textContent()) ?? '').replace(/\u00a0/g, ' ')).toBe('    x');
 });
