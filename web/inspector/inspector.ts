@@ -105,6 +105,8 @@ export class Inspector {
     this.views = new ConversationViews(this.list.element, this.model.store, this.model.connections, {
       onPick: (id) => this.select(id),
       onShowFrames: () => {
+        // An arrow picked in the diagram is the frame the list shows on coming back.
+        if (this.selected !== null) this.list.reveal(this.selected);
         this.listDirty = true;
         this.schedule();
       },

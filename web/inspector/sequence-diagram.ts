@@ -8,7 +8,13 @@ import { h } from '../lib/dom';
 import type { Connections, Lane } from './connections';
 import { formatTime } from './row-preview';
 import { arrowOf, lifelinesOf, ROW_HEIGHT, upstreamName, visibleRows } from './sequence-layout';
-import { isRelayed, type SequenceItem, type SequenceTrack, type SequenceView } from './sequence-track';
+import {
+  indexOfFrame,
+  isRelayed,
+  type SequenceItem,
+  type SequenceTrack,
+  type SequenceView,
+} from './sequence-track';
 import './sequence-diagram.css';
 
 export interface SequenceDiagramEvents {
@@ -89,13 +95,27 @@ export class SequenceDiagram {
     if (id === this.selected) return;
     this.selected = id;
     this.drawn = '';
+    if (this.shown && id !== null) this.reveal(id);
   }
 
   /** Drawn only while on screen: a hidden diagram costs nothing as frames arrive. */
   setShown(shown: boolean): void {
     this.shown = shown;
     this.drawn = '';
+    if (shown && this.selected !== null) this.reveal(this.selected);
     if (shown) this.render();
+  }
+
+  /** Scrolls a frame's arrow into view, unless it is there already, and makes it the active row. */
+  private reveal(id: number): void {
+    const index = indexOfFrame(this.view(), id);
+    if (index < 0) return;
+    this.active = index;
+    const scroller = this.scroller;
+    const top = index * ROW_HEIGHT;
+    if (top >= scroller.scrollTop && top + ROW_HEIGHT <= scroller.scrollTop + scroller.clientHeight) return;
+    this.follow = false;
+    scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
   }
 
   private lane(): Lane | null {

@@ -225,6 +225,23 @@ export class SequenceTrack {
   }
 }
 
+/** Where a frame's arrow is in a view, or -1: a view's items are in the order of their frames' ids. */
+export function indexOfFrame(view: SequenceView, id: number): number {
+  let lo = 0;
+  let hi = view.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.at(mid)!.order < id) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < view.length; i++) {
+    const item = view.at(i)!;
+    if (item.order !== id) break;
+    if (item.kind === 'frame' && item.record.id === id) return i;
+  }
+  return -1;
+}
+
 /** A lane through `/proxy`: client ↔ wslab ↔ upstream, or refused by wslab on the way. */
 export function isRelayed(lane: Lane): boolean {
   const open = lane.open;

@@ -8,7 +8,12 @@ import type {
 } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
-import { type SequenceItem, SequenceTrack, type SequenceView } from '../../../web/inspector/sequence-track';
+import {
+  indexOfFrame,
+  type SequenceItem,
+  SequenceTrack,
+  type SequenceView,
+} from '../../../web/inspector/sequence-track';
 
 const INSTANCE = 'i1';
 
@@ -157,6 +162,19 @@ describe('SequenceTrack', () => {
     model.setPaused(false);
     track.setPaused(false);
     expect(kinds(track.view(null))).toEqual(['request', 'response', 'client close', 'server close', 'end']);
+  });
+
+  it('finds the arrow of a frame by its id, in the view of all lanes and in its own', () => {
+    const { model, track, ingest } = setup();
+    ingest(open('c1'), handshake('c1'), open('c2'), handshake('c2'));
+    ingest(frame('c1', 'client', 1), frame('c2', 'client', 1), frame('c1', 'server', 1), close('c2'));
+    const c1 = model.connections.lanes.get('i1/c1')!;
+    const third = model.store.get(2)!;
+    expect(indexOfFrame(track.view(null), third.id)).toBe(6);
+    expect(indexOfFrame(track.view(c1), third.id)).toBe(3);
+    // Not in this lane, or not in the history at all.
+    expect(indexOfFrame(track.view(c1), 1)).toBe(-1);
+    expect(indexOfFrame(track.view(null), 99)).toBe(-1);
   });
 
   it('lets items go with the frames the history drops', () => {
