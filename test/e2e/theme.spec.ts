@@ -106,3 +106,17 @@ test('from the keyboard the toggle goes dark, then pins light, then follows the 
   await waitForTerminal(app);
   await expect(toggle).toHaveText('Theme: system (dark)');
 });
+
+test('a picked theme shows before the page script runs, so a reload does not flash the other', async ({
+  app,
+}) => {
+  await app.getByTestId('theme-toggle').click();
+  await expect(app.getByTestId('theme-toggle')).toHaveText('Theme: dark');
+  // Without its script the page is only its HTML and CSS: what the first paint shows.
+  await app.route(/\/(assets\/index-[^/]*\.js|main\.ts)$/, (route) => route.abort());
+  await app.reload();
+  await expect(app.getByTestId('theme-toggle')).toHaveCount(0);
+  const body = await colours(app.locator('body'));
+  expect(body.background).toBeLessThan(0.05);
+  expect(body.text).toBeGreaterThan(0.5);
+});

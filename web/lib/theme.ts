@@ -8,6 +8,7 @@ import { load, save } from './local-settings';
 export type ThemeName = 'light' | 'dark';
 export type ThemeChoice = ThemeName | 'system';
 
+// index.html reads the same key before the first paint.
 const KEY = 'theme';
 
 export class Theme {
