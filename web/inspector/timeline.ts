@@ -21,6 +21,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 const MAX_BARS = 120;
 /** Half the chart's height in SVG units: client bars go up from the middle, server bars down. */
 const HALF = 50;
+const REDRAW_MS = 200;
 
 type Measure = 'bytes' | 'frames';
 
@@ -39,6 +40,8 @@ export class Timeline {
   private laneKey: string | null = null;
   private measure: Measure = 'bytes';
   private drawn = '';
+  private lastDrawn = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly chart: SVGSVGElement;
   private readonly bars: { client: SVGRectElement; server: SVGRectElement }[] = [];
   private readonly scope: HTMLElement;
@@ -141,6 +144,7 @@ export class Timeline {
 
   setLane(key: string | null): void {
     this.laneKey = key;
+    this.lastDrawn = Number.NEGATIVE_INFINITY;
   }
 
   clear(): void {
@@ -150,6 +154,7 @@ export class Timeline {
 
   private setMeasure(measure: Measure): void {
     this.measure = measure;
+    this.lastDrawn = Number.NEGATIVE_INFINITY;
     for (const [name, element] of Object.entries(this.buttons))
       element.setAttribute('aria-pressed', String(name === measure));
     this.render();
@@ -163,6 +168,18 @@ export class Timeline {
   }
 
   render(): void {
+    // Buckets are 100 ms wide: redrawing more often than a few times a second shows nothing new,
+    // and under a flood the frame list needs the time more.
+    const now = performance.now();
+    const wait = this.lastDrawn + REDRAW_MS - now;
+    if (wait > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.render();
+      }, wait);
+      return;
+    }
+    this.lastDrawn = now;
     const lanes = this.connections.lanes;
     // The inspector forgets old closed lanes past its bound; their series go with them.
     if (this.book.keys > lanes.size) this.book.retain((lane) => lanes.get(lane.key) === lane);
