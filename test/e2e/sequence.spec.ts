@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import { WebSocket, WebSocketServer } from 'ws';
+import { LIVE_PATH } from '../../core/routes';
 import { expect, terminalCommand, test, unique } from './fixtures';
 
 const arrows = (page: Page) => page.getByTestId('sequence').locator('[data-testid="sequence-arrow"]');
@@ -276,4 +277,27 @@ test('100 000 frames: the diagram draws only the arrows in view, and a jump to t
   expect(await rows.count()).toBeLessThan(40);
   await expect(rows.first()).toContainText('flood');
   await app.screenshot({ path: test.info().outputPath('sequence-100k.png') });
+});
+
+test('a Live API session: each arrow carries its message kind', async ({ app }) => {
+  // The Live stand-in and the editor load beside it: slow on a busy machine.
+  test.setTimeout(60_000);
+  await terminalCommand(app, `connect ${LIVE_PATH}?chunkMs=0`);
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText('connected');
+  await app.locator('[data-testid="terminal"] .xterm').click();
+  await app.keyboard.insertText(
+    `send ${JSON.stringify({ setup: { model: 'models/local', generationConfig: { responseModalities: ['TEXT'] } } })}`,
+  );
+  await app.keyboard.press('Enter');
+  await expect(
+    app.locator('[data-testid="frame-row"][data-lane="terminal"]').filter({ hasText: 'setupComplete' }),
+  ).toHaveCount(1);
+
+  const sequence = await openSequence(app);
+  await app.locator('[data-testid="connection"][data-role="terminal"] .lane-head').click();
+  await sequence.getByRole('listbox').press('Home');
+  const setup = arrows(app).and(app.locator('[data-dir="client"]')).first();
+  await expect(setup.locator('.seq-label')).toContainText(/^text \d+ B · setup · /);
+  const complete = arrows(app).and(app.locator('[data-dir="server"]')).first();
+  await expect(complete.locator('.seq-label')).toContainText(/^text \d+ B · setupComplete/);
 });

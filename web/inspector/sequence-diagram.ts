@@ -174,6 +174,9 @@ export class SequenceDiagram {
       row.hidden = false;
       row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
       row.dataset.index = String(index);
+      // Only a screenful of rows exists: say where each one stands in the whole list.
+      row.setAttribute('aria-posinset', String(index + 1));
+      row.setAttribute('aria-setsize', String(count));
       const selected = item.kind === 'frame' && item.record.id === this.selected;
       row.setAttribute('aria-selected', String(selected));
       if (index === this.active) activeId = row.id;
