@@ -53,6 +53,12 @@ async function showFrame(app: Page, conn: string, opcode: string, nth = 0): Prom
   const row = app
     .locator(`[data-testid="frame-row"][data-conn="${conn}"][data-dir="client"][data-opcode="${opcode}"]`)
     .nth(nth);
+  // A message sent in several frames is one folded row: open it to reach its frames.
+  const folded = app.locator(
+    `[data-testid="message-row"][data-conn="${conn}"][data-dir="client"][aria-expanded="false"]`,
+  );
+  await expect(row.or(folded).first()).toBeVisible();
+  if ((await folded.count()) > 0) await folded.first().click();
   await row.click();
   const detail = app.getByTestId('frame-detail');
   await expect(detail.locator('.anatomy')).toHaveAttribute('data-opcode', opcode);

@@ -1,20 +1,26 @@
 // The frame list: every frame that passes the filter, oldest first, in a virtualised list — a
 // few recycled rows moved over a spacer as tall as the whole list, so a hundred thousand frames
 // cost as much to draw as the thirty on screen. It follows the newest frame until scrolled up.
+// A message sent in several frames is one message row, folded; opened, its frames follow it.
+// A narrow list gives each row two lines, the payload preview the whole second one.
 
 import { describeFrame } from '../../core/wire/describe';
 import { h } from '../lib/dom';
-import type { FrameRow, FrameStore } from './frame-store';
-import { formatTime, rowPreview } from './row-preview';
+import type { FrameRow, FrameStore, ListRow, MessageGroup } from './frame-store';
+import { formatTime, messageRowText, rowPreview } from './row-preview';
 import { warningText } from './sequence-warning-view';
 
-const ROW_HEIGHT = 22;
-const CELLS = ['time', 'lane', 'arrow', 'op', 'fin', 'rsv', 'len', 'mask', 'preview'];
+const ONE_LINE = 22;
+const TWO_LINES = 38;
+/** From this width on a row holds every field and 40+ characters of preview on one line. */
+const ONE_LINE_WIDTH = 800;
+const CELLS = ['toggle', 'time', 'lane', 'arrow', 'op', 'fin', 'rsv', 'len', 'mask', 'preview'];
+const PREVIEW = CELLS.indexOf('preview');
 
 export interface FrameListEvents {
-  /** A row was clicked, or the keys moved to one. */
-  onPick(id: number): void;
-  /** Scrolled or resized: draw again on the next frame. */
+  /** A row was clicked, or the keys moved to one: a frame, or (`message`) a message row. */
+  onPick(id: number, message: boolean): void;
+  /** Scrolled, resized, or a message row opened: draw again on the next frame. */
   onViewportChange(): void;
 }
 
@@ -24,9 +30,12 @@ export class FrameList {
   rowsDrawn = 0;
   /** The selected frame's id, shown as the selected row. */
   selected: number | null = null;
+  /** The selection is the message row the selected frame starts, not the frame's own row. */
+  selectedMessage = false;
   private readonly spacer: HTMLElement;
   private readonly rows: HTMLElement[] = [];
   private follow = true;
+  private rowHeight = TWO_LINES;
 
   constructor(
     private readonly store: FrameStore,
@@ -36,54 +45,87 @@ export class FrameList {
     this.element = h(
       'div',
       {
-        className: 'frame-list',
-        role: 'listbox',
+        className: 'frame-list two-line',
+        // A tree, not a listbox: a message row opens and folds (aria-expanded) over its frames.
+        role: 'tree',
         tabindex: 0,
         'aria-label': 'Frames, oldest first',
         'data-testid': 'frame-list',
         onkeydown: (e: Event) => this.onKey(e as KeyboardEvent),
         onclick: (e: Event) => {
           const row = (e.target as HTMLElement).closest<HTMLElement>('[data-id]');
-          if (row) events.onPick(Number(row.dataset.id));
+          if (!row) return;
+          const id = Number(row.dataset.id);
+          const message = row.dataset.testid === 'message-row';
+          if (message) this.toggle(id);
+          events.onPick(id, message);
         },
       },
       this.spacer,
     );
     this.element.addEventListener('scroll', () => {
       const { scrollTop, clientHeight, scrollHeight } = this.element;
-      this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
+      this.follow = scrollTop + clientHeight >= scrollHeight - this.rowHeight * 1.5;
       events.onViewportChange();
     });
     new ResizeObserver(() => events.onViewportChange()).observe(this.element);
   }
 
-  /** Scrolls a frame to the middle of the list and stops following the newest. */
+  /** Scrolls a frame (or the folded message holding it) to the middle and stops following. */
   reveal(id: number): void {
-    const index = this.store.indexOfVisible(id);
+    const { index } = this.store.locate(id);
     if (index < 0) return;
     this.follow = false;
-    this.element.scrollTop = Math.max(0, index * ROW_HEIGHT - this.element.clientHeight / 2);
+    this.element.scrollTop = Math.max(0, index * this.rowHeight - this.element.clientHeight / 2);
   }
 
   /** Fills a frame's row again if it is on screen: its message, ratio or warning just arrived. */
   refresh(record: FrameRow): void {
-    if (this.store.indexOfVisible(record.id) < 0) return;
-    const row = this.rows.find((r) => r.dataset.id === String(record.id));
-    if (row) fillRow(row, record);
+    for (const row of this.rows) {
+      if (row.dataset.id !== String(record.id) || row.hidden) continue;
+      const entry = row.dataset.testid === 'message-row' ? record.group : undefined;
+      this.fill(row, { record, message: entry ?? null });
+    }
+  }
+
+  /** Opens or folds the message row a frame starts. */
+  toggle(firstId: number, expanded?: boolean): void {
+    const group = this.store.get(firstId)?.group;
+    if (!group || group.first.id !== firstId) return;
+    this.store.setExpanded(group, expanded ?? !group.expanded);
+    this.follow = false;
+    this.events.onViewportChange();
   }
 
   render(): void {
     const list = this.element;
+    // Rows take one line when the list is wide enough for every field and 40 characters of
+    // payload; otherwise two. The row at the top stays at the top when that changes.
+    const height = list.clientWidth >= ONE_LINE_WIDTH ? ONE_LINE : TWO_LINES;
+    if (height !== this.rowHeight) {
+      const top = Math.floor(list.scrollTop / this.rowHeight);
+      this.rowHeight = height;
+      list.classList.toggle('two-line', height === TWO_LINES);
+      list.scrollTop = top * height;
+    }
+    const rowHeight = this.rowHeight;
     const count = this.store.visibleCount;
-    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    this.spacer.style.height = `${count * rowHeight}px`;
+    // As tall as its rows and no taller, so a short list leaves its space to the frame's detail.
+    list.style.flexBasis = `${count * rowHeight}px`;
     if (this.follow) list.scrollTop = list.scrollHeight;
-    const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT));
-    const slots = Math.ceil(list.clientHeight / ROW_HEIGHT) + 2;
+    const first = Math.max(0, Math.floor(list.scrollTop / rowHeight));
+    const slots = Math.ceil(list.clientHeight / rowHeight) + 2;
     while (this.rows.length < slots) {
       const row = h(
         'div',
-        { className: 'frame-row', role: 'option', hidden: true },
-        ...CELLS.map((name) => h('span', { className: name })),
+        { className: 'frame-row', role: 'treeitem', hidden: true },
+        ...CELLS.map((name) =>
+          h(
+            'span',
+            name === 'preview' ? { className: name, 'data-testid': 'frame-preview' } : { className: name },
+          ),
+        ),
       );
       this.rows.push(row);
       list.appendChild(row);
@@ -91,51 +133,94 @@ export class FrameList {
     for (let slot = 0; slot < this.rows.length; slot++) {
       const row = this.rows[slot]!;
       const index = first + slot;
-      const record = slot < slots ? this.store.visibleAt(index) : undefined;
-      if (!record) {
+      const entry = slot < slots ? this.store.rowAt(index) : undefined;
+      if (!entry) {
         if (!row.hidden) {
           row.hidden = true;
           row.dataset.id = '';
+          row.dataset.key = '';
           // Only rows that show a frame are frame rows, for tests and assistive technology alike.
           row.removeAttribute('data-testid');
         }
         continue;
       }
       row.hidden = false;
-      row.dataset.testid = 'frame-row';
-      row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
-      row.setAttribute('aria-selected', String(record.id === this.selected));
-      if (row.dataset.id === String(record.id)) continue;
+      row.style.transform = `translateY(${index * rowHeight}px)`;
+      const isSelected =
+        entry.record.id === this.selected && (entry.message !== null) === this.selectedMessage;
+      row.setAttribute('aria-selected', String(isSelected));
+      if (row.dataset.key === keyOf(entry)) continue;
       this.rowsDrawn++;
-      fillRow(row, record);
+      this.fill(row, entry);
     }
   }
 
+  private fill(row: HTMLElement, entry: ListRow): void {
+    row.dataset.key = keyOf(entry);
+    if (entry.message) fillMessageRow(row, entry.message);
+    else fillRow(row, entry.record);
+  }
+
   private onKey(event: KeyboardEvent): void {
+    const count = this.store.visibleCount;
+    const current = this.currentIndex();
+    const entry = current >= 0 ? this.store.rowAt(current) : undefined;
+    const group = entry?.message ?? null;
+    // Enter and Space open or fold a message row; → opens it, ← folds it or goes up to it.
+    if (
+      event.key === 'Enter' ||
+      event.key === ' ' ||
+      event.key === 'ArrowRight' ||
+      event.key === 'ArrowLeft'
+    ) {
+      if (group) {
+        event.preventDefault();
+        const open = event.key === 'ArrowRight' ? true : event.key === 'ArrowLeft' ? false : !group.expanded;
+        this.toggle(group.first.id, open);
+      } else if (event.key === 'ArrowLeft' && entry?.record.group?.shown) {
+        event.preventDefault();
+        this.events.onPick(entry.record.group.first.id, true);
+      }
+      return;
+    }
     if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp' && event.key !== 'Home' && event.key !== 'End')
       return;
     event.preventDefault();
-    const count = this.store.visibleCount;
     if (count === 0) return;
-    const current = this.selected === null ? -1 : this.store.indexOfVisible(this.selected);
     const next =
       event.key === 'Home'
         ? 0
         : event.key === 'End'
           ? count - 1
           : Math.min(count - 1, Math.max(0, current + (event.key === 'ArrowDown' ? 1 : -1)));
-    const record = this.store.visibleAt(next);
-    if (!record) return;
+    const target = this.store.rowAt(next);
+    if (!target) return;
     const list = this.element;
-    const top = next * ROW_HEIGHT;
+    const top = next * this.rowHeight;
     if (top < list.scrollTop) list.scrollTop = top;
-    else if (top + ROW_HEIGHT > list.scrollTop + list.clientHeight)
-      list.scrollTop = top + ROW_HEIGHT - list.clientHeight;
-    this.events.onPick(record.id);
+    else if (top + this.rowHeight > list.scrollTop + list.clientHeight)
+      list.scrollTop = top + this.rowHeight - list.clientHeight;
+    this.events.onPick(target.record.id, target.message !== null);
+  }
+
+  /** The selected row's place in the list, or -1. */
+  private currentIndex(): number {
+    if (this.selected === null) return -1;
+    return this.selectedMessage
+      ? this.store.indexOfMessage(this.selected)
+      : this.store.indexOfVisible(this.selected);
   }
 }
 
-function fillRow(row: HTMLElement, record: FrameRow): void {
+/** What a row shows, as a string: a recycled row whose key is unchanged is not filled again. */
+function keyOf(entry: ListRow): string {
+  const group = entry.message;
+  if (!group) return `f${entry.record.id}`;
+  return `m${entry.record.id}:${group.ids.length}:${group.complete}:${group.expanded}:${group.first.messageEvent ? 1 : 0}`;
+}
+
+/** The fields every row has, from the frame's own header (a message row's: its first frame's). */
+function fillCommon(row: HTMLElement, record: FrameRow): void {
   const event = record.event;
   row.dataset.id = String(record.id);
   row.dataset.dir = event.dir;
@@ -145,14 +230,60 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
   row.dataset.masked = String(event.masked);
   row.dataset.rsv1 = String(event.rsv1);
   const cells = row.children;
-  (cells[0] as HTMLElement).textContent = formatTime(event.t);
-  (cells[1] as HTMLElement).textContent = `${record.lane.label} ${event.conn}`;
-  (cells[2] as HTMLElement).textContent = event.dir === 'client' ? '→' : '←';
-  const op = cells[3] as HTMLElement;
+  (cells[1] as HTMLElement).textContent = formatTime(event.t);
+  const lane = cells[2] as HTMLElement;
+  lane.textContent = `${record.lane.label} ${event.conn}`;
+  lane.title = lane.textContent;
+  const arrow = cells[3] as HTMLElement;
+  arrow.textContent = event.dir === 'client' ? '→' : '←';
+  arrow.title = event.dir === 'client' ? 'client to server' : 'server to client';
+  const op = cells[4] as HTMLElement;
   op.textContent = event.opcodeName;
   op.className = `op badge op-${event.opcodeName}`;
-  (cells[4] as HTMLElement).textContent = event.fin ? 'FIN' : '…';
-  const rsv = cells[5] as HTMLElement;
+  (cells[8] as HTMLElement).textContent = event.masked ? 'masked' : '';
+}
+
+function fillMessageRow(row: HTMLElement, group: MessageGroup): void {
+  const record = group.first;
+  fillCommon(row, record);
+  row.dataset.testid = 'message-row';
+  row.dataset.frames = String(group.ids.length);
+  row.dataset.complete = String(group.complete);
+  row.classList.remove('in-message');
+  row.setAttribute('aria-level', '1');
+  row.setAttribute('aria-expanded', String(group.expanded));
+  const cells = row.children;
+  (cells[0] as HTMLElement).textContent = group.expanded ? '▾' : '▸';
+  (cells[5] as HTMLElement).textContent = '';
+  const rsv = cells[6] as HTMLElement;
+  rsv.textContent = record.event.rsv1 ? 'RSV1' : '';
+  rsv.title = record.event.rsv1 ? 'RSV1 set: this message is compressed (permessage-deflate)' : '';
+  (cells[7] as HTMLElement).textContent = `${group.bytes} B`;
+  const text = messageRowText(group);
+  (cells[PREVIEW] as HTMLElement).textContent = text;
+  delete row.dataset.warning;
+  delete row.dataset.warningLevel;
+  row.removeAttribute('title');
+  row.setAttribute(
+    'aria-description',
+    `${record.event.opcodeName} message ${record.event.dir === 'client' ? 'from the client' : 'from the server'}: ${text}; ${group.expanded ? 'its frames follow' : 'press Enter to show its frames'}`,
+  );
+}
+
+function fillRow(row: HTMLElement, record: FrameRow): void {
+  const event = record.event;
+  fillCommon(row, record);
+  row.dataset.testid = 'frame-row';
+  delete row.dataset.frames;
+  delete row.dataset.complete;
+  row.removeAttribute('aria-expanded');
+  const member = record.group?.shown === true;
+  row.classList.toggle('in-message', member);
+  row.setAttribute('aria-level', member ? '2' : '1');
+  const cells = row.children;
+  (cells[0] as HTMLElement).textContent = '';
+  (cells[5] as HTMLElement).textContent = event.fin ? 'FIN' : '…';
+  const rsv = cells[6] as HTMLElement;
   const violation = event.violation;
   // RSV1 on the first frame of a message: compressed with permessage-deflate (RFC 7692 §6), unless
   // no extension was agreed and the bit breaks the rules.
@@ -162,8 +293,7 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
     : violation?.code === 'UNEXPECTED_RSV_1'
       ? 'RSV1 set, but no extension was negotiated'
       : 'RSV1 set: this message is compressed (permessage-deflate)';
-  (cells[6] as HTMLElement).textContent = `${event.payloadLength} B`;
-  (cells[7] as HTMLElement).textContent = event.masked ? 'masked' : '';
+  (cells[7] as HTMLElement).textContent = `${event.payloadLength} B`;
   const text = rowPreview(record);
   // Rows are recycled: a warning is set or cleared on every fill. A frame that broke RFC 6455 is
   // an error; the Live API order warnings come after it.
@@ -173,7 +303,7 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
     ...(warnings ? [warningText(warnings)] : []),
   ];
   const warning = parts.join('; ');
-  (cells[8] as HTMLElement).textContent = warning ? `⚠ ${text}` : text;
+  (cells[PREVIEW] as HTMLElement).textContent = warning ? `⚠ ${text}` : text;
   if (warning) {
     row.dataset.warning = warning;
     row.dataset.warningLevel = violation || warnings?.some((w) => w.level === 'error') ? 'error' : 'caution';

@@ -1,6 +1,7 @@
 // The inspector's frame history: a ring of at most `capacity` frames (the oldest are dropped and
-// counted), and the list of those that pass the current filter, kept up to date as frames arrive
-// so a flood costs O(new frames), not O(history).
+// counted), and the list of rows that pass the current filter, kept up to date as frames arrive
+// so a flood costs O(new frames), not O(history). A fragmented message (RFC 6455 §5.4) is one
+// message row over its frames, which show only when the row is expanded.
 import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import type { SequenceWarning } from '../../core/live/sequence-check';
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
@@ -22,7 +23,39 @@ export interface FrameRow {
   liveLabel?: string | null;
   /** For the first frame of a Live API message: what is wrong with its place in the session. */
   sequenceWarnings?: readonly SequenceWarning[];
+  /** The fragmented message this data frame belongs to (its first frame included). */
+  group?: MessageGroup;
 }
+
+/**
+ * A message sent in more than one frame: a text or binary frame with FIN=0, the continuation
+ * frames that follow it in the same direction, the last with FIN=1 (RFC 6455 §5.4). Control
+ * frames may come in between; they are not part of it and keep their own rows.
+ */
+export interface MessageGroup {
+  first: FrameRow;
+  /** Ids of its data frames in wire order, the first included. */
+  ids: number[];
+  /** Payload bytes of those frames, as on the wire. */
+  bytes: number;
+  /** Its last frame (FIN=1) has arrived. */
+  complete: boolean;
+  expanded: boolean;
+  /** Its message row is in the list: its first frame passed the filter and is still held. */
+  shown: boolean;
+}
+
+/** One row of the list: a frame, or the message row of a fragmented message. */
+export interface ListRow {
+  record: FrameRow;
+  /** Set on a message row; a frame row inside an expanded message has it on `record.group`. */
+  message: MessageGroup | null;
+}
+
+// Rows are numbered so that sorting them puts each message row just before its first frame:
+// frame id n is 2n, the message row of the message it starts is 2n - 1.
+const frameRow = (id: number): number => 2 * id;
+const messageRow = (firstId: number): number => 2 * firstId - 1;
 
 export interface FrameFilter {
   dir: Direction | 'all';
@@ -82,15 +115,30 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
 export class FrameStore {
   private ring: (FrameRow | undefined)[];
   private nextId = 0;
-  /** Ids of the frames that pass the filter, oldest first, from `head` on. */
+  /** Rows that pass the filter (numbered as `frameRow`, `messageRow`), oldest first, from `head` on. */
   private visible: number[] = [];
   private head = 0;
   private matcher: Matcher = () => true;
+  /** Per lane and direction, the fragmented message still waiting for its last frame. */
+  private readonly open = new Map<string, MessageGroup>();
+  /** Shown message rows by the id of their first frame, to find them once that frame has gone. */
+  private readonly groups = new Map<number, MessageGroup>();
+  /** A message row left the history with frames still hidden under it: rebuild before reading. */
+  private stale = false;
+  /** Per ring slot, whether its frame passes the filter; and how many do. */
+  private matched: Uint8Array;
+  private matchedCount = 0;
   /** Frames pushed out of the history by newer ones. */
   evicted = 0;
 
   constructor(readonly capacity = INSPECTOR_CAPACITY) {
     this.ring = new Array(capacity);
+    this.matched = new Uint8Array(capacity);
+  }
+
+  /** Frames (not rows) that pass the filter, folded ones included. */
+  get matchedFrames(): number {
+    return this.matchedCount;
   }
 
   get firstId(): number {
@@ -102,8 +150,9 @@ export class FrameStore {
     return this.nextId - this.firstId;
   }
 
-  /** Frames that pass the filter. */
+  /** Rows that pass the filter: frames, and message rows over fragmented messages. */
   get visibleCount(): number {
+    this.refresh();
     return this.visible.length - this.head;
   }
 
@@ -112,16 +161,72 @@ export class FrameStore {
     let message = -1;
     if (event.opcode === Opcode.TEXT || event.opcode === Opcode.BINARY) message = lane.messages[event.dir]++;
     const record: FrameRow = { id, lane, event, message };
-    if (this.ring[id % this.capacity]) this.evicted++;
-    this.ring[id % this.capacity] = record;
-    if (this.matcher(record)) this.visible.push(id);
+    const slot = id % this.capacity;
+    if (this.ring[slot]) {
+      this.evicted++;
+      this.matchedCount -= this.matched[slot]!;
+    }
+    this.ring[slot] = record;
+    const group = this.join(record);
+    const match = this.matcher(record);
+    this.matched[slot] = match ? 1 : 0;
+    if (match) this.matchedCount++;
+    if (group?.first === record && match) {
+      group.shown = true;
+      this.groups.set(id, group);
+      this.visible.push(messageRow(id));
+    }
+    if (match && (!group || group.expanded || !group.shown)) this.visible.push(frameRow(id));
     this.dropEvicted();
     return record;
   }
 
+  /** Puts a data frame in its fragmented message, starting one on a first frame with FIN=0. */
+  private join(record: FrameRow): MessageGroup | undefined {
+    const { event, lane } = record;
+    const key = `${lane.key}/${event.dir}`;
+    if (event.opcode === Opcode.TEXT || event.opcode === Opcode.BINARY) {
+      // A new message ends any unfinished one: that sender broke §5.4, and the frame says so.
+      this.open.delete(key);
+      if (event.fin) return undefined;
+      const group: MessageGroup = {
+        first: record,
+        ids: [record.id],
+        bytes: event.payloadLength,
+        complete: false,
+        expanded: false,
+        shown: false,
+      };
+      this.open.set(key, group);
+      record.group = group;
+      return group;
+    }
+    if (event.opcode !== Opcode.CONTINUATION) return undefined;
+    const group = this.open.get(key);
+    if (!group) return undefined;
+    group.ids.push(record.id);
+    group.bytes += event.payloadLength;
+    if (event.fin) {
+      group.complete = true;
+      this.open.delete(key);
+    }
+    record.group = group;
+    return group;
+  }
+
   private dropEvicted(): void {
     const first = this.firstId;
-    while (this.head < this.visible.length && this.visible[this.head]! < first) this.head++;
+    // Frame rows before 2 × first and message rows before 2 × first - 1 are gone.
+    while (this.head < this.visible.length && this.visible[this.head]! < messageRow(first)) {
+      const row = this.visible[this.head++]!;
+      if (row % 2 === 0) continue;
+      const group = this.groups.get((row + 1) / 2);
+      this.groups.delete((row + 1) / 2);
+      if (!group) continue;
+      group.shown = false;
+      // Its frames still held were hidden under it: they show as frames from now on.
+      if (!group.expanded && group.ids[group.ids.length - 1]! >= first) this.stale = true;
+    }
     // Compact now and then, so the array does not keep the ids of dropped frames forever.
     if (this.head > 4096 && this.head * 2 > this.visible.length) {
       this.visible = this.visible.slice(this.head);
@@ -134,33 +239,99 @@ export class FrameStore {
     return this.ring[id % this.capacity];
   }
 
-  /** The index-th frame that passes the filter. */
+  /** The frame of the index-th row (a message row's first frame). */
   visibleAt(index: number): FrameRow | undefined {
-    const id = this.visible[this.head + index];
-    return id === undefined ? undefined : this.get(id);
+    return this.rowAt(index)?.record;
   }
 
-  /** Where a frame is in the filtered list, or -1. */
+  /** The index-th row that passes the filter. */
+  rowAt(index: number): ListRow | undefined {
+    this.refresh();
+    const row = this.visible[this.head + index];
+    if (row === undefined) return undefined;
+    if (row % 2 === 0) {
+      const record = this.get(row / 2);
+      return record && { record, message: null };
+    }
+    const group = this.groups.get((row + 1) / 2);
+    return group && { record: group.first, message: group };
+  }
+
+  /** Where a frame's row is in the filtered list, or -1. */
   indexOfVisible(id: number): number {
-    // Ids are sorted: binary search.
+    return this.indexOfRow(frameRow(id));
+  }
+
+  /** Where the message row a frame starts is in the filtered list, or -1. */
+  indexOfMessage(firstId: number): number {
+    return this.indexOfRow(messageRow(firstId));
+  }
+
+  /**
+   * Where a frame can be seen: its own row, or the row of the folded message it belongs to.
+   * `message` says which of the two it is.
+   */
+  locate(id: number): { index: number; message: boolean } {
+    const own = this.indexOfVisible(id);
+    if (own >= 0) return { index: own, message: false };
+    const group = this.get(id)?.group;
+    const index = group?.shown ? this.indexOfMessage(group.first.id) : -1;
+    return { index, message: index >= 0 };
+  }
+
+  private indexOfRow(target: number): number {
+    this.refresh();
+    // Rows are sorted: binary search.
     let lo = this.head;
     let hi = this.visible.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const value = this.visible[mid]!;
-      if (value === id) return mid - this.head;
-      if (value < id) lo = mid + 1;
+      if (value === target) return mid - this.head;
+      if (value < target) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
   }
 
+  /** Opens or folds a message row: its frames join or leave the list. O(rows), on a click. */
+  setExpanded(group: MessageGroup, expanded: boolean): void {
+    if (group.expanded === expanded) return;
+    group.expanded = expanded;
+    if (group.shown) this.rebuild();
+  }
+
   setMatcher(matcher: Matcher): void {
     this.matcher = matcher;
+    this.rebuild();
+  }
+
+  private refresh(): void {
+    if (this.stale) this.rebuild();
+  }
+
+  private rebuild(): void {
+    this.stale = false;
+    const matcher = this.matcher;
     const visible: number[] = [];
-    for (let id = this.firstId; id < this.nextId; id++) {
+    const first = this.firstId;
+    this.groups.clear();
+    this.matchedCount = 0;
+    for (let id = first; id < this.nextId; id++) {
       const record = this.ring[id % this.capacity];
-      if (record && matcher(record)) visible.push(id);
+      if (!record) continue;
+      const match = matcher(record);
+      this.matched[id % this.capacity] = match ? 1 : 0;
+      if (match) this.matchedCount++;
+      const group = record.group;
+      if (group?.first === record) {
+        group.shown = match;
+        if (match) {
+          this.groups.set(id, group);
+          visible.push(messageRow(id));
+        }
+      } else if (group && group.first.id < first) group.shown = false;
+      if (match && (!group || group.expanded || !group.shown)) visible.push(frameRow(id));
     }
     this.visible = visible;
     this.head = 0;
@@ -178,9 +349,14 @@ export class FrameStore {
 
   clear(): void {
     this.ring = new Array(this.capacity);
+    this.matched = new Uint8Array(this.capacity);
+    this.matchedCount = 0;
     this.nextId = 0;
     this.visible = [];
     this.head = 0;
+    this.open.clear();
+    this.groups.clear();
+    this.stale = false;
     this.evicted = 0;
   }
 }

@@ -14,6 +14,7 @@ import { compileFilter, type FrameFilter, type FrameRow, type FrameStore, NO_FIL
 import { InspectorModel } from './inspector-model';
 import { InspectorToolbar } from './inspector-toolbar';
 import { LanesView } from './lanes-view';
+import { PaneSplitter } from './pane-splitter';
 import { renderSequenceWarnings } from './sequence-warning-view';
 import './inspector.css';
 
@@ -43,6 +44,10 @@ export interface InspectorOptions {
 }
 
 const NOTHING_SELECTED = 'Select a frame to take it apart.';
+/** The fewest pixels each pane keeps when another grows: about three rows or lines. */
+const LANES_MIN = 48;
+const LIST_MIN = 76;
+const DETAIL_MIN = 32;
 
 export class Inspector {
   readonly element: HTMLElement;
@@ -80,8 +85,9 @@ export class Inspector {
         this.listDirty = true;
         this.views.messageArrived();
         if (record.id === this.selected) this.showDetail(record);
-        // The row's ratio, or its warning, appears once the message is known.
-        else if (record.messageEvent?.compressed || record.sequenceWarnings) this.list.refresh(record);
+        // The row's ratio, its warning, or a message row's whole text appears once it is known.
+        else if (record.messageEvent?.compressed || record.sequenceWarnings || record.group)
+          this.list.refresh(record);
       },
     });
     this.toolbar = new InspectorToolbar(options.recording, exportBase, {
@@ -93,10 +99,11 @@ export class Inspector {
     this.lanes = new LanesView(this.model.connections, {
       recording,
       exportBase,
+      onHandshakeToggle: (lane, open) => this.fitHandshake(lane, open),
       onPickLane: (key) => this.setFilter({ lane: this.filter.lane === key ? null : key }),
     });
     this.list = new FrameList(this.model.store, {
-      onPick: (id) => this.select(id),
+      onPick: (id, message) => this.select(id, false, message),
       onViewportChange: () => {
         this.listDirty = true;
         this.schedule();
@@ -148,6 +155,72 @@ export class Inspector {
       ),
     );
     this.detail = byTestId(this.element, 'frame-detail');
+    this.addSplitters();
+  }
+
+  /** Height the frame list can give up before it is down to its last few rows. */
+  private listRoom(): number {
+    return Math.max(0, this.list.element.getBoundingClientRect().height - LIST_MIN);
+  }
+
+  /** Height the selected frame's pane can give up. */
+  private detailRoom(): number {
+    return Math.max(0, this.detail.getBoundingClientRect().height - DETAIL_MIN);
+  }
+
+  /** The splitters between the connections, the frames and the selected frame: dragged, kept. */
+  private addSplitters(): void {
+    const lanes = this.lanes.element;
+    const detail = this.detail;
+    const lanesSplitter = new PaneSplitter({
+      name: 'lanes',
+      label: 'Resize the connections pane',
+      pane: lanes,
+      host: this.element,
+      paneIs: 'above',
+      min: LANES_MIN,
+      max: () => lanes.getBoundingClientRect().height + this.listRoom() + this.detailRoom(),
+      onResize: () => {
+        // A dragged height replaces the one fitted to an open handshake.
+        lanes.style.maxHeight = '';
+        this.schedule();
+      },
+    });
+    lanes.after(lanesSplitter.element);
+    const detailSplitter = new PaneSplitter({
+      name: 'detail',
+      label: 'Resize the selected frame pane',
+      pane: detail,
+      host: this.element,
+      paneIs: 'below',
+      min: DETAIL_MIN,
+      max: () => detail.getBoundingClientRect().height + this.listRoom(),
+      onResize: () => this.schedule(),
+    });
+    detail.before(detailSplitter.element);
+  }
+
+  /**
+   * A handshake card was opened: the connections pane grows to show all of it, from the request
+   * line to the accept derivation, taking room from the frames and the selected frame. Closed,
+   * the pane goes back to its own height.
+   */
+  private fitHandshake(lane: HTMLElement, open: boolean): void {
+    const pane = this.lanes.element;
+    if (!open) {
+      if (!pane.querySelector('details[open]')) {
+        pane.style.maxHeight = '';
+        this.element.classList.remove('fitting-handshake');
+      }
+      return;
+    }
+    // The selected frame's pane gives up its room first, the frame list after it.
+    this.element.classList.add('fitting-handshake');
+    const height = pane.getBoundingClientRect().height;
+    const room = height + this.listRoom() + this.detailRoom();
+    const needed = lane.getBoundingClientRect().height + 2;
+    if (needed > height) pane.style.maxHeight = `${Math.floor(Math.min(needed, room))}px`;
+    pane.scrollTop = lane.offsetTop;
   }
 
   get connections(): Connections {
@@ -194,6 +267,7 @@ export class Inspector {
     this.views.clear();
     this.selected = null;
     this.list.selected = null;
+    this.list.selectedMessage = false;
     this.views.setSelected(null);
     this.detail.replaceChildren(h('p', { className: 'muted' }, NOTHING_SELECTED));
     this.listDirty = true;
@@ -202,11 +276,14 @@ export class Inspector {
   }
 
   /** Selects a frame, scrolls to it and shows its anatomy. */
-  select(id: number, scroll = false): void {
+  select(id: number, scroll = false, message = false): void {
     const record = this.store.get(id);
     if (!record) return;
+    // A frame folded inside a message row selects that row (`message`: the row itself was picked).
+    const folded = !message && this.store.locate(id).message;
     this.selected = id;
-    this.list.selected = id;
+    this.list.selected = folded ? (record.group?.first.id ?? id) : id;
+    this.list.selectedMessage = message || folded;
     this.views.setSelected(id);
     this.showDetail(record);
     if (scroll) this.list.reveal(id);
@@ -253,7 +330,7 @@ export class Inspector {
 
   private renderCounts(): void {
     const stored = this.store.size;
-    const visible = this.store.visibleCount;
+    const visible = this.store.matchedFrames;
     const dropped = this.model.dropped;
     const parts = [`${visible.toLocaleString('en')} frames shown`];
     if (stored > visible) parts.push(`${(stored - visible).toLocaleString('en')} hidden by filters`);

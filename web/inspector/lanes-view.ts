@@ -15,6 +15,8 @@ export interface LanesViewOptions {
   exportBase: string;
   /** The lane's head was pressed: show only its frames, or all again. */
   onPickLane(key: string): void;
+  /** A lane's handshake card was opened or closed (after it was filled). */
+  onHandshakeToggle?(lane: HTMLElement, open: boolean): void;
 }
 
 export class LanesView {
@@ -94,15 +96,17 @@ export class LanesView {
       h('summary', {}),
       h('div', { className: 'handshake-content' }),
     );
-    details.addEventListener('toggle', () => {
-      if (details.open) this.fillHandshake(details, lane);
-    });
-    return h(
+    const element = h(
       'div',
       { className: 'lane', role: 'listitem', 'data-testid': 'connection', 'data-key': lane.key },
       button,
       details,
     );
+    details.addEventListener('toggle', () => {
+      if (details.open) this.fillHandshake(details, lane);
+      this.options.onHandshakeToggle?.(element, details.open);
+    });
+    return element;
   }
 
   private fillHandshake(details: HTMLElement, lane: Lane): void {
@@ -158,7 +162,7 @@ export class LanesView {
       ...[
         h('span', { className: `role role-${lane.role}` }, lane.label),
         h('span', { className: 'conn' }, lane.conn),
-        h('span', { className: 'path' }, path),
+        h('span', { className: 'path', title: path }, path),
         lane.handshake?.deflate
           ? h(
               'span',

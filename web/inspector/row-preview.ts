@@ -2,7 +2,7 @@
 // the start of the payload; a close frame's code and reason; what a compressed message inflated to.
 
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
-import type { FrameRow } from './frame-store';
+import type { FrameRow, MessageGroup } from './frame-store';
 
 const PREVIEW = 60;
 
@@ -32,4 +32,19 @@ export function rowPreview(record: FrameRow): string {
   return message?.compressed && message.compressedSize !== undefined
     ? `${previewMessage(message)} (${message.size} B inflated)`
     : previewFrame(record.event, record.liveLabel ?? null);
+}
+
+/**
+ * A fragmented message's row: `6 frames · 4096 B`, what it inflated to when compressed, then its
+ * label and the start of the whole message (or of its first frame while the rest is on its way).
+ */
+export function messageRowText(group: MessageGroup): string {
+  const message = group.first.messageEvent;
+  const frames = `${group.ids.length} frame${group.ids.length === 1 ? '' : 's'}`;
+  const size = group.complete ? `${group.bytes} B` : `${group.bytes} B so far`;
+  const inflated =
+    message?.compressed && message.compressedSize !== undefined ? ` → ${message.size} B inflated` : '';
+  const label = group.first.liveLabel;
+  const content = message ? previewMessage(message) : previewFrame(group.first.event, null);
+  return `${frames} · ${size}${inflated} · ${label ? `${label}  ` : ''}${content}`;
 }

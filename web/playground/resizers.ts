@@ -20,6 +20,8 @@ export function setUpResizers(columns: HTMLElement): void {
       save(`width:${side}`, String(clamped));
     };
     separator.setAttribute('aria-valuemin', String(MIN));
+    // The default widths are relative to the window: say what they came to.
+    separator.setAttribute('aria-valuenow', String(Math.round(column.getBoundingClientRect().width)));
     separator.addEventListener('pointerdown', (down) => {
       down.preventDefault();
       separator.setPointerCapture(down.pointerId);
