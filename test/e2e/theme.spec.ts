@@ -3,6 +3,9 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test, waitForEditor, waitForTerminal } from './fixtures';
 
+// Each test reloads the page and waits for Monaco and xterm again: slow on a busy machine.
+test.describe.configure({ timeout: 60_000 });
+
 /** Relative luminance (WCAG 2.x) of a computed CSS colour such as `rgb(21, 23, 27)`. */
 function luminance(colour: string): number {
   const channels = colour
