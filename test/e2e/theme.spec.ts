@@ -1,5 +1,7 @@
 // The dark theme: the system's choice by default, the header's toggle overrides it and is
 // remembered, and the editor and the terminal follow the page.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test, waitForEditor, waitForTerminal } from './fixtures';
 
@@ -122,4 +124,26 @@ test('a picked theme shows before the page script runs, so a reload does not fla
   const body = await colours(app.locator('body'));
   expect(body.background).toBeLessThan(0.05);
   expect(body.text).toBeGreaterThan(0.5);
+});
+
+test("every colour in the page's stylesheets is a theme variable, so the whole page follows", () => {
+  const web = join(import.meta.dirname, '../../web');
+  const sheets = readdirSync(web, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.css'),
+  );
+  expect(sheets.length).toBeGreaterThan(5);
+  const colour =
+    /#[0-9a-f]{3,8}\b|\b(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(|\b(?:white|black|red|green|blue|gr[ae]y|yellow|orange|purple|pink|silver)\b/i;
+  const hardCoded: string[] = [];
+  for (const sheet of sheets) {
+    const css = readFileSync(join(web, sheet), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    for (const [, property, value] of css.matchAll(/([\w-]+)\s*:\s*([^;{}]+);/g)) {
+      // The variables themselves: the page's in styles.css, a view's own beside it, with light
+      // and dark side by side.
+      if (property!.startsWith('--') && (sheet === 'styles.css' || value!.trim().startsWith('light-dark(')))
+        continue;
+      if (colour.test(value!)) hardCoded.push(`${sheet}: ${property}: ${value!.trim()}`);
+    }
+  }
+  expect(hardCoded).toEqual([]);
 });
