@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
@@ -26,6 +27,8 @@ export interface ServerOptions {
    * the history a new subscriber and the exports get. Default 64 MiB.
    */
   historyBytes?: number;
+  /** Decode `/tap` (JSON) in a worker thread; by default when the machine has more than one core. */
+  decodeTapOffThread?: boolean;
   /** Where `/proxy` relays by default (`--target`). */
   target?: string;
   /** Non-loopback hosts `/proxy` may relay to (`--allow-target`). */
@@ -76,9 +79,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hub = new TapHub(journal, {
     payloadCap,
     maxPayload,
+    // With a core to spare, JSON subscribers are decoded beside the sockets' thread, not on it.
+    decodeOffThread: options.decodeTapOffThread ?? availableParallelism() > 1,
     ...(options.tapBufferLimit !== undefined ? { maxBufferedBytes: options.tapBufferLimit } : {}),
     ...(options.maxTapSubscribers !== undefined ? { maxSubscribers: options.maxTapSubscribers } : {}),
   });
+  // Boots beside the rest of the start-up; awaited before the first connection can come.
+  const decoderStarted = hub.startDecoder();
   // t = 0 is the journal's clock's origin (performance.now()).
   const recordings = (conn?: string): SessionRecorder =>
     recordingsFromJournal(journal, performance.timeOrigin, conn);
@@ -126,6 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   httpServer.on('upgrade', router.route);
+  await decoderStarted;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,5 +1,6 @@
 import { createInflater } from '../../core/wire/inflate';
 import type { Journal } from './journal';
+import { JsonDecodePool } from './json-decode-pool';
 import {
   JsonSubscriber,
   RawSubscriber,
@@ -20,6 +21,8 @@ export interface HubOptions {
   /** Included in `hello` so clients can show the limits. */
   payloadCap?: number;
   maxPayload?: number;
+  /** Decode for JSON subscribers in a worker thread rather than on the sockets' thread. */
+  decodeOffThread?: boolean;
 }
 
 // How often the journal's new records go out: about a frame of the page's, so a subscriber gets
@@ -45,6 +48,7 @@ export class TapHub {
   private next = 0;
   readonly maxSubscribers: number;
   private readonly maxBufferedBytes: number;
+  private decodePool: JsonDecodePool | null = null;
 
   constructor(
     readonly journal: Journal,
@@ -52,6 +56,22 @@ export class TapHub {
   ) {
     this.maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_SUBSCRIBER_BUFFER;
+  }
+
+  /**
+   * With `decodeOffThread`: starts the decode worker, so JSON subscribers are decoded there
+   * from the first. Should it not start, they are decoded on this thread, as without the option.
+   */
+  async startDecoder(): Promise<void> {
+    if (!this.options.decodeOffThread || this.decodePool) return;
+    const pool = new JsonDecodePool();
+    if (await pool.ready()) this.decodePool = pool;
+    else {
+      pool.close();
+      console.warn(
+        "wslab: the tap's decode worker did not start; /tap (JSON) is decoded on the sockets' thread",
+      );
+    }
   }
 
   now(): number {
@@ -83,6 +103,8 @@ export class TapHub {
       maxPayload: this.options.maxPayload ?? 0,
       now: () => this.journal.now(),
       inflater: createInflater,
+      ...(this.decodePool ? { decodePool: this.decodePool } : {}),
+      wake: () => this.pumpSoon(),
     };
     const subscriber =
       format === 'raw' ? new RawSubscriber(sink, settings) : new JsonSubscriber(sink, settings);
@@ -91,6 +113,7 @@ export class TapHub {
     this.pumpAll();
     return () => {
       this.subscribers.delete(subscriber);
+      subscriber.close();
       if (this.subscribers.size === 0) this.stop();
     };
   }
@@ -115,7 +138,9 @@ export class TapHub {
 
   close(): void {
     this.stop();
+    for (const subscriber of this.subscribers) subscriber.close();
     this.subscribers.clear();
+    this.decodePool?.close();
   }
 
   private schedule(): void {
@@ -144,7 +169,11 @@ export class TapHub {
       budget -= turn.used;
       if (turn.more) more = true;
     }
-    if (more && this.soon === null) this.soon = setImmediate(() => this.pumpAll());
+    if (more) this.pumpSoon();
+  }
+
+  private pumpSoon(): void {
+    if (this.soon === null && this.subscribers.size > 0) this.soon = setImmediate(() => this.pumpAll());
   }
 
   private stop(): void {
@@ -160,6 +189,7 @@ export class TapHub {
     } catch {
       // A sink that throws is gone; its close handler unsubscribes it.
       this.subscribers.delete(subscriber);
+      subscriber.close();
       return { used: 0, more: false };
     }
   }

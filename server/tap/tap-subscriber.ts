@@ -8,23 +8,18 @@
 import type { InflaterFactory } from '../../core/tap/connection-decoder';
 import type { TapEvent } from '../../core/tap/events';
 import { TAP_VERSION } from '../../core/tap/events';
-import { type Publishable, serialise } from '../../core/tap/lazy-events';
-import {
-  encodeRecord,
-  gapBody,
-  helloBody,
-  RAW_FORMAT_VERSION,
-  RecordKind,
-  readRecords,
-} from '../../core/tap/raw-records';
-import { TapStreamDecoder } from '../../core/tap/stream-decoder';
+import { JsonTapStream } from '../../core/tap/json-tap-stream';
+import { encodeRecord, gapBody, helloBody, RAW_FORMAT_VERSION, RecordKind } from '../../core/tap/raw-records';
 import type { Journal } from './journal';
+import type { JsonDecodePool } from './json-decode-pool';
 
 /** What a subscriber needs of its socket: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
   send(data: Uint8Array | string, options: { binary: boolean }): void;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
+  /** Ends the subscription with a close frame (RFC 6455 §7.4.1 code). */
+  close?(code: number, reason: string): void;
 }
 
 export interface SubscriberSettings {
@@ -36,11 +31,19 @@ export interface SubscriberSettings {
   now: () => number;
   /** For the JSON subscriber's decoder. */
   inflater: InflaterFactory | null;
+  /** Where JSON subscribers decode, when not on this thread. */
+  decodePool?: JsonDecodePool;
+  /** Asks for another turn soon: work finished elsewhere made room. */
+  wake?: () => void;
 }
 
 // At most this much of the journal is sent (or decoded) in one turn of the pump, so a subscriber
 // catching up on history does not hold the sockets' thread for long.
 export const TURN_BYTES = 512 * 1024;
+
+// The bounds of a JSON subscriber's learnt bytes of JSON per byte of the journal.
+const MIN_RATIO = 1 / 16;
+const MAX_RATIO = 8;
 
 export abstract class TapSubscriber {
   protected cursor = -1;
@@ -56,6 +59,9 @@ export abstract class TapSubscriber {
   get caughtUp(): boolean {
     return this.cursor === this.settings.journal.endOffset;
   }
+
+  /** The subscriber has gone. */
+  close(): void {}
 
   /**
    * Sends what the socket has room for, at most `turnBytes` of the journal. Returns how much of
@@ -73,7 +79,7 @@ export abstract class TapSubscriber {
     let backedUp = false;
     while (budget > 0 && this.cursor < journal.endOffset) {
       // What this turn read but has not sent yet counts against the room as the output it makes.
-      const unsent = this.sendsAtTurnEnd ? (turnBytes - budget) * this.outputPerByte : 0;
+      const unsent = this.unsentOutput(turnBytes - budget);
       const socketRoom = maxBufferedBytes - this.sink.bufferedAmount;
       if (socketRoom <= 0) {
         backedUp = true;
@@ -95,14 +101,22 @@ export abstract class TapSubscriber {
       this.cursor = next;
       if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
-    this.afterTurn();
+    this.afterTurn(turnBytes - budget);
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
   }
 
   /** About how many bytes this subscriber sends per byte of the journal it reads. */
-  protected readonly outputPerByte: number = 1;
-  /** Sends one message per turn, after reading: its socket's buffer does not grow as it reads. */
-  protected readonly sendsAtTurnEnd: boolean = false;
+  protected get outputPerByte(): number {
+    return 1;
+  }
+
+  /**
+   * Output made of what was read (`readThisTurn` of it in this turn) that its socket has not
+   * been given yet: none for a subscriber that sends as it reads.
+   */
+  protected unsentOutput(_readThisTurn: number): number {
+    return 0;
+  }
 
   /** The history this subscriber was greeted with has all been delivered. */
   protected historyDone(): void {}
@@ -120,7 +134,8 @@ export abstract class TapSubscriber {
   protected abstract greet(preamble: Uint8Array): void;
   protected abstract gap(missedBytes: number, preamble: Uint8Array): void;
   protected abstract deliver(records: Uint8Array, history: boolean): void;
-  protected afterTurn(): void {}
+  /** The turn is over; it read `_journalBytes` of the journal. */
+  protected afterTurn(_journalBytes: number): void {}
 }
 
 /** `/tap?format=raw`: HELLO, the history preamble, then the journal's records as they are. */
@@ -157,14 +172,50 @@ export class RawSubscriber extends TapSubscriber {
 
 /**
  * `/tap`: `hello`, the history's events, a `live` event that counts them, then live events, each
- * turn's as one JSON array. Decoded here, per subscriber, because each may be at another place
- * in the journal.
+ * turn's as one JSON array. Decoded per subscriber, because each may be at another place in the
+ * journal: in the tap's decode worker when the server has one (`decodePool`), else here.
  */
 export class JsonSubscriber extends TapSubscriber {
-  private readonly decoder = new TapStreamDecoder({ inflater: this.settings.inflater });
-  private pending: Publishable[] = [];
-  private historyCount = 0;
-  private live = false;
+  private readonly turns: JsonTurns;
+
+  // JSON bytes per journal byte, learnt from what was sent. Small frames make several times
+  // their size (field names, base64 in both the frame and the message); large ones far less (the
+  // payload cap). It starts high, so a new subscriber is not sent more than its limit.
+  private ratio = 4;
+
+  constructor(sink: TapSink, settings: SubscriberSettings) {
+    super(sink, settings);
+    const sent = (journalBytes: number, jsonBytes: number): void => this.learn(journalBytes, jsonBytes);
+    this.turns = settings.decodePool
+      ? new OffThreadTurns(sink, settings.decodePool, sent, settings.wake ?? (() => {}))
+      : new InlineTurns(sink, settings.inflater, sent);
+  }
+
+  protected override get outputPerByte(): number {
+    return this.ratio;
+  }
+
+  // A turn's events go out together at its end (or when the worker answers), so its socket's
+  // buffer does not show them while it reads.
+
+  override get caughtUp(): boolean {
+    return super.caughtUp && !this.turns.busy;
+  }
+
+  override close(): void {
+    this.turns.close();
+  }
+
+  protected override unsentOutput(readThisTurn: number): number {
+    return (readThisTurn + this.turns.inFlightBytes) * this.outputPerByte;
+  }
+
+  private learn(journalBytes: number, jsonBytes: number): void {
+    // Turns of a few records say little about the next ones.
+    if (journalBytes < 4096) return;
+    const seen = Math.min(MAX_RATIO, Math.max(MIN_RATIO, jsonBytes / journalBytes));
+    this.ratio = (this.ratio + seen) / 2;
+  }
 
   protected greet(preamble: Uint8Array): void {
     const { journal, payloadCap, maxPayload } = this.settings;
@@ -179,44 +230,136 @@ export class JsonSubscriber extends TapSubscriber {
       maxPayload,
     };
     this.sink.send(JSON.stringify([hello]), { binary: false });
-    this.decodeRecords(preamble, true);
+    this.turns.records(preamble, true);
   }
 
   protected gap(missedBytes: number, preamble: Uint8Array): void {
     // The GAP record itself is this subscriber's own news: the decoder makes it a `dropped` event.
-    this.decodeRecords(this.gapRecord(missedBytes), false);
-    this.decodeRecords(preamble, false);
+    this.turns.records(this.gapRecord(missedBytes), false);
+    this.turns.records(preamble, false);
   }
 
   protected deliver(records: Uint8Array, history: boolean): void {
-    this.decodeRecords(records, history);
+    this.turns.records(records, history);
   }
-
-  // JSON is several times the bytes it describes (base64 in both the frame and the message,
-  // field names), and a turn's events go out together at its end.
-  protected override readonly outputPerByte = 4;
-  protected override readonly sendsAtTurnEnd = true;
 
   protected override historyDone(): void {
-    if (this.live) return;
-    this.live = true;
-    this.pending.push({ type: 'live', t: this.settings.now(), history: this.historyCount });
+    this.turns.endHistory(this.settings.now());
   }
 
-  protected override afterTurn(): void {
+  protected override afterTurn(journalBytes: number): void {
     // An empty history ends at once.
     if (this.cursor >= this.historyEnd) this.historyDone();
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.sink.send(serialise(batch), { binary: false });
+    this.turns.endTurn(journalBytes);
+  }
+}
+
+/** Where a JSON subscriber's records are decoded, one turn at a time. */
+interface JsonTurns {
+  records(bytes: Uint8Array, history: boolean): void;
+  endHistory(t: number): void;
+  /** Sends (or has the worker make) the turn's JSON; `journalBytes` is how much of the journal it read. */
+  endTurn(journalBytes: number): void;
+  /** Journal bytes read whose JSON has not reached the socket yet. */
+  readonly inFlightBytes: number;
+  /** A turn's JSON is still being made. */
+  readonly busy: boolean;
+  close(): void;
+}
+
+class InlineTurns implements JsonTurns {
+  private readonly stream: JsonTapStream;
+  readonly inFlightBytes = 0;
+  readonly busy = false;
+
+  constructor(
+    private readonly sink: TapSink,
+    inflater: InflaterFactory | null,
+    private readonly sent: (journalBytes: number, jsonBytes: number) => void,
+  ) {
+    this.stream = new JsonTapStream(inflater);
   }
 
-  private decodeRecords(records: Uint8Array, history: boolean): void {
-    for (const record of readRecords(records)) {
-      const events = this.decoder.decode(record);
-      if (history) this.historyCount += events.length;
-      for (const event of events) this.pending.push(event);
-    }
+  records(bytes: Uint8Array, history: boolean): void {
+    if (bytes.length > 0) this.stream.records(bytes, history);
+  }
+
+  endHistory(t: number): void {
+    this.stream.endHistory(t);
+  }
+
+  endTurn(journalBytes: number): void {
+    const json = this.stream.take();
+    if (json === null) return;
+    this.sink.send(json, { binary: false });
+    this.sent(journalBytes, json.length);
+  }
+
+  close(): void {}
+}
+
+class OffThreadTurns implements JsonTurns {
+  private readonly id: number;
+  private parts: { bytes: Uint8Array; history: boolean }[] = [];
+  private liveAt: number | null = null;
+  private ended = false;
+  private turnsInFlight = 0;
+  inFlightBytes = 0;
+
+  constructor(
+    private readonly sink: TapSink,
+    private readonly pool: JsonDecodePool,
+    sent: (journalBytes: number, jsonBytes: number) => void,
+    private readonly wake: () => void,
+  ) {
+    this.id = pool.register((answer) => {
+      this.inFlightBytes -= answer.journalBytes;
+      this.turnsInFlight--;
+      if (answer.error !== undefined) {
+        // RFC 6455 §7.4.1: 1011, the server met a condition that kept it from going on.
+        this.sink.close?.(1011, 'the tap could not decode the journal');
+        return;
+      }
+      if (answer.json !== null) {
+        this.sink.send(answer.json, { binary: false });
+        sent(answer.journalBytes, answer.json.length);
+      }
+      this.wake();
+    });
+  }
+
+  // Copied into memory of its own, which the message then moves to the worker: a view would move
+  // (or clone) the journal's whole segment. Not `bytes.slice()`: on a Buffer that is a view too.
+  records(bytes: Uint8Array, history: boolean): void {
+    if (bytes.length > 0) this.parts.push({ bytes: new Uint8Array(bytes), history });
+  }
+
+  endHistory(t: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.liveAt = t;
+  }
+
+  get busy(): boolean {
+    return this.turnsInFlight > 0;
+  }
+
+  endTurn(journalBytes: number): void {
+    if (this.parts.length === 0 && this.liveAt === null) return;
+    this.inFlightBytes += journalBytes;
+    this.turnsInFlight++;
+    this.pool.post({
+      type: 'turn',
+      subscriber: this.id,
+      parts: this.parts,
+      liveAt: this.liveAt,
+      journalBytes,
+    });
+    this.parts = [];
+    this.liveAt = null;
+  }
+
+  close(): void {
+    this.pool.forget(this.id);
   }
 }

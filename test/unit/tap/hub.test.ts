@@ -164,6 +164,38 @@ describe('TapHub', () => {
     expect(sink.events.some((event) => event.type === 'error' && event.code === 'EVICTED')).toBe(true);
   });
 
+  it('decodes JSON subscribers in its worker thread into the same events, leaving the journal whole', async () => {
+    const inline = setUp();
+    const offThread = setUp();
+    const hub = new TapHub(offThread.journal, {
+      payloadCap: 1024,
+      maxPayload: 1 << 20,
+      decodeOffThread: true,
+    });
+    hubs.push(hub);
+    await hub.startDecoder();
+    for (const { journal } of [inline, offThread]) {
+      clock = 100;
+      for (let i = 0; i < 20; i++) conversation(journal);
+    }
+    const here = new FakeSink();
+    const there = new FakeSink();
+    inline.hub.subscribe(here, 'json');
+    hub.subscribe(there, 'json');
+    await inline.hub.flush();
+    await hub.flush();
+    // `hello` and `live` carry the time they were sent, which differs; every decoded event must not.
+    const withoutHello = (sink: FakeSink) =>
+      sink.events.filter((e) => e.type !== 'hello').map((e) => (e.type === 'live' ? { ...e, t: 0 } : e));
+    expect(withoutHello(there).length).toBeGreaterThan(60);
+    expect(withoutHello(there)).toEqual(withoutHello(here));
+    // What went to the worker was a copy: the journal's own memory is still there to read.
+    const { chunks } = offThread.journal.read(offThread.journal.startOffset, 1 << 20);
+    expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(
+      offThread.journal.endOffset - offThread.journal.startOffset,
+    );
+  });
+
   it('counts its subscribers and is full at its cap; unsubscribing makes room', () => {
     const { hub } = setUp({ maxSubscribers: 2 });
     const stop = hub.subscribe(new FakeSink(), 'json');
