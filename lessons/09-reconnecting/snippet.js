@@ -63,8 +63,11 @@ function connect() {
       return;
     }
     /* TODO (step 2): replace the two lines below. Unless `failures` has reached MAX_ATTEMPTS,
-       wait backoff(failures) ms, add one to `failures`, and call connect() again.
-       When giving up, clear the safety net as the other branches do. */
+       wait backoff(failures) ms, add one to `failures`, and call connect() again, saying so:
+         console.log(`reconnecting in ${Math.round(wait)} ms (attempt ${failures} of ${MAX_ATTEMPTS})`);
+       When giving up, say that too,
+         console.log(`giving up after ${failures} attempts in a row`);
+       and clear the safety net as the other branches do. */
     console.log('not reconnecting yet: that is your job');
     clearTimeout(safetyNet);
   };

@@ -37,9 +37,15 @@ async function burst(socket) {
 
 // Step 2: send `chunks` chunks without ever letting more than `highWater` bytes pile up.
 async function pacedUpload(socket, chunks, highWater) {
-  /* TODO (step 2): for each chunk, first wait (sleep(5) in a loop) while
-     socket.bufferedAmount + CHUNK.byteLength > highWater, then send CHUNK.
-     When all are sent, send the text 'paced upload done'. */
+  let peak = 0;
+  for (let i = 1; i <= chunks; i++) {
+    /* TODO (step 2): before sending, wait (sleep(5) in a loop) while
+       socket.bufferedAmount + CHUNK.byteLength > highWater */
+    socket.send(CHUNK);
+    peak = Math.max(peak, socket.bufferedAmount);
+  }
+  // TODO (step 2): when all are sent, send the text 'paced upload done'
+  console.log(`paced: ${chunks} chunks sent, bufferedAmount never above ${peak} bytes`);
 }
 
 // Step 3: find the largest message the server accepts.

@@ -53,8 +53,15 @@ function textTurn(session, text) {
     session.handle = (message) => {
       const content = message.serverContent;
       if (!content) return;
-      /* TODO (step 2): add the `text` of each part in content.modelTurn.parts to `answer`,
-         and resolve(answer) when content.turnComplete is true. */
+      for (const part of content.modelTurn?.parts ?? []) {
+        if (part.text === undefined) continue;
+        console.log('part:', JSON.stringify(part.text));
+        // TODO (step 2): add part.text to `answer`
+      }
+      if (content.turnComplete) {
+        console.log('turnComplete; the whole answer:', answer);
+        // TODO (step 2): the answer is whole: resolve(answer)
+      }
     };
     /* TODO (step 2): send the turn with sendTurn(session, text), then delete the next line. */
     resolve('(no turn sent yet)');

@@ -53,8 +53,8 @@ function textTurn(session, text) {
       if (!content) return;
       for (const part of content.modelTurn?.parts ?? []) {
         if (part.text === undefined) continue;
-        answer += part.text;
         console.log('part:', JSON.stringify(part.text));
+        answer += part.text;
       }
       if (content.turnComplete) {
         console.log('turnComplete; the whole answer:', answer);

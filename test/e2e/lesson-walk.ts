@@ -90,8 +90,10 @@ export class LessonWalker {
     const deepLink = `${this.baseUrl}#/lesson/${lesson.slug}/${step.number}`;
     await page.goto(deepLink);
     await expect(page).toHaveURL(deepLink);
+    // The title's Markdown is rendered: its text is the title without the marks.
+    const title = step.title.replace(/`([^`]+)`/g, '$1').replace(/\*\*([^*]+)\*\*/g, '$1');
     await expect(page.locator('.step-title')).toHaveText(
-      `Step ${step.number} of ${lesson.steps.length}: ${step.title}`,
+      `Step ${step.number} of ${lesson.steps.length}: ${title}`,
     );
     await waitForEditor(page);
     await waitForTerminal(page);
