@@ -70,11 +70,17 @@ async function openSequence(page: Page): Promise<void> {
   await expect(page.getByTestId('sequence')).toBeVisible();
 }
 
-test('a lesson open has no serious or critical axe violations', async ({ app, server }) => {
+test('a lesson open, and its contents, have no serious or critical axe violations', async ({
+  app,
+  server,
+}) => {
   await app.goto(`${server.url}#/lesson/what-is-a-websocket/2`);
   await expect(app.getByTestId('step-check').first()).toBeVisible();
   await heavyPartsLoaded(app);
   await expectNoSeriousViolations(app, 'with a lesson open');
+  await app.locator('.toc summary').click();
+  await expect(app.locator('.toc-list')).toBeVisible();
+  await expectNoSeriousViolations(app, 'with the contents open');
 });
 
 test('the chat after a round trip, with a frame open, has no serious or critical axe violations', async ({
