@@ -19,6 +19,7 @@ import {
   type ResponseHead,
 } from '../wire/handshake';
 import type { InflaterFactory, MessageInflate } from '../wire/inflate';
+import { ControlFrameFollower } from './control-frame-follower';
 import type {
   ConnectionEvent,
   TapCloseEvent,
@@ -73,6 +74,8 @@ interface DirectionState {
   broken: boolean;
   /** Bytes of an HTTP head still being gathered; null once the head is done. */
   head: Uint8Array[] | null;
+  /** After a message too big: the frames that still cross the wire, followed for their closes. */
+  follower: ControlFrameFollower | null;
 }
 
 // A head larger than this is not a head we will wait for.
@@ -90,6 +93,8 @@ export class ConnectionDecoder {
   private readonly options: ConnectionDecoderOptions;
   /** Events of the call in progress, handed back when it returns. */
   private out: DecodedEvent[] = [];
+  /** Bytes after a message too big in the chunk that brought it, followed once it is reported. */
+  private pendingFollow: (() => void) | null = null;
 
   constructor(options: ConnectionDecoderOptions) {
     this.options = options;
@@ -183,6 +188,7 @@ export class ConnectionDecoder {
       inflater,
       broken: false,
       head,
+      follower: null,
     };
   }
 
@@ -253,7 +259,10 @@ export class ConnectionDecoder {
   /** Feeds a direction's frame bytes; null says they stopped (FrameDecoder#end). */
   private feed(side: DirectionState, t: number, chunk: Uint8Array | null): void {
     side.bytes += chunk?.length ?? 0;
-    if (side.decoder.state !== 'open') return;
+    if (side.decoder.state !== 'open') {
+      if (side.follower && chunk) this.followed(side, t, side.follower.push(chunk));
+      return;
+    }
     const dir = side.decoder.sender;
     const { conn, payloadCap } = this.options;
     const out = this.out;
@@ -262,6 +271,18 @@ export class ConnectionDecoder {
     for (const event of events) {
       if (event.type === 'frame') {
         const frame = event.frame;
+        // Too big is the one failure that leaves the framing intact (§10.4): the frames after it,
+        // the sender's answer to the close among them, can still be told apart.
+        if (frame.violation?.code === 'MESSAGE_TOO_BIG' && chunk) {
+          const fedUpTo = side.bytes;
+          const nextFrameAt = frame.offset + frame.header.length + frame.payloadLength;
+          side.follower = new ControlFrameFollower(dir, nextFrameAt, fedUpTo);
+          const chunkStart = fedUpTo - chunk.length;
+          if (nextFrameAt < fedUpTo) {
+            const rest = chunk.subarray(nextFrameAt - chunkStart);
+            this.pendingFollow = () => this.followed(side, t, side.follower!.push(rest));
+          }
+        }
         if (frame.opcode === 1 || frame.opcode === 2) side.textMessage = frame.opcode === 1;
         out.push(new LazyFrameEvent(conn, t, dir, side.seq++, frame, side.textMessage, payloadCap));
         // A close frame that broke the rules (bad code, bad UTF-8) starts no closing handshake:
@@ -283,6 +304,22 @@ export class ConnectionDecoder {
           `${dir} frame at byte ${error.offset}: ${error.message}`,
           error.closeCode,
         );
+      }
+    }
+    // The rest of the chunk, after the error was reported.
+    const pending = this.pendingFollow;
+    this.pendingFollow = null;
+    pending?.();
+  }
+
+  /** Control frames that came after a message too big: shown, and a close counts (§7.1.5). */
+  private followed(side: DirectionState, t: number, frames: Frame[]): void {
+    const dir = side.decoder.sender;
+    for (const frame of frames) {
+      this.out.push(new LazyFrameEvent(this.conn, t, dir, side.seq++, frame, false, this.options.payloadCap));
+      if (frame.close && !frame.violation && side.close === null) {
+        side.close = frame.close;
+        this.firstClose ??= dir;
       }
     }
   }
