@@ -25,6 +25,8 @@ const REDRAW_MS = 200;
 
 type Measure = 'bytes' | 'frames';
 
+let instances = 0;
+
 function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
   attrs: Record<string, string | number>,
@@ -92,18 +94,19 @@ export class Timeline {
         text,
       );
     this.buttons = { bytes: button('bytes', 'bytes/s'), frames: button('frames', 'frames/s') };
-    this.scope = h('span', { className: 'tl-scope muted' });
+    const id = `timeline${++instances}`;
+    this.scope = h('span', { className: 'tl-scope muted', id: `${id}-scope` });
     this.scaleTop = h('span', { className: 'tl-scale' });
     this.scaleBottom = h('span', { className: 'tl-scale' });
     this.start = h('span', {});
     this.end = h('span', {});
     this.element = h(
       'figure',
-      { className: 'timeline', 'data-testid': 'timeline' },
+      { className: 'timeline', 'data-testid': 'timeline', 'aria-labelledby': `${id}-title ${id}-scope` },
       h(
-        'figcaption',
+        'div',
         { className: 'tl-head' },
-        h('span', { className: 'tl-title' }, 'Traffic'),
+        h('span', { className: 'tl-title', id: `${id}-title` }, 'Traffic of'),
         this.scope,
         h('span', { className: 'tl-key tl-key-client' }, '▲ client→server'),
         h('span', { className: 'tl-key tl-key-server' }, '▼ server→client'),
