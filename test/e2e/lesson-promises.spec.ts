@@ -93,3 +93,20 @@ test('13.2 and 13.4: the parts and the whole answer, and what the server heard',
   await expect.poll(seen, { timeout: 25_000 }).toContain('heard:');
   await walker.runEnded(run);
 });
+
+test("7.2: the wire log shows the pings and pongs; the snippet's own output never mentions them", async ({
+  lessonPage: page,
+  lessonServer: server,
+}) => {
+  const walker = await walkerAt(page, server.url, 'ping-pong-and-keepalive', 2);
+  const seen = await recordConsole(page);
+  await walker.showSolution();
+  const run = await walker.run();
+  await expect(walker.terminal).toContainText('← ping 5 B "wslab"');
+  await expect(walker.terminal).toContainText('→ pong 5 B "wslab"');
+  await walker.runEnded(run);
+  // Only the opening hint names them; no line tells of a ping that came or a pong that went.
+  const lines = (await seen()).split('\n').filter((line) => !line.startsWith('open:'));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.join('\n')).not.toMatch(/ping|pong/i);
+});
