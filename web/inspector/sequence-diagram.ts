@@ -255,6 +255,48 @@ function fillKey(item: SequenceItem): string {
   return `${item.kind}${item.lane.key}/${item.order}`;
 }
 
+/** A row's parts, made once and refilled as the row shows other arrows. */
+interface RowParts {
+  lifelines: HTMLElement[];
+  time: Text;
+  lane: HTMLElement;
+  label: HTMLElement;
+  text: Text;
+  line: HTMLElement;
+  via: HTMLElement;
+  bracket: HTMLElement;
+}
+
+const parts = new WeakMap<HTMLElement, RowParts>();
+
+function partsOf(row: HTMLElement): RowParts {
+  let found = parts.get(row);
+  if (found) return found;
+  const text = document.createTextNode('');
+  const time = document.createTextNode('');
+  found = {
+    lifelines: [0, 1, 2].map(() => h('span', { className: 'seq-lifeline' })),
+    time,
+    lane: h('span', { className: 'seq-lane' }),
+    label: h('span', { className: 'seq-label' }, h('span', {}, text)),
+    text,
+    line: h('span', { className: 'seq-line' }),
+    via: h('span', { className: 'seq-via' }),
+    bracket: h('span', { className: 'seq-bracket' }),
+  };
+  row.replaceChildren(
+    ...found.lifelines,
+    h('span', { className: 'seq-time' }, time, found.lane),
+    found.label,
+    found.line,
+    found.via,
+    found.bracket,
+  );
+  parts.set(row, found);
+  return found;
+}
+
+/** Fills a row in place: a flood moves every row at each frame, so nothing is created anew. */
 function fillRow(
   row: HTMLElement,
   item: SequenceItem,
@@ -279,30 +321,27 @@ function fillRow(
   } else {
     for (const name of ['id', 'dir', 'opcode', 'fragment']) delete row.dataset[name];
   }
-  const time = h(
-    'span',
-    { className: 'seq-time' },
-    formatTime(item.t),
-    allLanes ? h('span', { className: 'seq-lane' }, `${item.lane.label} ${item.lane.conn}`) : null,
-  );
-  const span = `--a: ${left}; --b: ${right}`;
-  const head = arrow.style === 'end' ? 'none' : arrow.to > arrow.from ? 'right' : 'left';
-  const children: Node[] = [
-    ...lines.map((line) => h('span', { className: 'seq-lifeline', style: `--x: ${line.x}` })),
-    time,
-    h(
-      'span',
-      { className: 'seq-label', style: `--a: ${arrow.labelFrom}; --b: ${arrow.labelTo}` },
-      h('span', {}, arrow.label),
-    ),
-    h('span', { className: 'seq-line', style: span, 'data-head': head }),
-  ];
-  if (arrow.via !== null) children.push(h('span', { className: 'seq-via', style: `--x: ${arrow.via}` }));
-  if (item.kind === 'frame' && item.fragment !== 'none')
-    children.push(
-      h('span', { className: `seq-bracket frag-${item.fragment}`, 'data-dir': item.record.event.dir }),
-    );
-  row.replaceChildren(...children);
+  const p = partsOf(row);
+  p.lifelines.forEach((element, i) => {
+    const line = lines[i];
+    element.hidden = !line;
+    if (line) element.style.setProperty('--x', String(line.x));
+  });
+  p.time.data = formatTime(item.t);
+  p.lane.hidden = !allLanes;
+  p.lane.textContent = allLanes ? `${item.lane.label} ${item.lane.conn}` : '';
+  p.label.style.setProperty('--a', String(arrow.labelFrom));
+  p.label.style.setProperty('--b', String(arrow.labelTo));
+  p.text.data = arrow.label;
+  p.line.style.setProperty('--a', String(left));
+  p.line.style.setProperty('--b', String(right));
+  p.line.dataset.head = arrow.style === 'end' ? 'none' : arrow.to > arrow.from ? 'right' : 'left';
+  p.via.hidden = arrow.via === null;
+  if (arrow.via !== null) p.via.style.setProperty('--x', String(arrow.via));
+  const fragment = item.kind === 'frame' ? item.fragment : 'none';
+  p.bracket.hidden = fragment === 'none';
+  p.bracket.className = fragment === 'none' ? 'seq-bracket' : `seq-bracket frag-${fragment}`;
+  if (item.kind === 'frame') p.bracket.dataset.dir = item.record.event.dir;
   row.title = arrow.description;
   // A description, not a label: the arrow's name stays the text it shows (WCAG 2.5.3).
   row.setAttribute(
