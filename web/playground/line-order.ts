@@ -20,6 +20,8 @@ interface Waiting<T> {
 
 /** How much longer than the latest lateness a line waits, so a batch just behind it still fits. */
 const MARGIN_MS = 40;
+/** After a flood made lines late, the wait halves back towards its minimum every this many ms. */
+const HALF_LIFE_MS = 2000;
 
 export class LineOrder<T> {
   private waiting: Waiting<T>[] = [];
@@ -29,6 +31,7 @@ export class LineOrder<T> {
   private readonly minHoldMs: number;
   private readonly maxHoldMs: number;
   private holdMs: number;
+  private heldAt: number;
 
   constructor(
     private readonly emit: (item: T) => void,
@@ -38,6 +41,7 @@ export class LineOrder<T> {
     this.minHoldMs = options.minHoldMs ?? 80;
     this.maxHoldMs = options.maxHoldMs ?? 1500;
     this.holdMs = this.minHoldMs;
+    this.heldAt = this.now();
   }
 
   /** How long a line waits now, ms. */
@@ -49,9 +53,13 @@ export class LineOrder<T> {
   add(item: T, at = this.now()): void {
     const now = this.now();
     const when = Number.isFinite(at) ? Math.min(at, now) : now;
-    // A line reported late says how late the others may be: wait that long, and slowly less.
+    // A line reported late says how late the others may be: wait that long, then less and less
+    // as time passes, so a flood does not leave the terminal slow.
     const late = now - when;
-    this.holdMs = Math.min(this.maxHoldMs, Math.max(this.minHoldMs, late + MARGIN_MS, this.holdMs * 0.98));
+    const decayed =
+      this.minHoldMs + (this.holdMs - this.minHoldMs) * 0.5 ** ((now - this.heldAt) / HALF_LIFE_MS);
+    this.holdMs = Math.min(this.maxHoldMs, Math.max(this.minHoldMs, late + MARGIN_MS, decayed));
+    this.heldAt = now;
     this.waiting.push({ at: when, seq: this.seq++, item });
     this.release();
   }

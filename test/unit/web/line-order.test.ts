@@ -48,6 +48,15 @@ describe('LineOrder', () => {
     expect(out).toEqual(['late', 'a', 'b']);
   });
 
+  it('waits less again as time passes after a flood', () => {
+    const { order } = ordered();
+    order.add('very late', clock - 1000);
+    expect(order.hold).toBeGreaterThanOrEqual(1000);
+    advance(4000);
+    order.add('on time');
+    expect(order.hold).toBeLessThan(400);
+  });
+
   it('puts a line stamped in the future at now, and flush or clear empties the wait', () => {
     const { out, order } = ordered();
     order.add('future', clock + 10_000);
