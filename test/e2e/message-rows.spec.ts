@@ -9,6 +9,9 @@ import { expect, type NodeTap, test, unique } from './fixtures';
 
 const PARTS = ['one ', 'two ', 'three ', 'four ', 'five ', 'six'];
 
+// Tall enough that the opened message's seven rows are all drawn (the list draws what is in view).
+test.use({ viewport: { width: 1280, height: 1000 } });
+
 async function open(port: number, options: { perMessageDeflate: boolean }): Promise<WebSocket> {
   // The echo server offers permessage-deflate only when asked to (RFC 7692).
   const query = options.perMessageDeflate ? '?deflate=1' : '';

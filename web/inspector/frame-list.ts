@@ -36,6 +36,8 @@ export class FrameList {
   private readonly rows: HTMLElement[] = [];
   private follow = true;
   private rowHeight = TWO_LINES;
+  /** A message row just opened: show its frames, as many as fit, the row staying in view. */
+  private opened: MessageGroup | null = null;
 
   constructor(
     private readonly store: FrameStore,
@@ -94,6 +96,8 @@ export class FrameList {
     if (!group || group.first.id !== firstId) return;
     this.store.setExpanded(group, expanded ?? !group.expanded);
     this.follow = false;
+    // Opened: its frames are scrolled into view at the next drawing, once the list is taller.
+    if (group.expanded) this.opened = group;
     this.events.onViewportChange();
   }
 
@@ -114,6 +118,13 @@ export class FrameList {
     // As tall as its rows and no taller, so a short list leaves its space to the frame's detail.
     list.style.flexBasis = `${count * rowHeight}px`;
     if (this.follow) list.scrollTop = list.scrollHeight;
+    if (this.opened) {
+      const top = this.store.indexOfMessage(this.opened.first.id) * rowHeight;
+      const bottom = top + (this.opened.ids.length + 1) * rowHeight;
+      this.opened = null;
+      if (top >= 0 && bottom > list.scrollTop + list.clientHeight)
+        list.scrollTop = Math.min(top, bottom - list.clientHeight);
+    }
     const first = Math.max(0, Math.floor(list.scrollTop / rowHeight));
     const slots = Math.ceil(list.clientHeight / rowHeight) + 2;
     while (this.rows.length < slots) {
