@@ -225,13 +225,37 @@ export class FrameStore {
       if (!group) continue;
       group.shown = false;
       // Its frames still held were hidden under it: they show as frames from now on.
-      if (!group.expanded && group.ids[group.ids.length - 1]! >= first) this.stale = true;
+      if (!group.expanded && group.ids[group.ids.length - 1]! >= first) this.unfold(group, first);
     }
     // Compact now and then, so the array does not keep the ids of dropped frames forever.
     if (this.head > 4096 && this.head * 2 > this.visible.length) {
       this.visible = this.visible.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Puts the held frames of a folded message whose row just left the history into the list. They
+   * are among the oldest held, so they go at the front: merged with the few rows before the last
+   * of them, into the room the dropped rows left. Without that room, the list is rebuilt once.
+   */
+  private unfold(group: MessageGroup, first: number): void {
+    const members: number[] = [];
+    for (const id of group.ids)
+      if (id >= first && this.matched[id % this.capacity]) members.push(frameRow(id));
+    if (members.length === 0) return;
+    if (this.head < members.length) {
+      this.stale = true;
+      return;
+    }
+    const visible = this.visible;
+    const last = members[members.length - 1]!;
+    let end = this.head;
+    while (end < visible.length && visible[end]! < last) end++;
+    const merged = [...members, ...visible.slice(this.head, end)].sort((a, b) => a - b);
+    const start = end - merged.length;
+    for (let k = 0; k < merged.length; k++) visible[start + k] = merged[k]!;
+    this.head = start;
   }
 
   get(id: number): FrameRow | undefined {

@@ -153,6 +153,19 @@ describe('message rows', () => {
     expect(m.dropped).toBe(2);
   });
 
+  it('puts the folded frames in wire order among the others when the message row leaves the history', () => {
+    const m = model(8);
+    ingest(m, frame('client', 1, 'x'), frame('client', 1, 'y'), frame('client', 1, 'z'));
+    ingest(m, frame('client', 1, 'A1', false), frame('client', 9, 'p'), frame('client', 0, 'A2', false));
+    ingest(m, frame('client', 0, 'A3'), frame('client', 1, 'w'));
+    expect(rows(m)).toEqual(['x', 'y', 'z', 'msg×3', 'p', 'w']);
+    ingest(m, frame('client', 1, 'v'), frame('client', 1, 'u'), frame('client', 1, 't'));
+    expect(rows(m)).toEqual(['msg×3', 'p', 'w', 'v', 'u', 't']);
+    // "A1" goes: the row goes with it, and "A2" and "A3" show as frames, after the ping.
+    ingest(m, frame('client', 1, 's'));
+    expect(rows(m)).toEqual(['p', 'A2', 'A3', 'w', 'v', 'u', 't', 's']);
+  });
+
   it('forgets an unfinished message when the sender starts a new one', () => {
     const m = model();
     ingest(m, frame('client', 1, 'a', false), frame('client', 1, 'b'), frame('client', 0, 'c'));
