@@ -303,7 +303,8 @@ export class Inspector {
   selectMessage(laneKey: string, dir: 'client' | 'server', message: number): boolean {
     const record = this.store.findMessage(laneKey, dir, message);
     if (!record) return false;
-    if (this.store.indexOfVisible(record.id) < 0) this.setFilter({ ...NO_FILTER, lane: null });
+    // Folded inside a message row is in view too: only a filter that hides it is undone.
+    if (this.store.locate(record.id).index < 0) this.setFilter({ ...NO_FILTER, lane: null });
     this.select(record.id, true);
     return true;
   }
