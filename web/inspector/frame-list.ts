@@ -38,6 +38,7 @@ export class FrameList {
   private rowHeight = TWO_LINES;
   /** A message row just opened: show its frames, as many as fit, the row staying in view. */
   private opened: MessageGroup | null = null;
+  private holdFollow = false;
 
   constructor(
     private readonly store: FrameStore,
@@ -67,7 +68,9 @@ export class FrameList {
     );
     this.element.addEventListener('scroll', () => {
       const { scrollTop, clientHeight, scrollHeight } = this.element;
-      this.follow = scrollTop + clientHeight >= scrollHeight - this.rowHeight * 1.5;
+      // Scrolled by the list itself to show an opened message: that is no wish to follow.
+      if (this.holdFollow) this.holdFollow = false;
+      else this.follow = scrollTop + clientHeight >= scrollHeight - this.rowHeight * 1.5;
       events.onViewportChange();
     });
     new ResizeObserver(() => events.onViewportChange()).observe(this.element);
@@ -122,8 +125,11 @@ export class FrameList {
       const top = this.store.indexOfMessage(this.opened.first.id) * rowHeight;
       const bottom = top + (this.opened.ids.length + 1) * rowHeight;
       this.opened = null;
-      if (top >= 0 && bottom > list.scrollTop + list.clientHeight)
-        list.scrollTop = Math.min(top, bottom - list.clientHeight);
+      const target = Math.min(top, bottom - list.clientHeight);
+      if (top >= 0 && bottom > list.scrollTop + list.clientHeight && Math.abs(target - list.scrollTop) >= 1) {
+        this.holdFollow = true;
+        list.scrollTop = target;
+      }
     }
     const first = Math.max(0, Math.floor(list.scrollTop / rowHeight));
     const slots = Math.ceil(list.clientHeight / rowHeight) + 2;
