@@ -28,11 +28,11 @@ export interface DecodeReady {
   type: 'ready';
 }
 
-/** The turn's JSON array (null when it made no event), for the subscriber's socket. */
+/** The turn's JSON array as UTF-8 (null when it made no event), for the subscriber's socket. */
 export interface DecodeAnswer {
   type: 'answer';
   subscriber: number;
-  json: string | null;
+  json: Uint8Array | null;
   journalBytes: number;
   /** Set when decoding failed: the subscriber is then closed with this reason. */
   error?: string;

@@ -6,6 +6,7 @@ import { createInflater } from '../../core/wire/inflate';
 import type { DecodeAnswer, DecodeReady, DecodeRequest } from './json-decode-protocol';
 
 const streams = new Map<number, JsonTapStream>();
+const utf8 = new TextEncoder();
 const port = parentPort!;
 
 port.on('message', (request: DecodeRequest) => {
@@ -27,11 +28,14 @@ port.on('message', (request: DecodeRequest) => {
   try {
     for (const part of parts) stream.records(part.bytes, part.history);
     if (liveAt !== null) stream.endHistory(liveAt);
-    answer = { type: 'answer', subscriber, json: stream.take(), journalBytes };
+    const json = stream.take();
+    answer = { type: 'answer', subscriber, json: json === null ? null : utf8.encode(json), journalBytes };
   } catch (error) {
     // A decoder bug must cost one subscriber, not every subscriber this worker serves.
     streams.delete(subscriber);
     answer = { type: 'answer', subscriber, json: null, journalBytes, error: String(error) };
   }
-  port.postMessage(answer);
+  // The JSON goes as bytes, moved rather than copied: the sockets' thread sends them as they are,
+  // without a string of its own to make or encode.
+  port.postMessage(answer, answer.json ? [answer.json.buffer as ArrayBuffer] : []);
 });

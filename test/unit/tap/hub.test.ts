@@ -19,7 +19,10 @@ class FakeSink implements TapSink {
 
   /** JSON subscribers: every event, flattened out of their batches. */
   get events(): TapEvent[] {
-    return this.sent.flatMap((message) => JSON.parse(message as string) as TapEvent[]);
+    // The decode worker's JSON comes as UTF-8 bytes, sent in a text frame.
+    const text = (message: string | Uint8Array): string =>
+      typeof message === 'string' ? message : new TextDecoder().decode(message);
+    return this.sent.flatMap((message) => JSON.parse(text(message)) as TapEvent[]);
   }
 
   /** Raw subscribers: every record received. */
