@@ -128,3 +128,23 @@ test('"Put in editor" covers no code, and asks before it replaces code the learn
   await expect.poll(() => editorText(app)).toContain(blockCode);
   expect(lesson.snippet).not.toContain('// my own work');
 });
+
+test('"Show solution" asks too before it replaces code the learner changed', async ({ app, server }) => {
+  await app.goto(`${server.url}#/lesson/a-browser-client/1`);
+  const lesson = (await (await fetch(`${server.url}api/lessons/a-browser-client`)).json()) as Lesson;
+  await waitForEditor(app);
+  await setSnippet(app, '// my own work');
+  const solution = app.getByTestId('solution');
+  await solution.click();
+  const dialog = app.getByRole('dialog', { name: 'Replace your code?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Keep my code' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect.poll(() => editorText(app)).toContain('// my own work');
+
+  await solution.click();
+  await dialog.getByRole('button', { name: 'Replace my code' }).click();
+  // The editor draws only the lines in view, without their line breaks: its first line will do.
+  await expect.poll(() => editorText(app)).toContain(lesson.solution!.split('\n')[0]!);
+  expect(await editorText(app)).not.toContain('// my own work');
+});

@@ -80,7 +80,8 @@ export class RunControls {
       this.editor.setValue(lesson.snippet ?? NO_SNIPPET, true);
     });
     this.solutionButton.addEventListener('click', () => {
-      if (this.lesson?.solution !== undefined) this.editor.setValue(this.lesson.solution, true);
+      const solution = this.lesson?.solution;
+      if (solution !== undefined) void this.replaceWith(solution, false);
     });
   }
 
@@ -101,15 +102,19 @@ export class RunControls {
    * when that would replace code the learner wrote.
    */
   async insert(code: string): Promise<void> {
+    await this.replaceWith(code, true);
+  }
+
+  // "Put in editor" and "Show solution" alike: undoable, and only after asking when the editor
+  // holds code the learner wrote.
+  private async replaceWith(code: string, focus: boolean): Promise<void> {
     const current = this.editor.getValue();
-    if (current === code) {
-      this.editor.focus();
-      return;
+    if (current !== code) {
+      if (this.isLearnersCode(current) && !(await confirmReplace())) return;
+      this.inserted = code;
+      this.editor.setValue(code, true);
     }
-    if (this.isLearnersCode(current) && !(await confirmReplace())) return;
-    this.inserted = code;
-    this.editor.setValue(code, true);
-    this.editor.focus();
+    if (focus) this.editor.focus();
   }
 
   /** Text the learner typed, as opposed to a start, a solution or code the lesson put there. */
