@@ -144,6 +144,7 @@ export class ConnectionDecoder {
       code: firstClose ? (firstClose.code ?? 1005) : 1006,
       reason: firstClose?.reason ?? '',
       initiator: first ?? 'none',
+      // RFC 6455 §7.1.4: closed cleanly when both close frames crossed before TCP closed.
       clean: this.client.close !== null && this.server.close !== null,
       bytes: { client: this.client.bytes, server: this.server.bytes },
     };
