@@ -3,6 +3,7 @@ import type { TapFrameEvent } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
+import { testFrame } from './frame-event';
 import { testLane } from './lane';
 
 function lane(key: string): Lane {
@@ -10,26 +11,7 @@ function lane(key: string): Lane {
 }
 
 function frame(dir: Direction, opcode: number, text: string): TapFrameEvent {
-  const names = ['continuation', 'text', 'binary', '', '', '', '', '', 'close', 'ping', 'pong'] as const;
-  return {
-    type: 'frame',
-    conn: 'c1',
-    t: 0,
-    dir,
-    seq: 0,
-    offset: 0,
-    fin: true,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
-    opcode,
-    opcodeName: names[opcode] as TapFrameEvent['opcodeName'],
-    masked: dir === 'client',
-    maskKey: null,
-    payloadLength: text.length,
-    headerHex: '',
-    payload: { text, truncated: false },
-  };
+  return testFrame({ dir, opcode, payload: { text, truncated: false } });
 }
 
 describe('FrameStore', () => {

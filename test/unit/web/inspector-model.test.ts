@@ -11,6 +11,7 @@ import type { Direction } from '../../../core/wire/direction';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
 import { messageJsonOf } from '../../../web/inspector/message-json';
 import { rowPreview } from '../../../web/inspector/row-preview';
+import { testFrame } from './frame-event';
 
 const INSTANCE = 'i1';
 
@@ -38,27 +39,18 @@ interface FrameOptions {
 let seq = 0;
 function frame(conn: string, dir: Direction, payload: string, options: FrameOptions = {}): TapFrameEvent {
   const opcode = options.opcode ?? (options.binary ? 2 : 1);
-  return {
-    type: 'frame',
+  return testFrame({
     conn,
     t: 2 + seq,
     dir,
     seq: seq++,
-    offset: 0,
     fin: options.fin ?? true,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
     opcode,
-    opcodeName: opcode === 0 ? 'continuation' : opcode === 2 ? 'binary' : 'text',
-    masked: dir === 'client',
-    maskKey: null,
     payloadLength: payload.length,
-    headerHex: '',
     payload: options.binary
       ? { base64: toBase64(utf8(payload)), truncated: false }
       : { text: payload, truncated: false },
-  };
+  });
 }
 
 function message(conn: string, dir: Direction, payload: string, frames = 1): TapMessageEvent {

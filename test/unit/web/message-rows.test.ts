@@ -3,30 +3,11 @@ import type { TapEvent, TapFrameEvent, TapHandshakeEvent, TapOpenEvent } from '.
 import type { Direction } from '../../../core/wire/direction';
 import { compileFilter, NO_FILTER } from '../../../web/inspector/frame-store';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
-
-const NAMES = ['continuation', 'text', 'binary', '', '', '', '', '', 'close', 'ping', 'pong'] as const;
+import { testFrame } from './frame-event';
 
 let seq = 0;
 function frame(dir: Direction, opcode: number, text: string, fin = true, conn = 'c1'): TapFrameEvent {
-  return {
-    type: 'frame',
-    conn,
-    t: 2 + seq,
-    dir,
-    seq: seq++,
-    offset: 0,
-    fin,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
-    opcode,
-    opcodeName: NAMES[opcode] as TapFrameEvent['opcodeName'],
-    masked: dir === 'client',
-    maskKey: null,
-    payloadLength: text.length,
-    headerHex: '',
-    payload: { text, truncated: false },
-  };
+  return testFrame({ conn, t: 2 + seq, dir, seq: seq++, fin, opcode, payload: { text, truncated: false } });
 }
 
 function connection(conn: string): TapEvent[] {

@@ -14,6 +14,7 @@ import {
   SequenceTrack,
   type SequenceView,
 } from '../../../web/inspector/sequence-track';
+import { testFrame } from './frame-event';
 
 const INSTANCE = 'i1';
 
@@ -32,29 +33,18 @@ function handshake(conn: string, t = 1, status = 101): TapHandshakeEvent {
   };
 }
 
-const NAMES = ['continuation', 'text', 'binary', '', '', '', '', '', 'close', 'ping', 'pong'] as const;
-
 let t = 10;
 function frame(conn: string, dir: Direction, opcode: number, fin = true, payload = 'x'): TapFrameEvent {
-  return {
-    type: 'frame',
+  return testFrame({
     conn,
     t: t++,
     dir,
-    seq: 0,
-    offset: 0,
     fin,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
     opcode,
-    opcodeName: NAMES[opcode] as TapFrameEvent['opcodeName'],
-    masked: dir === 'client',
     maskKey: dir === 'client' ? '01020304' : null,
-    payloadLength: payload.length,
     headerHex: dir === 'client' ? '818101020304' : '8101',
     payload: { text: payload, truncated: false },
-  };
+  });
 }
 
 function close(conn: string): TapCloseEvent {

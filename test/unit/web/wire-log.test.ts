@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TapFrameEvent } from '../../../core/tap/events';
-import { opcodeName } from '../../../core/wire/opcodes';
 import { Connections } from '../../../web/inspector/connections';
 import type { LineStyle, TerminalView } from '../../../web/playground/terminal';
 import { WireLog } from '../../../web/playground/wire-log';
+import { testFrame } from './frame-event';
 import { testLane } from './lane';
 
 interface Printed {
@@ -14,25 +14,12 @@ interface Printed {
 
 function frame(t: number, opcode: number, fin: boolean, hex: string): TapFrameEvent {
   const bytes = Uint8Array.from(hex.split(' ').filter(Boolean), (pair) => Number.parseInt(pair, 16));
-  return {
-    type: 'frame',
-    conn: 'c1',
+  return testFrame({
     t,
-    dir: 'server',
-    seq: 0,
-    offset: 0,
     fin,
-    rsv1: false,
-    rsv2: false,
-    rsv3: false,
     opcode,
-    opcodeName: opcodeName(opcode) as TapFrameEvent['opcodeName'],
-    masked: false,
-    maskKey: null,
-    payloadLength: bytes.length,
-    headerHex: '',
     payload: { base64: btoa(String.fromCharCode(...bytes)), truncated: false },
-  };
+  });
 }
 
 function setUp(role: 'run' | 'chat'): { log: WireLog; printed: Printed[]; clock: { now: number } } {
