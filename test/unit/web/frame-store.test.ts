@@ -3,8 +3,8 @@ import type { TapFrameEvent } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import type { Lane } from '../../../web/inspector/connections';
 import { compileFilter, FrameStore, NO_FILTER } from '../../../web/inspector/frame-store';
-import { testFrame } from './frame-event';
 import { testLane } from './lane';
+import { testFrame } from './tap-events';
 
 function lane(key: string): Lane {
   return testLane({ key, conn: key });

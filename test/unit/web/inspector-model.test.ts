@@ -1,34 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type {
-  TapEvent,
-  TapFrameEvent,
-  TapHandshakeEvent,
-  TapMessageEvent,
-  TapOpenEvent,
-} from '../../../core/tap/events';
+import type { TapEvent, TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
 import { toBase64, utf8 } from '../../../core/wire/bytes';
 import type { Direction } from '../../../core/wire/direction';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
 import { messageJsonOf } from '../../../web/inspector/message-json';
 import { rowPreview } from '../../../web/inspector/row-preview';
-import { testFrame } from './frame-event';
+import { testFrame, testHandshake, testOpen } from './tap-events';
 
 const INSTANCE = 'i1';
 
-function open(conn: string): TapOpenEvent {
-  return { type: 'open', conn, t: 0, remote: '127.0.0.1:50000', path: '/echo', kind: 'echo' };
-}
-
-function handshake(conn: string): TapHandshakeEvent {
-  return {
-    type: 'handshake',
-    conn,
-    t: 1,
-    request: { method: 'GET', path: '/echo', httpVersion: '1.1', headers: [], raw: '' },
-    response: { status: 101, reason: 'Switching Protocols', headers: [], raw: '' },
-    accept: { key: '', expected: '', actual: null, ok: false },
-  };
-}
+const open = (conn: string) => testOpen(conn);
+const handshake = (conn: string) => testHandshake(conn);
 
 interface FrameOptions {
   binary?: boolean;

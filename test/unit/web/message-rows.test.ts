@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TapEvent, TapFrameEvent, TapHandshakeEvent, TapOpenEvent } from '../../../core/tap/events';
+import type { TapEvent, TapFrameEvent } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import { compileFilter, NO_FILTER } from '../../../web/inspector/frame-store';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
-import { testFrame } from './frame-event';
+import { testFrame, testHandshake, testOpen } from './tap-events';
 
 let seq = 0;
 function frame(dir: Direction, opcode: number, text: string, fin = true, conn = 'c1'): TapFrameEvent {
@@ -11,23 +11,7 @@ function frame(dir: Direction, opcode: number, text: string, fin = true, conn = 
 }
 
 function connection(conn: string): TapEvent[] {
-  const open: TapOpenEvent = {
-    type: 'open',
-    conn,
-    t: 0,
-    remote: '127.0.0.1:50000',
-    path: '/echo',
-    kind: 'echo',
-  };
-  const handshake: TapHandshakeEvent = {
-    type: 'handshake',
-    conn,
-    t: 1,
-    request: { method: 'GET', path: '/echo', httpVersion: '1.1', headers: [], raw: '' },
-    response: { status: 101, reason: 'Switching Protocols', headers: [], raw: '' },
-    accept: { key: '', expected: '', actual: null, ok: false },
-  };
-  return [open, handshake];
+  return [testOpen(conn), testHandshake(conn)];
 }
 
 /** "hello world" in six frames: text "he", then continuations, the last with FIN=1. */

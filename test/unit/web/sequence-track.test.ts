@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  TapCloseEvent,
-  TapEvent,
-  TapFrameEvent,
-  TapHandshakeEvent,
-  TapOpenEvent,
-} from '../../../core/tap/events';
+import type { TapCloseEvent, TapEvent, TapFrameEvent } from '../../../core/tap/events';
 import type { Direction } from '../../../core/wire/direction';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
 import {
@@ -14,24 +8,12 @@ import {
   SequenceTrack,
   type SequenceView,
 } from '../../../web/inspector/sequence-track';
-import { testFrame } from './frame-event';
+import { testFrame, testHandshake, testOpen } from './tap-events';
 
 const INSTANCE = 'i1';
 
-function open(conn: string, kind: TapOpenEvent['kind'] = 'echo', path = '/echo'): TapOpenEvent {
-  return { type: 'open', conn, t: 0, remote: '127.0.0.1:50000', path, kind };
-}
-
-function handshake(conn: string, t = 1, status = 101): TapHandshakeEvent {
-  return {
-    type: 'handshake',
-    conn,
-    t,
-    request: { method: 'GET', path: '/echo', httpVersion: '1.1', headers: [], raw: '' },
-    response: { status, reason: status === 101 ? 'Switching Protocols' : 'Forbidden', headers: [], raw: '' },
-    accept: { key: '', expected: '', actual: null, ok: status === 101 },
-  };
-}
+const open = testOpen;
+const handshake = testHandshake;
 
 let t = 10;
 function frame(conn: string, dir: Direction, opcode: number, fin = true, payload = 'x'): TapFrameEvent {

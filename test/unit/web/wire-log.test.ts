@@ -3,8 +3,8 @@ import type { TapFrameEvent } from '../../../core/tap/events';
 import { Connections } from '../../../web/inspector/connections';
 import type { LineStyle, TerminalView } from '../../../web/playground/terminal';
 import { WireLog } from '../../../web/playground/wire-log';
-import { testFrame } from './frame-event';
 import { testLane } from './lane';
+import { testFrame } from './tap-events';
 
 interface Printed {
   text: string;
