@@ -109,7 +109,12 @@ export class LessonWalker {
 
   /** "Show solution": the lesson's finished snippet replaces what the editor holds. */
   async showSolution(): Promise<void> {
-    await this.page.getByTestId('solution').click();
+    const { page } = this;
+    await page.getByTestId('solution').click();
+    // Code the learner edited (an earlier step's action) is only replaced once they say so. The
+    // page asks in the click's own handler, so the question is there by the time the click is done.
+    const replace = page.getByTestId('replace-confirm');
+    if (await replace.isVisible()) await replace.click();
     await this.expectEditorToShow(this.lesson.solution!);
   }
 
