@@ -181,6 +181,9 @@ test('the panes are split by separators that move by pointer and by keys, and ar
   for (let i = 0; i < 20; i++) socket.send(`split ${i}`);
   const list = app.getByTestId('frame-list');
   await expect.poll(() => list.evaluate((el) => el.scrollHeight > el.clientHeight + 200)).toBe(true);
+  // With nothing selected the pane is one line of hint; a frame taken apart is what it is sized for.
+  await list.getByTestId('frame-row').first().click();
+  await expect(app.getByTestId('frame-detail').locator('.anatomy')).toBeVisible();
   const splitter = app.getByTestId('splitter-detail');
   await expect(splitter).toHaveAttribute('role', 'separator');
   const detail = app.getByTestId('frame-detail');

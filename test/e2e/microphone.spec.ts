@@ -19,8 +19,9 @@ test('a snippet records 16 kHz chunks from the microphone and plays them back', 
     'let peak = 0;',
     'for (const chunk of chunks) for (const s of chunk) peak = Math.max(peak, Math.abs(s));',
     `console.log('${marker} chunks', chunks.length, [...lengths].join(','), chunks[0].constructor.name, peak > 1000 ? 'loud' : 'quiet', mic.active);`,
-    'const all = new Int16Array(chunks.length * 640);',
-    'chunks.forEach((c, i) => all.set(c, i * 640));',
+    // Played three times over: still playing when the terminal has shown the lines below.
+    'const all = new Int16Array(chunks.length * 640 * 3);',
+    'for (let r = 0; r < 3; r++) chunks.forEach((c, i) => all.set(c, (r * chunks.length + i) * 640));',
     `console.log('${marker} playing', Math.round(playAudio(all, 16000)), 'ms');`,
   ]);
   const audioState = app.getByTestId('audio-state');
@@ -28,7 +29,7 @@ test('a snippet records 16 kHz chunks from the microphone and plays them back', 
   await expect(screen).toContainText('microphone on');
   await expect(screen).toContainText('resampled to 16 kHz, 40 ms chunks');
   await expect(screen).toContainText(`${marker} chunks 25 640 Int16Array loud false`);
-  await expect(screen).toContainText(`${marker} playing 1000 ms`);
+  await expect(screen).toContainText(`${marker} playing 3000 ms`);
   // The page may have sent a few more before the snippet's stop reached it.
   await expect(screen).toContainText(/microphone off \(closed by the snippet\), (2[5-9]|[3-9]\d) chunks/);
   await expect(audioState).toHaveAttribute('data-mic', 'off');
