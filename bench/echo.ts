@@ -147,29 +147,39 @@ async function measure(kind: ServerKind, readerKind: Reader, scale: number): Pro
   };
 }
 
-/** Runs the setups in turn, twice, and keeps each one's better run. */
-export async function benchEcho(scale = 1): Promise<EchoFigures[]> {
+/**
+ * Runs every setup once per round, three rounds, and keeps each one's best figures. Round-robin
+ * rather than each setup's runs back to back: on a shared 2-core machine the speed drifts over a
+ * minute, and a drift must not fall on one setup and spare its baseline.
+ */
+export async function benchEcho(scale = 1, rounds = 3): Promise<EchoFigures[]> {
   const setups: [ServerKind, Reader][] = [
     ['bare', 'none'],
     ['wslab', 'none'],
     ['wslab', 'raw'],
     ['wslab', 'json'],
   ];
-  const best: EchoFigures[] = [];
-  for (const [kind, reader] of setups) {
-    const a = await measure(kind, reader, scale);
-    const b = await measure(kind, reader, scale);
-    best.push({
-      ...a,
-      messagesPerSecond: Math.max(a.messagesPerSecond, b.messagesPerSecond),
-      p50Ms: Math.min(a.p50Ms, b.p50Ms),
-      p99Ms: Math.min(a.p99Ms, b.p99Ms),
-      serverBusyUs: Math.min(a.serverBusyUs, b.serverBusyUs),
-      otherUs: Math.min(a.otherUs, b.otherUs),
-      ...(a.readerBusyUs !== undefined && b.readerBusyUs !== undefined
-        ? { readerBusyUs: Math.min(a.readerBusyUs, b.readerBusyUs) }
-        : {}),
-    });
+  const best: (EchoFigures | undefined)[] = setups.map(() => undefined);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [kind, reader]] of setups.entries()) {
+      const run = await measure(kind, reader, scale);
+      const kept = best[i];
+      best[i] = kept === undefined ? run : better(kept, run);
+    }
   }
-  return best;
+  return best as EchoFigures[];
+}
+
+function better(a: EchoFigures, b: EchoFigures): EchoFigures {
+  return {
+    ...a,
+    messagesPerSecond: Math.max(a.messagesPerSecond, b.messagesPerSecond),
+    p50Ms: Math.min(a.p50Ms, b.p50Ms),
+    p99Ms: Math.min(a.p99Ms, b.p99Ms),
+    serverBusyUs: Math.min(a.serverBusyUs, b.serverBusyUs),
+    otherUs: Math.min(a.otherUs, b.otherUs),
+    ...(a.readerBusyUs !== undefined && b.readerBusyUs !== undefined
+      ? { readerBusyUs: Math.min(a.readerBusyUs, b.readerBusyUs) }
+      : {}),
+  };
 }
