@@ -84,8 +84,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.tapBufferLimit !== undefined ? { maxBufferedBytes: options.tapBufferLimit } : {}),
     ...(options.maxTapSubscribers !== undefined ? { maxSubscribers: options.maxTapSubscribers } : {}),
   });
-  // Boots beside the rest of the start-up; awaited before the first connection can come.
-  const decoderStarted = hub.startDecoder();
   // t = 0 is the journal's clock's origin (performance.now()).
   const recordings = (conn?: string): SessionRecorder =>
     recordingsFromJournal(journal, performance.timeOrigin, conn);
@@ -133,7 +131,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   httpServer.on('upgrade', router.route);
-  await decoderStarted;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

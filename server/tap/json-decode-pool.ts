@@ -1,8 +1,7 @@
 // The sockets' thread's side of the tap's JSON decode worker: one worker for all JSON
-// subscribers, started with the server (a worker that loads TypeScript takes a moment to boot,
-// which a first subscriber should not wait for). Each subscriber's turns go to it in order and
-// come back in order (one worker, one message port), so each socket gets its events in journal
-// order.
+// subscribers, started with the first of them (what it is sent before it has booted waits in its
+// port). Each subscriber's turns go to it in order and come back in order (one worker, one
+// message port), so each socket gets its events in journal order.
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../ts-worker';
