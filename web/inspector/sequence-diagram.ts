@@ -165,6 +165,9 @@ export class SequenceDiagram {
       if (!item) {
         if (!row.hidden) {
           row.hidden = true;
+          // A row put away keeps no state of the arrow it showed: one active row at a time.
+          row.classList.remove('active');
+          row.setAttribute('aria-selected', 'false');
           row.removeAttribute('data-testid');
           row.dataset.index = '';
           row.dataset.fill = '';
