@@ -186,10 +186,18 @@ export class TapHub {
   private pumpOne(subscriber: TapSubscriber, turnBytes = TURN_BYTES): { used: number; more: boolean } {
     try {
       return subscriber.pump(turnBytes);
-    } catch {
-      // A sink that throws is gone; its close handler unsubscribes it.
+    } catch (error) {
+      // `ws` does not throw for a socket that has gone (a send after close is dropped), so an
+      // exception here is the tap's own failure: the subscriber is told, with 1011 (RFC 6455
+      // §7.4.1, an unexpected condition), rather than left waiting on a stream that stopped.
       this.subscribers.delete(subscriber);
       subscriber.close();
+      console.error('wslab: a tap subscriber failed and was closed:', error);
+      try {
+        subscriber.sink.close?.(1011, 'the tap failed to send the journal');
+      } catch {
+        // The socket itself is what failed; it is gone either way.
+      }
       return { used: 0, more: false };
     }
   }

@@ -1,6 +1,6 @@
 // The hub with a real journal and fake subscribers: no sockets. A fake sink takes what a socket
 // would and says how much is still queued; `stalled` makes it a peer that reads nothing.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TapEvent } from '../../../core/tap/events';
 import { type OpenMeta, type RawRecord, RecordKind, readRecords } from '../../../core/tap/raw-records';
 import { TapHub, type TapSink } from '../../../server/tap/hub';
@@ -209,20 +209,32 @@ describe('TapHub', () => {
     expect(hub.full).toBe(false);
   });
 
-  it('drops a subscriber whose sink throws, and keeps serving the others', async () => {
+  it('closes a subscriber whose sink throws with 1011, says why, and keeps serving the others', async () => {
     const { journal, hub } = setUp();
+    const closes: [number, string][] = [];
     const broken: TapSink = {
       bufferedAmount: 0,
       send() {
-        throw new Error('gone');
+        throw new Error('encoder broke');
+      },
+      close(code, reason) {
+        closes.push([code, reason]);
       },
     };
-    hub.subscribe(broken, 'json');
-    const sink = new FakeSink();
-    hub.subscribe(sink, 'json');
-    conversation(journal);
-    await hub.flush();
-    expect(hub.subscriberCount).toBe(1);
-    expect(sink.events.map((event) => event.type)).toContain('message');
+    const logged: unknown[][] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((...args) => void logged.push(args));
+    try {
+      hub.subscribe(broken, 'json');
+      const sink = new FakeSink();
+      hub.subscribe(sink, 'json');
+      conversation(journal);
+      await hub.flush();
+      expect(hub.subscriberCount).toBe(1);
+      expect(sink.events.map((event) => event.type)).toContain('message');
+      expect(closes).toEqual([[1011, 'the tap failed to send the journal']]);
+      expect(String(logged[0]?.[1])).toContain('encoder broke');
+    } finally {
+      error.mockRestore();
+    }
   });
 });
