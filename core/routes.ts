@@ -8,11 +8,25 @@ export const TAP_PATH = '/tap';
 /** The relay to another WebSocket server, `?target=` or the `--target` default. */
 export const PROXY_PATH = '/proxy';
 
-/** The Live API stand-in, under `/live`, at the public service's path (`wss://generativelanguage.googleapis.com/ws/…`). */
-export const LIVE_PATH = '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
+/**
+ * The API versions whose Live path Google's SDKs open: `v1` (`@google/genai` 3.x's default),
+ * `v1beta` (earlier SDKs, and the public docs' raw WebSocket examples) and `v1alpha` (preview
+ * features). The path names its version, so each is a path of its own.
+ */
+export const LIVE_API_VERSIONS = ['v1', 'v1beta', 'v1alpha'] as const;
+export type LiveApiVersion = (typeof LIVE_API_VERSIONS)[number];
+
+/** The Live API stand-in's path for one API version: the public service's (`wss://generativelanguage.googleapis.com/ws/…`) under `/live`. */
+export function livePath(version: LiveApiVersion): string {
+  return `/live/ws/google.ai.generativelanguage.${version}.GenerativeService.BidiGenerateContent`;
+}
+
+/** The Live API stand-in at the path the public docs' examples use (v1beta). */
+export const LIVE_PATH = livePath('v1beta');
 /**
  * The path a client takes with an ephemeral token instead of an API key (a preview of the public
- * service, under v1alpha): the same session, reached with `?access_token=auth_tokens/…`.
+ * service, under v1alpha only: `@google/genai` warns "ephemeral token support is in v1alpha only"
+ * when asked for another version): the same session, reached with `?access_token=auth_tokens/…`.
  */
 export const LIVE_TOKEN_PATH =
   '/live/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained';

@@ -2,7 +2,7 @@
 // `LiveSession` to a socket and to timers. What to answer is decided in `live-session.ts`.
 import type { WebSocket } from 'ws';
 import type { LiveServerMessage } from '../../core/live/live-messages';
-import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../core/routes';
+import { LIVE_API_VERSIONS, LIVE_TOKEN_PATH, livePath } from '../../core/routes';
 import type { TappedEndpoint } from '../endpoint';
 import { type LiveClose, liveClose } from './live-errors';
 import { ephemeralTokenProblem, goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
@@ -104,9 +104,12 @@ function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
+/** Every version's path; any other version gets the router's 404, as the public service answers. */
+const LIVE_PATHS: ReadonlySet<string> = new Set(LIVE_API_VERSIONS.map(livePath));
+
 export const liveEndpoint: TappedEndpoint<LiveOptions> = {
   kind: 'live',
-  matches: (pathname) => pathname === LIVE_PATH,
+  matches: (pathname) => LIVE_PATHS.has(pathname),
   parse: parseLiveOptions,
   serve: serveLive,
 };

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
-import { LIVE_PATH } from '../../../core/routes';
+import { LIVE_PATH, livePath } from '../../../core/routes';
 import { liveEndpoint, serveLive } from '../../../server/live/live-endpoint';
 import { LIVE_DEFAULTS, type LiveOptions, parseLiveOptions } from '../../../server/live/live-options';
 
@@ -147,6 +147,17 @@ describe('the live endpoint', () => {
     expect(liveEndpoint.matches(LIVE_PATH)).toBe(true);
     expect(liveEndpoint.matches(`${LIVE_PATH}/`)).toBe(false);
     expect(liveEndpoint.matches('/live')).toBe(false);
+  });
+
+  it('answers at every API version the SDKs open, and at no other', () => {
+    for (const version of ['v1', 'v1beta', 'v1alpha'] as const) {
+      expect(liveEndpoint.matches(livePath(version))).toBe(true);
+    }
+    expect(livePath('v1')).toBe(
+      '/live/ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent',
+    );
+    expect(liveEndpoint.matches(LIVE_PATH.replace('v1beta', 'v2'))).toBe(false);
+    expect(liveEndpoint.matches(LIVE_PATH.replace('v1beta', 'v1beta2'))).toBe(false);
   });
 });
 
