@@ -58,20 +58,24 @@ export class TapHub {
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_SUBSCRIBER_BUFFER;
   }
 
-  /**
-   * With `decodeOffThread`: starts the decode worker, so JSON subscribers are decoded there
-   * from the first. Should it not start, they are decoded on this thread, as without the option.
-   */
-  async startDecoder(): Promise<void> {
-    if (!this.options.decodeOffThread || this.decodePool) return;
-    const pool = new JsonDecodePool();
-    if (await pool.ready()) this.decodePool = pool;
-    else {
-      pool.close();
-      console.warn(
-        "wslab: the tap's decode worker did not start; /tap (JSON) is decoded on the sockets' thread",
-      );
-    }
+  /** JSON subscribers are decoded in the worker: there is one, or the next JSON subscriber starts it. */
+  get decodesOffThread(): boolean {
+    return this.options.decodeOffThread === true;
+  }
+
+  /** Whether the decode worker has been started (by a JSON subscriber). */
+  get decoderStarted(): boolean {
+    return this.decodePool !== null;
+  }
+
+  // The worker starts with the first JSON subscriber, not the server: its second heap costs tens
+  // of MB that a server read only as raw (the page) should not pay. What the subscriber is sent
+  // before the worker has booted waits in its port; should the worker fail, its subscribers are
+  // closed with 1011 and the next one starts a new worker.
+  private decoderFor(format: TapFormat): JsonDecodePool | null {
+    if (format !== 'json' || !this.options.decodeOffThread) return null;
+    this.decodePool ??= new JsonDecodePool();
+    return this.decodePool;
   }
 
   now(): number {
@@ -96,6 +100,7 @@ export class TapHub {
 
   /** Starts sending the journal to `sink`, history first; returns how to stop. */
   subscribe(sink: TapSink, format: TapFormat = 'json'): () => void {
+    const decodePool = this.decoderFor(format);
     const settings = {
       journal: this.journal,
       maxBufferedBytes: this.maxBufferedBytes,
@@ -103,7 +108,7 @@ export class TapHub {
       maxPayload: this.options.maxPayload ?? 0,
       now: () => this.journal.now(),
       inflater: createInflater,
-      ...(this.decodePool ? { decodePool: this.decodePool } : {}),
+      ...(decodePool ? { decodePool } : {}),
       wake: () => this.pumpSoon(),
     };
     const subscriber =

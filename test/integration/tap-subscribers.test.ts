@@ -36,6 +36,21 @@ async function chat(client: WebSocket, count: number, size: number): Promise<voi
 }
 
 describe('tap subscribers', () => {
+  it('decodes JSON subscribers in the worker it starts for the first of them, not for raw ones', async () => {
+    server = await startTestServer({ decodeTapOffThread: true });
+    const client = await openEcho(server);
+    await chat(client, 3, 4);
+    await TapRecorder.open(server, 'raw');
+    expect(server.hub.decoderStarted).toBe(false);
+    const tap = await TapRecorder.open(server);
+    expect(server.hub.decoderStarted).toBe(true);
+    await tap.waitFor((e) => e.type === 'live');
+    await chat(client, 1, 5);
+    const [message] = await tap.waitFor((e) => e.type === 'message' && e.text === 'mmmmm');
+    expect(message).toMatchObject({ type: 'message', text: 'mmmmm' });
+    client.close();
+  });
+
   it('greets a new JSON subscriber with hello, replays the history in order, then says it is live', async () => {
     server = await startTestServer();
     const client = await openEcho(server);

@@ -176,7 +176,8 @@ describe('TapHub', () => {
       decodeOffThread: true,
     });
     hubs.push(hub);
-    await hub.startDecoder();
+    hub.subscribe(new FakeSink(), 'raw');
+    expect(hub.decoderStarted).toBe(false);
     for (const { journal } of [inline, offThread]) {
       clock = 100;
       for (let i = 0; i < 20; i++) conversation(journal);
@@ -185,6 +186,7 @@ describe('TapHub', () => {
     const there = new FakeSink();
     inline.hub.subscribe(here, 'json');
     hub.subscribe(there, 'json');
+    expect(hub.decoderStarted).toBe(true);
     await inline.hub.flush();
     await hub.flush();
     // `hello` and `live` carry the time they were sent, which differs; every decoded event must not.
