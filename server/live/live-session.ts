@@ -271,7 +271,11 @@ export class LiveSession {
       // Calls cancelled or never sent: no answer to them will be taken.
       this.queue = [];
       this.callNames.clear();
+      // The interrupted turn still ends, without generationComplete: "When model is interrupted
+      // while generating there will be no generation_complete message in interrupted turn, it will
+      // go through interrupted > turn_complete" (the SDKs' LiveServerContent.generationComplete).
       send.push(this.sent({ serverContent: { interrupted: true } }));
+      send.push(this.sent({ serverContent: { turnComplete: true } }));
     }
     return send;
   }

@@ -383,8 +383,11 @@ describe('interruptions', () => {
     client.send(textTurn('a long enough question to need several chunks'));
     await client.until((m) => m.serverContent?.modelTurn !== undefined);
     client.send(textTurn('next'));
-    const rest = await client.until((m) => m.serverContent?.interrupted === true);
-    expect(rest).toEqual([{ serverContent: { interrupted: true } }]);
+    const rest = await client.until(turnComplete);
+    expect(rest).toEqual([
+      { serverContent: { interrupted: true } },
+      { serverContent: { turnComplete: true } },
+    ]);
     // The new turn's answer follows; its first two chunks are enough to tell it apart.
     const next = [...(await client.until((m) => m.serverContent?.modelTurn !== undefined))];
     next.push(...(await client.until((m) => m.serverContent?.modelTurn !== undefined)));
@@ -399,8 +402,9 @@ describe('interruptions', () => {
     client.send(textTurn('talk to me for a while'));
     await client.until((m) => m.serverContent?.modelTurn !== undefined);
     streamAudio(client, speech(40));
-    expect(await client.until((m) => m.serverContent?.interrupted === true)).toEqual([
+    expect(await client.until(turnComplete)).toEqual([
       { serverContent: { interrupted: true } },
+      { serverContent: { turnComplete: true } },
     ]);
     client.close();
   });
@@ -413,9 +417,10 @@ describe('interruptions', () => {
     client.send(textTurn('get_weather Rome'));
     await client.until((m) => m.toolCall !== undefined);
     client.send(textTurn('never mind'));
-    expect(await client.until((m) => m.serverContent?.interrupted === true)).toEqual([
+    expect(await client.until(turnComplete)).toEqual([
       { toolCallCancellation: { ids: ['call-1'] } },
       { serverContent: { interrupted: true } },
+      { serverContent: { turnComplete: true } },
     ]);
     client.send({ toolResponse: { functionResponses: [{ id: 'call-1', response: { late: true } }] } });
     expect(textOf(await client.until(turnComplete))).toBe('You said "never mind" (10 bytes).');

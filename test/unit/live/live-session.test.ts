@@ -61,11 +61,14 @@ describe('LiveSession', () => {
     expect(live.streaming).toBe(false);
   });
 
-  it('interrupts the answer still queued when a new turn comes, and answers the new one', () => {
+  it('interrupts the answer still queued when a new turn comes, ends that turn, and answers the new one', () => {
     const { live, send, drain } = session();
     send(turn('first'));
     live.pull();
-    expect(send(turn('second')).send).toEqual([{ serverContent: { interrupted: true } }]);
+    expect(send(turn('second')).send).toEqual([
+      { serverContent: { interrupted: true } },
+      { serverContent: { turnComplete: true } },
+    ]);
     expect(textOf(drain())).toBe('You said "second" (6 bytes).');
   });
 
@@ -125,6 +128,7 @@ describe('LiveSession', () => {
     expect(send(audio(loud(5))).send).toEqual([
       { toolCallCancellation: { ids: ['call-1'] } },
       { serverContent: { interrupted: true } },
+      { serverContent: { turnComplete: true } },
     ]);
     // The late answer to the cancelled call is expected, not an error.
     expect(send({ toolResponse: { functionResponses: [{ id: 'call-1' }] } })).toEqual({ send: [] });
