@@ -74,7 +74,10 @@ export type LiveClientMessage =
 // Server → client.
 
 export interface Transcription {
+  /** One piece of the transcription: the pieces of a turn, joined, are the whole text. */
   text: string;
+  /** On the last piece of a turn's transcription (the SDKs' `Transcription.finished`). */
+  finished?: boolean;
 }
 
 export interface ServerContent {

@@ -14,6 +14,7 @@ import {
   type Modality,
   OUTPUT_AUDIO_MIME,
   OUTPUT_AUDIO_RATE,
+  type Transcription,
 } from '../../core/live/live-messages';
 import { bytesFromSamples, levelOf, resample } from '../../core/live/pcm';
 import { SequenceChecker } from '../../core/live/sequence-check';
@@ -38,6 +39,7 @@ import {
   replyToText,
   replyToToolResult,
   speak,
+  transcriptionPieces,
 } from './model-replies';
 import { SpeechDetector } from './speech-detector';
 import { audioTokens, TokenLedger, textTokens } from './token-ledger';
@@ -60,6 +62,13 @@ export interface Reaction {
 
 /** Audio answers go out 100 ms a message. */
 const AUDIO_CHUNK_SAMPLES = OUTPUT_AUDIO_RATE / 10;
+
+/** A transcription as the messages that stream it, `finished` on the last (the SDKs' `Transcription`). */
+function transcribed(text: string): Transcription[] {
+  const pieces: Transcription[] = transcriptionPieces(text).map((piece) => ({ text: piece }));
+  pieces[pieces.length - 1]!.finished = true;
+  return pieces;
+}
 
 export class LiveSession {
   private setup: SessionSetup | null = null;
@@ -299,7 +308,9 @@ export class LiveSession {
       level: levelOf(speech.samples),
     };
     if (setup.inputTranscription) {
-      this.queue.push({ serverContent: { inputTranscription: { text: describeHeardAudio(heard) } } });
+      // What was heard is known once speech ends, so its pieces come before the answer.
+      const pieces = transcribed(describeHeardAudio(heard));
+      for (const inputTranscription of pieces) this.queue.push({ serverContent: { inputTranscription } });
     }
     if (setup.modality === 'TEXT') {
       this.streamText(replyToAudio(heard));
@@ -323,16 +334,21 @@ export class LiveSession {
   }
 
   private streamAudio(setup: SessionSetup, samples: Int16Array, transcript: string): void {
-    const transcription = { serverContent: { outputTranscription: { text: transcript } } };
+    // The transcription streams beside the speech it describes: piece k of n follows the audio
+    // chunk in which the k-th n-th of the speech begins (spoken words are evenly spaced here).
+    const pieces = setup.outputTranscription ? transcribed(transcript) : [];
+    let next = 0;
     for (let at = 0; at < samples.length; at += AUDIO_CHUNK_SAMPLES) {
       const data = toBase64(bytesFromSamples(samples.subarray(at, at + AUDIO_CHUNK_SAMPLES)));
       this.queue.push({
         serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: OUTPUT_AUDIO_MIME, data } }] } },
       });
-      // The transcription follows the first audio, as the service streams it beside the speech.
-      if (at === 0 && setup.outputTranscription) this.queue.push(transcription);
+      const end = at + AUDIO_CHUNK_SAMPLES;
+      while (next < pieces.length && (next * samples.length) / pieces.length < end) {
+        this.queue.push({ serverContent: { outputTranscription: pieces[next++]! } });
+      }
     }
-    if (samples.length === 0 && setup.outputTranscription) this.queue.push(transcription);
+    while (next < pieces.length) this.queue.push({ serverContent: { outputTranscription: pieces[next++]! } });
     this.completeTurn('AUDIO', audioTokens(samples.length, OUTPUT_AUDIO_RATE));
   }
 

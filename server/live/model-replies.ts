@@ -64,6 +64,14 @@ export function chunkText(text: string, wordsPerChunk = 2): string[] {
   return chunks.length ? chunks : [''];
 }
 
+/**
+ * Splits a transcription into the pieces it is streamed in, a few words a message, as the public
+ * service streams its transcriptions; joined, they give back the text exactly.
+ */
+export function transcriptionPieces(text: string): string[] {
+  return chunkText(text, 3);
+}
+
 const MAX_SPOKEN_WORDS = 40;
 
 /**

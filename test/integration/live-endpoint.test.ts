@@ -104,6 +104,17 @@ const textOf = (messages: LiveServerMessage[]): string =>
     .map((p) => p.text ?? '')
     .join('');
 
+/** A transcription as streamed, its pieces joined; the last piece carries `finished: true`. */
+function transcriptOf(
+  messages: LiveServerMessage[],
+  kind: 'inputTranscription' | 'outputTranscription',
+): string {
+  const pieces = messages.flatMap((m) => m.serverContent?.[kind] ?? []);
+  expect(pieces.at(-1)?.finished).toBe(true);
+  expect(pieces.slice(0, -1).every((piece) => piece.finished === undefined)).toBe(true);
+  return pieces.map((piece) => piece.text).join('');
+}
+
 function textTurn(text: string, turnComplete = true): unknown {
   return { clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete } };
 }
@@ -224,8 +235,7 @@ describe('the Live API session life cycle', () => {
     expect(parts.length).toBeGreaterThan(0);
     expect(parts.every((p) => p.inlineData?.mimeType === 'audio/pcm;rate=24000')).toBe(true);
     expect(samplesIn(parts)).toBeGreaterThan(0);
-    const transcription = answer.find((m) => m.serverContent?.outputTranscription);
-    expect(transcription?.serverContent?.outputTranscription?.text).toBe('You said "hi" (2 bytes).');
+    expect(transcriptOf(answer, 'outputTranscription')).toBe('You said "hi" (2 bytes).');
     client.close();
   });
 });
@@ -240,7 +250,8 @@ describe('audio in, audio out', () => {
     streamAudio(client, speech(200));
     streamAudio(client, silence(120));
     const answer = await client.until(turnComplete);
-    expect(answer[0]!.serverContent?.inputTranscription?.text).toBe(
+    expect(answer[0]!.serverContent?.inputTranscription).toBeDefined();
+    expect(transcriptOf(answer, 'inputTranscription')).toBe(
       '(audio: 0.20 s, 3200 samples at 16000 Hz, peak -12.2 dBFS, RMS -12.2 dBFS)',
     );
     const parts = partsOf(answer);
@@ -248,10 +259,17 @@ describe('audio in, audio out', () => {
     expect(parts.every((p) => p.inlineData?.mimeType === 'audio/pcm;rate=24000')).toBe(true);
     // 3200 samples at 16 kHz are 4800 at 24 kHz: the trailing silence is not played back.
     expect(samplesIn(parts)).toBe(4800);
-    const output = answer.find((m) => m.serverContent?.outputTranscription);
-    expect(output?.serverContent?.outputTranscription?.text).toBe(
-      'Here is your 0.20 s of audio back at 24 kHz.',
-    );
+    expect(transcriptOf(answer, 'outputTranscription')).toBe('Here is your 0.20 s of audio back at 24 kHz.');
+    // Pieces of the output transcription come between the audio chunks they describe.
+    const kinds = answer.map((m) => Object.keys(m.serverContent ?? {})[0]);
+    expect(kinds.filter((kind) => kind !== 'inputTranscription').slice(0, -2)).toEqual([
+      'modelTurn',
+      'outputTranscription',
+      'outputTranscription',
+      'modelTurn',
+      'outputTranscription',
+      'outputTranscription',
+    ]);
     expect(answer.at(-2)).toEqual({ serverContent: { generationComplete: true } });
     // The prompt holds the audio heard until the silence window closed: 0.3 s at 32 tokens a second.
     expect(answer.at(-1)!.usageMetadata!.promptTokensDetails).toContainEqual({

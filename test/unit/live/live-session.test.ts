@@ -143,14 +143,30 @@ describe('LiveSession', () => {
     send(audio([...loud(250), ...quiet(10)]));
     const out = drain();
     const kinds = out.map((m) => Object.keys(m.serverContent ?? {}).join('+'));
+    // Each transcription streams a few words a message; the output's pieces ride beside the
+    // audio they describe (a quarter of the speech each here: two start in each of the first two
+    // chunks), and both end with finished: true.
     expect(kinds).toEqual([
-      'inputTranscription',
+      ...new Array(5).fill('inputTranscription'),
       'modelTurn',
       'outputTranscription',
+      'outputTranscription',
       'modelTurn',
+      'outputTranscription',
+      'outputTranscription',
       'modelTurn',
       'generationComplete',
       'turnComplete',
+    ]);
+    const input = out.flatMap((m) => m.serverContent?.inputTranscription ?? []);
+    expect(input.map((t) => t.text).join('')).toMatch(/^\(audio: 0\.25 s, 4000 samples at 16000 Hz, peak /);
+    expect(input.map((t) => t.finished)).toEqual([undefined, undefined, undefined, undefined, true]);
+    const output = out.flatMap((m) => m.serverContent?.outputTranscription ?? []);
+    expect(output).toEqual([
+      { text: 'Here is your ' },
+      { text: '0.25 s of ' },
+      { text: 'audio back at ' },
+      { text: '24 kHz.', finished: true },
     ]);
     const sizes = out
       .flatMap((m) => m.serverContent?.modelTurn?.parts ?? [])
