@@ -12,6 +12,7 @@ import type {
   TapMessageEvent,
   TapOpenEvent,
 } from '../tap/events';
+import { decodeUtf8Strict, fromBase64 } from '../wire/bytes';
 
 export type Scalar = string | number | boolean | null;
 
@@ -283,6 +284,33 @@ function testValue(actual: unknown, expected: Scalar | Operator): boolean {
   return false;
 }
 
+const binaryTexts = new WeakMap<object, string | null>();
+
+/**
+ * A binary message's (or single binary frame's) bytes read as text, when the tap kept them whole
+ * and uncompressed and they are valid UTF-8; null otherwise. The Live API sends its JSON in
+ * binary frames, and a check on `text` must hold whichever frame type carried the same JSON.
+ */
+function binaryText(event: TapEvent, key: string): string | null {
+  let base64: string | undefined;
+  if (event.type === 'message' && key === 'text') {
+    const inflated = !event.compressed || event.compressedSize !== undefined;
+    if (event.opcodeName === 'binary' && inflated && !event.truncated) base64 = event.base64;
+  } else if (event.type === 'frame' && key === 'payload.text') {
+    // RSV1: the payload is DEFLATE output (RFC 7692 §6); a fragment is only part of a message.
+    const whole = event.opcodeName === 'binary' && event.fin && !event.rsv1 && !event.payload.truncated;
+    if (whole) base64 = event.payload.base64;
+  }
+  if (base64 === undefined) return null;
+  let text = binaryTexts.get(event);
+  if (text === undefined) {
+    const bytes = fromBase64(base64);
+    text = bytes === null ? null : decodeUtf8Strict(bytes);
+    binaryTexts.set(event, text);
+  }
+  return text;
+}
+
 /** Does this event match the entry? Every key must match; `$label` and `$count` are not tests. */
 export function matchesEntry(entry: CheckEntry, event: TapEvent): boolean {
   if (event.type !== entry.type) return false;
@@ -290,7 +318,8 @@ export function matchesEntry(entry: CheckEntry, event: TapEvent): boolean {
     if (key === 'type' || key === '$label' || key === '$count') continue;
     const expected = entry[key];
     if (expected === undefined) continue;
-    if (!testValue(fieldValue(event, key), expected)) return false;
+    const actual = fieldValue(event, key) ?? binaryText(event, key) ?? undefined;
+    if (!testValue(actual, expected)) return false;
   }
   return true;
 }

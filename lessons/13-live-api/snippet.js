@@ -1,6 +1,7 @@
 // Lesson 13: a realtime AI session over one WebSocket, against the local Live API stand-in.
-// Same path and JSON as Google's public endpoint, under /live. chunkMs=10 and silenceMs=200 keep
-// every answer quick; goAwayAfter=300 makes the server announce the end of a session early.
+// Same path and JSON as Google's public endpoint, under /live, and like it the stand-in sends its
+// JSON in binary frames (add binary=0 for text frames). chunkMs=10 and silenceMs=200 keep every
+// answer quick; goAwayAfter=300 makes the server announce the end of a session early.
 const LIVE_URL =
   SERVER_URL + '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
 const FAST = 'chunkMs=10&silenceMs=200';
@@ -12,6 +13,14 @@ function send(session, message) {
   session.socket.send(JSON.stringify(message));
 }
 
+// A text frame arrives as a string; a binary frame as an ArrayBuffer, because openSession sets
+// binaryType to 'arraybuffer' (the default would be a Blob, readable only with an await). Either
+// way the bytes are UTF-8 JSON, decoded here at once, so messages are handled in wire order.
+const utf8 = new TextDecoder();
+function messageText(data) {
+  return typeof data === 'string' ? data : utf8.decode(data);
+}
+
 function sendTurn(session, text) {
   send(session, { clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete: true } });
 }
@@ -19,7 +28,8 @@ function sendTurn(session, text) {
 // Step 1: connect, send `setup` first, and resolve once the server answers `setupComplete`.
 function openSession(query, modality, extra = {}) {
   return new Promise((resolve, reject) => {
-    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), handle: null, onGoAway: null };
+    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), onMessage: null, onGoAway: null };
+    session.socket.binaryType = 'arraybuffer';
     sessions.push(session);
     session.socket.onopen = () => {
       /* TODO (step 1): the first message must be `setup`:
@@ -28,7 +38,7 @@ function openSession(query, modality, extra = {}) {
       sendTurn(session, 'Hello?');
     };
     session.socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
+      const message = JSON.parse(messageText(event.data));
       if (message.setupComplete) {
         console.log(`session ready (${modality})`);
         resolve(session);
@@ -36,7 +46,7 @@ function openSession(query, modality, extra = {}) {
         console.log(`goAway: this session ends in ${message.goAway.timeLeft}`);
         session.onGoAway?.();
       } else {
-        session.handle?.(message);
+        session.onMessage?.(message);
       }
     };
     session.socket.onclose = (event) => {
@@ -50,7 +60,7 @@ function openSession(query, modality, extra = {}) {
 function textTurn(session, text) {
   return new Promise((resolve) => {
     let answer = '';
-    session.handle = (message) => {
+    session.onMessage = (message) => {
       const content = message.serverContent;
       if (!content) return;
       for (const part of content.modelTurn?.parts ?? []) {
@@ -94,7 +104,7 @@ const CHUNK_MS = 40;
 function speak(session) {
   return new Promise((resolve) => {
     let received = 0; // bytes of 24 kHz audio that came back
-    session.handle = (message) => {
+    session.onMessage = (message) => {
       const content = message.serverContent;
       if (!content) return;
       for (const part of content.modelTurn?.parts ?? []) {
@@ -136,7 +146,7 @@ async function talk(session, seconds) {
   let chunks = 0;
   let answered = 0; // ms of answer queued on the speaker
   let finished = null;
-  session.handle = (message) => {
+  session.onMessage = (message) => {
     const content = message.serverContent;
     if (!content) return;
     if (content.inputTranscription) console.log('heard:', content.inputTranscription.text);
@@ -167,14 +177,18 @@ async function talk(session, seconds) {
 function interruptTurn(session) {
   return new Promise((resolve) => {
     let bargedIn = false;
-    session.handle = (message) => {
+    let completed = 0; // every turn ends with turnComplete, an interrupted one too
+    session.onMessage = (message) => {
       const content = message.serverContent;
       if (!content) return;
       if (content.interrupted) console.log('interrupted: the rest of the first answer will not come');
       for (const part of content.modelTurn?.parts ?? []) if (part.text) console.log('part:', JSON.stringify(part.text));
       /* TODO (step 5): the first time a content.modelTurn arrives, set bargedIn and send a new
          turn, 'Stop, just say hi.', while the first answer is still streaming. */
-      if (content.turnComplete) resolve();
+      if (content.turnComplete) {
+        console.log('turnComplete');
+        if (++completed === (bargedIn ? 2 : 1)) resolve();
+      }
     };
     sendTurn(session, 'Tell me everything about frames, masks, opcodes, close codes, ping, pong, and why the handshake needs a key at all, slowly.');
   });

@@ -6,7 +6,13 @@ import {
   StepProgress,
   validateCheckEntry,
 } from '../../../core/lessons/checks';
-import type { TapEvent, TapFrameEvent, TapHandshakeEvent, TapOpenEvent } from '../../../core/tap/events';
+import type {
+  TapEvent,
+  TapFrameEvent,
+  TapHandshakeEvent,
+  TapMessageEvent,
+  TapOpenEvent,
+} from '../../../core/tap/events';
 
 const clientText: TapFrameEvent = {
   type: 'frame',
@@ -95,6 +101,55 @@ describe('matchesEntry', () => {
   it('treats a missing nested field as absent, not as a match', () => {
     expect(matchesEntry(entry({ type: 'open', 'query.ping': { $exists: true } }), open)).toBe(false);
     expect(matchesEntry(entry({ type: 'open', 'query.ping': '1000' }), open)).toBe(false);
+  });
+});
+
+describe('matchesEntry on JSON in a binary message', () => {
+  // {"setupComplete":{}} as UTF-8, in a binary message: how the Live API sends it.
+  const setupComplete: TapMessageEvent = {
+    type: 'message',
+    conn: 'c3',
+    t: 20,
+    dir: 'server',
+    opcodeName: 'binary',
+    size: 20,
+    frames: 1,
+    compressed: false,
+    base64: 'eyJzZXR1cENvbXBsZXRlIjp7fX0=',
+    truncated: false,
+  };
+  const check = entry({ type: 'message', dir: 'server', text: { $regex: '"setupComplete"' } });
+
+  it('reads the bytes of a binary message as text when they are valid UTF-8', () => {
+    expect(matchesEntry(check, setupComplete)).toBe(true);
+    expect(matchesEntry(entry({ type: 'message', text: '{"setupComplete":{}}' }), setupComplete)).toBe(true);
+    expect(matchesEntry(entry({ type: 'message', base64: setupComplete.base64! }), setupComplete)).toBe(true);
+  });
+
+  it('does not read bytes that are not valid UTF-8, were cut short, or are still compressed', () => {
+    // ff is never valid in UTF-8 (RFC 3629 §3).
+    expect(
+      matchesEntry(entry({ type: 'message', text: { $exists: true } }), { ...setupComplete, base64: '/w==' }),
+    ).toBe(false);
+    expect(matchesEntry(check, { ...setupComplete, truncated: true })).toBe(false);
+    expect(matchesEntry(check, { ...setupComplete, compressed: true })).toBe(false);
+  });
+
+  it('reads a whole binary frame the same way, but not a fragment', () => {
+    const frame: TapFrameEvent = {
+      ...clientText,
+      dir: 'server',
+      opcode: 2,
+      opcodeName: 'binary',
+      masked: false,
+      maskKey: null,
+      payloadLength: 20,
+      headerHex: '8214',
+      payload: { base64: setupComplete.base64!, truncated: false },
+    };
+    const frameCheck = entry({ type: 'frame', 'payload.text': { $regex: '^\\{"setupComplete"' } });
+    expect(matchesEntry(frameCheck, frame)).toBe(true);
+    expect(matchesEntry(frameCheck, { ...frame, fin: false })).toBe(false);
   });
 });
 
