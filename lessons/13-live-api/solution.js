@@ -5,7 +5,7 @@
 const LIVE_URL =
   SERVER_URL + '/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent';
 const FAST = 'chunkMs=10&silenceMs=200';
-const MODEL = 'models/local-live';
+const MODEL = 'models/gemini-live-2.5-flash-preview'; // a Live model: others are refused
 
 const sessions = []; // every session opened, so the end (or the safety net) can close them all
 
