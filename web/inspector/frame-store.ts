@@ -105,7 +105,11 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
     }
     if (textTest) {
       const text = event.payload.text ?? event.closeReason ?? event.payload.base64 ?? '';
-      if (!textTest(text) && !textTest(record.lane.label)) return false;
+      // A compressed message's frames carry deflated bytes (RFC 7692 §6); what the reader looks
+      // for is in the message they inflate to, kept on its first frame once it has come.
+      const whole = record.messageEvent;
+      const message = whole?.compressed ? (whole.text ?? whole.base64 ?? '') : '';
+      if (!textTest(text) && !textTest(message) && !textTest(record.lane.label)) return false;
     }
     return true;
   };
@@ -179,6 +183,31 @@ export class FrameStore {
     if (match && (!group || group.expanded || !group.shown)) this.visible.push(frameRow(id));
     this.dropEvicted();
     return record;
+  }
+
+  /**
+   * Tests a frame again once its whole message has come (inflated, after its last frame): a text
+   * filter may match the message where it did not match the frame's compressed bytes.
+   */
+  rematch(record: FrameRow): void {
+    const slot = record.id % this.capacity;
+    if (this.ring[slot] !== record || this.matched[slot] || !this.matcher(record)) return;
+    this.matched[slot] = 1;
+    this.matchedCount++;
+    const group = record.group;
+    if (group?.first === record) {
+      group.shown = true;
+      this.groups.set(record.id, group);
+      this.insertVisible(messageRow(record.id));
+      if (group.expanded) this.insertVisible(frameRow(record.id));
+    } else if (!group || group.expanded || !group.shown) this.insertVisible(frameRow(record.id));
+  }
+
+  // Rows are kept in number order; a row re-matched late is nearly always among the newest.
+  private insertVisible(row: number): void {
+    let at = this.visible.length;
+    while (at > this.head && this.visible[at - 1]! > row) at--;
+    this.visible.splice(at, 0, row);
   }
 
   /** Puts a data frame in its fragmented message, starting one on a first frame with FIN=0. */

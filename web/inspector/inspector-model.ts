@@ -129,6 +129,7 @@ export class InspectorModel {
       : this.liveLanes.take(lane, event);
     if (!record) return;
     record.messageEvent = event;
+    if (event.compressed) this.store.rematch(record);
     if (warnings?.length) record.sequenceWarnings = warnings;
     this.hooks.onMessage?.(record);
   }

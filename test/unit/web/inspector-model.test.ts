@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TapEvent, TapFrameEvent, TapMessageEvent } from '../../../core/tap/events';
 import { toBase64, utf8 } from '../../../core/wire/bytes';
 import type { Direction } from '../../../core/wire/direction';
+import { compileFilter, NO_FILTER } from '../../../web/inspector/frame-store';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
 import { messageJsonOf } from '../../../web/inspector/message-json';
 import { rowPreview } from '../../../web/inspector/row-preview';
@@ -95,6 +96,27 @@ describe('InspectorModel', () => {
     const [first, second] = [m.store.visibleAt(0), m.store.visibleAt(1)];
     expect(first?.messageEvent?.text).toBe('hello');
     expect(second?.messageEvent).toBeUndefined();
+  });
+
+  it('finds a compressed message by the text it inflates to, once the message has come', () => {
+    const m = model();
+    m.store.setMatcher(compileFilter({ ...NO_FILTER, text: 'hello' }).match);
+    ingest(m, open('c1'), handshake('c1'), ...sent('c1', 'client', 'not this one'));
+    // RFC 7692 §7.2.3.1: "Hello" deflated is f2 48 cd c9 c9 07 00, sent with RSV1 set.
+    const deflated = new Uint8Array([0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    const compressedFrame = testFrame({
+      conn: 'c1',
+      t: 50,
+      seq: 50,
+      rsv1: true,
+      payloadLength: deflated.length,
+      payload: { base64: toBase64(deflated), truncated: false },
+    });
+    ingest(m, compressedFrame);
+    expect(m.store.visibleCount).toBe(0);
+    ingest(m, { ...message('c1', 'server', 'Hello'), compressed: true, compressedSize: deflated.length });
+    expect(m.store.visibleCount).toBe(1);
+    expect(m.store.visibleAt(0)?.messageEvent?.text).toBe('Hello');
   });
 
   it('holds frames back while paused and adds them, in order, on resume', () => {
