@@ -116,3 +116,27 @@ test('a compressed message in six frames says its size on the wire and what it i
   await expect(row.locator('.rsv')).toHaveText('RSV1');
   socket.close();
 });
+
+test('the text filter finds compressed messages by what they inflate to, not their deflated bytes', async ({
+  app,
+  server,
+  tap,
+}) => {
+  await expect(app.locator('.tap-state')).toHaveAttribute('data-state', 'live');
+  const socket = await open(server.port, { perMessageDeflate: true });
+  const word = unique('tick');
+  for (let i = 0; i < 3; i++) socket.send(`${word} ${i}`, { compress: true });
+  const last = await tap.find(
+    (event: TapEvent): event is TapMessageEvent =>
+      event.type === 'message' && event.dir === 'client' && event.text === `${word} 2`,
+  );
+  expect(last.compressed).toBe(true);
+
+  await app.getByTestId('filter-text').fill(word);
+  // Each message's one frame, and the echo's answer naming it: six rows, every one showing the word.
+  const rows = app.locator(`[data-testid="frame-row"][data-conn="${last.conn}"]`);
+  await expect(rows).toHaveCount(6);
+  await expect(rows.filter({ hasText: word })).toHaveCount(6);
+  await expect(rows.filter({ has: app.locator('.rsv', { hasText: 'RSV1' }) })).toHaveCount(6);
+  socket.close();
+});
