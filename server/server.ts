@@ -8,7 +8,12 @@ import { echoEndpoint } from './echo';
 import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
 import { exportCeiling } from './export/routes';
-import { liveEndpoint, liveTokenEndpoint } from './live/live-endpoint';
+import { liveEndpoints } from './live/live-endpoint';
+import {
+  RESUMPTION_STORE_DEFAULTS,
+  ResumptionStore,
+  type ResumptionStoreLimits,
+} from './live/resumption-store';
 import { TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
@@ -47,6 +52,8 @@ export interface ServerOptions {
   dev?: boolean;
   /** More host names to accept in `Host`, besides IP literals and localhost. */
   allowedHosts?: string[];
+  /** Bounds of the Live stand-in's store of resumable sessions. */
+  liveResumptions?: ResumptionStoreLimits;
 }
 
 export interface RunningServer {
@@ -87,9 +94,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // t = 0 is the journal's clock's origin (performance.now()).
   const recordings = (conn?: string): SessionRecorder =>
     recordingsFromJournal(journal, performance.timeOrigin, conn);
+  // Live sessions waiting to be resumed: this server's own, bounded like the journal.
+  const resumptions = new ResumptionStore(options.liveResumptions ?? RESUMPTION_STORE_DEFAULTS);
   const router = new UpgradeRouter({
     hub,
-    endpoints: [echoEndpoint, liveEndpoint, liveTokenEndpoint],
+    endpoints: [echoEndpoint, ...liveEndpoints(resumptions)],
     maxPayload,
     payloadCap,
     allowedHosts,
@@ -108,6 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     uptime: (performance.now() - started) / 1000,
     connections: router.connections(),
     tap: { subscribers: hub.subscriberCount, queuedBytes: hub.queuedBytes, journal: journal.stats() },
+    live: { resumptionHandles: resumptions.size, resumptionBytes: resumptions.memoryBytes },
     maxPayload,
   });
 

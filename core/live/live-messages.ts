@@ -42,6 +42,13 @@ export interface LiveSetup {
   inputAudioTranscription?: Record<string, never>;
   /** Present (even `{}`): send `outputTranscription` of the audio produced. */
   outputAudioTranscription?: Record<string, never>;
+  /** Present (even `{}`): send `sessionResumptionUpdate`s; with a `handle`, continue that session. */
+  sessionResumption?: { handle?: string; transparent?: boolean };
+  /** Drop the oldest turns past `triggerTokens`; lifts the session's time limit. int64s: strings in JSON. */
+  contextWindowCompression?: {
+    triggerTokens?: string | number;
+    slidingWindow?: { targetTokens?: string | number };
+  };
 }
 
 export interface LiveClientContent {
@@ -112,12 +119,22 @@ export interface UsageMetadata {
   responseTokensDetails: ModalityTokenCount[];
 }
 
+/** Protobuf's JSON: false and empty fields are left out, an int64 is a string. */
+export interface SessionResumptionUpdate {
+  /** The handle of the state as it is now; absent when it cannot be resumed from here. */
+  newHandle?: string;
+  resumable?: boolean;
+  /** Only with `sessionResumption.transparent`: the last client message the state includes. */
+  lastConsumedClientMessageIndex?: string;
+}
+
 export interface LiveServerMessage {
   setupComplete?: Record<string, never>;
   serverContent?: ServerContent;
   toolCall?: { functionCalls: FunctionCall[] };
   toolCallCancellation?: { ids: string[] };
   goAway?: { timeLeft: string };
+  sessionResumptionUpdate?: SessionResumptionUpdate;
   usageMetadata?: UsageMetadata;
 }
 

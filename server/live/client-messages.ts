@@ -13,6 +13,8 @@ import {
 import { resample, samplesFromBytes } from '../../core/live/pcm';
 import { fromBase64 } from '../../core/wire/bytes';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+import { type CompressionSettings, compressionSettings } from './session-limits';
+import type { ResumptionSettings } from './session-resumption';
 
 export interface SessionSetup {
   model: string;
@@ -24,6 +26,10 @@ export interface SessionSetup {
   manualActivity: boolean;
   inputTranscription: boolean;
   outputTranscription: boolean;
+  /** `sessionResumption`: send resumption updates, and continue the session a handle names. */
+  resumption?: ResumptionSettings;
+  /** `contextWindowCompression`: drop the oldest turns, and no session time limit. */
+  compression?: CompressionSettings;
 }
 
 export interface Turn {
@@ -186,7 +192,42 @@ function readSetup(value: unknown): SessionSetup {
       optionalObject(setup.inputAudioTranscription, 'setup.inputAudioTranscription') !== undefined,
     outputTranscription:
       optionalObject(setup.outputAudioTranscription, 'setup.outputAudioTranscription') !== undefined,
+    ...readSessionResumption(setup.sessionResumption),
+    ...readCompression(setup.contextWindowCompression),
   };
+}
+
+function readSessionResumption(value: unknown): { resumption?: ResumptionSettings } {
+  const config = optionalObject(value, 'setup.sessionResumption');
+  if (!config) return {};
+  const { handle, transparent } = config;
+  if (handle !== undefined && handle !== null && typeof handle !== 'string')
+    invalid('INVALID_FIELD', 'setup.sessionResumption.handle must be a string');
+  if (transparent !== undefined && transparent !== null && typeof transparent !== 'boolean')
+    invalid('INVALID_FIELD', 'setup.sessionResumption.transparent must be true or false');
+  // An empty handle is what a client without one often sends: a new session, as with none.
+  const resumption: ResumptionSettings = { transparent: transparent === true };
+  if (typeof handle === 'string' && handle !== '') resumption.handle = handle;
+  return { resumption };
+}
+
+function readCompression(value: unknown): { compression?: CompressionSettings } {
+  const config = optionalObject(value, 'setup.contextWindowCompression');
+  if (!config) return {};
+  const path = 'setup.contextWindowCompression';
+  const trigger = readTokenCount(config.triggerTokens, `${path}.triggerTokens`);
+  const window = optionalObject(config.slidingWindow, `${path}.slidingWindow`);
+  const target = readTokenCount(window?.targetTokens, `${path}.slidingWindow.targetTokens`);
+  return { compression: compressionSettings(trigger, target) };
+}
+
+/** An int64: protobuf's JSON writes it as a string of digits, and reads a number too. */
+function readTokenCount(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const count = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    invalid('INVALID_FIELD', `${path} must be a whole number of tokens, got ${JSON.stringify(value)}`);
+  return count;
 }
 
 function readModality(value: unknown): Modality {

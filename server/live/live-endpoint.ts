@@ -7,13 +7,14 @@ import type { TappedEndpoint } from '../endpoint';
 import { type LiveClose, liveClose } from './live-errors';
 import { ephemeralTokenProblem, goAwaySchedule, type LiveOptions, parseLiveOptions } from './live-options';
 import { LiveSession } from './live-session';
+import { ResumptionStore } from './resumption-store';
 
 /**
  * Serves one Live API connection. Every timer is cleared when the socket closes, and nothing
  * thrown while handling a message escapes: the connection closes with 1011 and the others carry on.
  */
-export function serveLive(socket: WebSocket, options: LiveOptions): void {
-  const session = new LiveSession(options);
+export function serveLive(socket: WebSocket, options: LiveOptions, store = new ResumptionStore()): void {
+  const session = new LiveSession(options, { store, timeScale: options.timeScale });
   const timers = new Set<NodeJS.Timeout>();
   let streamTimer: NodeJS.Timeout | undefined;
   let sent = 0;
@@ -41,7 +42,12 @@ export function serveLive(socket: WebSocket, options: LiveOptions): void {
     socket.close(reason.code, reason.reason);
   };
 
+  // Resumption updates go around the messages they describe.
   const send = (message: LiveServerMessage): void => {
+    for (const each of session.around(message)) sendOne(each);
+  };
+
+  const sendOne = (message: LiveServerMessage): void => {
     if (finished || socket.readyState !== socket.OPEN) return;
     socket.send(JSON.stringify(message), { binary: options.binary });
     sent++;
@@ -80,6 +86,22 @@ export function serveLive(socket: WebSocket, options: LiveOptions): void {
     close(liveClose('TOKEN_REQUIRED', options.tokenProblem));
     return;
   }
+  // The session's own limit runs on the session's clock, which resumption carries over from
+  // earlier connections; a video frame can shorten it, compression lifts it.
+  let limitTimer: NodeJS.Timeout | undefined;
+  let limitAt: number | undefined;
+  const watchSessionLimit = (): void => {
+    if (finished) return;
+    const limit = session.sessionLimit;
+    if (limit?.at === limitAt) return;
+    if (limitTimer) clearTimeout(limitTimer);
+    if (limitTimer) timers.delete(limitTimer);
+    limitAt = limit?.at;
+    limitTimer =
+      limit &&
+      later(Math.max(0, limit.at - store.time()), () => close(liveClose('SESSION_LIMIT', limit.reason)));
+  };
+
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     guarded(() => {
       if (finished) return;
@@ -88,20 +110,20 @@ export function serveLive(socket: WebSocket, options: LiveOptions): void {
       const reaction = session.receive(isBinary ? new Uint8Array(data) : data.toString('utf8'));
       for (const message of reaction.send) send(message);
       if (reaction.close) close(reaction.close);
-      else stream();
+      else {
+        stream();
+        watchSessionLimit();
+      }
     });
   });
 
   const { at, timeLeft } = goAwaySchedule(options);
   later(at, () => send(session.goAway(timeLeft)));
+  // The reason word for word as users of the public service report it (see live-errors.ts).
   later(options.sessionMs, () =>
-    close(liveClose('SESSION_LIMIT', `session time limit of ${formatSeconds(options.sessionMs)} reached`)),
+    close(liveClose('CONNECTION_LIMIT', 'Deadline expired before operation could complete.')),
   );
   if (options.dropAfter === 0) drop();
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /** Every version's path; any other version gets the router's 404, as the public service answers. */
@@ -113,6 +135,17 @@ export const liveEndpoint: TappedEndpoint<LiveOptions> = {
   parse: parseLiveOptions,
   serve: serveLive,
 };
+
+/**
+ * The Live endpoints of one running server: their sessions resume from `store`, the server's own,
+ * so a handle from one connection works on the next.
+ */
+export function liveEndpoints(store: ResumptionStore): TappedEndpoint<LiveOptions>[] {
+  return [liveEndpoint, liveTokenEndpoint].map((endpoint) => ({
+    ...endpoint,
+    serve: (socket: WebSocket, options: LiveOptions) => serveLive(socket, options, store),
+  }));
+}
 
 /** The same stand-in on the ephemeral-token path, which insists on a token's shape. */
 export const liveTokenEndpoint: TappedEndpoint<LiveOptions> = {

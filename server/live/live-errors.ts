@@ -14,7 +14,12 @@
 //   with 1008 when a request names an entity it cannot find.
 // - 1009 (message too big): an audio chunk longer than the endpoint processes at once. §7.4.1 says
 //   exactly this: "a message that is too big for it to process".
-// - 1001 (going away): the session time limit ran out, which `goAway` announced beforehand.
+// - 1011 at the connection's time limit, which `goAway` announced beforehand: what users of the
+//   public service report, with its reason word for word (kizuna-ai-lab/sokuji#179: `goAway`
+//   with `timeLeft: "50s"`, then 1011 "Deadline expired before operation could complete.").
+// - 1008 at the session's time limit, and for a resumption handle that names nothing: the
+//   stand-in's choice, as no report shows the public service's. 1008 because a rule of the
+//   session was broken, and because retrying the same request cannot help.
 // - 1011 (internal error): a bug of ours; the other connections carry on.
 
 export const LiveErrorCode = {
@@ -38,8 +43,12 @@ export const LiveErrorCode = {
   UNKNOWN_TOOL_CALL_ID: 1008,
   /** The ephemeral-token endpoint was reached without a token of the right shape. */
   TOKEN_REQUIRED: 1008,
-  /** The session time limit ran out. */
-  SESSION_LIMIT: 1001,
+  /** The connection's time limit ran out, after `goAway`. */
+  CONNECTION_LIMIT: 1011,
+  /** The session's time limit ran out: no context window compression. */
+  SESSION_LIMIT: 1008,
+  /** `setup.sessionResumption.handle` names no session kept here: unknown, expired or evicted. */
+  SESSION_NOT_FOUND: 1008,
   /** The endpoint itself failed. */
   INTERNAL: 1011,
 } as const;

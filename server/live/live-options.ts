@@ -3,6 +3,7 @@
 // malformed parameter is refused with HTTP 400 by the server, never silently ignored.
 import type { Result } from '../../core/result';
 import { type IntegerRule, parseFlagParam, parseIntegerParam } from '../query-params';
+import { MAX_TIME_SCALE, PUBLIC_LIMITS, scaled } from './session-limits';
 
 export interface LiveOptions {
   /** Pause between streamed messages, in ms: the model "generating". */
@@ -17,6 +18,11 @@ export interface LiveOptions {
   sessionMs: number;
   /** How long before the limit `goAway` is sent, in ms: its `timeLeft`. */
   goAwayMs: number;
+  /**
+   * How many times faster than the public service's the time limits run: the connection's
+   * (unless `sessionMs` is given), `goAwayMs` (unless given), the session's and a handle's life.
+   */
+  timeScale: number;
   /** Fault: send every server message as a binary frame (the public service does). */
   binary: boolean;
   /** Fault: destroy the TCP connection, with no close frame, after this many server messages. */
@@ -35,6 +41,7 @@ export const LIVE_DEFAULTS: LiveOptions = {
   maxChunkMs: 1000,
   sessionMs: 10 * 60_000, // the public service's connections last about ten minutes
   goAwayMs: 10_000,
+  timeScale: 1,
   binary: false,
 };
 
@@ -47,6 +54,7 @@ const INTEGERS: Record<string, IntegerRule> = {
   goAwayMs: { min: 0, max: 3_600_000, meaning: 'ms between goAway and the end' },
   goAwayAfter: { min: 0, max: 3_600_000, meaning: 'ms before goAway is sent' },
   dropAfter: { min: 0, max: 1_000_000, meaning: 'server messages before the drop' },
+  timeScale: { min: 1, max: MAX_TIME_SCALE, meaning: 'how many times faster the time limits run' },
 };
 
 // The public endpoint takes the API key (or an ephemeral token) in the query; the same URL must
@@ -86,6 +94,9 @@ export function parseLiveOptions(query: URLSearchParams): Result<LiveOptions> {
       return { ok: false, error: `unknown live parameter "${name}"; known: ${KNOWN.join(', ')}` };
     }
   }
+  // One knob for every limit of the public service: what is not given explicitly is scaled.
+  if (!query.has('sessionMs')) options.sessionMs = scaled(PUBLIC_LIMITS.connectionMs, options.timeScale);
+  if (!query.has('goAwayMs')) options.goAwayMs = scaled(PUBLIC_LIMITS.goAwayMs, options.timeScale);
   if (goAwayAfter !== undefined) {
     // Fault: a goAway soon. The session then ends goAwayMs after it.
     if (query.has('sessionMs')) return { ok: false, error: 'give sessionMs or goAwayAfter, not both' };

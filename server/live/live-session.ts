@@ -41,6 +41,9 @@ import {
   speak,
   transcriptionPieces,
 } from './model-replies';
+import { ResumptionStore } from './resumption-store';
+import type { SessionContext } from './session-context';
+import { type Continuity, type ResumptionTracker, startContext } from './session-resumption';
 import { SpeechDetector } from './speech-detector';
 import { audioTokens, TokenLedger, textTokens } from './token-ledger';
 import { type HeardSpeech, Utterance } from './utterance';
@@ -85,8 +88,14 @@ export class LiveSession {
   private readonly detector: SpeechDetector;
   private utterance: Utterance | null = null;
   private readonly ledger = new TokenLedger();
+  /** The turns, the session's clock and its compression: what resumption carries over. */
+  private context: SessionContext | null = null;
+  private resumption: ResumptionTracker | undefined;
 
-  constructor(private readonly options: SessionOptions) {
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly continuity: Continuity = { store: new ResumptionStore(), timeScale: 1 },
+  ) {
     this.detector = new SpeechDetector((options.silenceMs * INPUT_AUDIO_RATE) / 1000, options.silenceLevel);
   }
 
@@ -127,11 +136,15 @@ export class LiveSession {
     const pendingBefore = new Set(this.order.pendingCallIds);
     const refusal = this.order.checkClient(message.kind, answered).find((warning) => warning.close)?.close;
     if (refusal) return this.fail(refusal.error, refusal.reason);
+    this.resumption?.consumed();
     if (message.kind === 'setup') {
       this.setup = message.setup;
       this.ledger.read('TEXT', textTokens(message.setup.systemText));
       if (message.setup.functions.length)
         this.ledger.read('TEXT', textTokens(JSON.stringify(message.setup.functions)));
+      const started = startContext(message.setup, this.ledger, this.continuity, () => this.callCount);
+      if (!started.ok) return this.fail('SESSION_NOT_FOUND', started.reason);
+      ({ context: this.context, tracker: this.resumption, callCount: this.callCount } = started);
       return { send: [this.sent({ setupComplete: {} })] };
     }
     // The checker refuses anything before setup, so the session is configured here.
@@ -155,6 +168,17 @@ export class LiveSession {
   /** The notice that the connection will end in `timeLeftMs`. */
   goAway(timeLeftMs: number): LiveServerMessage {
     return this.sent({ goAway: { timeLeft: formatDuration(timeLeftMs) } });
+  }
+
+  /** A message on its way out, with the resumption updates that go around it. */
+  around(message: LiveServerMessage): LiveServerMessage[] {
+    if (!this.resumption) return [message];
+    return this.resumption.around(message).map((each) => (each === message ? each : this.sent(each)));
+  }
+
+  /** When the session reaches its time limit (on the store's clock) and why; undefined for never. */
+  get sessionLimit(): { at: number; reason: string } | undefined {
+    return this.context?.limit(this.continuity.timeScale);
   }
 
   /** Stops the session: nothing more is streamed or answered. */
@@ -203,6 +227,7 @@ export class LiveSession {
       send.push(...this.interrupt());
       this.utterance = new Utterance();
     }
+    if (input.frames > 0) this.context?.sawVideo();
     for (const chunk of input.audio) {
       this.ledger.hear(chunk.samples.length, INPUT_AUDIO_RATE);
       if (manual) this.utterance?.append(chunk.samples);
@@ -290,6 +315,7 @@ export class LiveSession {
   }
 
   private answerText(setup: SessionSetup, text: string): void {
+    this.context?.heard(text);
     const declaration = mentionedFunction(text, setup.functions);
     if (declaration) {
       const id = `call-${++this.callCount}`;
@@ -298,7 +324,7 @@ export class LiveSession {
       this.queue.push({ toolCall: { functionCalls: [call] } });
       return;
     }
-    this.answer(setup, replyToText(text));
+    this.answer(setup, this.context?.replyTo(text) ?? replyToText(text));
   }
 
   private answerAudio(setup: SessionSetup, speech: HeardSpeech): void {
@@ -354,9 +380,11 @@ export class LiveSession {
 
   private completeTurn(modality: Modality, tokens: number): void {
     this.queue.push({ serverContent: { generationComplete: true } });
+    this.context?.compress();
     this.queue.push({
       serverContent: { turnComplete: true },
       usageMetadata: this.ledger.answer(modality, tokens),
     });
+    this.context?.record();
   }
 }

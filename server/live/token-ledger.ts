@@ -35,6 +35,18 @@ export class TokenLedger {
     this.heardTokens = tokens;
   }
 
+  /** The context's tokens by modality, as they stand now. */
+  totals(): Record<Modality, number> {
+    return { ...this.context };
+  }
+
+  /** Adds turns to the context (a resumed session's), or with `-1` takes them out (compression). */
+  adjust(tokens: Readonly<Record<Modality, number>>, sign: 1 | -1): void {
+    for (const modality of Object.keys(this.context) as Modality[]) {
+      this.context[modality] += sign * tokens[modality];
+    }
+  }
+
   /** The usage of one answer; the answer then joins the context the next one reads. */
   answer(modality: Modality, tokens: number): UsageMetadata {
     const promptTokensDetails = details(this.context);

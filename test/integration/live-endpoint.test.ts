@@ -449,13 +449,13 @@ describe('interruptions', () => {
 });
 
 describe('session limits and faults on demand', () => {
-  it('sends goAway with timeLeft before the session limit, then closes with 1001', async () => {
+  it('sends goAway with timeLeft before the connection limit, then closes with 1011 as the service does', async () => {
     const client = await LiveClient.ready('?sessionMs=1500&goAwayMs=1000');
     const conn = await client.conn;
     expect(await client.until((m) => m.goAway !== undefined)).toEqual([{ goAway: { timeLeft: '1s' } }]);
     const closed = await client.closed;
-    expect(closed).toEqual({ code: 1001, reason: 'session time limit of 1.5 s reached' });
-    expect(await tapClose(conn)).toMatchObject({ code: 1001, initiator: 'server', clean: true });
+    expect(closed).toEqual({ code: 1011, reason: 'Deadline expired before operation could complete.' });
+    expect(await tapClose(conn)).toMatchObject({ code: 1011, initiator: 'server', clean: true });
   });
 
   it('goAwayAfter=MS sends a goAway soon, announcing the default ten seconds left', async () => {

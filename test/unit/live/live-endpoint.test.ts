@@ -77,7 +77,7 @@ describe('serveLive', () => {
     socket.receive(setup);
     socket.receive(turn);
     vi.advanceTimersByTime(100);
-    expect(vi.getTimerCount()).toBe(3); // the stream, the goAway and the session limit
+    expect(vi.getTimerCount()).toBe(4); // the stream, the goAway, the connection's and the session's limits
     socket.emit('close', 1000, Buffer.alloc(0));
     expect(vi.getTimerCount()).toBe(0);
     const count = socket.sent.length;
@@ -92,7 +92,7 @@ describe('serveLive', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('sends goAway timeLeft before the limit, then closes with 1001 at the limit', () => {
+  it('sends goAway timeLeft before the connection limit, then closes with 1011 at the limit', () => {
     const socket = serve({ sessionMs: 60_000, goAwayMs: 10_000 });
     socket.receive(setup);
     vi.advanceTimersByTime(49_999);
@@ -100,7 +100,7 @@ describe('serveLive', () => {
     vi.advanceTimersByTime(1);
     expect(socket.messages()[1]).toEqual({ goAway: { timeLeft: '10s' } });
     vi.advanceTimersByTime(10_000);
-    expect(socket.closedWith).toEqual([1001, 'session time limit of 60 s reached']);
+    expect(socket.closedWith).toEqual([1011, 'Deadline expired before operation could complete.']);
     expect(vi.getTimerCount()).toBe(0);
   });
 
