@@ -41,7 +41,12 @@ function label(message: JsonObject): string | null {
     case 'setupComplete':
     case 'toolCallCancellation':
     case 'usageMetadata':
+      break;
     case 'sessionResumptionUpdate':
+      // Protobuf's JSON leaves a false `resumable` out: `{}` is the "not resumable" update.
+      details.push(isJsonObject(body) && body.resumable === true ? 'resumable' : 'not resumable');
+      if (isJsonObject(body) && typeof body.lastConsumedClientMessageIndex === 'string')
+        details.push(`index ${body.lastConsumedClientMessageIndex}`);
       break;
     case 'clientContent':
       if (isJsonObject(body) && body.turnComplete === true) details.push('turnComplete');

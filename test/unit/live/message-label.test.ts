@@ -33,6 +33,14 @@ describe('labels for Live API messages', () => {
       'toolCall · lights',
     );
     expect(liveMessageLabel('{"goAway":{"timeLeft":"10s"}}')).toBe('goAway · timeLeft 10s');
+    expect(liveMessageLabel('{"sessionResumptionUpdate":{}}')).toBe(
+      'sessionResumptionUpdate · not resumable',
+    );
+    expect(
+      liveMessageLabel(
+        '{"sessionResumptionUpdate":{"newHandle":"h","resumable":true,"lastConsumedClientMessageIndex":"3"}}',
+      ),
+    ).toBe('sessionResumptionUpdate · resumable · index 3');
   });
 
   it('returns null for anything that is not a Live API message, and never throws', () => {
