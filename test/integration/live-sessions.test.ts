@@ -91,6 +91,26 @@ describe('session resumption', () => {
     fresh.close();
   });
 
+  it('carries the conversation over when a client reconnects with its latest handle on goAway', async () => {
+    const query = '?chunkMs=1&goAwayAfter=300&goAwayMs=500';
+    const old = await LiveClient.ready(server.port, query, { ...TEXT, sessionResumption: {} });
+    old.send(textTurn('hello'));
+    await old.until(isTurnComplete);
+    const { newHandle } = await nextUpdate(old);
+    expect(await old.until((m) => m.goAway !== undefined)).toEqual([{ goAway: { timeLeft: '0.5s' } }]);
+    // Before the old connection ends: what real clients do with goAway's time left.
+    const next = await LiveClient.ready(server.port, '?chunkMs=1', {
+      ...TEXT,
+      sessionResumption: { handle: newHandle },
+    });
+    next.send(textTurn('still there?'));
+    expect(textOf(await next.until(isTurnComplete))).toBe(
+      'You said "still there?" (12 bytes). This is turn 2 of a resumed session; before it you said "hello".',
+    );
+    expect((await old.closed).code).toBe(1011);
+    next.close();
+  });
+
   it('counts the client messages each update includes when the setup asks for transparent', async () => {
     const client = await LiveClient.ready(server.port, '?chunkMs=1', {
       ...TEXT,
