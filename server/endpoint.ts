@@ -11,7 +11,8 @@ export interface TappedEndpoint<T> {
   kind: ConnectionKind;
   /** Does this endpoint answer at this path? */
   matches(pathname: string): boolean;
-  parse(query: URLSearchParams): Result<T>;
+  /** Reads the upgrade's query (and, where one endpoint answers at several paths, which one). */
+  parse(query: URLSearchParams, pathname?: string): Result<T>;
   /** Should the handshake accept permessage-deflate? Unset or undefined: the server's default. */
   deflate?(options: T): boolean | undefined;
   /** Serves one connection, for as long as it lasts. */

@@ -18,7 +18,8 @@ export type SequenceWarningCode =
   | 'SETUP_REPEATED'
   | 'BEFORE_SETUP_COMPLETE'
   | 'UNKNOWN_TOOL_CALL_ID'
-  | 'CANCELLED_TOOL_CALL_ID';
+  | 'CANCELLED_TOOL_CALL_ID'
+  | 'DEPRECATED_MEDIA_CHUNKS';
 
 /** How the local Live API ends a session for an error: its error name and close reason, word for word. */
 export interface SequenceClose {
@@ -89,10 +90,21 @@ export class SequenceChecker {
     const kind = clientKind(message);
     if (kind === null) return [];
     const body = message.toolResponse;
-    return this.checkClient(
+    const warnings = this.checkClient(
       kind,
       kind === 'toolResponse' && isJsonObject(body) ? idsOf(body.functionResponses) : [],
     );
+    const input = message.realtimeInput;
+    if (isJsonObject(input) && input.mediaChunks !== undefined) {
+      // BidiGenerateContentRealtimeInput.mediaChunks: "DEPRECATED: Use one of audio, video, or
+      // text instead." The service (and the local Live API) still reads it.
+      warnings.push({
+        code: 'DEPRECATED_MEDIA_CHUNKS',
+        level: 'caution',
+        text: 'realtimeInput.mediaChunks is deprecated: send realtimeInput.audio (or video) instead, one blob a message',
+      });
+    }
+    return warnings;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { resample, samplesFromBytes } from '../../core/live/pcm';
 import { fromBase64 } from '../../core/wire/bytes';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+import { checkFieldNames, protoName } from './message-fields';
 import { type CompressionSettings, compressionSettings } from './session-limits';
 import type { ResumptionSettings } from './session-resumption';
 
@@ -24,6 +25,14 @@ export interface SessionSetup {
   functions: FunctionDeclaration[];
   /** `realtimeInputConfig.automaticActivityDetection.disabled`: the client marks activity itself. */
   manualActivity: boolean;
+  /** `automaticActivityDetection.silenceDurationMs`: quiet that ends speech; unset, the query's `silenceMs`. */
+  silenceMs?: number;
+  /** `automaticActivityDetection.startOfSpeechSensitivity`: HIGH hears quieter speech, LOW needs louder. */
+  startSensitivity?: 'START_SENSITIVITY_HIGH' | 'START_SENSITIVITY_LOW';
+  /** `automaticActivityDetection.endOfSpeechSensitivity`: HIGH ends speech after a shorter quiet, LOW a longer. */
+  endSensitivity?: 'END_SENSITIVITY_HIGH' | 'END_SENSITIVITY_LOW';
+  /** `realtimeInputConfig.activityHandling`: false for NO_INTERRUPTION, the user's speech never cuts an answer. */
+  bargeIn: boolean;
   inputTranscription: boolean;
   outputTranscription: boolean;
   /** `sessionResumption`: send resumption updates, and continue the session a handle names. */
@@ -85,7 +94,6 @@ function invalid(error: LiveErrorName, reason: string): never {
   throw new Invalid(error, reason);
 }
 
-const KNOWN = new Set<string>(CLIENT_MESSAGE_KINDS);
 const KIND_LIST = CLIENT_MESSAGE_KINDS.join(', ');
 
 export function parseClientMessage(data: string | Uint8Array, limits: ParseLimits): ParsedClientMessage {
@@ -116,15 +124,11 @@ function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
   }
   if (!isJsonObject(json))
     invalid('UNKNOWN_MESSAGE', `a message must be a JSON object holding one of ${KIND_LIST}`);
-  const keys = Object.keys(json);
-  const unknown = keys.find((key) => !KNOWN.has(key));
-  if (unknown !== undefined) {
-    const camel = unknown.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    const hint = KNOWN.has(camel)
-      ? `; field names are camelCase: "${camel}"`
-      : `; expected one of ${KIND_LIST}`;
-    invalid('UNKNOWN_MESSAGE', `unknown message kind "${unknown}"${hint}`);
-  }
+  // Protobuf JSON, as the public service reads it: every name known, camelCase or snake_case.
+  const named = checkFieldNames(json);
+  if (!named.ok) invalid(named.path === '' ? 'UNKNOWN_MESSAGE' : 'UNKNOWN_FIELD', named.reason);
+  const message = named.message;
+  const keys = Object.keys(message);
   if (keys.length !== 1) {
     invalid(
       'UNKNOWN_MESSAGE',
@@ -134,7 +138,7 @@ function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
     );
   }
   const kind = keys[0] as ClientMessageKind;
-  const body = json[kind];
+  const body = message[kind];
   switch (kind) {
     case 'setup':
       return { kind, setup: readSetup(body) };
@@ -150,7 +154,8 @@ function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
 function readSetup(value: unknown): SessionSetup {
   const setup = expectObject(value, 'setup');
   const model = setup.model;
-  if (typeof model !== 'string' || !/^models\/[^/\s]+$/.test(model)) {
+  // Whether the service has that model is for the session to say (1008); here, only the type.
+  if (typeof model !== 'string' || model === '') {
     invalid(
       'INVALID_FIELD',
       `setup.model must name a model as "models/NAME", got ${model === undefined ? 'nothing' : JSON.stringify(model)}`,
@@ -158,6 +163,14 @@ function readSetup(value: unknown): SessionSetup {
   }
   const config = optionalObject(setup.generationConfig, 'setup.generationConfig');
   const modality = readModality(config?.responseModalities);
+  readEnum(
+    config?.mediaResolution,
+    'setup.generationConfig.mediaResolution',
+    'MediaResolution',
+    MEDIA_RESOLUTION,
+  );
+  const proactivity = optionalObject(setup.proactivity, 'setup.proactivity');
+  readBoolean(proactivity?.proactiveAudio, 'setup.proactivity.proactiveAudio');
   const functions: FunctionDeclaration[] = [];
   const tools = optionalArray(setup.tools, 'setup.tools');
   tools?.forEach((tool, t) => {
@@ -182,12 +195,41 @@ function readSetup(value: unknown): SessionSetup {
       'setup.realtimeInputConfig.automaticActivityDetection.disabled must be true or false',
     );
   }
+  const detectionPath = 'setup.realtimeInputConfig.automaticActivityDetection';
+  const activity: Pick<SessionSetup, 'silenceMs' | 'startSensitivity' | 'endSensitivity' | 'bargeIn'> = {
+    bargeIn:
+      readEnum(
+        realtime?.activityHandling,
+        'setup.realtimeInputConfig.activityHandling',
+        'ActivityHandling',
+        ACTIVITY_HANDLING,
+      ) !== 'NO_INTERRUPTION',
+  };
+  const silenceMs = readInt32(detection?.silenceDurationMs, `${detectionPath}.silenceDurationMs`);
+  if (silenceMs !== undefined && silenceMs > 0) activity.silenceMs = silenceMs;
+  readInt32(detection?.prefixPaddingMs, `${detectionPath}.prefixPaddingMs`);
+  const start = readEnum(
+    detection?.startOfSpeechSensitivity,
+    `${detectionPath}.startOfSpeechSensitivity`,
+    'StartSensitivity',
+    START_SENSITIVITY,
+  );
+  if (start) activity.startSensitivity = start;
+  const end = readEnum(
+    detection?.endOfSpeechSensitivity,
+    `${detectionPath}.endOfSpeechSensitivity`,
+    'EndSensitivity',
+    END_SENSITIVITY,
+  );
+  if (end) activity.endSensitivity = end;
+  readEnum(realtime?.turnCoverage, 'setup.realtimeInputConfig.turnCoverage', 'TurnCoverage', TURN_COVERAGE);
   return {
     model,
     modality,
     systemText: readSystemInstruction(setup.systemInstruction),
     functions,
     manualActivity: disabled === true,
+    ...activity,
     inputTranscription:
       optionalObject(setup.inputAudioTranscription, 'setup.inputAudioTranscription') !== undefined,
     outputTranscription:
@@ -228,6 +270,79 @@ function readTokenCount(value: unknown, path: string): number | undefined {
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
     invalid('INVALID_FIELD', `${path} must be a whole number of tokens, got ${JSON.stringify(value)}`);
   return count;
+}
+
+// The reference's enums, each with its UNSPECIFIED value first: protobuf JSON takes an enum by
+// name or by number, and UNSPECIFIED means the service's default.
+const MEDIA_RESOLUTION = [
+  'MEDIA_RESOLUTION_UNSPECIFIED',
+  'MEDIA_RESOLUTION_LOW',
+  'MEDIA_RESOLUTION_MEDIUM',
+  'MEDIA_RESOLUTION_HIGH',
+] as const;
+const START_SENSITIVITY = [
+  'START_SENSITIVITY_UNSPECIFIED',
+  'START_SENSITIVITY_HIGH',
+  'START_SENSITIVITY_LOW',
+] as const;
+const END_SENSITIVITY = [
+  'END_SENSITIVITY_UNSPECIFIED',
+  'END_SENSITIVITY_HIGH',
+  'END_SENSITIVITY_LOW',
+] as const;
+const ACTIVITY_HANDLING = [
+  'ACTIVITY_HANDLING_UNSPECIFIED',
+  'START_OF_ACTIVITY_INTERRUPTS',
+  'NO_INTERRUPTION',
+] as const;
+const TURN_COVERAGE = [
+  'TURN_COVERAGE_UNSPECIFIED',
+  'TURN_INCLUDES_ONLY_ACTIVITY',
+  'TURN_INCLUDES_ALL_INPUT',
+  'TURN_INCLUDES_AUDIO_ACTIVITY_AND_ALL_VIDEO',
+] as const;
+
+/** `setup.realtimeInputConfig` → `setup.realtime_input_config`: the path as the service names it. */
+function protoPath(path: string): string {
+  return path.split('.').map(protoName).join('.');
+}
+
+/**
+ * An enum value, by name or number; undefined when unset or UNSPECIFIED. A value the enum does
+ * not have is refused in protobuf JSON's words: `Invalid value at 'PATH' (TYPE), "VALUE"`.
+ */
+function readEnum<T extends string>(
+  value: unknown,
+  path: string,
+  type: string,
+  values: readonly T[],
+): Exclude<T, `${string}_UNSPECIFIED`> | undefined {
+  if (value === undefined || value === null) return undefined;
+  const name =
+    typeof value === 'number'
+      ? values[value]
+      : typeof value === 'string' && (values as readonly string[]).includes(value)
+        ? (value as T)
+        : undefined;
+  if (name === undefined)
+    invalid('INVALID_FIELD', `Invalid value at '${protoPath(path)}' (${type}), ${JSON.stringify(value)}`);
+  return name.endsWith('_UNSPECIFIED') ? undefined : (name as Exclude<T, `${string}_UNSPECIFIED`>);
+}
+
+/** An int32, as a number or (protobuf JSON allows it) a string of digits. */
+function readInt32(value: unknown, path: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || Math.abs(number) > 2 ** 31 - 1)
+    invalid('INVALID_FIELD', `Invalid value at '${protoPath(path)}' (TYPE_INT32), ${JSON.stringify(value)}`);
+  return number;
+}
+
+function readBoolean(value: unknown, path: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean')
+    invalid('INVALID_FIELD', `Invalid value at '${protoPath(path)}' (TYPE_BOOL), ${JSON.stringify(value)}`);
+  return value;
 }
 
 function readModality(value: unknown): Modality {

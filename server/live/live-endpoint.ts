@@ -126,13 +126,21 @@ export function serveLive(socket: WebSocket, options: LiveOptions, store = new R
   if (options.dropAfter === 0) drop();
 }
 
-/** Every version's path; any other version gets the router's 404, as the public service answers. */
-const LIVE_PATHS: ReadonlySet<string> = new Set(LIVE_API_VERSIONS.map(livePath));
+/** Every version's path, by path; any other version gets the router's 404, as the public service answers. */
+const LIVE_PATHS: ReadonlyMap<string, string> = new Map(
+  LIVE_API_VERSIONS.map((version) => [livePath(version), version]),
+);
 
 export const liveEndpoint: TappedEndpoint<LiveOptions> = {
   kind: 'live',
   matches: (pathname) => LIVE_PATHS.has(pathname),
-  parse: parseLiveOptions,
+  parse(query, pathname) {
+    const parsed = parseLiveOptions(query);
+    const apiVersion = pathname === undefined ? undefined : LIVE_PATHS.get(pathname);
+    return parsed.ok && apiVersion !== undefined
+      ? { ok: true, value: { ...parsed.value, apiVersion } }
+      : parsed;
+  },
   serve: serveLive,
 };
 
@@ -155,7 +163,8 @@ export const liveTokenEndpoint: TappedEndpoint<LiveOptions> = {
     const parsed = parseLiveOptions(query);
     if (!parsed.ok) return parsed;
     const tokenProblem = ephemeralTokenProblem(query);
-    return { ok: true, value: tokenProblem === undefined ? parsed.value : { ...parsed.value, tokenProblem } };
+    const value: LiveOptions = { ...parsed.value, apiVersion: 'v1alpha' };
+    return { ok: true, value: tokenProblem === undefined ? value : { ...value, tokenProblem } };
   },
   serve: serveLive,
 };

@@ -27,6 +27,11 @@ export const LiveErrorCode = {
   MALFORMED_JSON: 1007,
   /** The JSON is not an object holding exactly one known message kind. */
   UNKNOWN_MESSAGE: 1007,
+  /**
+   * A message holds a field its type does not define. The public service reads protobuf JSON and
+   * refuses it with 1007 and the parser's words (`Invalid JSON payload received. Unknown name …`).
+   */
+  UNKNOWN_FIELD: 1007,
   /** A field is missing, or has the wrong type or value. */
   INVALID_FIELD: 1007,
   /** An audio blob is not valid base64, not 16-bit PCM, or not `audio/pcm`. */
@@ -37,6 +42,12 @@ export const LiveErrorCode = {
   SETUP_REQUIRED: 1008,
   /** A second `setup`: the configuration cannot change during a session. */
   SETUP_REPEATED: 1008,
+  /**
+   * `setup.model` names no Live model. The public service closes with 1008 and "models/NAME is not
+   * found for API version VERSION, or is not supported for bidiGenerateContent…", as its users
+   * report it (github.com/rudyll/stackchan-ai-server issue 5).
+   */
+  MODEL_NOT_FOUND: 1008,
   /** `activityStart`/`activityEnd` while the server detects activity itself. */
   ACTIVITY_SIGNAL_NOT_ALLOWED: 1008,
   /** A `toolResponse` id that matches no pending `toolCall`. */

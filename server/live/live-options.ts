@@ -32,6 +32,8 @@ export interface LiveOptions {
    * undefined when it is fine (or not asked for). The token itself is never kept.
    */
   tokenProblem?: string;
+  /** The API version in the path the client opened (`v1`, `v1beta`, `v1alpha`); errors name it. */
+  apiVersion?: string;
 }
 
 export const LIVE_DEFAULTS: LiveOptions = {

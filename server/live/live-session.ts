@@ -19,6 +19,7 @@ import {
 import { bytesFromSamples, levelOf, resample } from '../../core/live/pcm';
 import { SequenceChecker } from '../../core/live/sequence-check';
 import { toBase64 } from '../../core/wire/bytes';
+import { detectorFor } from './activity-detection';
 import {
   type ClientMessage,
   type FunctionResponse,
@@ -28,6 +29,7 @@ import {
   type Turn,
 } from './client-messages';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
+import { unknownModelReason } from './live-models';
 import {
   argumentsFor,
   chunkText,
@@ -55,6 +57,8 @@ export interface SessionOptions {
   silenceLevel: number;
   /** Longest audio chunk accepted in one message, in ms. */
   maxChunkMs: number;
+  /** The API version of the path the client opened, as the service names it in errors. */
+  apiVersion?: string;
 }
 
 /** What the adapter does right away: send these, then close if asked. */
@@ -85,7 +89,8 @@ export class LiveSession {
   private callCount = 0;
   /** User text of turns not yet answered (`turnComplete` not yet sent). */
   private unanswered = '';
-  private readonly detector: SpeechDetector;
+  /** Built again at setup, which may set its silence window and sensitivities. */
+  private detector: SpeechDetector;
   private utterance: Utterance | null = null;
   private readonly ledger = new TokenLedger();
   /** The turns, the session's clock and its compression: what resumption carries over. */
@@ -138,6 +143,9 @@ export class LiveSession {
     if (refusal) return this.fail(refusal.error, refusal.reason);
     this.resumption?.consumed();
     if (message.kind === 'setup') {
+      const unknownModel = unknownModelReason(message.setup.model, this.options.apiVersion ?? 'v1beta');
+      if (unknownModel) return this.fail('MODEL_NOT_FOUND', unknownModel);
+      this.detector = detectorFor(message.setup, this.options);
       this.setup = message.setup;
       this.ledger.read('TEXT', textTokens(message.setup.systemText));
       if (message.setup.functions.length)
@@ -224,7 +232,7 @@ export class LiveSession {
     }
     const send: LiveServerMessage[] = [];
     if (input.activityStart) {
-      send.push(...this.interrupt());
+      if (setup.bargeIn) send.push(...this.interrupt());
       this.utterance = new Utterance();
     }
     if (input.frames > 0) this.context?.sawVideo();
@@ -274,7 +282,9 @@ export class LiveSession {
     let from = 0;
     for (const event of this.detector.feed(samples)) {
       if (event.type === 'start') {
-        send.push(...this.interrupt());
+        // activityHandling NO_INTERRUPTION: "the model's response will not be interrupted"; the
+        // new turn's answer waits behind the one being streamed.
+        if (setup.bargeIn) send.push(...this.interrupt());
         this.utterance = new Utterance();
         from = event.at;
       } else {

@@ -79,7 +79,7 @@ test('at 1280×800 every frame row shows its fields and at least 40 characters o
   await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText('connected');
   await terminalCommand(
     app,
-    'send {"setup":{"model":"models/local","generationConfig":{"responseModalities":["TEXT"]}}}',
+    'send {"setup":{"model":"models/gemini-live-2.5-flash-preview","generationConfig":{"responseModalities":["TEXT"]}}}',
   );
   const rows = app.locator('[data-testid="frame-row"][data-lane="terminal"]');
   // The newest rows are in view (the list follows them): their labels are read whole.

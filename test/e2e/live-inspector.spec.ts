@@ -6,7 +6,12 @@ import type { Page } from '@playwright/test';
 import { LIVE_PATH } from '../../core/routes';
 import { expect, type PageErrors, terminalCommand, test } from './fixtures';
 
-const SETUP = { setup: { model: 'models/local', generationConfig: { responseModalities: ['TEXT'] } } };
+const SETUP = {
+  setup: {
+    model: 'models/gemini-live-2.5-flash-preview',
+    generationConfig: { responseModalities: ['TEXT'] },
+  },
+};
 const turn = (text: string) => ({
   clientContent: { turns: [{ role: 'user', parts: [{ text }] }], turnComplete: true },
 });

@@ -10,7 +10,7 @@ test('the inspector names Live API messages on the wire: setup, setupComplete, a
   await expect(screen).toContainText('connected');
   await terminalCommand(
     app,
-    'send {"setup":{"model":"models/local","generationConfig":{"responseModalities":["TEXT"]}}}',
+    'send {"setup":{"model":"models/gemini-live-2.5-flash-preview","generationConfig":{"responseModalities":["TEXT"]}}}',
   );
   const rows = app.locator('[data-testid="frame-row"][data-lane="terminal"]');
   await expect(rows.filter({ hasText: 'setupComplete' })).toHaveCount(1);

@@ -319,7 +319,7 @@ test('a Live API session: each arrow carries its message kind', async ({ app }) 
   await expect(app.getByTestId('terminal').locator('.xterm-rows')).toContainText('connected');
   await app.locator('[data-testid="terminal"] .xterm').click();
   await app.keyboard.insertText(
-    `send ${JSON.stringify({ setup: { model: 'models/local', generationConfig: { responseModalities: ['TEXT'] } } })}`,
+    `send ${JSON.stringify({ setup: { model: 'models/gemini-live-2.5-flash-preview', generationConfig: { responseModalities: ['TEXT'] } } })}`,
   );
   await app.keyboard.press('Enter');
   await expect(

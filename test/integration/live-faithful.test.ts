@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { LIVE_TOKEN_PATH, livePath } from '../../core/routes';
 import type { RunningServer } from '../../server/server';
 import { serveWithTap } from './harness';
-import { isTurnComplete, LiveClient, textOf, textTurn } from './live-client';
+import { isTurnComplete, LiveClient, silence, speech, streamAudio, textOf, textTurn } from './live-client';
 
 let server: RunningServer;
 
@@ -51,5 +51,113 @@ describe('the paths the SDKs open', () => {
     expect(await upgradeStatus(livePath('v1beta').replace('v1beta', 'v2'))).toBe(404);
     expect(await upgradeStatus(LIVE_TOKEN_PATH.replace('v1alpha', 'v1'))).toBe(404);
     expect(await upgradeStatus(`${LIVE_TOKEN_PATH}?access_token=auth_tokens/x`)).toBe(101);
+  });
+});
+
+describe('what setup accepts', () => {
+  it('accepts every setup field the reference lists, as the SDKs send them', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=0', {
+      model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
+      generationConfig: {
+        candidateCount: 1,
+        maxOutputTokens: 256,
+        temperature: 0.5,
+        topP: 0.9,
+        topK: 20,
+        presencePenalty: 0,
+        frequencyPenalty: 0,
+        seed: 1,
+        responseModalities: ['TEXT'],
+        speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Puck' } }, languageCode: 'en-US' },
+        mediaResolution: 'MEDIA_RESOLUTION_MEDIUM',
+        thinkingConfig: { thinkingBudget: 0 },
+        enableAffectiveDialog: false,
+      },
+      systemInstruction: { parts: [{ text: 'Answer briefly.' }] },
+      tools: [{ googleSearch: {} }],
+      realtimeInputConfig: {
+        automaticActivityDetection: {
+          disabled: false,
+          startOfSpeechSensitivity: 'START_SENSITIVITY_HIGH',
+          endOfSpeechSensitivity: 'END_SENSITIVITY_LOW',
+          prefixPaddingMs: 20,
+          silenceDurationMs: 500,
+        },
+        activityHandling: 'START_OF_ACTIVITY_INTERRUPTS',
+        turnCoverage: 'TURN_INCLUDES_ONLY_ACTIVITY',
+      },
+      inputAudioTranscription: {},
+      outputAudioTranscription: {},
+      proactivity: { proactiveAudio: false },
+    });
+    client.send(textTurn('all set'));
+    expect(textOf(await client.until(isTurnComplete))).toBe('You said "all set" (7 bytes).');
+    client.close();
+  });
+
+  it('takes a model named without models/, and names written the proto way (snake_case)', async () => {
+    const client = await LiveClient.open(server.port, '?chunkMs=0');
+    client.send({
+      setup: { model: 'gemini-2.0-flash-live-001', generation_config: { response_modalities: ['TEXT'] } },
+    });
+    await client.until((m) => m.setupComplete !== undefined);
+    client.send({
+      client_content: { turns: [{ role: 'user', parts: [{ text: 'snake' }] }], turn_complete: true },
+    });
+    expect(textOf(await client.until(isTurnComplete))).toBe('You said "snake" (5 bytes).');
+    client.close();
+  });
+
+  it('closes with 1007 naming an unknown field where it is, as the service does', async () => {
+    const client = await LiveClient.open(server.port);
+    client.send({
+      setup: { model: 'models/gemini-live-2.5-flash-preview', generationConfig: { voice: 'Kore' } },
+    });
+    expect(await client.closed).toEqual({
+      code: 1007,
+      reason: `Invalid JSON payload received. Unknown name "voice" at 'setup.generation_config': Cannot find field.`,
+    });
+  });
+
+  it("closes with 1008 for a model the Live API does not have, naming the path's API version", async () => {
+    const client = await LiveClient.open(server.port, '', livePath('v1'));
+    client.send({ setup: { model: 'models/gemini-1.5-pro' } });
+    const closed = await client.closed;
+    expect(closed.code).toBe(1008);
+    // The service's sentence, cut to the 123 bytes a close frame holds (RFC 6455 §5.5).
+    expect(closed.reason).toBe(
+      'models/gemini-1.5-pro is not found for API version v1, or is not supported for bidiGenerateContent. Call ListModels to s…',
+    );
+    expect(Buffer.byteLength(closed.reason)).toBe(123);
+  });
+});
+
+describe('setup fields that change what the stand-in does', () => {
+  it('ends speech after silenceDurationMs of quiet, whatever the query says', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=0&silenceMs=5000', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      realtimeInputConfig: { automaticActivityDetection: { silenceDurationMs: 100 } },
+    });
+    streamAudio(client, speech(100));
+    streamAudio(client, silence(120));
+    expect(textOf(await client.until(isTurnComplete))).toMatch(/^I heard 0\.10 s of audio: 1600 samples/);
+    client.close();
+  });
+
+  it('lets no speech cut an answer short under activityHandling NO_INTERRUPTION', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=60&silenceMs=50', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      realtimeInputConfig: { activityHandling: 'NO_INTERRUPTION' },
+    });
+    client.send(textTurn('a long enough question to need several chunks'));
+    await client.until((m) => m.serverContent?.modelTurn !== undefined);
+    streamAudio(client, speech(40));
+    streamAudio(client, silence(60));
+    const first = await client.until(isTurnComplete);
+    expect(textOf(first)).toContain('a long enough question to need several chunks');
+    const second = await client.until(isTurnComplete);
+    expect(textOf(second)).toMatch(/^I heard 0\.04 s of audio/);
+    expect([...first, ...second].some((m) => m.serverContent?.interrupted)).toBe(false);
+    client.close();
   });
 });

@@ -48,6 +48,7 @@ describe('reading setup', () => {
           { name: 'turn_on', parameters: { type: 'OBJECT', properties: { room: { type: 'STRING' } } } },
         ],
         manualActivity: true,
+        bargeIn: true,
         inputTranscription: true,
         outputTranscription: false,
       },
@@ -60,7 +61,7 @@ describe('reading setup', () => {
   });
 
   it.each([
-    [{ setup: { model: 'gemini' } }, /^setup\.model must name a model as "models\/NAME", got "gemini"$/],
+    [{ setup: { model: 42 } }, /^setup\.model must name a model as "models\/NAME", got 42$/],
     [
       { setup: { model: 'models/m', generationConfig: { responseModalities: ['TEXT', 'AUDIO'] } } },
       /takes one modality, TEXT or AUDIO, got 2$/,
@@ -81,6 +82,136 @@ describe('reading setup', () => {
       code: 1007,
       reason: expect.stringMatching(reason),
     });
+  });
+});
+
+describe('every setup field the reference lists', () => {
+  const everything = {
+    model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
+    generationConfig: {
+      candidateCount: 1,
+      maxOutputTokens: 512,
+      temperature: 0.7,
+      topP: 0.9,
+      topK: 40,
+      presencePenalty: 0.1,
+      frequencyPenalty: 0.1,
+      seed: 7,
+      responseModalities: ['AUDIO'],
+      speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Kore' } }, languageCode: 'en-US' },
+      mediaResolution: 'MEDIA_RESOLUTION_LOW',
+      thinkingConfig: { includeThoughts: false, thinkingBudget: 0 },
+      enableAffectiveDialog: true,
+    },
+    systemInstruction: { role: 'user', parts: [{ text: 'Be brief.' }] },
+    tools: [{ googleSearch: {} }, { codeExecution: {} }, { functionDeclarations: [{ name: 'f' }] }],
+    realtimeInputConfig: {
+      automaticActivityDetection: {
+        disabled: false,
+        startOfSpeechSensitivity: 'START_SENSITIVITY_LOW',
+        endOfSpeechSensitivity: 'END_SENSITIVITY_HIGH',
+        prefixPaddingMs: 20,
+        silenceDurationMs: 300,
+      },
+      activityHandling: 'NO_INTERRUPTION',
+      turnCoverage: 'TURN_INCLUDES_ALL_INPUT',
+    },
+    sessionResumption: {},
+    contextWindowCompression: { slidingWindow: {} },
+    inputAudioTranscription: {},
+    outputAudioTranscription: {},
+    proactivity: { proactiveAudio: true },
+    historyConfig: { initialHistoryInClientContent: true },
+  };
+
+  it('accepts them all, and reads the ones that change what the stand-in does', () => {
+    expect(parse({ setup: everything })).toMatchObject({
+      kind: 'setup',
+      setup: {
+        model: 'models/gemini-2.5-flash-native-audio-preview-09-2025',
+        modality: 'AUDIO',
+        manualActivity: false,
+        silenceMs: 300,
+        startSensitivity: 'START_SENSITIVITY_LOW',
+        endSensitivity: 'END_SENSITIVITY_HIGH',
+        bargeIn: false,
+        inputTranscription: true,
+        outputTranscription: true,
+      },
+    });
+  });
+
+  it('accepts proto names as well as JSON names, as protobuf JSON does', () => {
+    const message = parse({
+      setup: {
+        model: 'gemini-2.0-flash-live-001',
+        generation_config: { response_modalities: ['TEXT'] },
+        realtime_input_config: { automatic_activity_detection: { silence_duration_ms: '250' } },
+      },
+    });
+    expect(message).toMatchObject({ setup: { modality: 'TEXT', silenceMs: 250, bargeIn: true } });
+    expect(parse({ client_content: { turns: [], turn_complete: true } })).toEqual({
+      kind: 'clientContent',
+      turns: [],
+      turnComplete: true,
+    });
+  });
+
+  it('takes an enum by number as well as by name, UNSPECIFIED as the default', () => {
+    const setup = (realtimeInputConfig: unknown) =>
+      parse({ setup: { model: 'models/x', realtimeInputConfig } });
+    expect(setup({ activityHandling: 2 })).toMatchObject({ setup: { bargeIn: false } });
+    expect(setup({ activityHandling: 'ACTIVITY_HANDLING_UNSPECIFIED' })).toMatchObject({
+      setup: { bargeIn: true },
+    });
+  });
+
+  it.each([
+    [
+      { foo: 1 },
+      'UNKNOWN_FIELD',
+      `Invalid JSON payload received. Unknown name "foo" at 'setup': Cannot find field.`,
+    ],
+    [
+      { generationConfig: { responseModality: ['TEXT'] } },
+      'UNKNOWN_FIELD',
+      `Invalid JSON payload received. Unknown name "responseModality" at 'setup.generation_config': Cannot find field.`,
+    ],
+    [
+      { enableAffectiveDialog: true },
+      'UNKNOWN_FIELD',
+      `Invalid JSON payload received. Unknown name "enableAffectiveDialog" at 'setup': Cannot find field.`,
+    ],
+    [
+      { realtimeInputConfig: { automaticActivityDetection: { silenceMs: 100 } } },
+      'UNKNOWN_FIELD',
+      `Invalid JSON payload received. Unknown name "silenceMs" at 'setup.realtime_input_config.automatic_activity_detection': Cannot find field.`,
+    ],
+    [
+      { realtimeInputConfig: { activityHandling: 'NEVER' } },
+      'INVALID_FIELD',
+      `Invalid value at 'setup.realtime_input_config.activity_handling' (ActivityHandling), "NEVER"`,
+    ],
+    [
+      { realtimeInputConfig: { automaticActivityDetection: { silenceDurationMs: 'long' } } },
+      'INVALID_FIELD',
+      `Invalid value at 'setup.realtime_input_config.automatic_activity_detection.silence_duration_ms' (TYPE_INT32), "long"`,
+    ],
+    [
+      { generationConfig: { mediaResolution: 'MEDIA_RESOLUTION_HUGE' } },
+      'INVALID_FIELD',
+      `Invalid value at 'setup.generation_config.media_resolution' (MediaResolution), "MEDIA_RESOLUTION_HUGE"`,
+    ],
+  ])('refuses %j as the service does, with 1007', (fields, error, reason) => {
+    const close = refusal({ setup: { model: 'models/x', ...fields } });
+    expect(close).toEqual({ error, code: 1007, reason: reason.length > 123 ? expect.any(String) : reason });
+    if (reason.length > 123) expect(reason.startsWith(close.reason.slice(0, -1))).toBe(true);
+  });
+
+  it('names the list index of an unknown field in a repeated one', () => {
+    expect(refusal({ clientContent: { turns: [{ parts: [] }, { role: 'user', text: 'hi' }] } }).reason).toBe(
+      `Invalid JSON payload received. Unknown name "text" at 'client_content.turns[1]': Cannot find field.`,
+    );
   });
 });
 
@@ -163,12 +294,17 @@ describe('refusing bad messages', () => {
     ['a JSON array', '[]', 'UNKNOWN_MESSAGE', /^a message must be a JSON object/],
     ['JSON null', 'null', 'UNKNOWN_MESSAGE', /^a message must be a JSON object/],
     ['an empty object', '{}', 'UNKNOWN_MESSAGE', /^empty message; expected one of setup, /],
-    ['an unknown kind', '{"hello":1}', 'UNKNOWN_MESSAGE', /^unknown message kind "hello"; expected one of /],
     [
-      'a snake_case kind',
-      '{"tool_response":{}}',
+      'an unknown kind',
+      '{"hello":1}',
       'UNKNOWN_MESSAGE',
-      /field names are camelCase: "toolResponse"$/,
+      /^Invalid JSON payload received\. Unknown name "hello": Cannot find field\.$/,
+    ],
+    [
+      'an unknown field in a known kind',
+      '{"clientContent":{"turnsComplete":true}}',
+      'UNKNOWN_FIELD',
+      /^Invalid JSON payload received\. Unknown name "turnsComplete" at 'client_content': Cannot find field\.$/,
     ],
     ['two kinds', '{"setup":{},"toolResponse":{}}', 'UNKNOWN_MESSAGE', /^a message holds exactly one kind/],
     ['an empty realtimeInput', '{"realtimeInput":{}}', 'INVALID_FIELD', /^realtimeInput needs audio, /],

@@ -46,7 +46,9 @@ function serve(overrides: Partial<LiveOptions> = {}): FakeSocket {
   return socket;
 }
 
-const setup = { setup: { model: 'models/m', generationConfig: { responseModalities: ['TEXT'] } } };
+const setup = {
+  setup: { model: 'models/gemini-2.0-flash-live-001', generationConfig: { responseModalities: ['TEXT'] } },
+};
 const turn = { clientContent: { turns: [{ parts: [{ text: 'hi' }] }], turnComplete: true } };
 
 beforeEach(() => {
@@ -170,7 +172,7 @@ describe('parseLiveOptions', () => {
       chunkMs: 40,
       silenceMs: 500,
       sessionMs: 600_000,
-      goAwayMs: 10_000,
+      goAwayMs: 60_000,
     });
   });
 

@@ -14,7 +14,13 @@ function session(setup: Record<string, unknown> = {}): {
   const live = new LiveSession(options);
   const send = (message: unknown): Reaction => live.receive(JSON.stringify(message));
   expect(
-    send({ setup: { model: 'models/m', generationConfig: { responseModalities: ['TEXT'] }, ...setup } }),
+    send({
+      setup: {
+        model: 'models/gemini-2.0-flash-live-001',
+        generationConfig: { responseModalities: ['TEXT'] },
+        ...setup,
+      },
+    }),
   ).toEqual({
     send: [{ setupComplete: {} }],
   });
@@ -222,7 +228,7 @@ describe('LiveSession', () => {
       reason: 'the first message must be setup, got clientContent',
     });
     const { send } = session();
-    expect(send({ setup: { model: 'models/m' } }).close).toMatchObject({
+    expect(send({ setup: { model: 'models/gemini-2.0-flash-live-001' } }).close).toMatchObject({
       error: 'SETUP_REPEATED',
       code: 1008,
     });
@@ -271,7 +277,9 @@ describe('LiveSession and the page’s SequenceChecker', () => {
     };
     return { exchange };
   }
-  const setup = { setup: { model: 'models/m', tools: [{ functionDeclarations: [{ name: 'f' }] }] } };
+  const setup = {
+    setup: { model: 'models/gemini-2.0-flash-live-001', tools: [{ functionDeclarations: [{ name: 'f' }] }] },
+  };
   const closedAs = ({ reaction, closes }: { reaction: Reaction; closes: unknown[] }) => {
     expect(closes).toHaveLength(1);
     expect(reaction.close).toEqual({ ...(closes[0] as object), code: 1008 });

@@ -89,6 +89,22 @@ describe('the order of a Live API session', () => {
     expect(checker.check('client', AUDIO)).toEqual([]);
   });
 
+  it('cautions that mediaChunks is deprecated, and still lets it through', () => {
+    const checker = new SequenceChecker();
+    checker.check('client', SETUP);
+    checker.check('server', SETUP_COMPLETE);
+    const chunk = { mimeType: 'audio/pcm;rate=16000', data: 'AAAA' };
+    const warnings = checker.check('client', { realtimeInput: { mediaChunks: [chunk] } });
+    expect(warnings).toEqual([
+      {
+        code: 'DEPRECATED_MEDIA_CHUNKS',
+        level: 'caution',
+        text: 'realtimeInput.mediaChunks is deprecated: send realtimeInput.audio (or video) instead, one blob a message',
+      },
+    ]);
+    expect(checker.check('client', { realtimeInput: { audio: chunk } })).toEqual([]);
+  });
+
   it('counts setupComplete only from the server', () => {
     expect(
       run([
