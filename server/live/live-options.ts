@@ -42,7 +42,7 @@ export const LIVE_DEFAULTS: LiveOptions = {
   silenceLevel: 500, // about -36 dBFS: well above a quiet room's hiss, well below speech
   maxChunkMs: 1000,
   sessionMs: 10 * 60_000, // the public service's connections last about ten minutes
-  goAwayMs: 10_000,
+  goAwayMs: 60_000, // "about 60 seconds before the connection ends" (Firebase AI Logic's Live API docs)
   timeScale: 1,
   binary: false,
 };

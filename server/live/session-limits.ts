@@ -1,7 +1,7 @@
 // The public service's time limits, and the one knob that shrinks them all: `timeScale`. Google's
 // Live API docs ("Session management"): without context window compression an audio-only
 // session lasts at most 15 minutes and an audio+video one 2 minutes; a connection lasts about 10
-// minutes and ends with a `goAway` first; a resumption handle stays valid for 2 hours. A session
+// minutes and ends with a `goAway` about a minute before; a resumption handle stays valid for 2 hours. A session
 // outlives its connections through resumption, so its clock keeps running across them.
 //
 // `timeScale=60` turns every minute into a second, so a lesson or a test sees each limit act in
@@ -10,8 +10,11 @@
 export const PUBLIC_LIMITS = {
   /** A connection, from its handshake. */
   connectionMs: 10 * 60_000,
-  /** How long before the connection ends `goAway` comes: its `timeLeft`. */
-  goAwayMs: 10_000,
+  /**
+   * How long before the connection ends `goAway` comes: its `timeLeft`. "About 60 seconds"
+   * (Firebase AI Logic's Live API docs, "Limits for sessions"); users report 50 s.
+   */
+  goAwayMs: 60_000,
   /** A session that has received only audio (or text), across all its connections. */
   audioSessionMs: 15 * 60_000,
   /** A session that has received a video frame. */

@@ -15,17 +15,17 @@ describe('session limits', () => {
   it('are the public service’s at timeScale 1', () => {
     expect(PUBLIC_LIMITS).toEqual({
       connectionMs: 600_000,
-      goAwayMs: 10_000,
+      goAwayMs: 60_000,
       audioSessionMs: 900_000,
       videoSessionMs: 120_000,
       handleLifetimeMs: 7_200_000,
     });
-    expect(parse('')).toMatchObject({ value: { timeScale: 1, sessionMs: 600_000, goAwayMs: 10_000 } });
+    expect(parse('')).toMatchObject({ value: { timeScale: 1, sessionMs: 600_000, goAwayMs: 60_000 } });
   });
 
   it('turn minutes into seconds at timeScale=60', () => {
     expect(parse('timeScale=60')).toMatchObject({
-      value: { timeScale: 60, sessionMs: 10_000, goAwayMs: 167 },
+      value: { timeScale: 60, sessionMs: 10_000, goAwayMs: 1000 },
     });
     expect(sessionEndsAt({ startedAt: 0, video: false, compressed: false }, 60)).toBe(15_000);
     expect(sessionEndsAt({ startedAt: 0, video: true, compressed: false }, 60)).toBe(2_000);
@@ -37,7 +37,7 @@ describe('session limits', () => {
       value: { sessionMs: 5000, goAwayMs: 1000 },
     });
     expect(parse('timeScale=10&goAwayAfter=300')).toMatchObject({
-      value: { sessionMs: 1300, goAwayMs: 1000 },
+      value: { sessionMs: 6300, goAwayMs: 6000 },
     });
   });
 
