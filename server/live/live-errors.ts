@@ -5,15 +5,22 @@
 // - 1007 (invalid payload): the message itself is wrong — not JSON, not a known message, a field
 //   of the wrong type, audio that is not base64 16-bit PCM. RFC 6455 §7.4.1 defines 1007 as "data
 //   within a message that was not consistent with the type of the message", and the public
-//   service closes with 1007 for the requests it calls invalid arguments.
+//   service closes with 1007 for the requests it calls invalid arguments: users report "1007
+//   (invalid frame payload data) Request contains an invalid argument." (google-gemini/cookbook
+//   issue 781). That generic reason says nothing a learner can act on, so where the service's
+//   exact words are unknown the reason here is the stand-in's own, naming the field.
 // - 1008 (policy violation): the message is well formed but breaks the session's rules — it comes
 //   out of order (nothing before `setup`, `setup` only once) or names state that does not exist
 //   (a `toolResponse` for a call never made), or the caller brought no credential where one is
 //   required (the ephemeral-token endpoint without `access_token`). No other code fits a
 //   sequence error, §7.4.1 names 1008 the generic code for "a message that violates its policy", and the public service closes
-//   with 1008 when a request names an entity it cannot find.
+//   with 1008 when a request names an entity it cannot find: "Requested entity was not found"
+//   after a toolResponse (google-gemini/deprecated-generative-ai-js issue 487), "models/… is not
+//   found" for an unknown model. Which code the service gives a message out of order, a second
+//   setup or a missing token is undocumented: 1008 there is the stand-in's choice.
 // - 1009 (message too big): an audio chunk longer than the endpoint processes at once. §7.4.1 says
-//   exactly this: "a message that is too big for it to process".
+//   exactly this: "a message that is too big for it to process". The stand-in's choice: no report
+//   shows the service's limit on one chunk.
 // - 1011 at the connection's time limit, which `goAway` announced beforehand: what users of the
 //   public service report, with its reason word for word (kizuna-ai-lab/sokuji#179: `goAway`
 //   with `timeLeft: "50s"`, then 1011 "Deadline expired before operation could complete.").
