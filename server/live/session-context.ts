@@ -14,6 +14,14 @@ import {
 } from './session-limits';
 import type { TokenLedger } from './token-ledger';
 
+/**
+ * Every buffer a client can fill has a limit: a turn keeps at most this much of the user's text
+ * (it is only quoted back), and a session at most this many turns, the oldest two merged into one
+ * past it (their tokens added, so the counts stay exact; compression then drops them together).
+ */
+const MAX_KEPT_TEXT = 120;
+const MAX_KEPT_TURNS = 256;
+
 export class SessionContext {
   private turns: ContextTurn[] = [];
   /** Exchanges in this session, on every connection, compressed ones included. */
@@ -112,7 +120,17 @@ export class SessionContext {
   record(): void {
     const now = this.ledger.totals();
     const tokens = { TEXT: now.TEXT - this.mark.TEXT, AUDIO: now.AUDIO - this.mark.AUDIO };
-    this.turns.push({ user: this.heardText, tokens });
+    const user =
+      this.heardText.length > MAX_KEPT_TEXT ? `${this.heardText.slice(0, MAX_KEPT_TEXT)}…` : this.heardText;
+    this.turns.push({ user, tokens });
+    if (this.turns.length > MAX_KEPT_TURNS) {
+      const [oldest, next] = this.turns.splice(0, 2) as [ContextTurn, ContextTurn];
+      const merged = {
+        TEXT: oldest.tokens.TEXT + next.tokens.TEXT,
+        AUDIO: oldest.tokens.AUDIO + next.tokens.AUDIO,
+      };
+      this.turns.unshift({ user: next.user, tokens: merged });
+    }
     this.turnCount++;
     this.heardText = '';
     this.mark = now;

@@ -198,6 +198,17 @@ describe('SessionContext', () => {
     expect(context.snapshot(0).turns.map((t) => t.user)).toEqual(['ccccc', 'ddddd']);
   });
 
+  it('keeps a bounded number of turns and of characters, with exact token counts', () => {
+    const ledger = new TokenLedger();
+    const context = new SessionContext(ledger, 0);
+    for (let i = 0; i < 300; i++) turn(ledger, context, `${i} ${'x'.repeat(200)}`, 1);
+    const { turns, turnCount } = context.snapshot(0);
+    expect(turnCount).toBe(300);
+    expect(turns).toHaveLength(256);
+    expect(turns.reduce((sum, t) => sum + t.tokens.TEXT, 0)).toBe(ledger.totals().TEXT);
+    expect(turns.at(-1)!.user).toBe(`299 ${'x'.repeat(116)}…`);
+  });
+
   it('has no session limit when compressed, and the audio or video one otherwise', () => {
     const ledger = new TokenLedger();
     expect(new SessionContext(ledger, 0, { triggerTokens: 10, targetTokens: 5 }).limit(1)).toBeUndefined();
