@@ -28,7 +28,9 @@ function sendTurn(session, text) {
 // Step 1: connect, send `setup` first, and resolve once the server answers `setupComplete`.
 function openSession(query, modality, extra = {}) {
   return new Promise((resolve, reject) => {
-    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), onMessage: null, onGoAway: null };
+    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), onMessage: null };
+    session.goingAway = false; // the server said goAway: move on between two turns (step 6)
+    session.resumeHandle = null; // the latest handle that can resume this session (step 6)
     session.socket.binaryType = 'arraybuffer';
     sessions.push(session);
     session.socket.onopen = () => {
@@ -44,7 +46,11 @@ function openSession(query, modality, extra = {}) {
         resolve(session);
       } else if (message.goAway) {
         console.log(`goAway: this session ends in ${message.goAway.timeLeft}`);
-        session.onGoAway?.();
+        session.goingAway = true;
+      } else if (message.sessionResumptionUpdate) {
+        // Only a resumable update carries a handle; keep the newest one.
+        const update = message.sessionResumptionUpdate;
+        if (update.resumable && update.newHandle) session.resumeHandle = update.newHandle;
       } else {
         session.onMessage?.(message);
       }
@@ -69,6 +75,7 @@ function textTurn(session, text) {
         // TODO (step 2): add part.text to `answer`
       }
       if (content.turnComplete) {
+        session.contextTokens = message.usageMetadata?.totalTokenCount; // everything read and said
         console.log('turnComplete; the whole answer:', answer);
         // TODO (step 2): the answer is whole: resolve(answer)
       }
@@ -194,22 +201,19 @@ function interruptTurn(session) {
   });
 }
 
-// Step 6: goAway. Move the conversation to a new session before the old one is cut off.
+// Step 6: goAway. Move the conversation to a new connection before the old one is cut off, and
+// resume the session there: `sessionResumption` in setup asks for handles, and a handle resumes.
 async function conversation(questions) {
-  let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT');
-  let moving = null;
-  const onGoAway = (old) => () => {
-    /* TODO (step 6): set `moving` to a promise of a new session, openSession(FAST, 'TEXT'), that
-       closes the old one with old.socket.close(1000, 'goAway: moved to a new session') once the new
-       one is ready, and resolves with the new one. */
-  };
-  session.onGoAway = onGoAway(session);
+  let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT', { sessionResumption: {} });
   for (const question of questions) {
-    if (moving) {
-      session = await moving; // the next turn goes to the new session
-      moving = null;
+    if (session.goingAway) {
+      /* TODO (step 6): open a new session that resumes this one,
+           openSession(FAST, 'TEXT', { sessionResumption: { handle: session.resumeHandle } }),
+         then close the old one with close(1000, 'goAway: moved to a new session'), and carry on
+         with the new one. */
     }
     await textTurn(session, question);
+    console.log(`context: ${session.contextTokens} tokens`);
     await new Promise((wake) => setTimeout(wake, 150)); // the user thinks
   }
 }

@@ -28,7 +28,9 @@ function sendTurn(session, text) {
 // Step 1: connect, send `setup` first, and resolve once the server answers `setupComplete`.
 function openSession(query, modality, extra = {}) {
   return new Promise((resolve, reject) => {
-    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), onMessage: null, onGoAway: null };
+    const session = { socket: new WebSocket(`${LIVE_URL}?${query}`), onMessage: null };
+    session.goingAway = false; // the server said goAway: move on between two turns (step 6)
+    session.resumeHandle = null; // the latest handle that can resume this session (step 6)
     session.socket.binaryType = 'arraybuffer';
     sessions.push(session);
     session.socket.onopen = () => {
@@ -42,7 +44,11 @@ function openSession(query, modality, extra = {}) {
         resolve(session);
       } else if (message.goAway) {
         console.log(`goAway: this session ends in ${message.goAway.timeLeft}`);
-        session.onGoAway?.();
+        session.goingAway = true;
+      } else if (message.sessionResumptionUpdate) {
+        // Only a resumable update carries a handle; keep the newest one.
+        const update = message.sessionResumptionUpdate;
+        if (update.resumable && update.newHandle) session.resumeHandle = update.newHandle;
       } else {
         session.onMessage?.(message);
       }
@@ -67,6 +73,7 @@ function textTurn(session, text) {
         answer += part.text;
       }
       if (content.turnComplete) {
+        session.contextTokens = message.usageMetadata?.totalTokenCount; // everything read and said
         console.log('turnComplete; the whole answer:', answer);
         resolve(answer);
       }
@@ -195,23 +202,19 @@ function interruptTurn(session) {
   });
 }
 
-// Step 6: goAway. Move the conversation to a new session before the old one is cut off.
+// Step 6: goAway. Move the conversation to a new connection before the old one is cut off, and
+// resume the session there: `sessionResumption` in setup asks for handles, and a handle resumes.
 async function conversation(questions) {
-  let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT');
-  let moving = null;
-  const onGoAway = (old) => () => {
-    moving = openSession(FAST, 'TEXT').then((fresh) => {
-      old.socket.close(1000, 'goAway: moved to a new session');
-      return fresh;
-    });
-  };
-  session.onGoAway = onGoAway(session);
+  let session = await openSession(`${FAST}&goAwayAfter=300&goAwayMs=2000`, 'TEXT', { sessionResumption: {} });
   for (const question of questions) {
-    if (moving) {
-      session = await moving; // the next turn goes to the new session
-      moving = null;
+    if (session.goingAway) {
+      // Between two turns, the latest handle holds the whole conversation.
+      const old = session;
+      session = await openSession(FAST, 'TEXT', { sessionResumption: { handle: old.resumeHandle } });
+      old.socket.close(1000, 'goAway: moved to a new session');
     }
     await textTurn(session, question);
+    console.log(`context: ${session.contextTokens} tokens`);
     await new Promise((wake) => setTimeout(wake, 150)); // the user thinks
   }
 }

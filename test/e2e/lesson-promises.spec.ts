@@ -94,6 +94,50 @@ test('13.2 and 13.4: the parts and the whole answer, and what the server heard',
   await walker.runEnded(run);
 });
 
+/**
+ * The conversation's `context:` lines, split at the move: those printed before the second
+ * `session ready (TEXT)` that follows the goAway notice, and those after it.
+ */
+function contextAroundMove(output: string): { before: number[]; after: number[] } {
+  const lines = output.split('\n');
+  const notice = lines.findIndex((line) => line.startsWith('goAway:'));
+  const moved = lines.findIndex((line, i) => i > notice && line === 'session ready (TEXT)');
+  expect(notice, 'the goAway notice').toBeGreaterThan(-1);
+  expect(moved, 'a session ready after the notice').toBeGreaterThan(notice);
+  const tokens = (part: string[]) =>
+    part.flatMap((line) => /^context: (\d+) tokens$/.exec(line)?.slice(1).map(Number) ?? []);
+  return { before: tokens(lines.slice(0, moved)), after: tokens(lines.slice(moved)) };
+}
+
+test('13.6: after goAway the session resumes on a new connection, its context growing on; without the handle it starts again', async ({
+  lessonPage: page,
+  lessonServer: server,
+}) => {
+  test.slow();
+  const walker = await walkerAt(page, server.url, 'live-api', 6);
+  const seen = await recordConsole(page);
+  await walker.showSolution();
+  let run = await walker.run();
+  await walker.runEnded(run, ['finished'], 40_000);
+  let { before, after } = contextAroundMove(await seen());
+  expect(before.length + after.length, 'one context line a question').toBe(4);
+  expect(before.length).toBeGreaterThan(0);
+  expect(after.length).toBeGreaterThan(0);
+  const all = [...before, ...after];
+  for (let i = 1; i < all.length; i++)
+    expect(all[i], `context after question ${i + 1}`).toBeGreaterThan(all[i - 1]!);
+
+  await page.evaluate(() => {
+    (window as unknown as { consoleLines: string[] }).consoleLines.length = 0;
+  });
+  await walker.replace('handle: old.resumeHandle', 'handle: undefined');
+  run = await walker.run();
+  await walker.runEnded(run, ['finished'], 40_000);
+  ({ before, after } = contextAroundMove(await seen()));
+  expect(after.length).toBeGreaterThan(0);
+  expect(after[0], 'a new session reads only the next question').toBeLessThan(before.at(-1)!);
+});
+
 test("7.2: the wire log shows the pings and pongs; the snippet's own output never mentions them", async ({
   lessonPage: page,
   lessonServer: server,

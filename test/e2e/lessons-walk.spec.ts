@@ -103,6 +103,13 @@ const MISTAKES: Record<string, Mistake> = {
     runs: 1,
     states: ['pending', 'done'],
   },
+  'live-api/6': {
+    what: 'moves to a new session after goAway without resuming the old one',
+    from: 'solution',
+    edits: [{ find: 'handle: old.resumeHandle', replace: 'handle: undefined' }],
+    runs: 1,
+    states: ['done', 'done', 'done', 'pending', 'done'],
+  },
 };
 
 const key = (slug: string, step: LessonStep): string => `${slug}/${step.number}`;
