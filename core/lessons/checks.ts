@@ -74,7 +74,13 @@ const OPEN_FIELDS = {
 const HANDSHAKE_FIELDS = {
   ...BASE,
   request: { headers: LEAF, raw: LEAF, method: LEAF, path: LEAF, httpVersion: LEAF },
-  response: { headers: LEAF, raw: LEAF, status: LEAF, reason: LEAF },
+  response: {
+    headers: LEAF,
+    raw: LEAF,
+    status: LEAF,
+    reason: LEAF,
+    body: { text: LEAF, base64: LEAF, truncated: LEAF, size: LEAF },
+  },
   accept: { key: LEAF, expected: LEAF, actual: LEAF, ok: LEAF },
   rejected: LEAF,
   deflate: {

@@ -27,7 +27,7 @@ import type {
   TapErrorEvent,
   TapHandshakeEvent,
 } from './events';
-import { type LazyEvent, LazyFrameEvent, LazyMessageEvent } from './lazy-events';
+import { type LazyEvent, LazyFrameEvent, LazyMessageEvent, payloadView } from './lazy-events';
 
 export type { InflaterFactory };
 
@@ -81,6 +81,16 @@ interface DirectionState {
 // A head larger than this is not a head we will wait for.
 const MAX_HEAD = 16 * 1024;
 
+/** A handshake answered with anything but 101, held until its body has come. */
+interface RefusedAnswer {
+  event: TapHandshakeEvent;
+  kept: Uint8Array[];
+  keptBytes: number;
+  size: number;
+  /** Body bytes still to come by its Content-Length; null when it has none (ends with TCP). */
+  remaining: number | null;
+}
+
 export class ConnectionDecoder {
   readonly conn: string;
   request: DecodedHead<RequestHead> | null;
@@ -95,6 +105,9 @@ export class ConnectionDecoder {
   private out: DecodedEvent[] = [];
   /** Bytes after a message too big in the chunk that brought it, followed once it is reported. */
   private pendingFollow: (() => void) | null = null;
+  /** The server answered with anything but 101: no WebSocket, nothing after its head is a frame. */
+  private notUpgraded = false;
+  private refused: RefusedAnswer | null = null;
 
   constructor(options: ConnectionDecoderOptions) {
     this.options = options;
@@ -246,6 +259,16 @@ export class ConnectionDecoder {
       response.status === 101
         ? acceptedDeflate(headerValue(response.headers, 'sec-websocket-extensions'))
         : null;
+    if (response.status !== 101) {
+      // RFC 6455 §4.1: only a 101 makes the connection a WebSocket; what follows any other
+      // answer is its HTTP body (a "400 Transport unknown" in JSON, say), shown as such.
+      this.notUpgraded = true;
+      const length = Number(headerValue(response.headers, 'content-length') ?? Number.NaN);
+      const remaining = Number.isInteger(length) && length >= 0 ? length : null;
+      this.refused = { event, kept: [], keptBytes: 0, size: 0, remaining };
+      if (remaining === 0) this.answerRefused();
+      return;
+    }
     if (deflate) {
       event.deflate = deflate;
       this.deflate = deflate;
@@ -260,6 +283,10 @@ export class ConnectionDecoder {
   /** Feeds a direction's frame bytes; null says they stopped (FrameDecoder#end). */
   private feed(side: DirectionState, t: number, chunk: Uint8Array | null): void {
     side.bytes += chunk?.length ?? 0;
+    if (this.notUpgraded) {
+      if (side === this.server) this.readRefusedBody(chunk);
+      return;
+    }
     if (side.decoder.state !== 'open') {
       if (side.follower && chunk) this.followed(side, t, side.follower.push(chunk));
       return;
@@ -311,6 +338,39 @@ export class ConnectionDecoder {
     const pending = this.pendingFollow;
     this.pendingFollow = null;
     pending?.();
+  }
+
+  /** A refused answer's body, until its Content-Length or the end of the connection. */
+  private readRefusedBody(chunk: Uint8Array | null): void {
+    const refused = this.refused;
+    if (refused === null) return;
+    if (chunk === null) {
+      this.answerRefused();
+      return;
+    }
+    const body = refused.remaining === null ? chunk : chunk.subarray(0, refused.remaining);
+    refused.size += body.length;
+    const room = this.options.payloadCap - refused.keptBytes;
+    if (room > 0 && body.length > 0) {
+      const kept = body.slice(0, room);
+      refused.kept.push(kept);
+      refused.keptBytes += kept.length;
+    }
+    if (refused.remaining !== null) {
+      refused.remaining -= body.length;
+      if (refused.remaining <= 0) this.answerRefused();
+    }
+  }
+
+  private answerRefused(): void {
+    const refused = this.refused;
+    if (refused === null) return;
+    this.refused = null;
+    const { event, size } = refused;
+    if (size > 0) {
+      event.response.body = { ...payloadView(concatBytes(refused.kept), size, true), size };
+    }
+    this.out.push(event);
   }
 
   /** Control frames that came after a message too big: shown, and a close counts (§7.1.5). */

@@ -63,7 +63,15 @@ export interface HttpHeadView {
 export interface TapHandshakeEvent extends Base {
   type: 'handshake';
   request: HttpHeadView & { method: string; path: string; httpVersion: string };
-  response: HttpHeadView & { status: number; reason: string };
+  response: HttpHeadView & {
+    status: number;
+    reason: string;
+    /**
+     * What followed a head that was not 101: plain HTTP, not frames (RFC 6455 §4.1), so its
+     * first bytes as a payload, and its size. Absent when there was none.
+     */
+    body?: PayloadView & { size: number };
+  };
   /** RFC 6455 §4.2.2: base64(SHA-1(key + GUID)). `ok` is false for any non-101 answer. */
   accept: { key: string; expected: string; actual: string | null; ok: boolean };
   /** Why the handshake was refused, when it was. */

@@ -155,7 +155,8 @@ export class TapStreamDecoder {
       };
       return [close];
     }
-    const events = decoder.finish(record.t);
+    // A refused answer without a Content-Length is complete only now: its handshake comes here.
+    const events = this.withRefusal(connection, decoder.finish(record.t));
     if (refusal?.status !== undefined) {
       // RFC 6455 §4.2.2: a refused handshake never became a WebSocket; the server ended it.
       return events.map((event) =>

@@ -275,7 +275,7 @@ export function relay(
     if (!settled) {
       fail(
         connected
-          ? `the target ${where(target)} closed the connection without answering the handshake`
+          ? `the target ${where(target)} closed before answering the upgrade`
           : `could not reach the target ${where(target)}`,
       );
       return;

@@ -2,6 +2,7 @@
 // plain and one with permessage-deflate: what the upstream received, what the tap reported and
 // what the inspector shows must agree.
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
 import { WebSocketServer } from 'ws';
@@ -173,4 +174,38 @@ test('a target wslab may not relay to gets a helpful message, and the inspector 
   await app.getByTestId('chat-connect').click();
   await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
   await expect(app.getByTestId('chat-status')).toContainText('/echo');
+});
+
+test("an upstream's refusal shows its status and body in the handshake card, and no frames", async ({
+  app,
+}) => {
+  // What a Socket.IO server answers a request for a transport it does not know: JSON whose first
+  // byte, were it read as a frame, would set RSV1-3.
+  const body = '{"code":0,"message":"Transport unknown"}';
+  const server = createServer();
+  server.on('upgrade', (_req, socket) => {
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const port = (server.address() as AddressInfo).port;
+    await connectThrough(app, `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=nope`);
+    const lane = app.locator('[data-testid="connection"][data-label="proxy"]').last();
+    const summary = lane.getByTestId('handshake').locator('summary');
+    await expect(summary).toContainText('400 Bad Request');
+    await summary.click();
+    const shown = lane.getByTestId('handshake-body');
+    await expect(shown).toContainText(`Body, ${body.length} B`);
+    await expect(shown.locator('pre')).toHaveText(body);
+    // Legible: the body is not clipped sideways.
+    const clipped = await shown.locator('pre').evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+    expect(clipped).toBe(false);
+    await expect(lane.locator('.lane-error', { hasText: 'RSV' })).toHaveCount(0);
+    await expect(app.locator('[data-testid="frame-row"][data-lane="proxy"]')).toHaveCount(0);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

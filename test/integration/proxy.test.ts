@@ -342,6 +342,20 @@ describe('the proxy relays WebSockets only', () => {
     );
   });
 
+  it('answers 502 saying the target closed before answering the upgrade when it just hangs up', async () => {
+    const service = await startTcpService((socket) => socket.destroy());
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    expect(await raw.readHead()).toMatch(/^HTTP\/1\.1 502 /);
+    expect(String(await raw.readToEnd())).toContain(
+      `the target 127.0.0.1:${service.port} closed before answering the upgrade`,
+    );
+    await tap.waitFor(
+      (e) => e.type === 'error' && e.code === 'UPSTREAM_FAILED' && e.message.includes('closed before'),
+    );
+  });
+
   it('answers 502 when a 101 carries the wrong Sec-WebSocket-Accept, relaying nothing', async () => {
     const service = await startTcpService((socket) =>
       socket.write(
@@ -368,6 +382,25 @@ describe('the proxy relays WebSockets only', () => {
     const head = await raw.readHead();
     expect(`${head}${await raw.readToEnd()}`).toBe(answer);
     expectOnlyTheRequestHead(await service.received);
+  });
+
+  it('shows an upstream’s refusal with its body on the tap, not its body as frames', async () => {
+    // What a Socket.IO server answers a request for a transport it does not know.
+    const body = '{"code":0,"message":"Transport unknown"}';
+    const answer = `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const service = await startTcpService((socket) => socket.write(answer));
+    extra.push(service);
+    await startWslab();
+    const raw = await rawProxy(service.port);
+    await raw.readHead();
+    await raw.readToEnd();
+    const [handshake] = (await tap.waitFor(
+      (e) => e.type === 'handshake' && e.response.status === 400,
+    )) as TapHandshakeEvent[];
+    expect(handshake!.response.body).toEqual({ text: body, truncated: false, size: body.length });
+    await tap.waitFor((e) => e.type === 'close' && e.conn === handshake!.conn);
+    const ofConnection = tap.events.filter((e) => 'conn' in e && e.conn === handshake!.conn);
+    expect(ofConnection.map((e) => e.type)).toEqual(['open', 'handshake', 'close']);
   });
 
   it('answers 502 when the client sends over 64 KiB before the target has answered', async () => {

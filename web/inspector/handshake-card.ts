@@ -109,6 +109,18 @@ function deflateParams(params: DeflateParams): HTMLElement {
   );
 }
 
+/** What followed an answer that was not 101: plain HTTP (RFC 6455 §4.1), shown as its bytes say. */
+function answerBody(body: NonNullable<TapHandshakeEvent['response']['body']>): HTMLElement {
+  const shown = body.text ?? `base64 ${body.base64 ?? ''}`;
+  const cut = body.truncated ? ` (first bytes of ${body.size})` : '';
+  return h(
+    'div',
+    { className: 'http-body', 'data-testid': 'handshake-body' },
+    h('div', { className: 'muted' }, `Body, ${body.size} B${cut}; not a WebSocket, so not frames:`),
+    h('pre', { className: 'wrap' }, shown),
+  );
+}
+
 export function renderHandshake(handshake: TapHandshakeEvent): HTMLElement {
   const derivation = deriveInPage(handshake);
   const state = acceptState(handshake);
@@ -128,6 +140,7 @@ export function renderHandshake(handshake: TapHandshakeEvent): HTMLElement {
       h('code', {}, `HTTP/1.1 ${response.status} ${response.reason}`),
       headerList(response.headers),
     ),
+    response.body ? answerBody(response.body) : null,
     handshake.rejected
       ? h('p', { className: 'warn', 'data-testid': 'handshake-refused' }, `Refused: ${handshake.rejected}`)
       : null,

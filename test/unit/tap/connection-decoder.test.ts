@@ -232,4 +232,54 @@ describe('ConnectionDecoder', () => {
     connection.readServer(4, SERVER_HELLO_DEFLATED.subarray(0, 3));
     expect(connection.betweenFrames).toBe(false);
   });
+
+  // Engine.IO's answer to a request for a transport it does not know: a JSON body whose first
+  // byte, read as a frame header, would set RSV1-3.
+  const TRANSPORT_UNKNOWN = '{"code":0,"message":"Transport unknown"}';
+
+  it('shows a refused answer with its body, and reads nothing after it as frames (RFC 6455 §4.1)', () => {
+    const connection = decoder();
+    connection.readClient(1, ascii(REQUEST));
+    const head = `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${TRANSPORT_UNKNOWN.length}\r\n\r\n`;
+    // The body comes in two chunks; the handshake is complete with its last byte.
+    expect(connection.readServer(2, ascii(head + TRANSPORT_UNKNOWN.slice(0, 10)))).toEqual([]);
+    const events = plain(connection.readServer(3, ascii(TRANSPORT_UNKNOWN.slice(10))));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'handshake',
+      // The time of the head: the answer was given then, the body only followed it.
+      t: 2,
+      response: {
+        status: 400,
+        reason: 'Bad Request',
+        body: { text: TRANSPORT_UNKNOWN, truncated: false, size: TRANSPORT_UNKNOWN.length },
+      },
+      accept: { ok: false },
+    });
+    // Whatever the client sends next is not a frame either: no frame, no protocol error.
+    expect(connection.readClient(4, CLIENT_HELLO)).toEqual([]);
+    expect(plain(connection.finish(5)).map((event) => event.type)).toEqual(['close']);
+  });
+
+  it('shows a refused answer without a Content-Length when the connection ends, its body cut at the cap', () => {
+    const connection = decoder({ payloadCap: 8 });
+    connection.readClient(1, ascii(REQUEST));
+    expect(connection.readServer(2, ascii(`HTTP/1.1 404 Not Found\r\n\r\n${TRANSPORT_UNKNOWN}`))).toEqual([]);
+    const [handshake, close] = plain(connection.finish(3));
+    expect(handshake).toMatchObject({
+      type: 'handshake',
+      response: { status: 404, body: { text: '{"code":', truncated: true, size: TRANSPORT_UNKNOWN.length } },
+    });
+    expect(close).toMatchObject({ type: 'close', code: 1006 });
+  });
+
+  it('gives a refused answer with no body no body field', () => {
+    const connection = decoder();
+    connection.readClient(1, ascii(REQUEST));
+    const [handshake] = plain(
+      connection.readServer(2, ascii('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')),
+    );
+    expect(handshake).toMatchObject({ type: 'handshake', response: { status: 403 } });
+    expect(handshake).not.toHaveProperty('response.body');
+  });
 });
