@@ -416,39 +416,67 @@ describe('sessions that outlive a connection', () => {
       config: { responseModalities: [Modality.TEXT], sessionResumption: { handle } },
     });
     resumed.live.sendClientContent({ turns: 'and now?' });
-    const usage = (await resumed.until(isTurnComplete)).at(-1)!.usageMetadata!;
+    const answer = await resumed.until(isTurnComplete);
+    expect(textOf(answer)).toContain('before it you said "remember this sentence, please"');
+    const usage = answer.at(-1)!.usageMetadata!;
     // The prompt holds the first connection's turn and answer as well as the new turn.
     expect(usage.promptTokenCount).toBeGreaterThan(firstUsage.totalTokenCount!);
     resumed.close();
   });
 
-  it('reconnects with the latest handle on goAway and carries on before the old connection ends', async () => {
+  // timeScale=300: the ten-minute connection lasts 2 s and goAway comes 60 s / 300 = 0.2 s before
+  // its end; the 15-minute session lasts 3 s, across its connections.
+  it('on goAway, closes and reconnects with the latest handle, and the session goes on', async () => {
     const first = await SdkClient.connect({
-      options: { chunkMs: 1, sessionMs: 2000, goAwayMs: 1500 },
+      options: { chunkMs: 1, timeScale: 300 },
       config: { responseModalities: [Modality.TEXT], sessionResumption: {} },
     });
     first.live.sendClientContent({ turns: 'before the goAway' });
     const firstUsage = (await first.until(isTurnComplete)).at(-1)!.usageMetadata!;
     const handle = await nextHandle(first);
-    const [goAway] = (await first.until((m) => m.goAway !== undefined)).slice(-1);
-    expect(goAway!.goAway!.timeLeft).toMatch(/^\d+(\.\d+)?s$/);
+    const [goAway] = (await first.until((m) => m.goAway !== undefined, 3000)).slice(-1);
+    expect(goAway!.goAway).toEqual({ timeLeft: '0.2s' });
+    first.close();
+    await first.closed;
 
     const next = await SdkClient.connect({
-      options: { chunkMs: 1 },
+      options: { chunkMs: 1, timeScale: 300 },
       config: { responseModalities: [Modality.TEXT], sessionResumption: { handle } },
     });
     next.live.sendClientContent({ turns: 'after it' });
-    const usage = (await next.until(isTurnComplete)).at(-1)!.usageMetadata!;
-    expect(usage.promptTokenCount).toBeGreaterThan(firstUsage.totalTokenCount!);
-    expect((await first.closed).code).toBe(1001);
+    const answer = await next.until(isTurnComplete);
+    expect(textOf(answer)).toContain('before it you said "before the goAway"');
+    expect(answer.at(-1)!.usageMetadata!.promptTokenCount).toBeGreaterThan(firstUsage.totalTokenCount!);
+    next.close();
+  });
+
+  it('sees a connection that outlives its goAway closed as the service closes it, and resumes after', async () => {
+    const first = await SdkClient.connect({
+      options: { chunkMs: 1, timeScale: 300 },
+      config: { responseModalities: [Modality.TEXT], sessionResumption: {} },
+    });
+    first.live.sendClientContent({ turns: 'still here' });
+    await first.until(isTurnComplete);
+    const handle = await nextHandle(first);
+    expect(await first.closed).toEqual({
+      code: 1011,
+      reason: 'Deadline expired before operation could complete.',
+    });
+
+    const next = await SdkClient.connect({
+      options: { chunkMs: 1, timeScale: 300 },
+      config: { responseModalities: [Modality.TEXT], sessionResumption: { handle } },
+    });
+    next.live.sendClientContent({ turns: 'back' });
+    expect(textOf(await next.until(isTurnComplete))).toContain('before it you said "still here"');
     next.close();
   });
 });
 
 describe('what the stand-in refuses, the SDK reports as the service would', () => {
-  it('sees an unknown model closed with 1008 before setupComplete', async () => {
-    await expect(SdkClient.connect({ model: 'no-such-model' })).rejects.toThrow(
-      /closed with 1008 ".*no-such-model/,
+  it("sees an unknown model closed with 1008 before setupComplete, in the service's words", async () => {
+    await expect(SdkClient.connect({ model: 'no-such-model', apiVersion: 'v1beta' })).rejects.toThrow(
+      'closed with 1008 "models/no-such-model is not found for API version v1beta, or is not supported for bidiGenerateContent.',
     );
   });
 });
