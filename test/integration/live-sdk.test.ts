@@ -79,6 +79,8 @@ class SdkClient {
     ).toString();
     const apiKey = connection.apiKey ?? 'not-a-real-key';
     const ai = new GoogleGenAI({
+      // The Gemini Developer API, whatever GOOGLE_GENAI_USE_VERTEXAI says in the environment.
+      vertexai: false,
       apiKey: query ? `${apiKey}&${query}` : apiKey,
       httpOptions: {
         baseUrl: `http://127.0.0.1:${server.port}/live`,
