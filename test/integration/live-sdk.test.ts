@@ -303,6 +303,33 @@ describe('the setup the SDK builds', () => {
     expect(textOf(await client.until(isTurnComplete, 2000))).toMatch(/^I heard 0\.10 s of audio/);
     client.close();
   });
+
+  it('takes a turn the client marks itself with activityStart and activityEnd, detection off', async () => {
+    const client = await SdkClient.connect({
+      options: { chunkMs: 1 },
+      config: {
+        responseModalities: [Modality.TEXT],
+        realtimeInputConfig: { automaticActivityDetection: { disabled: true } },
+      },
+    });
+    client.live.sendRealtimeInput({ activityStart: {} });
+    sendAudio(client, speech(100));
+    client.live.sendRealtimeInput({ activityEnd: {} });
+    expect(textOf(await client.until(isTurnComplete))).toMatch(/^I heard 0\.10 s of audio: 1600 samples/);
+    client.close();
+  });
+
+  it("still understands audio sent in the SDK's older media form (mediaChunks)", async () => {
+    const client = await SdkClient.connect({
+      options: { chunkMs: 1, silenceMs: 50 },
+      config: { responseModalities: [Modality.TEXT] },
+    });
+    const samples = new Int16Array([...speech(100), ...silence(60)]);
+    const data = Buffer.from(samples.buffer).toString('base64');
+    client.live.sendRealtimeInput({ media: { data, mimeType: 'audio/pcm;rate=16000' } });
+    expect(textOf(await client.until(isTurnComplete))).toMatch(/^I heard 0\.10 s of audio: 1600 samples/);
+    client.close();
+  });
 });
 
 describe('a conversation through the SDK', () => {
