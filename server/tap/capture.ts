@@ -71,23 +71,49 @@ export class ConnectionCapture {
 
   /** Wrap the socket's writes. Call before `handleUpgrade`. */
   watchWrites(socket: Socket): void {
+    const capture = this;
+    // Journaled where the stream hands bytes to the socket's handle, in the order it does: a
+    // corked header and payload (how `ws` sends a frame) come as one `_writev`, and bytes still
+    // queued when the socket is destroyed never crossed the wire, so they are not journaled.
+    const write = socket._write;
+    const writev = socket._writev;
+    socket._write = function (this: Socket, chunk: unknown, encoding, callback): void {
+      capture.sawWrite(chunk, encoding, capture.journal.now());
+      write.call(this, chunk, encoding, callback);
+    };
+    if (writev) {
+      socket._writev = function (this: Socket, chunks, callback): void {
+        const t = capture.journal.now();
+        for (const { chunk, encoding } of chunks) capture.sawWrite(chunk, encoding, t);
+        writev.call(this, chunks, callback);
+      };
+    }
+    if (this.boundaries) this.watchBoundaries(socket, this.boundaries);
+    // Listened for here, not in watchReads: a handshake `ws` refuses never reaches that point.
+    socket.once('close', (hadError: boolean) => this.journal.end(this.number, this.journal.now(), hadError));
+  }
+
+  // A relay injects frames of its own when both directions are between frames. That must count
+  // what it has written, not only what the socket has flushed: a frame half queued is a frame
+  // begun. So the relay's boundaries follow `write`.
+  private watchBoundaries(socket: Socket, boundaries: ConnectionDecoder): void {
     const originalWrite = socket.write;
     const originalEnd = socket.end;
-    const capture = this;
+    const journal = this.journal;
+    const follow = (chunk: unknown, encoding: unknown): void => {
+      const bytes = bytesOf(chunk, typeof encoding === 'string' ? encoding : undefined);
+      if (bytes) boundaries.readServer(journal.now(), bytes);
+    };
     // biome-ignore lint/suspicious/noExplicitAny: the overloads of Socket.write cannot be restated
     socket.write = function (this: Socket, chunk: any, encoding?: any, callback?: any): boolean {
-      capture.sawWrite(chunk, typeof encoding === 'string' ? encoding : undefined);
+      follow(chunk, encoding);
       return originalWrite.call(this, chunk, encoding, callback);
     } as Socket['write'];
     // biome-ignore lint/suspicious/noExplicitAny: as above, for Socket.end
     socket.end = function (this: Socket, chunk?: any, encoding?: any, callback?: any): Socket {
-      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
-        capture.sawWrite(chunk, typeof encoding === 'string' ? encoding : undefined);
-      }
+      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') follow(chunk, encoding);
       return originalEnd.call(this, chunk, encoding, callback);
     } as Socket['end'];
-    // Listened for here, not in watchReads: a handshake `ws` refuses never reaches that point.
-    socket.once('close', (hadError: boolean) => this.journal.end(this.number, this.journal.now(), hadError));
   }
 
   /** Listen to the socket's reads, ahead of `ws`. Call after `handleUpgrade` attached its listener. */
@@ -112,15 +138,17 @@ export class ConnectionCapture {
     this.boundaries?.readClient(t, chunk);
   }
 
-  private sawWrite(chunk: unknown, encoding: string | undefined): void {
-    let bytes: Uint8Array;
-    if (typeof chunk === 'string') bytes = Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');
-    else if (chunk instanceof Uint8Array) bytes = chunk;
-    else return;
-    const t = this.journal.now();
-    this.journal.append(this.number, false, t, bytes);
-    this.boundaries?.readServer(t, bytes);
+  private sawWrite(chunk: unknown, encoding: string | undefined, t: number): void {
+    const bytes = bytesOf(chunk, encoding);
+    if (bytes) this.journal.append(this.number, false, t, bytes);
   }
+}
+
+/** A chunk as a stream's write takes it: bytes, or a string in an encoding (net.Socket keeps strings). */
+function bytesOf(chunk: unknown, encoding: string | undefined): Uint8Array | null {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, (encoding as BufferEncoding) ?? 'utf8');
+  return null;
 }
 
 export interface Refusal {
