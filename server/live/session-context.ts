@@ -35,6 +35,8 @@ export class SessionContext {
   private span: SessionSpan;
   /** Turns dropped by compression so far. */
   dropped = 0;
+  /** Called when a turn joins the context. */
+  onRecord: (() => void) | undefined;
 
   /** `ledger` has read the setup (instructions, tools): the turns are what comes after. */
   constructor(
@@ -134,6 +136,7 @@ export class SessionContext {
     this.turnCount++;
     this.heardText = '';
     this.mark = now;
+    this.onRecord?.();
   }
 }
 

@@ -64,6 +64,8 @@ export function startContext(
   if (!settings) return { ok: true, context, callCount: calls };
   const tracker = new ResumptionTracker(store, settings, lifetime, () => context.snapshot(callCount()));
   tracker.consumed(); // the setup itself, message 0
+  tracker.included();
+  context.onRecord = () => tracker.included();
   return { ok: true, context, tracker, callCount: calls };
 }
 
@@ -78,6 +80,11 @@ export interface ResumptionSettings {
 export class ResumptionTracker {
   /** Index of the last client message consumed on this connection; setup is 0. */
   private index = -1;
+  /**
+   * Index of the last client message the saved turns include. Audio that arrives while an answer
+   * streams is consumed but belongs to no turn yet, so it is not claimed.
+   */
+  private lastIncluded = -1;
   private resumable = true;
 
   constructor(
@@ -90,6 +97,11 @@ export class ResumptionTracker {
   /** A client message was read and taken into the session's state. */
   consumed(): void {
     this.index++;
+  }
+
+  /** The session's turns now include every message consumed so far. */
+  included(): void {
+    this.lastIncluded = this.index;
   }
 
   /** The message, with the updates that go before or after it. */
@@ -112,7 +124,7 @@ export class ResumptionTracker {
     // A state too large for the store cannot be kept: say so, as a not-resumable update.
     if (newHandle === undefined) return { sessionResumptionUpdate: {} };
     const update: SessionResumptionUpdate = { newHandle, resumable: true };
-    if (this.settings.transparent) update.lastConsumedClientMessageIndex = String(this.index);
+    if (this.settings.transparent) update.lastConsumedClientMessageIndex = String(this.lastIncluded);
     return { sessionResumptionUpdate: update };
   }
 }

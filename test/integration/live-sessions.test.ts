@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveServerMessage, SessionResumptionUpdate } from '../../core/live/live-messages';
 import type { RunningServer } from '../../server/server';
 import { startTestServer } from './harness';
-import { isTurnComplete, LiveClient, textOf, textTurn } from './live-client';
+import { audioInput, isTurnComplete, LiveClient, silence, textOf, textTurn } from './live-client';
 
 let server: RunningServer;
 let small: RunningServer;
@@ -112,20 +112,22 @@ describe('session resumption', () => {
   });
 
   it('counts the client messages each update includes when the setup asks for transparent', async () => {
-    const client = await LiveClient.ready(server.port, '?chunkMs=1', {
+    const client = await LiveClient.ready(server.port, '?chunkMs=20', {
       ...TEXT,
       sessionResumption: { transparent: true },
     });
     const indexes = [(await nextUpdate(client)).lastConsumedClientMessageIndex];
     client.send(textTurn('one'));
+    // Quiet microphone audio while the answer streams: consumed, but in no turn yet.
+    client.send(audioInput(silence(20)));
     await client.until(isTurnComplete);
     indexes.push((await nextUpdate(client)).lastConsumedClientMessageIndex);
     client.send(textTurn('two, not yet', false));
     client.send(textTurn('three'));
     await client.until(isTurnComplete);
     indexes.push((await nextUpdate(client)).lastConsumedClientMessageIndex);
-    // int64 in protobuf's JSON: strings. The setup is message 0.
-    expect(indexes).toEqual(['0', '1', '3']);
+    // int64 in protobuf's JSON: strings. The setup is message 0, the audio 2.
+    expect(indexes).toEqual(['0', '1', '4']);
     client.close();
   });
 

@@ -101,6 +101,7 @@ describe('ResumptionTracker', () => {
     const captured = snapshot();
     const tracking = new ResumptionTracker(store, { transparent }, 500, () => captured);
     tracking.consumed(); // setup
+    tracking.included();
     return { tracking, store, captured };
   }
   const text = (t: string): LiveServerMessage => ({ serverContent: { modelTurn: { parts: [{ text: t }] } } });
@@ -141,6 +142,8 @@ describe('ResumptionTracker', () => {
     const { tracking } = tracker(true);
     tracking.consumed();
     tracking.consumed();
+    tracking.included();
+    tracking.consumed(); // audio while the answer streams: in no turn yet
     expect(tracking.around({ serverContent: { turnComplete: true } })[1]).toEqual({
       sessionResumptionUpdate: { newHandle: 'h1', resumable: true, lastConsumedClientMessageIndex: '2' },
     });
