@@ -4,8 +4,8 @@
 // same session. What the reference says (Gemini API, `LiveServerSessionResumptionUpdate`):
 //
 // - `newHandle` names a state that can be resumed; it is empty when `resumable` is false, which
-//   the server sends "when the model is executing function calls or just generating": resuming
-//   from an earlier handle then loses what happened since.
+//   the server sends at points it cannot resume from, such as while the model executes function
+//   calls or generates: resuming from an earlier handle then loses what happened since.
 // - `lastConsumedClientMessageIndex` is sent only when `sessionResumption.transparent` is set:
 //   the index of the last client message the saved state includes, so that a client reconnecting
 //   after `goAway` knows which of its messages to send again.
@@ -13,10 +13,10 @@
 // When updates come is not specified. Users of the public service see the handle arrive after a
 // turn's `turnComplete` (googleapis/python-genai#2527); the stand-in sends one there, one after
 // `setupComplete` (its choice: a client can resume before its first turn) and a not-resumable
-// one as the model starts answering. The index counts
-// every client message of this connection from 0, `setup` being 0 (the stand-in's reading; the
-// reference does not say where counting starts). The JSON follows protobuf's: an int64 is a
-// string, and a false or empty field is left out, so a not-resumable update is `{}`.
+// one as the model starts answering. The index counts every client message of this connection
+// from 0, `setup` being 0 (the stand-in's reading; the reference does not say where counting
+// starts), and names the last one the saved turns include. The JSON follows protobuf's: an int64
+// is a string, and a false or empty field is left out, so a not-resumable update is `{}`.
 
 import type { LiveServerMessage, SessionResumptionUpdate } from '../../core/live/live-messages';
 import type { SessionSetup } from './client-messages';
