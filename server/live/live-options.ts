@@ -23,7 +23,10 @@ export interface LiveOptions {
    * (unless `sessionMs` is given), `goAwayMs` (unless given), the session's and a handle's life.
    */
   timeScale: number;
-  /** Fault: send every server message as a binary frame (the public service does). */
+  /**
+   * Send every server message as UTF-8 JSON in a binary frame, as the public service does (a
+   * browser gets a `Blob`, the SDKs decode it); `binary=0` sends text frames instead.
+   */
   binary: boolean;
   /** Fault: destroy the TCP connection, with no close frame, after this many server messages. */
   dropAfter?: number;
@@ -44,7 +47,7 @@ export const LIVE_DEFAULTS: LiveOptions = {
   sessionMs: 10 * 60_000, // the public service's connections last about ten minutes
   goAwayMs: 60_000, // "about 60 seconds before the connection ends" (Firebase AI Logic's Live API docs)
   timeScale: 1,
-  binary: false,
+  binary: true,
 };
 
 const INTEGERS: Record<string, IntegerRule> = {

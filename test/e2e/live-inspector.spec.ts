@@ -61,8 +61,9 @@ test('a serverContent frame shows its JSON as a tree that opens and closes', asy
   const detail = app.getByTestId('frame-detail');
   const tree = detail.getByTestId('json-tree');
   await expect(tree).toBeVisible();
-  // The raw payload is still there, above the tree.
-  await expect(detail.locator('pre.payload')).toContainText('"serverContent"');
+  // The raw payload is still there, above the tree: bytes, as the JSON came in a binary frame
+  // (as the public service sends it); `{"server` in hex.
+  await expect(detail.locator('pre.payload')).toContainText('7b 22 73 65 72 76 65 72');
   // The message and two levels below it start open: serverContent and modelTurn; parts is closed.
   const root = tree.locator('details[data-depth="0"]');
   await expect(root).toHaveAttribute('open', '');

@@ -153,7 +153,7 @@ async function tapClose(conn: string): Promise<TapCloseEvent> {
 }
 
 describe('the Live API session life cycle', () => {
-  it('answers setup with setupComplete, and the tap sees a live connection of text frames', async () => {
+  it('answers setup with setupComplete in a binary frame, and the tap sees a live connection', async () => {
     const client = await LiveClient.ready('', { generationConfig: { responseModalities: ['TEXT'] } });
     const conn = await client.conn;
     const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
@@ -169,7 +169,9 @@ describe('the Live API session life cycle', () => {
         generationConfig: { responseModalities: ['TEXT'] },
       },
     });
-    expect(messages[1]).toMatchObject({ dir: 'server', opcodeName: 'text', text: '{"setupComplete":{}}' });
+    // The public service sends its JSON in binary frames; the client may send text.
+    expect(messages[1]).toMatchObject({ dir: 'server', opcodeName: 'binary' });
+    expect(Buffer.from(messages[1]!.base64!, 'base64').toString()).toBe('{"setupComplete":{}}');
     client.close();
     expect(await tapClose(conn)).toMatchObject({ code: 1005, initiator: 'client', clean: true });
   });
@@ -190,7 +192,7 @@ describe('the Live API session life cycle', () => {
     expect(usage.responseTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: usage.responseTokenCount }]);
     const conn = await client.conn;
     const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'server');
-    expect(frames.every((f) => f.opcodeName === 'text')).toBe(true);
+    expect(frames.every((f) => f.opcodeName === 'binary')).toBe(true);
     client.close();
   });
 
@@ -467,7 +469,7 @@ describe('session limits and faults on demand', () => {
     client.close();
   });
 
-  it('binary=1 sends every message as JSON in a binary frame, as the public service does', async () => {
+  it('sends every message as JSON in a binary frame by default (binary=1), as the public service does', async () => {
     const client = await LiveClient.ready('?binary=1&chunkMs=1', {
       generationConfig: { responseModalities: ['TEXT'] },
     });
@@ -484,6 +486,21 @@ describe('session limits and faults on demand', () => {
       .filter((e): e is TapMessageEvent => e.type === 'message' && e.dir === 'server');
     expect(server.every((m) => m.opcodeName === 'binary')).toBe(true);
     expect(Buffer.from(server[0]!.base64!, 'base64').toString()).toBe('{"setupComplete":{}}');
+    client.close();
+  });
+
+  it('binary=0 sends every message as JSON in a text frame instead', async () => {
+    const client = await LiveClient.ready('?binary=0&chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('text'));
+    await client.until(turnComplete);
+    expect(client.received.some((entry) => entry.isBinary)).toBe(false);
+    const conn = await client.conn;
+    const [first] = (await tap.waitFor(
+      (e) => e.type === 'message' && e.conn === conn && e.dir === 'server',
+    )) as TapMessageEvent[];
+    expect(first).toMatchObject({ opcodeName: 'text', text: '{"setupComplete":{}}' });
     client.close();
   });
 

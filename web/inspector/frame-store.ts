@@ -5,6 +5,7 @@
 import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import type { SequenceWarning } from '../../core/live/sequence-check';
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 import type { Direction } from '../../core/wire/direction';
 import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
 import type { Lane } from './connections';
@@ -71,6 +72,17 @@ export const NO_FILTER: FrameFilter = { dir: 'all', opcode: 'all', text: '', reg
 
 export type Matcher = (record: FrameRow) => boolean;
 
+/**
+ * The text of a binary payload that is UTF-8 JSON, as the Live API sends all of its messages, so
+ * the filter finds what the row shows; null for any other binary payload.
+ */
+function binaryJsonText(base64: string | undefined): string | null {
+  // `{` is `e` then `y`, `w`, `i`, `j`... in base64: most binary payloads are passed over undecoded.
+  if (base64 === undefined || !base64.startsWith('e')) return null;
+  const bytes = fromBase64(base64);
+  return bytes ? decodeUtf8Strict(bytes) : null;
+}
+
 /** Builds the filter test; a bad regular expression is reported instead of thrown. */
 export function compileFilter(filter: FrameFilter): { match: Matcher; error: string | null } {
   let textTest: ((text: string) => boolean) | null = null;
@@ -109,7 +121,14 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
       // for is in the message they inflate to, kept on its first frame once it has come.
       const whole = record.messageEvent;
       const message = whole?.compressed ? (whole.text ?? whole.base64 ?? '') : '';
-      if (!textTest(text) && !textTest(message) && !textTest(record.lane.label)) return false;
+      const json = event.payload.text === undefined ? binaryJsonText(event.payload.base64) : null;
+      if (
+        !textTest(text) &&
+        !textTest(message) &&
+        !(json !== null && textTest(json)) &&
+        !textTest(record.lane.label)
+      )
+        return false;
     }
     return true;
   };

@@ -106,10 +106,13 @@ describe('serveLive', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('sends JSON in binary frames when asked to', () => {
-    const socket = serve({ binary: true });
+  it('sends JSON in binary frames, as the public service does, and in text frames when asked to', () => {
+    const socket = serve();
     socket.receive(setup);
     expect(socket.sent).toEqual([{ data: '{"setupComplete":{}}', binary: true }]);
+    const text = serve({ binary: false });
+    text.receive(setup);
+    expect(text.sent).toEqual([{ data: '{"setupComplete":{}}', binary: false }]);
   });
 
   it('drops the connection without a close frame after dropAfter messages', () => {
@@ -173,11 +176,12 @@ describe('parseLiveOptions', () => {
       silenceMs: 500,
       sessionMs: 600_000,
       goAwayMs: 60_000,
+      binary: true,
     });
   });
 
   it('reads timings, limits and faults', () => {
-    expect(parse('chunkMs=0&silenceMs=80&silenceLevel=100&maxChunkMs=200&binary&dropAfter=3')).toEqual({
+    expect(parse('chunkMs=0&silenceMs=80&silenceLevel=100&maxChunkMs=200&binary=0&dropAfter=3')).toEqual({
       ok: true,
       value: {
         ...LIVE_DEFAULTS,
@@ -185,7 +189,7 @@ describe('parseLiveOptions', () => {
         silenceMs: 80,
         silenceLevel: 100,
         maxChunkMs: 200,
-        binary: true,
+        binary: false,
         dropAfter: 3,
       },
     });

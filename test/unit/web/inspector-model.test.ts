@@ -119,6 +119,21 @@ describe('InspectorModel', () => {
     expect(m.store.visibleAt(0)?.messageEvent?.text).toBe('Hello');
   });
 
+  it('finds JSON sent in a binary frame, as the Live API sends it, by its text', () => {
+    const m = model();
+    m.store.setMatcher(compileFilter({ ...NO_FILTER, text: 'You said' }).match);
+    ingest(m, open('c1'), handshake('c1'));
+    ingest(
+      m,
+      frame('c1', 'server', '{"serverContent":{"modelTurn":{"parts":[{"text":"You said "}]}}}', {
+        binary: true,
+      }),
+    );
+    ingest(m, frame('c1', 'server', '{"setupComplete":{}}', { binary: true }));
+    ingest(m, frame('c1', 'server', 'You said, not JSON', { binary: true }));
+    expect(m.store.visibleCount).toBe(1);
+  });
+
   it('holds frames back while paused and adds them, in order, on resume', () => {
     const m = model();
     ingest(m, open('c1'), handshake('c1'));
