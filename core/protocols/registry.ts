@@ -2,6 +2,8 @@
 // `ProtocolDefinition` and one line here; detection tries them in this order, so a protocol
 // recognised by a looser signature goes after the strict ones.
 
+import { graphqlWs } from './graphql-ws';
 import type { ProtocolDefinition } from './protocol';
+import { socketIo } from './socket-io';
 
-export const PROTOCOLS: readonly ProtocolDefinition[] = [];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs];
