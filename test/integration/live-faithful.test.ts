@@ -161,3 +161,39 @@ describe('setup fields that change what the stand-in does', () => {
     client.close();
   });
 });
+
+describe("the order of a turn's last messages", () => {
+  const kinds = (messages: { serverContent?: object; toolCall?: object }[]): string[] =>
+    messages.map((m) => (m.toolCall ? 'toolCall' : Object.keys(m.serverContent ?? {}).join('+')));
+
+  it('ends an answer after a tool call with generationComplete, then turnComplete', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=0', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      tools: [{ functionDeclarations: [{ name: 'lookup', parameters: { type: 'OBJECT', properties: {} } }] }],
+    });
+    client.send(textTurn('lookup now'));
+    const [call] = await client.until((m) => m.toolCall !== undefined);
+    client.send({
+      toolResponse: { functionResponses: [{ id: call!.toolCall!.functionCalls[0]!.id, response: {} }] },
+    });
+    expect(kinds(await client.until(isTurnComplete)).slice(-2)).toEqual([
+      'generationComplete',
+      'turnComplete',
+    ]);
+    client.close();
+  });
+
+  it('ends an interrupted turn with turnComplete and no generationComplete, before the new answer', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=50', {
+      generationConfig: { responseModalities: ['AUDIO'] },
+    });
+    client.send(textTurn('a long enough question to need several chunks'));
+    await client.until((m) => m.serverContent?.modelTurn !== undefined);
+    client.send(textTurn('stop'));
+    expect(kinds(await client.until(isTurnComplete))).toEqual(['interrupted', 'turnComplete']);
+    const next = await client.until(isTurnComplete);
+    expect(kinds(next).slice(-2)).toEqual(['generationComplete', 'turnComplete']);
+    expect(kinds(next)).not.toContain('interrupted');
+    client.close();
+  });
+});
