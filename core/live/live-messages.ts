@@ -34,10 +34,31 @@ export interface FunctionDeclaration {
 export interface LiveSetup {
   /** `models/NAME` */
   model: string;
-  generationConfig?: { responseModalities?: Modality[] };
+  /** Every GenerationConfig field is accepted; these are the ones the Live guide describes. */
+  generationConfig?: {
+    responseModalities?: Modality[];
+    speechConfig?: { voiceConfig?: { prebuiltVoiceConfig?: { voiceName?: string } }; languageCode?: string };
+    mediaResolution?: 'MEDIA_RESOLUTION_LOW' | 'MEDIA_RESOLUTION_MEDIUM' | 'MEDIA_RESOLUTION_HIGH';
+    thinkingConfig?: { includeThoughts?: boolean; thinkingBudget?: number; thinkingLevel?: string };
+    enableAffectiveDialog?: boolean;
+    temperature?: number;
+    maxOutputTokens?: number;
+  };
   systemInstruction?: Content | string;
   tools?: { functionDeclarations?: FunctionDeclaration[] }[];
-  realtimeInputConfig?: { automaticActivityDetection?: { disabled?: boolean } };
+  realtimeInputConfig?: {
+    automaticActivityDetection?: {
+      disabled?: boolean;
+      startOfSpeechSensitivity?: 'START_SENSITIVITY_HIGH' | 'START_SENSITIVITY_LOW';
+      endOfSpeechSensitivity?: 'END_SENSITIVITY_HIGH' | 'END_SENSITIVITY_LOW';
+      prefixPaddingMs?: number;
+      silenceDurationMs?: number;
+    };
+    /** `NO_INTERRUPTION`: the user's speech does not cut the model's answer short. */
+    activityHandling?: 'START_OF_ACTIVITY_INTERRUPTS' | 'NO_INTERRUPTION';
+    turnCoverage?: 'TURN_INCLUDES_ONLY_ACTIVITY' | 'TURN_INCLUDES_ALL_INPUT';
+  };
+  proactivity?: { proactiveAudio?: boolean };
   /** Present (even `{}`): send `inputTranscription` of the audio received. */
   inputAudioTranscription?: Record<string, never>;
   /** Present (even `{}`): send `outputTranscription` of the audio produced. */
