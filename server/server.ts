@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
@@ -14,6 +13,8 @@ import {
   ResumptionStore,
   type ResumptionStoreLimits,
 } from './live/resumption-store';
+import { packageRoot } from './package-root';
+import { isProxyPath, relayHttp } from './proxy/http-relay';
 import { TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
@@ -74,8 +75,6 @@ export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -96,6 +95,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     recordingsFromJournal(journal, performance.timeOrigin, conn);
   // Live sessions waiting to be resumed: this server's own, bounded like the journal.
   const resumptions = new ResumptionStore(options.liveResumptions ?? RESUMPTION_STORE_DEFAULTS);
+  const proxySettings = {
+    target: options.target,
+    allowTargets: options.allowTargets ?? [],
+    ca: options.ca,
+    insecure: options.insecure ?? false,
+  };
   const router = new UpgradeRouter({
     hub,
     endpoints: [echoEndpoint, ...liveEndpoints(resumptions)],
@@ -104,12 +109,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedHosts,
     deflate: options.deflate ?? false,
     dev: options.dev ?? false,
-    proxy: {
-      target: options.target,
-      allowTargets: options.allowTargets ?? [],
-      ca: options.ca,
-      insecure: options.insecure ?? false,
-    },
+    proxy: proxySettings,
   });
 
   const health = (): Record<string, unknown> => ({
@@ -122,9 +122,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const app = createApp({
-    projectRoot,
-    webRoot: `${projectRoot}dist/web`,
-    lessonsDir: `${projectRoot}lessons`,
+    projectRoot: packageRoot,
+    webRoot: `${packageRoot}dist/web`,
+    lessonsDir: `${packageRoot}lessons`,
     allowedHosts,
     health,
     exportSource: {
@@ -133,7 +133,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     exportCeilingBytes: exportCeiling(journal.budgetBytes),
   });
-  const httpServer = createServer(app);
+  const httpRelay = { journal, payloadCap, allowedHosts, settings: proxySettings };
+  // `/proxy` takes plain HTTP too (Socket.IO's long-polling), before the app sees it.
+  const httpServer = createServer((req, res) => {
+    if (isProxyPath(req.url ?? '/')) relayHttp(req, res, httpRelay);
+    else app(req, res);
+  });
 
   if (options.dev) {
     const { mountDevUi } = await import('./dev-ui');

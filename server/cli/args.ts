@@ -1,6 +1,6 @@
 import { DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT, type ServerOptions } from '../server';
 
-export const USAGE = `Usage: npm start -- [options]
+export const USAGE = `Usage: npx wslab [options]      (in a clone of the repository: npm start -- [options])
 
 wslab: a WebSocket playground. Serves the page, an echo server and the live tap on one port.
 

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Har } from '../../core/har/har-format';
 import type { ExportFormat } from '../../core/routes';
+import { packageRoot } from '../package-root';
 import { buildHar } from './har';
 import { type Endpoint, parseEndpoint } from './ip-packet';
 import { LINKTYPE_ETHERNET, type PcapngPacket, writePcapng } from './pcapng';
@@ -16,7 +17,7 @@ import { type TimedFrame, tcpStream } from './tcp-stream';
 /** wslab's version, as package.json gives it, for HAR's `creator` and pcapng's `shb_userappl`. */
 export const WSLAB_VERSION: string = (() => {
   try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    const text = readFileSync(`${packageRoot}package.json`, 'utf8');
     return String((JSON.parse(text) as { version?: unknown }).version ?? '0.0.0');
   } catch {
     return '0.0.0';
