@@ -1,4 +1,4 @@
-import type { ConnectionKind, HandshakeRefusalCode } from '../core/tap/events';
+import type { ConnectionKind, HandshakeRefusalCode, UpstreamView } from '../core/tap/events';
 import type { HeaderList } from '../core/wire/handshake';
 import { redactQuery } from './redact';
 import { rejectHandshake } from './reject-handshake';
@@ -13,6 +13,8 @@ export interface CaptureLimits {
   query?: Record<string, string>;
   /** The tap must know at once where frames end (a relay, which injects frames of its own). */
   trackFrames?: boolean;
+  /** A relayed connection: how the upstream was reached. */
+  upstream?: UpstreamView;
 }
 
 /**
@@ -42,6 +44,7 @@ export class ConnectionTaps {
       maxPayload: limits.maxPayload,
       payloadCap: this.payloadCap,
       ...(limits.trackFrames ? { trackFrames: true } : {}),
+      ...(limits.upstream ? { upstream: limits.upstream } : {}),
     });
   }
 

@@ -207,11 +207,12 @@ export class UpgradeRouter {
     }
     const { target } = resolved;
     const handle = relay(upgrade.req, upgrade.socket, upgrade.head, target, settings, {
-      capture: () =>
+      capture: (upstream) =>
         this.taps.captureFor(upgrade, 'proxy', {
           maxPayload: Math.max(this.options.maxPayload, PROXY_MAX_PAYLOAD),
           query: { ...queryOf(upgrade.url), target: target.url.href },
           trackFrames: true,
+          upstream,
         }),
       refuse: (status, reason, code) => this.taps.refuse(upgrade, status, reason, code),
     });

@@ -69,11 +69,19 @@ const OPEN_FIELDS = {
   path: LEAF,
   kind: LEAF,
   query: RECORD,
+  upstream: { target: LEAF, requestLine: LEAF, host: LEAF, tls: LEAF, tlsError: LEAF },
 } satisfies FieldsOf<TapOpenEvent>;
 
 const HANDSHAKE_FIELDS = {
   ...BASE,
-  request: { headers: LEAF, raw: LEAF, method: LEAF, path: LEAF, httpVersion: LEAF },
+  request: {
+    headers: LEAF,
+    raw: LEAF,
+    method: LEAF,
+    path: LEAF,
+    httpVersion: LEAF,
+    body: { text: LEAF, base64: LEAF, truncated: LEAF, size: LEAF },
+  },
   response: {
     headers: LEAF,
     raw: LEAF,

@@ -108,6 +108,8 @@ export class ConnectionDecoder {
   /** The server answered with anything but 101: no WebSocket, nothing after its head is a frame. */
   private notUpgraded = false;
   private refused: RefusedAnswer | null = null;
+  /** A request with no Upgrade: what follows its head is its body, never frames. */
+  private requestBody: { kept: Uint8Array[]; keptBytes: number; size: number } | null = null;
 
   constructor(options: ConnectionDecoderOptions) {
     this.options = options;
@@ -232,6 +234,12 @@ export class ConnectionDecoder {
     const parsed = parseRequestHead(raw);
     this.request = { raw, head: parsed.ok ? parsed.head : null, t };
     if (!parsed.ok) this.error(t, undefined, 'BAD_REQUEST_HEAD', `the request head: ${parsed.error}`);
+    // RFC 6455 §4.1: only a request asking to upgrade can become a WebSocket. Anything else is
+    // plain HTTP (a Socket.IO long-poll relayed by /proxy): its body is shown, not decoded as frames.
+    const upgrade = parsed.ok ? headerValue(parsed.head.headers, 'upgrade') : undefined;
+    if (parsed.ok && !/\bwebsocket\b/i.test(upgrade ?? '')) {
+      this.requestBody = { kept: [], keptBytes: 0, size: 0 };
+    }
   }
 
   private readResponseHead(t: number, raw: string): void {
@@ -255,6 +263,10 @@ export class ConnectionDecoder {
       response: { status: response.status, reason: response.reason, headers: response.headers, raw },
       accept: checkAccept(request, response),
     };
+    const body = this.requestBody;
+    if (body && body.size > 0) {
+      event.request.body = { ...payloadView(concatBytes(body.kept), body.size, true), size: body.size };
+    }
     const deflate =
       response.status === 101
         ? acceptedDeflate(headerValue(response.headers, 'sec-websocket-extensions'))
@@ -283,6 +295,18 @@ export class ConnectionDecoder {
   /** Feeds a direction's frame bytes; null says they stopped (FrameDecoder#end). */
   private feed(side: DirectionState, t: number, chunk: Uint8Array | null): void {
     side.bytes += chunk?.length ?? 0;
+    const body = this.requestBody;
+    if (body !== null && side === this.client) {
+      if (chunk === null) return;
+      body.size += chunk.length;
+      const room = this.options.payloadCap - body.keptBytes;
+      if (room > 0) {
+        const kept = chunk.slice(0, room);
+        body.kept.push(kept);
+        body.keptBytes += kept.length;
+      }
+      return;
+    }
     if (this.notUpgraded) {
       if (side === this.server) this.readRefusedBody(chunk);
       return;

@@ -10,7 +10,25 @@ import type { ProtocolErrorCode, Violation } from '../wire/protocol-errors';
 
 export const TAP_VERSION = 1;
 
-export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected';
+/**
+ * What served a connection. `http` is a plain HTTP exchange relayed by `/proxy` (Socket.IO's
+ * long-polling): one request and its answer, never a WebSocket.
+ */
+export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected' | 'http';
+
+/** How `/proxy` reached its upstream: what the upstream saw, where the client's request differs. */
+export interface UpstreamView {
+  /** The target URL, decoded, with the client's sub-path and query (secrets redacted). */
+  target: string;
+  /** The request line as rewritten for the upstream. */
+  requestLine: string;
+  /** The `Host` header the upstream got. */
+  host: string;
+  /** `none` for ws:// and http://; `verified` when the certificate was checked; `insecure` with --insecure. */
+  tls: 'none' | 'verified' | 'insecure';
+  /** With --insecure, why the certificate would have been refused, if it would. */
+  tlsError?: string;
+}
 
 /**
  * A payload as the tap carries it: `text` only when it is a text payload whose bytes, on their
@@ -52,6 +70,8 @@ export interface TapOpenEvent extends Base {
   kind: ConnectionKind;
   /** Query parameters of the upgrade URL, as given (echo behaviours, proxy targets). */
   query?: Record<string, string>;
+  /** A relayed connection: how the upstream was reached. */
+  upstream?: UpstreamView;
 }
 
 export interface HttpHeadView {
@@ -62,7 +82,13 @@ export interface HttpHeadView {
 
 export interface TapHandshakeEvent extends Base {
   type: 'handshake';
-  request: HttpHeadView & { method: string; path: string; httpVersion: string };
+  request: HttpHeadView & {
+    method: string;
+    path: string;
+    httpVersion: string;
+    /** A plain HTTP request's body (no Upgrade: RFC 6455 §4.1), its first bytes and its size. */
+    body?: PayloadView & { size: number };
+  };
   response: HttpHeadView & {
     status: number;
     reason: string;

@@ -32,7 +32,7 @@
 // frames (RFC 6455 §5.2 frames are found by decoding the concatenated stream of one direction).
 // A kind this file does not know is corruption, not something to skip: adding a kind changes
 // `RAW_FORMAT_VERSION`, which HELLO carries.
-import type { ConnectionKind } from './events';
+import type { ConnectionKind, UpstreamView } from './events';
 
 export const RAW_FORMAT_VERSION = 1;
 
@@ -94,6 +94,8 @@ export interface OpenMeta {
   maxPayload: number;
   /** Bytes of payload a JSON view keeps per frame or message. */
   payloadCap: number;
+  /** A relayed connection: how the upstream was reached. */
+  upstream?: UpstreamView;
 }
 
 /** VERDICT's body: what the server itself decided, which the bytes alone may not say. */
@@ -284,7 +286,13 @@ function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-const CONNECTION_KINDS: readonly string[] = ['echo', 'proxy', 'live', 'rejected'] satisfies ConnectionKind[];
+const CONNECTION_KINDS: readonly string[] = [
+  'echo',
+  'proxy',
+  'live',
+  'rejected',
+  'http',
+] satisfies ConnectionKind[];
 
 export function openBody(meta: OpenMeta): Uint8Array {
   return utf8.encode(JSON.stringify(meta));
@@ -303,7 +311,25 @@ export function parseOpenBody(body: Uint8Array): OpenMeta | null {
     if (!isRecord(query) || !Object.values(query).every((v) => typeof v === 'string')) return null;
     meta.query = query as Record<string, string>;
   }
+  if (value.upstream !== undefined) {
+    const upstream = parseUpstream(value.upstream);
+    if (!upstream) return null;
+    meta.upstream = upstream;
+  }
   return meta;
+}
+
+function parseUpstream(value: unknown): UpstreamView | null {
+  if (!isRecord(value)) return null;
+  const { target, requestLine, host, tls, tlsError } = value;
+  if (typeof target !== 'string' || typeof requestLine !== 'string' || typeof host !== 'string') return null;
+  if (tls !== 'none' && tls !== 'verified' && tls !== 'insecure') return null;
+  const view: UpstreamView = { target, requestLine, host, tls };
+  if (tlsError !== undefined) {
+    if (typeof tlsError !== 'string') return null;
+    view.tlsError = tlsError;
+  }
+  return view;
 }
 
 export function verdictBody(verdict: VerdictBody): Uint8Array {

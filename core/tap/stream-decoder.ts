@@ -157,6 +157,14 @@ export class TapStreamDecoder {
     }
     // A refused answer without a Content-Length is complete only now: its handshake comes here.
     const events = this.withRefusal(connection, decoder.finish(record.t));
+    if (connection.meta.kind === 'http') {
+      // A relayed HTTP exchange was never a WebSocket: no close frames to expect, nothing lost.
+      return events.map((event) =>
+        event.type === 'close'
+          ? { ...(event as TapCloseEvent), reason: 'an HTTP exchange, not a WebSocket', initiator: 'server' }
+          : event,
+      );
+    }
     if (refusal?.status !== undefined) {
       // RFC 6455 §4.2.2: a refused handshake never became a WebSocket; the server ended it.
       return events.map((event) =>
@@ -217,6 +225,7 @@ function openEvent(id: string, t: number, meta: OpenMeta): TapOpenEvent {
     path: meta.path,
     kind: meta.kind,
     ...(meta.query ? { query: meta.query } : {}),
+    ...(meta.upstream ? { upstream: meta.upstream } : {}),
   };
 }
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { PROXY_PATH } from '../../core/routes';
-import type { HandshakeRefusalCode } from '../../core/tap/events';
+import type { HandshakeRefusalCode, UpstreamView } from '../../core/tap/events';
 import { encodeClose } from '../../core/wire/frame-encoder';
 import {
   checkAccept,
@@ -15,6 +15,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from '../../core/wire/handshake';
+import { redactTarget } from '../redact';
 import type { ConnectionCapture } from '../tap/capture';
 import { isAllowedTarget, type ProxyTarget, parseTarget, type TargetResult } from './target';
 
@@ -52,14 +53,51 @@ export function resolveTarget(url: URL, settings: ProxySettings): TargetResult {
       reason: `wslab relays only to loopback addresses unless started with --allow-target ${host}:${port}`,
     };
   }
+  // The client's path below /proxy goes on to the target's path, as a client library that only
+  // lets you pick the path (Socket.IO's `path`) needs.
+  const rest = url.pathname.slice(PROXY_PATH.length);
+  const base = parsed.target.url;
+  if (rest) base.pathname = `${base.pathname.replace(/\/$/, '')}${rest}`;
   if (asked === null) {
-    // --target: the client's path below /proxy and its query go on to the target's path.
-    const rest = url.pathname.slice(PROXY_PATH.length);
-    const base = parsed.target.url;
-    if (rest) base.pathname = `${base.pathname.replace(/\/$/, '')}${rest}`;
+    // --target: the client's query is the target's query.
     if (url.search) base.search = url.search;
+  } else {
+    // ?target=: the client's other parameters (a library's own, `EIO=4&transport=polling`) follow
+    // the target's; `target` itself is wslab's and stays here.
+    for (const [name, value] of url.searchParams) {
+      if (name !== 'target') base.searchParams.append(name, value);
+    }
   }
   return parsed;
+}
+
+/** How the upstream was reached, for the connection's handshake card. */
+export function upstreamView(
+  target: ProxyTarget,
+  requestLine: string,
+  settings: ProxySettings,
+  authorizationError: string | null,
+): UpstreamView {
+  const view: UpstreamView = {
+    target: redactTarget(target.url.href),
+    requestLine: redactRequestLine(requestLine),
+    host: hostHeaderOf(target),
+    tls: !target.secure ? 'none' : settings.insecure ? 'insecure' : 'verified',
+  };
+  if (target.secure && authorizationError) view.tlsError = authorizationError;
+  return view;
+}
+
+/** `GET /chat?key=abc HTTP/1.1` with its secrets redacted, as the tap shows any path. */
+function redactRequestLine(line: string): string {
+  const [method, path, version] = line.split(' ');
+  return `${method} ${redactTarget(path ?? '')} ${version}`;
+}
+
+/** RFC 9112 §3.2: Host names the server being asked; the default port is left out. */
+export function hostHeaderOf(target: ProxyTarget): string {
+  const defaultPort = target.secure ? 443 : 80;
+  return target.port === defaultPort ? target.url.host.replace(/:\d+$/, '') : target.url.host;
 }
 
 /**
@@ -67,22 +105,22 @@ export function resolveTarget(url: URL, settings: ProxySettings): TargetResult {
  * line's path and the Host header (RFC 9112 §3.2: Host names the server being asked).
  */
 export function upstreamRequest(req: IncomingMessage, target: ProxyTarget): string {
-  const defaultPort = target.secure ? 443 : 80;
-  const hostValue = target.port === defaultPort ? target.url.host.replace(/:\d+$/, '') : target.url.host;
+  const hostValue = hostHeaderOf(target);
   const headers: HeaderList = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     headers.push([name, name.toLowerCase() === 'host' ? hostValue : req.rawHeaders[i + 1]!]);
   }
-  return formatHead(
-    `${req.method} ${target.url.pathname}${target.url.search} HTTP/${req.httpVersion}`,
-    headers,
-  );
+  return formatHead(upstreamRequestLine(req, target), headers);
+}
+
+export function upstreamRequestLine(req: IncomingMessage, target: ProxyTarget): string {
+  return `${req.method} ${target.url.pathname}${target.url.search} HTTP/${req.httpVersion}`;
 }
 
 export interface RelayHooks {
   /** Called once the upstream has answered the handshake, to start watching the client socket. */
-  capture(): ConnectionCapture;
+  capture(upstream: UpstreamView): ConnectionCapture;
   /** The upstream could not be reached, or is no WebSocket server: answer the client with this. */
   refuse(status: number, reason: string, code: HandshakeRefusalCode): void;
 }
@@ -210,7 +248,10 @@ export function relay(
     upstream.off('data', readAnswer);
     clientSocket.off('data', hold);
     clientSocket.off('end', onClientEnd);
-    const started = hooks.capture();
+    const tlsError = (upstream as TLSSocket).authorizationError;
+    const started = hooks.capture(
+      upstreamView(target, upstreamRequestLine(req, target), settings, tlsError ? String(tlsError) : null),
+    );
     started.watchWrites(clientSocket);
     clientSocket.write(answer);
     capture = started;
@@ -332,16 +373,32 @@ function preview(bytes: Buffer): string {
   return JSON.stringify(bytes.subarray(0, 24).toString('latin1'));
 }
 
-function describeUpstreamFailure(error: NodeJS.ErrnoException, target: ProxyTarget): string {
+export function describeUpstreamFailure(error: NodeJS.ErrnoException, target: ProxyTarget): string {
   const where = `${target.host}:${target.port}`;
   if (error.code === 'ECONNREFUSED') return `the target ${where} refused the connection (nothing listening?)`;
   if (error.code === 'ENOTFOUND') return `the target host ${target.host} was not found`;
   if (error.code === 'ETIMEDOUT') return `the target ${where} did not answer`;
-  if (target.secure)
-    return `TLS with ${where} failed: ${error.message} (--ca <file> or --insecure for a test server)`;
+  if (target.secure) return describeTlsFailure(error, target);
   return `could not reach the target ${where}: ${error.message}`;
 }
 
 function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/**
+ * Why TLS with the upstream failed, with the remedy that can fix it. A certificate for another
+ * name is not fixed by trusting it (--ca): the URL must name the host the certificate was issued
+ * for (RFC 9110 §4.3.4), or the check must be skipped.
+ */
+export function describeTlsFailure(
+  error: NodeJS.ErrnoException & { cert?: { subjectaltname?: string } },
+  target: ProxyTarget,
+): string {
+  const where = `${target.host}:${target.port}`;
+  if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const names = error.cert?.subjectaltname?.replace(/\b(?:DNS|IP Address):/g, '') ?? 'other names';
+    return `TLS with ${where} failed: the certificate is for ${names}, not ${target.host} (hostname mismatch): name the target by one of those (${target.url.protocol}//NAME:${target.port}…), or --insecure to skip the check`;
+  }
+  return `TLS with ${where} failed: ${error.message} (--ca <file> to trust its certificate, or --insecure for a test server)`;
 }

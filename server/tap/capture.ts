@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ConnectionDecoder } from '../../core/tap/connection-decoder';
-import type { ConnectionKind, HandshakeRefusalCode } from '../../core/tap/events';
+import type { ConnectionKind, HandshakeRefusalCode, UpstreamView } from '../../core/tap/events';
 import type { OpenMeta } from '../../core/tap/raw-records';
 import type { Journal } from './journal';
 
@@ -11,6 +11,8 @@ export interface CaptureOptions {
   local: string;
   path: string;
   query?: Record<string, string>;
+  /** A relayed connection: how the upstream was reached. */
+  upstream?: UpstreamView;
   /** The request head as it crossed the wire (secrets redacted): the connection's first bytes. */
   requestRaw: string;
   /** The server's message size limit, so a decoder reports 1009 exactly when the server does. */
@@ -26,6 +28,7 @@ function openMeta(options: Omit<CaptureOptions, 'requestRaw' | 'trackFrames'>): 
     kind: options.kind,
     path: options.path,
     ...(options.query ? { query: options.query } : {}),
+    ...(options.upstream ? { upstream: options.upstream } : {}),
     remote: options.remote,
     local: options.local,
     maxPayload: options.maxPayload,
@@ -124,6 +127,16 @@ export class ConnectionCapture {
   /** Bytes the client sent that the socket will not emit again (the upgrade's `head`, in a relay). */
   feedClient(bytes: Uint8Array): void {
     this.readClient(bytes);
+  }
+
+  /** Bytes the server sent that no watched socket wrote (an HTTP answer relayed by `/proxy`). */
+  feedServer(bytes: Uint8Array): void {
+    this.journal.append(this.number, false, this.journal.now(), bytes);
+  }
+
+  /** The exchange is over, for a capture whose socket outlives it (HTTP keep-alive). */
+  finish(hadError: boolean): void {
+    this.journal.end(this.number, this.journal.now(), hadError);
   }
 
   /** Both directions are between frames: a frame injected now would not corrupt either stream. */

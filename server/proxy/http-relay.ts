@@ -1,0 +1,309 @@
+// `/proxy` for plain HTTP: what a client sends before, or instead of, a WebSocket. Socket.IO
+// starts every connection with HTTP long-polling (`GET`/`POST /socket.io/?EIO=4&transport=polling`)
+// and upgrades later, so a relay that only took WebSockets would never see it connect.
+// Each request is relayed to the target under the WebSocket relay's rules, and journaled as a
+// connection of its own (kind `http`): the request's bytes and the answer's bytes, which the tap
+// decodes like any refused handshake (status, headers, body).
+import {
+  type ClientRequest,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import { PROXY_PATH } from '../../core/routes';
+import type { HandshakeRefusalCode } from '../../core/tap/events';
+import type { HeaderList } from '../../core/wire/handshake';
+import { isAllowedHost, isSameOrigin, isSameOriginFetch } from '../host-check';
+import { redactQuery } from '../redact';
+import { ConnectionCapture } from '../tap/capture';
+import type { Journal } from '../tap/journal';
+import { queryOf, readUpgradeRequest } from '../upgrade-request';
+import {
+  describeUpstreamFailure,
+  hostHeaderOf,
+  type ProxySettings,
+  resolveTarget,
+  upstreamRequestLine,
+  upstreamView,
+} from './relay';
+import type { ProxyTarget } from './target';
+
+// A request body larger than this is refused (413): a long-poll `POST` carries a few messages,
+// and Engine.IO's own default limit (`maxHttpBufferSize`) is 1 MB.
+export const MAX_HTTP_REQUEST_BYTES = 4 * 1024 * 1024;
+// An answer larger than this is not relayed (502): wslab holds an answer before passing it on.
+export const MAX_HTTP_ANSWER_BYTES = 16 * 1024 * 1024;
+// How long a client may take to send its body.
+export const HTTP_REQUEST_MS = 10_000;
+// How long the target may take to answer: a long-poll `GET` is held until there is something to
+// say, at the latest by the next ping (Engine.IO's `pingInterval`, 25 s by default).
+export const HTTP_ANSWER_MS = 60_000;
+
+// RFC 9110 §7.6.1: hop-by-hop fields are the connection's, not the message's; each hop sets its own.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
+
+export interface HttpRelayOptions {
+  journal: Journal;
+  /** Payload bytes kept in a tap event. */
+  payloadCap: number;
+  /** Host names accepted in `Host`, besides IP literals and localhost. */
+  allowedHosts: readonly string[];
+  settings: ProxySettings;
+}
+
+interface Refusal {
+  status: number;
+  reason: string;
+  code: HandshakeRefusalCode;
+}
+
+/** `/proxy`, `/proxy/…` and `/proxy?…`: a request URL the relay takes. */
+export function isProxyPath(url: string): boolean {
+  return url === PROXY_PATH || url.startsWith(`${PROXY_PATH}/`) || url.startsWith(`${PROXY_PATH}?`);
+}
+
+/** Relays one HTTP request under `/proxy` to its target, and journals both sides. */
+export function relayHttp(req: IncomingMessage, res: ServerResponse, options: HttpRelayOptions): void {
+  const socket = req.socket;
+  const upgrade = readUpgradeRequest(req, socket, Buffer.alloc(0));
+  const refusal = checkRequest(req, options);
+  const resolved = refusal ? null : resolveTarget(upgrade.url, options.settings);
+  const target = resolved?.ok ? resolved.target : null;
+  const capture = new ConnectionCapture(options.journal, {
+    kind: 'http',
+    remote: upgrade.remote,
+    local: upgrade.local,
+    path: upgrade.url.pathname,
+    query: redactQuery(target ? { ...queryOf(upgrade.url), target: target.url.href } : queryOf(upgrade.url)),
+    ...(target
+      ? { upstream: upstreamView(target, upstreamRequestLine(req, target), options.settings, null) }
+      : {}),
+    requestRaw: upgrade.requestRaw,
+    maxPayload: 0,
+    payloadCap: options.payloadCap,
+  });
+  watchAnswer(socket, res, capture);
+
+  const refuse = ({ status, reason, code }: Refusal): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    options.journal.verdict(capture.number, options.journal.now(), { code, message: reason, status });
+    const body = `${reason}\n`;
+    res.writeHead(status, STATUS_CODES[status] ?? 'Error', [
+      'Content-Type',
+      'text/plain; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(body)),
+    ]);
+    res.end(body);
+  };
+
+  if (refusal) {
+    req.resume();
+    refuse(refusal);
+    return;
+  }
+  if (!resolved!.ok) {
+    req.resume();
+    refuse(resolved!);
+    return;
+  }
+  readBody(req, capture).then(
+    (body) => {
+      if (body === null) {
+        refuse({
+          status: 413,
+          reason: `the request body is over ${MAX_HTTP_REQUEST_BYTES / 1024 / 1024} MiB, the most /proxy relays`,
+          code: 'BAD_PARAMETER',
+        });
+        return;
+      }
+      forward(req, body, target!, options.settings, res, refuse);
+    },
+    (error: Error) => refuse({ status: 400, reason: error.message, code: 'BAD_PARAMETER' }),
+  );
+}
+
+/** The WebSocket relay's checks (upgrade-router.ts `onlyOwnPages`), and Fetch Metadata for GETs. */
+function checkRequest(req: IncomingMessage, options: HttpRelayOptions): Refusal | null {
+  const { host, origin } = req.headers;
+  if (!isAllowedHost(host, options.allowedHosts)) {
+    return {
+      status: 403,
+      reason: `Host "${host ?? ''}" is not allowed (DNS rebinding guard)`,
+      code: 'FORBIDDEN_HOST',
+    };
+  }
+  const site = req.headers['sec-fetch-site'];
+  // A cross-site page's GET carries no Origin, but browsers name it in Sec-Fetch-Site.
+  if (!isSameOrigin(origin, host) || !isSameOriginFetch(typeof site === 'string' ? site : undefined)) {
+    return {
+      status: 403,
+      reason: `the proxy only accepts pages from this server, not ${origin ? `Origin ${origin}` : `a ${site} request`} (RFC 6455 §10.2)`,
+      code: 'FORBIDDEN_ORIGIN',
+    };
+  }
+  return null;
+}
+
+/** The request body, journaled as it comes; null when it is over the limit. */
+function readBody(req: IncomingMessage, capture: ConnectionCapture): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`the request body did not come within ${HTTP_REQUEST_MS / 1000} s`));
+    }, HTTP_REQUEST_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_HTTP_REQUEST_BYTES) {
+        if (chunks.length > 0) chunks.length = 0;
+        return;
+      }
+      capture.feedClient(chunk);
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(size > MAX_HTTP_REQUEST_BYTES ? null : Buffer.concat(chunks));
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** The request as the target gets it: the client's, with the target's path and Host. */
+function forward(
+  req: IncomingMessage,
+  body: Buffer,
+  target: ProxyTarget,
+  settings: ProxySettings,
+  res: ServerResponse,
+  refuse: (refusal: Refusal) => void,
+): void {
+  const headers: HeaderList = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) continue;
+    headers.push([name, lower === 'host' ? hostHeaderOf(target) : req.rawHeaders[i + 1]!]);
+  }
+  if (body.length > 0 || req.method === 'POST' || req.method === 'PUT') {
+    headers.push(['Content-Length', String(body.length)]);
+  }
+  const failed = (reason: string): void => refuse({ status: 502, reason, code: 'UPSTREAM_FAILED' });
+  const where = `${target.host}:${target.port}`;
+  const common = {
+    host: target.host,
+    port: target.port,
+    method: req.method,
+    path: `${target.url.pathname}${target.url.search}`,
+    headers: headers.flat(),
+    agent: false as const,
+  };
+  const upstream: ClientRequest = target.secure
+    ? httpsRequest({
+        ...common,
+        servername: /^[\d.]+$/.test(target.host) || target.host.includes(':') ? undefined : target.host,
+        ca: settings.ca,
+        rejectUnauthorized: !settings.insecure,
+      })
+    : httpRequest(common);
+  const timer = setTimeout(() => {
+    upstream.destroy();
+    failed(`the target ${where} did not answer within ${HTTP_ANSWER_MS / 1000} s`);
+  }, HTTP_ANSWER_MS);
+  timer.unref();
+  let settled = false;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    return true;
+  };
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    if (settle()) failed(describeUpstreamFailure(error, target));
+  });
+  upstream.on('response', (answer: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    answer.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_HTTP_ANSWER_BYTES) {
+        answer.destroy();
+        if (settle())
+          failed(`the target ${where} answered with more than ${MAX_HTTP_ANSWER_BYTES / 1024 / 1024} MiB`);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    answer.on('error', () => {
+      if (settle()) failed(`the target ${where} closed in the middle of its answer`);
+    });
+    answer.on('end', () => {
+      if (!settle()) return;
+      const out: HeaderList = [];
+      for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+        const name = answer.rawHeaders[i]!;
+        if (!HOP_BY_HOP.has(name.toLowerCase())) out.push([name, answer.rawHeaders[i + 1]!]);
+      }
+      const payload = Buffer.concat(chunks);
+      out.push(['Content-Length', String(payload.length)]);
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out.flat());
+      res.end(payload);
+    });
+  });
+  // The client left: nothing to answer any more.
+  res.once('close', () => {
+    if (settle()) upstream.destroy();
+  });
+  upstream.end(body);
+}
+
+// Answers on one keep-alive socket go out one at a time, in request order (RFC 9112 §9.3): the
+// response the socket is writing now is the one its bytes belong to.
+const exchanges = new WeakMap<ServerResponse, ConnectionCapture>();
+const watchedSockets = new WeakSet<Socket>();
+
+/** Journals the bytes of this answer as the socket is handed them, and ends the exchange after. */
+function watchAnswer(socket: Socket, res: ServerResponse, capture: ConnectionCapture): void {
+  exchanges.set(res, capture);
+  res.once('close', () => {
+    exchanges.delete(res);
+    capture.finish(!res.writableFinished);
+  });
+  if (watchedSockets.has(socket)) return;
+  watchedSockets.add(socket);
+  const write = socket.write;
+  // biome-ignore lint/suspicious/noExplicitAny: the overloads of Socket.write cannot be restated
+  socket.write = function (this: Socket, chunk: any, encoding?: any, callback?: any): boolean {
+    const current = (this as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    const exchange = current ? exchanges.get(current) : undefined;
+    if (exchange) {
+      const bytes =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+          : chunk;
+      if (bytes instanceof Uint8Array) exchange.feedServer(bytes);
+    }
+    return write.call(this, chunk, encoding, callback);
+  } as Socket['write'];
+}

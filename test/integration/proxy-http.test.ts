@@ -1,0 +1,309 @@
+// `/proxy` with a real Socket.IO app: the client's default transports (HTTP long-polling, then
+// the upgrade to WebSocket) go through wslab, and the tap shows every HTTP exchange beside the
+// WebSocket.
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Server as SocketIoServer } from 'socket.io';
+import { io, type Socket as SocketIoClient } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { TapHandshakeEvent, TapOpenEvent } from '../../core/tap/events';
+import { MAX_HTTP_REQUEST_BYTES } from '../../server/proxy/http-relay';
+import type { RunningServer, ServerOptions } from '../../server/server';
+import { startTestServer, TapRecorder } from './harness';
+
+interface ChatApp {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A Socket.IO server as an app would run one: an `echo` event answered through its ack. */
+async function startChatApp(): Promise<ChatApp> {
+  const http: HttpServer = createServer();
+  const server = new SocketIoServer(http);
+  server.on('connection', (socket) => {
+    socket.on('echo', (text: string, ack: (reply: string) => void) => ack(`app got ${text}`));
+    socket.on('shout', (text: string) => socket.emit('heard', text.toUpperCase()));
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  return {
+    port: (http.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}
+
+let app: ChatApp;
+let wslab: RunningServer;
+let tap: TapRecorder;
+const clients: SocketIoClient[] = [];
+
+beforeAll(async () => {
+  app = await startChatApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  tap?.close();
+  await wslab?.close();
+});
+
+async function startWslab(options: ServerOptions = {}): Promise<string> {
+  wslab = await startTestServer(options);
+  tap = await TapRecorder.open(wslab);
+  return `http://127.0.0.1:${wslab.port}`;
+}
+
+function connect(url: string, options: Parameters<typeof io>[1]): SocketIoClient {
+  const client = io(url, { reconnection: false, ...options });
+  clients.push(client);
+  return client;
+}
+
+/** Connects, gets an ack, and waits until the client has upgraded to WebSocket. */
+async function chat(client: SocketIoClient): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('connect_error', reject);
+  });
+  const reply = await client.timeout(5000).emitWithAck('echo', 'hello');
+  expect(reply).toBe('app got hello');
+  if (client.io.engine.transport.name !== 'websocket') await once(client.io.engine, 'upgrade');
+  expect(client.io.engine.transport.name).toBe('websocket');
+  const heard = new Promise<string>((resolve) => client.once('heard', resolve));
+  client.emit('shout', 'over websocket');
+  expect(await heard).toBe('OVER WEBSOCKET');
+}
+
+const handshakes = (kind: TapOpenEvent['kind']): TapHandshakeEvent[] => {
+  const conns = new Set(
+    tap.events.filter((e): e is TapOpenEvent => e.type === 'open' && e.kind === kind).map((e) => e.conn),
+  );
+  return tap.events.filter((e): e is TapHandshakeEvent => e.type === 'handshake' && conns.has(e.conn));
+};
+
+describe('Socket.IO through /proxy, with its default transports', () => {
+  it('connects by long-polling, gets its ack, upgrades to WebSocket, and the tap shows every HTTP exchange', async () => {
+    const base = await startWslab({ target: `ws://127.0.0.1:${app.port}` });
+    await chat(connect(base, { path: '/proxy/socket.io/' }));
+
+    await tap.waitFor((e) => e.type === 'handshake' && e.request.body?.text === '40');
+    await tap.waitFor((e) => e.type === 'handshake' && e.response.status === 101);
+    const polls = handshakes('http');
+    // Engine.IO's open packet answers the first poll: `0{"sid":…}`.
+    const first = polls.find((e) => e.response.body?.text?.startsWith('0{"sid"'));
+    expect(first?.request.method).toBe('GET');
+    expect(first?.request.path).toMatch(/^\/proxy\/socket\.io\/\?EIO=4&transport=polling/);
+    expect(first?.response.status).toBe(200);
+    // Socket.IO's CONNECT packet (`40`) goes up in a POST, and its body is shown.
+    const post = polls.find((e) => e.request.method === 'POST' && e.request.body?.text === '40');
+    expect(post?.response.status).toBe(200);
+    expect(post?.response.body?.text).toBe('ok');
+    // The WebSocket the client upgraded to, relayed as any other.
+    await tap.waitFor((e) => e.type === 'handshake' && e.response.status === 101);
+    const [socket] = handshakes('proxy');
+    expect(socket?.request.path).toMatch(/transport=websocket&sid=/);
+    const open = tap.events.find((e): e is TapOpenEvent => e.type === 'open' && e.conn === first?.conn);
+    expect(open?.upstream).toEqual({
+      target: expect.stringMatching(new RegExp(`^ws://127\\.0\\.0\\.1:${app.port}/socket\\.io/\\?EIO=4`)),
+      requestLine: expect.stringMatching(/^GET \/socket\.io\/\?EIO=4&transport=polling\S* HTTP\/1\.1$/),
+      host: `127.0.0.1:${app.port}`,
+      tls: 'none',
+    });
+    // No exchange was decoded as frames.
+    const httpConns = new Set(polls.map((e) => e.conn));
+    expect(tap.events.some((e) => e.type === 'frame' && httpConns.has(e.conn))).toBe(false);
+    expect(tap.events.some((e) => e.type === 'error' && httpConns.has(e.conn))).toBe(false);
+  });
+
+  it('works with ?target= passed in the client’s query option, which rides along on every request', async () => {
+    const base = await startWslab();
+    await chat(connect(base, { path: '/proxy/socket.io/', query: { target: `ws://127.0.0.1:${app.port}` } }));
+    await tap.waitFor((e) => e.type === 'handshake' && e.response.status === 101);
+    const [socket] = handshakes('proxy');
+    const open = tap.events.find((e): e is TapOpenEvent => e.type === 'open' && e.conn === socket?.conn);
+    expect(open?.upstream?.requestLine).toMatch(
+      /^GET \/socket\.io\/\?EIO=4&transport=websocket&sid=\S+ HTTP\/1\.1$/,
+    );
+  });
+
+  it('works with ?target= in the URL given to io()', async () => {
+    const base = await startWslab();
+    const target = encodeURIComponent(`ws://127.0.0.1:${app.port}`);
+    await chat(connect(`${base}/?target=${target}`, { path: '/proxy/socket.io/' }));
+  });
+});
+
+describe('the HTTP relay’s limits and refusals', () => {
+  const get = (base: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
+
+  it('answers 400 with no target, naming both ways to give one', async () => {
+    const base = await startWslab();
+    const response = await get(base, '/proxy/socket.io/?EIO=4&transport=polling');
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/no target: connect to \/proxy\?target=/);
+    await tap.waitFor((e) => e.type === 'error' && e.code === 'BAD_TARGET');
+  });
+
+  it('refuses a non-loopback target with 403 unless allowed', async () => {
+    const base = await startWslab();
+    const response = await get(base, `/proxy?target=${encodeURIComponent('ws://192.0.2.1:80/')}`);
+    expect(response.status).toBe(403);
+    expect(await response.text()).toMatch(/--allow-target 192\.0\.2\.1:80/);
+  });
+
+  it('refuses a page from another site, with or without an Origin', async () => {
+    const base = await startWslab({ target: `ws://127.0.0.1:${app.port}` });
+    const withOrigin = await get(base, '/proxy/socket.io/?EIO=4&transport=polling', {
+      headers: { Origin: 'http://evil.example' },
+    });
+    expect(withOrigin.status).toBe(403);
+    const crossSite = await get(base, '/proxy/socket.io/?EIO=4&transport=polling', {
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(await crossSite.text()).toMatch(/not a cross-site request/);
+    await tap.waitFor((e) => e.type === 'error' && e.code === 'FORBIDDEN_ORIGIN', 2);
+  });
+
+  it('answers 413 to a body over the limit, and the target never sees it', async () => {
+    const base = await startWslab({ target: `ws://127.0.0.1:${app.port}` });
+    const response = await get(base, '/proxy/socket.io/?EIO=4&transport=polling', {
+      method: 'POST',
+      body: Buffer.alloc(MAX_HTTP_REQUEST_BYTES + 1, 0x61),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('answers 502 with the reason when nothing listens at the target', async () => {
+    const gone = createServer();
+    gone.listen(0, '127.0.0.1');
+    await once(gone, 'listening');
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise((resolve) => gone.close(resolve));
+    const base = await startWslab({ target: `ws://127.0.0.1:${port}` });
+    const response = await get(base, '/proxy/socket.io/?EIO=4&transport=polling');
+    expect(response.status).toBe(502);
+    expect(await response.text()).toMatch(/refused the connection/);
+  });
+
+  it('passes the target’s own error answer through, shown on the tap as HTTP', async () => {
+    const base = await startWslab({ target: `ws://127.0.0.1:${app.port}` });
+    const response = await get(base, '/proxy/socket.io/?EIO=4&transport=carrier-pigeon');
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).toMatch(/Transport unknown/);
+    const [handshake] = (await tap.waitFor(
+      (e) => e.type === 'handshake' && e.response.status === 400,
+    )) as TapHandshakeEvent[];
+    expect(handshake?.response.body?.text).toBe(body);
+  });
+});
+
+describe('?target= and what the upstream saw', () => {
+  it('forwards the path below /proxy and the client’s other parameters to a ?target=', async () => {
+    const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(upstream, 'listening');
+    const port = (upstream.address() as AddressInfo).port;
+    const seen = once(upstream, 'connection') as Promise<[WebSocket, IncomingMessage]>;
+    try {
+      await startWslab();
+      const target = encodeURIComponent(`ws://127.0.0.1:${port}/base?room=1`);
+      const client = new WebSocket(`ws://127.0.0.1:${wslab.port}/proxy/chat/7?target=${target}&x=2`);
+      await once(client, 'open');
+      const [, request] = await seen;
+      expect(request.url).toBe('/base/chat/7?room=1&x=2');
+      const [open] = (await tap.waitFor((e) => e.type === 'open' && e.kind === 'proxy')) as TapOpenEvent[];
+      expect(open?.upstream).toEqual({
+        target: `ws://127.0.0.1:${port}/base/chat/7?room=1&x=2`,
+        requestLine: 'GET /base/chat/7?room=1&x=2 HTTP/1.1',
+        host: `127.0.0.1:${port}`,
+        tls: 'none',
+      });
+      client.close();
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+});
+
+describe('a wss:// target whose certificate names another host', () => {
+  let dir: string;
+  let cert: Buffer;
+  let port: number;
+  let https: ReturnType<typeof createHttpsServer>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'wslab-tls-name-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=chat.example',
+        '-addext',
+        'subjectAltName=DNS:chat.example',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(path.join(dir, 'cert.pem'));
+    https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`tls got ${data}`)));
+    https.listen(0, '127.0.0.1');
+    await once(https, 'listening');
+    port = (https.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => https.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says the name does not match and which names the certificate has, not to trust it with --ca', async () => {
+    await startWslab({ ca: cert });
+    const target = encodeURIComponent(`wss://127.0.0.1:${port}/`);
+    const client = new WebSocket(`ws://127.0.0.1:${wslab.port}/proxy?target=${target}`);
+    client.on('error', () => {});
+    const [, response] = (await once(client, 'unexpected-response')) as [unknown, IncomingMessage];
+    expect(response.statusCode).toBe(502);
+    let body = '';
+    for await (const chunk of response) body += chunk;
+    expect(body).toMatch(/the certificate is for chat\.example, not 127\.0\.0\.1 \(hostname mismatch\)/);
+    expect(body).toMatch(/--insecure/);
+    expect(body).not.toMatch(/--ca/);
+  });
+
+  it('shows the TLS state on the connection: not verified with --insecure', async () => {
+    await startWslab({ insecure: true });
+    const target = encodeURIComponent(`wss://127.0.0.1:${port}/`);
+    const client = new WebSocket(`ws://127.0.0.1:${wslab.port}/proxy?target=${target}`);
+    await once(client, 'open');
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.kind === 'proxy')) as TapOpenEvent[];
+    expect(open?.upstream?.tls).toBe('insecure');
+    expect(open?.upstream?.tlsError).toMatch(/self.signed|SELF_SIGNED/i);
+    client.close();
+  });
+});
