@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
@@ -13,9 +14,8 @@ import {
   ResumptionStore,
   type ResumptionStoreLimits,
 } from './live/resumption-store';
-import { packageRoot } from './package-root';
-import { isProxyPath, relayHttp } from './proxy/http-relay';
 import { TapHub } from './tap/hub';
+import { isProxyPath, relayHttp } from './proxy/http-relay';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
 
@@ -75,6 +75,8 @@ export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -122,9 +124,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const app = createApp({
-    projectRoot: packageRoot,
-    webRoot: `${packageRoot}dist/web`,
-    lessonsDir: `${packageRoot}lessons`,
+    projectRoot,
+    webRoot: `${projectRoot}dist/web`,
+    lessonsDir: `${projectRoot}lessons`,
     allowedHosts,
     health,
     exportSource: {
