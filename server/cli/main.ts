@@ -3,6 +3,7 @@ import { LIVE_PATH } from '../../core/routes';
 import { recordFileProblem, writeSessionFile } from '../export/session-export';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
+import { proxyClientLines } from './client-lines';
 
 const parsed = parseArgs(process.argv.slice(2));
 if (!parsed.ok) {
@@ -35,7 +36,12 @@ try {
   process.stdout.write(
     `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n` +
       `  Live API     ${wsBase}${LIVE_PATH.slice(1)}\n` +
-      (parsed.options.target ? `  proxy        ${wsBase}proxy → ${parsed.options.target}\n` : '') +
+      (parsed.options.target
+        ? `  proxy        ${wsBase}proxy → ${parsed.options.target}\n` +
+          proxyClientLines(server.url, parsed.options.target)
+            .map((line) => `  ${line}\n`)
+            .join('')
+        : '') +
       (parsed.recordFile ? `  recording    to ${parsed.recordFile} when stopped\n` : '') +
       '  Press Ctrl+C to stop.\n',
   );

@@ -1,7 +1,7 @@
 // `/proxy` with a real Socket.IO app: the client's default transports (HTTP long-polling, then
 // the upgrade to WebSocket) go through wslab, and the tap shows every HTTP exchange beside the
 // WebSocket.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Server as SocketIoServer } from 'socket.io';
 import { io, type Socket as SocketIoClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -305,5 +306,40 @@ describe('a wss:// target whose certificate names another host', () => {
     expect(open?.upstream?.tls).toBe('insecure');
     expect(open?.upstream?.tlsError).toMatch(/self.signed|SELF_SIGNED/i);
     client.close();
+  });
+});
+
+describe('the start-up lines for --target', () => {
+  it('prints a Socket.IO line that connects, as printed, and a WebSocket line', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'server/cli/main.ts', '--port', '0', '--target', `ws://127.0.0.1:${app.port}`],
+      { cwd: root, stdio: 'pipe' },
+    );
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          if (out.includes('Press Ctrl+C')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`exited before ready: ${out}`)));
+      });
+      const ws = /WebSocket {4}new WebSocket\('(ws:\/\/[^']+)'\)/.exec(out);
+      expect(ws?.[1]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/proxy$/);
+      const line = /Socket\.IO {4}io\('([^']+)', \{ path: '([^']+)' \}\)/.exec(out);
+      expect(line?.[2]).toBe('/proxy/socket.io/');
+      const client = connect(line![1]!, { path: line![2]! });
+      const connected = new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('connect_error', reject);
+      });
+      await connected;
+      expect(await client.timeout(5000).emitWithAck('echo', 'as printed')).toBe('app got as printed');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });
