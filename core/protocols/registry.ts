@@ -5,5 +5,6 @@
 import { graphqlWs } from './graphql-ws';
 import type { ProtocolDefinition } from './protocol';
 import { socketIo } from './socket-io';
+import { stomp } from './stomp';
 
-export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp];
