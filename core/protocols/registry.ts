@@ -3,8 +3,9 @@
 // recognised by a looser signature goes after the strict ones.
 
 import { graphqlWs } from './graphql-ws';
+import { mqtt } from './mqtt';
 import type { ProtocolDefinition } from './protocol';
 import { socketIo } from './socket-io';
 import { stomp } from './stomp';
 
-export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp, mqtt];
