@@ -7,6 +7,7 @@
 import { describeFrame } from '../../core/wire/describe';
 import { h } from '../lib/dom';
 import type { FrameRow, FrameStore, ListRow, MessageGroup } from './frame-store';
+import { fillPreview, protocolWarningText } from './protocol-view';
 import { formatTime, messageRowText, rowPreview } from './row-preview';
 import { warningText } from './sequence-warning-view';
 
@@ -277,7 +278,7 @@ function fillMessageRow(row: HTMLElement, group: MessageGroup): void {
   rsv.title = record.event.rsv1 ? 'RSV1 set: this message is compressed (permessage-deflate)' : '';
   (cells[7] as HTMLElement).textContent = `${group.bytes} B`;
   const text = messageRowText(group);
-  (cells[PREVIEW] as HTMLElement).textContent = text;
+  fillPreview(cells[PREVIEW] as HTMLElement, record.protocol, text);
   delete row.dataset.warning;
   delete row.dataset.warningLevel;
   row.removeAttribute('title');
@@ -315,15 +316,22 @@ function fillRow(row: HTMLElement, record: FrameRow): void {
   // Rows are recycled: a warning is set or cleared on every fill. A frame that broke RFC 6455 is
   // an error; the Live API order warnings come after it.
   const warnings = record.sequenceWarnings;
+  const protocolWarning = protocolWarningText(record.protocol);
   const parts = [
     ...(violation ? [`${violation.code} (RFC 6455 ${violation.section}, close ${violation.closeCode})`] : []),
     ...(warnings ? [warningText(warnings)] : []),
+    ...(protocolWarning ? [protocolWarning] : []),
   ];
   const warning = parts.join('; ');
-  (cells[PREVIEW] as HTMLElement).textContent = warning ? `⚠ ${text}` : text;
+  fillPreview(cells[PREVIEW] as HTMLElement, record.protocol, warning ? `⚠ ${text}` : text);
   if (warning) {
     row.dataset.warning = warning;
-    row.dataset.warningLevel = violation || warnings?.some((w) => w.level === 'error') ? 'error' : 'caution';
+    row.dataset.warningLevel =
+      violation ||
+      warnings?.some((w) => w.level === 'error') ||
+      record.protocol?.warnings.some((w) => w.level === 'error')
+        ? 'error'
+        : 'caution';
     row.title = warning;
   } else if (row.dataset.warning !== undefined) {
     delete row.dataset.warning;

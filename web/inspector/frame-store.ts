@@ -4,6 +4,7 @@
 // message row over its frames, which show only when the row is expanded.
 import { INSPECTOR_CAPACITY } from '../../core/defaults';
 import type { SequenceWarning } from '../../core/live/sequence-check';
+import type { DecodedMessage } from '../../core/protocols/protocol';
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 import type { Direction } from '../../core/wire/direction';
@@ -24,6 +25,8 @@ export interface FrameRow {
   liveLabel?: string | null;
   /** For the first frame of a Live API message: what is wrong with its place in the session. */
   sequenceWarnings?: readonly SequenceWarning[];
+  /** For the first frame of a data message: what it means in its lane's protocol (Socket.IO, …). */
+  protocol?: DecodedMessage;
   /** The fragmented message this data frame belongs to (its first frame included). */
   group?: MessageGroup;
 }
@@ -83,20 +86,28 @@ function binaryJsonText(base64: string | undefined): string | null {
   return bytes ? decodeUtf8Strict(bytes) : null;
 }
 
+/**
+ * `event:NAME` in the filter text matches the event, target or topic a protocol decoder named
+ * (a Socket.IO event, a graphql-ws operation), and nothing else.
+ */
+export const EVENT_FILTER_PREFIX = 'event:';
+
 /** Builds the filter test; a bad regular expression is reported instead of thrown. */
 export function compileFilter(filter: FrameFilter): { match: Matcher; error: string | null } {
   let textTest: ((text: string) => boolean) | null = null;
   let error: string | null = null;
+  const byEvent = filter.text.toLowerCase().startsWith(EVENT_FILTER_PREFIX);
+  const needleText = byEvent ? filter.text.slice(EVENT_FILTER_PREFIX.length).trim() : filter.text;
   if (filter.text) {
     if (filter.regex) {
       try {
-        const regex = new RegExp(filter.text, 'i');
+        const regex = new RegExp(needleText, 'i');
         textTest = (text) => regex.test(text);
       } catch (e) {
         error = (e as Error).message;
       }
     } else {
-      const needle = filter.text.toLowerCase();
+      const needle = needleText.toLowerCase();
       textTest = (text) => text.toLowerCase().includes(needle);
     }
   }
@@ -115,7 +126,10 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
       )
         return false;
     }
-    if (textTest) {
+    if (textTest && byEvent) {
+      const name = record.protocol?.name;
+      if (name === undefined || !textTest(name)) return false;
+    } else if (textTest) {
       const text = event.payload.text ?? event.closeReason ?? event.payload.base64 ?? '';
       // A compressed message's frames carry deflated bytes (RFC 7692 §6); what the reader looks
       // for is in the message they inflate to, kept on its first frame once it has come.
@@ -126,6 +140,7 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
         !textTest(text) &&
         !textTest(message) &&
         !(json !== null && textTest(json)) &&
+        !(record.protocol && textTest(record.protocol.label)) &&
         !textTest(record.lane.label)
       )
         return false;

@@ -11,6 +11,7 @@ import { Connections, type Lane } from './connections';
 import { type FrameRow, FrameStore } from './frame-store';
 import { LiveLanes } from './live-lanes';
 import { messageJsonOf } from './message-json';
+import { ProtocolLanes } from './protocol-lanes';
 
 export interface InspectorModelHooks {
   /** A frame joined the history (or was released from the pause). */
@@ -45,6 +46,8 @@ export class InspectorModel {
   private readonly messageStarts = new Map<string, FrameRow>();
   /** One order checker per Live API lane. */
   private readonly liveLanes = new LiveLanes();
+  /** One application-protocol decoder per lane that speaks a protocol we know. */
+  private readonly protocolLanes = new ProtocolLanes();
   private tapDropped = 0;
   private pausedDropped = 0;
 
@@ -127,9 +130,14 @@ export class InspectorModel {
     const warnings = record
       ? this.liveLanes.take(lane, event, messageJsonOf(record.event, event))
       : this.liveLanes.take(lane, event);
+    // Every message goes to the lane's decoder, in order, even when its frame has left the
+    // history: its state (acks awaited, attachments to come) depends on each one.
+    const decoded = this.protocolLanes.take(lane, event);
     if (!record) return;
     record.messageEvent = event;
-    if (event.compressed) this.store.rematch(record);
+    if (decoded) record.protocol = decoded;
+    // Inflated text and decoded names are what a filter may be looking for.
+    if (event.compressed || decoded) this.store.rematch(record);
     if (warnings?.length) record.sequenceWarnings = warnings;
     this.hooks.onMessage?.(record);
   }

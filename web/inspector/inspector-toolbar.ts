@@ -96,8 +96,10 @@ export class InspectorToolbar {
     );
     const text = h('input', {
       type: 'search',
-      placeholder: 'filter payload',
-      'aria-label': 'Filter frames by payload text',
+      placeholder: 'filter, or event:name',
+      'aria-label': 'Filter frames by payload text, or by event name with event:',
+      title:
+        'Text the payload or its decoded label contains; event:chat keeps the frames whose decoded event, operation or topic is “chat”',
       'data-testid': 'filter-text',
       oninput: (e: Event) => filter({ text: (e.target as HTMLInputElement).value }),
     });

@@ -15,6 +15,7 @@ import { InspectorModel } from './inspector-model';
 import { InspectorToolbar } from './inspector-toolbar';
 import { LanesView } from './lanes-view';
 import { PaneSplitter } from './pane-splitter';
+import { renderProtocolDetail } from './protocol-view';
 import { renderSequenceWarnings } from './sequence-warning-view';
 import './inspector.css';
 
@@ -86,7 +87,12 @@ export class Inspector {
         this.views.messageArrived();
         if (record.id === this.selected) this.showDetail(record);
         // The row's ratio, its warning, or a message row's whole text appears once it is known.
-        else if (record.messageEvent?.compressed || record.sequenceWarnings || record.group)
+        else if (
+          record.messageEvent?.compressed ||
+          record.sequenceWarnings ||
+          record.group ||
+          record.protocol
+        )
           this.list.refresh(record);
       },
     });
@@ -294,8 +300,10 @@ export class Inspector {
 
   private showDetail(record: FrameRow): void {
     const warning = renderSequenceWarnings(record.sequenceWarnings);
+    // The decoded protocol message first: what it means comes before how it crossed the wire.
+    const decoded = renderProtocolDetail(record, this.store, (id) => this.select(id, true));
     const anatomy = renderAnatomy(record.event, record.lane.label, record.messageEvent);
-    this.detail.replaceChildren(...(warning ? [warning, anatomy] : [anatomy]));
+    this.detail.replaceChildren(...[decoded, warning, anatomy].filter((part) => part !== null));
     this.detail.dataset.frameId = String(record.id);
   }
 

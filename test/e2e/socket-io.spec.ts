@@ -1,0 +1,134 @@
+// A real Socket.IO app inspected through wslab: a socket.io server started here on loopback is
+// wslab's --target, and a socket.io-client in this process connects through /proxy, as a
+// developer debugging their own app would. The page must name the events, link an ack to its
+// emit both ways, and fold a binary attachment into the event that announced it.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Locator, Page } from '@playwright/test';
+import { Server as SocketIoServer } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import { test as base, expect } from './fixtures';
+
+interface Upstream {
+  url: string;
+  close(): Promise<void>;
+}
+
+const test = base.extend<object, { upstream: Upstream }>({
+  upstream: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from its first parameter.
+    async ({}, use) => {
+      const http = createServer();
+      const server = new SocketIoServer(http);
+      server.on('connection', (socket) => {
+        socket.on('chat message', (text: string) => socket.emit('chat message', `echo: ${text}`));
+        socket.on('add', (a: number, b: number, ack: (sum: number) => void) => ack(a + b));
+        socket.on('upload', (meta: { name: string }, bytes: Buffer, ack: (r: object) => void) =>
+          ack({ name: meta.name, size: bytes.length }),
+        );
+      });
+      http.listen(0, '127.0.0.1');
+      await once(http, 'listening');
+      await use({
+        url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+      });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    { scope: 'worker' },
+  ],
+  // wslab relays /proxy to the app, as `npm start -- --target ws://127.0.0.1:PORT` would.
+  serverOptions: [async ({ upstream }, use) => use({ target: upstream.url }), { scope: 'worker' }],
+});
+
+async function connectClient(wslabUrl: string): Promise<Socket> {
+  const socket = io(wslabUrl, { path: '/proxy/socket.io/', transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** The frame row whose protocol label reads exactly `label`. */
+function rowLabelled(page: Page, label: string): Locator {
+  return page
+    .getByTestId('frame-row')
+    .filter({ has: page.getByTestId('protocol-label').getByText(label, { exact: true }) });
+}
+
+test('a Socket.IO app through /proxy shows its events by name, links each ack to its emit, and folds a binary attachment', async ({
+  app,
+  server,
+  errors,
+}, testInfo) => {
+  const socket = await connectClient(server.url);
+  try {
+    socket.emit('chat message', 'hello');
+    expect(await socket.timeout(5000).emitWithAck('add', 2, 3)).toBe(5);
+    const reply = await socket
+      .timeout(5000)
+      .emitWithAck('upload', { name: 'photo.png' }, Buffer.from([1, 2, 3, 4]));
+    expect(reply).toEqual({ name: 'photo.png', size: 4 });
+
+    // Every frame of the app's connection is named in its protocol.
+    // Every frame of the app's connection is named in its protocol (connect and the chat event
+    // go both ways).
+    const expected: [string, number][] = [
+      ['open · ping every 25000 ms', 1],
+      ['connect', 2],
+      ['event chat message', 2],
+      ['event add #0', 1],
+      ['ack #0 add', 1],
+      ['binary event upload #1 + 1 attachment', 1],
+      ['attachment 1 of 1 of upload', 1],
+      ['ack #1 upload', 1],
+    ];
+    for (const [label, count] of expected) await expect(rowLabelled(app, label), label).toHaveCount(count);
+    await expect(rowLabelled(app, 'event chat message').first()).toHaveAttribute('data-dir', 'client');
+
+    // Labels are read whole: none is cut off in its row.
+    const labels = app.getByTestId('protocol-label');
+    for (const label of await labels.all()) {
+      if (!(await label.isVisible())) continue;
+      const fits = await label.evaluate((el) => el.scrollWidth <= el.clientWidth && el.clientWidth > 0);
+      expect(fits, (await label.textContent()) ?? '').toBe(true);
+    }
+
+    // The emit's detail links to its ack; following the link selects the ack, which links back.
+    const emit = rowLabelled(app, 'event add #0');
+    const ack = rowLabelled(app, 'ack #0 add');
+    await emit.click();
+    const detail = app.getByTestId('frame-detail');
+    await expect(detail.getByTestId('protocol-kind')).toHaveText('event add #0');
+    await expect(detail.getByTestId('json-tree').first()).toContainText('args');
+    await detail.getByTestId('protocol-link').filter({ hasText: 'ack #0 add' }).click();
+    await expect(ack).toHaveAttribute('aria-selected', 'true');
+    await expect(emit).toHaveAttribute('aria-selected', 'false');
+    await expect(detail.getByTestId('protocol-kind')).toHaveText('ack #0 add');
+    await detail.getByTestId('protocol-link').filter({ hasText: 'event add #0' }).click();
+    await expect(emit).toHaveAttribute('aria-selected', 'true');
+
+    // The binary event holds its attachment's bytes, and links to the attachment's own frame.
+    await rowLabelled(app, 'binary event upload #1 + 1 attachment').click();
+    await expect(detail.getByTestId('json-tree').first()).toContainText('01020304');
+    await expect(
+      detail.getByTestId('protocol-link').filter({ hasText: 'attachment 1 of 1 of upload' }),
+    ).toHaveCount(1);
+    await app.screenshot({ path: testInfo.outputPath('socket-io.png') });
+
+    // event:upload keeps the event, its attachment and its ack, and nothing else.
+    await app.getByTestId('filter-text').fill('event:upload');
+    await expect(app.getByTestId('frame-row').getByTestId('protocol-label')).toHaveText([
+      'binary event upload #1 + 1 attachment',
+      'attachment 1 of 1 of upload',
+      'ack #1 upload',
+    ]);
+    await expect(app.getByTestId('frame-row')).toHaveCount(3);
+    await app.getByTestId('filter-text').fill('');
+    expect(errors.messages).toEqual([]);
+  } finally {
+    socket.disconnect();
+  }
+});
