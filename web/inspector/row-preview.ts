@@ -2,6 +2,7 @@
 // the start of the payload; a close frame's code and reason; what a compressed message inflated to.
 
 import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import { jsonTextOfBase64 } from '../lib/binary-json';
 import type { FrameRow, MessageGroup } from './frame-store';
 
 const PREVIEW = 60;
@@ -16,7 +17,15 @@ function previewFrame(event: TapFrameEvent, label: string | null): string {
     return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
   const { text, base64 } = event.payload;
   if (text !== undefined) return `${label ? `${label}  ` : ''}${JSON.stringify(text.slice(0, PREVIEW))}`;
-  if (base64 !== undefined) return `${label ? `${label} (binary)  ` : ''}base64 ${base64.slice(0, PREVIEW)}`;
+  if (base64 !== undefined) {
+    // JSON in a binary frame, the Live API's way, reads as the text it is.
+    const json = jsonTextOfBase64(base64);
+    const shown =
+      json === null
+        ? `base64 ${base64.slice(0, PREVIEW)}`
+        : `UTF-8 ${JSON.stringify(json.slice(0, PREVIEW))}`;
+    return `${label ? `${label} (binary)  ` : ''}${shown}`;
+  }
   return '';
 }
 

@@ -3,6 +3,7 @@
 // shows. Positions are fractions of the drawing's width, so the view scales them with CSS.
 
 import { closeCodeInfo, describeClose } from '../../core/wire/close-codes';
+import { jsonTextOfBase64 } from '../lib/binary-json';
 import type { Lane } from './connections';
 import type { FrameRow } from './frame-store';
 import { isRelayed, type SequenceItem } from './sequence-track';
@@ -61,7 +62,12 @@ function payloadPreview(record: FrameRow): string {
   const { text, base64 } = record.event.payload;
   if (record.event.rsv1) return '';
   if (text !== undefined && text.length > 0) return JSON.stringify(text.slice(0, PREVIEW));
-  if (base64 !== undefined && base64.length > 0) return `base64 ${base64.slice(0, PREVIEW / 2)}`;
+  if (base64 !== undefined && base64.length > 0) {
+    const json = jsonTextOfBase64(base64);
+    return json === null
+      ? `base64 ${base64.slice(0, PREVIEW / 2)}`
+      : `UTF-8 ${JSON.stringify(json.slice(0, PREVIEW))}`;
+  }
   return '';
 }
 

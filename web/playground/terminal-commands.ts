@@ -1,6 +1,7 @@
 // wscat-like commands at the terminal's prompt, on one socket the page opens itself.
 import { fromHex } from '../../core/wire/bytes';
 import { closeCodeInfo } from '../../core/wire/close-codes';
+import { jsonTextOfBytes } from '../lib/binary-json';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import type { TerminalView } from './terminal';
 
@@ -100,10 +101,14 @@ export class TerminalCommands {
       this.terminal.print(`connected (press Ctrl+C to clear the line; close to hang up)`, 'info');
     socket.onmessage = (event) => {
       const data = event.data as string | ArrayBuffer;
+      // JSON in a binary frame (the Live API sends all of its messages so) is printed as its text.
+      const json = typeof data === 'string' ? null : jsonTextOfBytes(new Uint8Array(data));
       const text =
         typeof data === 'string'
           ? data
-          : `binary ${data.byteLength} B: ${[...new Uint8Array(data.slice(0, 64))].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+          : json !== null
+            ? `binary ${data.byteLength} B, UTF-8: ${json}`
+            : `binary ${data.byteLength} B: ${[...new Uint8Array(data.slice(0, 64))].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
       this.terminal.print(`< ${text}`, 'log');
     };
     socket.onerror = () =>

@@ -218,7 +218,12 @@ describe('InspectorModel', () => {
   it('labels Live API JSON sent in binary frames', () => {
     const m = model();
     ingest(m, open('c1'), handshake('c1'), frame('c1', 'server', '{"setupComplete":{}}', { binary: true }));
-    expect(rowPreview(m.store.visibleAt(0)!)).toMatch(/^setupComplete \(binary\) {2}base64 eyJ/);
+    expect(rowPreview(m.store.visibleAt(0)!)).toBe(
+      'setupComplete (binary)  UTF-8 "{\\"setupComplete\\":{}}"',
+    );
+    // Binary that is not UTF-8 JSON stays bytes.
+    ingest(m, frame('c1', 'server', 'not json', { binary: true }));
+    expect(rowPreview(m.store.visibleAt(1)!)).toMatch(/^base64 bm90/);
   });
 
   it('warns on the frame of a Live API message sent before setup', () => {
