@@ -134,6 +134,12 @@ export class Connections {
   }
 
   private identify(lane: Lane, handshake: TapHandshakeEvent, replayed: boolean): void {
+    if (lane.open?.kind === 'http') {
+      // A plain HTTP exchange relayed by /proxy (Socket.IO's long-polling), whoever sent it.
+      lane.role = 'outside';
+      lane.label = 'http';
+      return;
+    }
     if (this.recorded) {
       lane.role = 'recorded';
       lane.label = lane.open?.kind === 'rejected' ? 'refused' : (lane.open?.kind ?? 'recorded');
@@ -218,6 +224,11 @@ export class Connections {
 
   state(lane: Lane): string {
     if (lane.lost && !lane.close) return 'gone (server restarted)';
+    // An HTTP exchange was never meant to be a WebSocket: its status is the whole story.
+    if (lane.open?.kind === 'http') {
+      if (!lane.handshake) return 'waiting for the answer';
+      return `HTTP ${lane.handshake.response.status}`;
+    }
     // A refused handshake also ends with a close event; the refusal is what the learner needs.
     if (lane.handshake?.rejected !== undefined || (lane.handshake && lane.handshake.response.status !== 101))
       return `refused ${lane.handshake.response.status}`;

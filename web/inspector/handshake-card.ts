@@ -1,6 +1,6 @@
 // A connection's opening handshake: the request, the answer, and Sec-WebSocket-Accept derived
 // again in the page (RFC 6455 §4.2.2): key + GUID → SHA-1 → base64, with a tick when it matches.
-import type { TapHandshakeEvent } from '../../core/tap/events';
+import type { PayloadView, TapHandshakeEvent, UpstreamView } from '../../core/tap/events';
 import { toBase64, toHex, utf8 } from '../../core/wire/bytes';
 import type { DeflateParams } from '../../core/wire/extensions';
 import { headerValue, WEBSOCKET_GUID } from '../../core/wire/handshake';
@@ -87,6 +87,29 @@ export function handshakeSummary(handshake: TapHandshakeEvent): HTMLElement {
   );
 }
 
+/**
+ * One relayed HTTP exchange in a line, as a network panel shows a request: method, sizes and
+ * status. The lane's head already shows the URL.
+ */
+export function httpExchangeSummary(handshake: TapHandshakeEvent): HTMLElement {
+  const { request, response } = handshake;
+  return h(
+    'span',
+    {
+      className: 'handshake-summary',
+      'data-testid': 'http-exchange-summary',
+      title: `${request.method} ${request.path}`,
+    },
+    `${request.method} ${request.body ? `${request.body.size} B` : 'no body'} → `,
+    h(
+      'span',
+      { className: `status s${String(response.status)[0]}` },
+      `${response.status} ${response.reason}`,
+    ),
+    `, ${response.body ? `${response.body.size} B` : 'no body'}`,
+  );
+}
+
 /** What the 101 answer's permessage-deflate entry settled, per direction (RFC 7692 §7.1). */
 function deflateParams(params: DeflateParams): HTMLElement {
   const side = (who: string, noTakeover: boolean, bits: number): HTMLElement =>
@@ -110,18 +133,45 @@ function deflateParams(params: DeflateParams): HTMLElement {
 }
 
 /** What followed an answer that was not 101: plain HTTP (RFC 6455 §4.1), shown as its bytes say. */
-function answerBody(body: NonNullable<TapHandshakeEvent['response']['body']>): HTMLElement {
+function answerBody(body: PayloadView & { size: number }, testId = 'handshake-body'): HTMLElement {
   const shown = body.text ?? `base64 ${body.base64 ?? ''}`;
   const cut = body.truncated ? ` (first bytes of ${body.size})` : '';
   return h(
     'div',
-    { className: 'http-body', 'data-testid': 'handshake-body' },
+    { className: 'http-body', 'data-testid': testId },
     h('div', { className: 'muted' }, `Body, ${body.size} B${cut}; not a WebSocket, so not frames:`),
     h('pre', { className: 'wrap' }, shown),
   );
 }
 
-export function renderHandshake(handshake: TapHandshakeEvent): HTMLElement {
+/** Where `/proxy` sent this connection: what the upstream got where it differs from the client's request. */
+function upstreamCard(upstream: UpstreamView): HTMLElement {
+  const tls =
+    upstream.tls === 'none'
+      ? 'none (plain TCP)'
+      : upstream.tls === 'verified'
+        ? 'certificate verified'
+        : `not verified (--insecure)${upstream.tlsError ? `: ${upstream.tlsError}` : ''}`;
+  return h(
+    'div',
+    { className: 'upstream', 'data-testid': 'handshake-upstream' },
+    h('div', { className: 'muted' }, 'Relayed by /proxy; the upstream got:'),
+    h(
+      'dl',
+      { className: 'headers' },
+      h('dt', {}, 'target'),
+      h('dd', {}, upstream.target),
+      h('dt', {}, 'request line'),
+      h('dd', {}, h('code', {}, upstream.requestLine)),
+      h('dt', {}, 'Host'),
+      h('dd', {}, upstream.host),
+      h('dt', {}, 'TLS'),
+      h('dd', { className: upstream.tls === 'insecure' ? 'warn' : '' }, tls),
+    ),
+  );
+}
+
+export function renderHandshake(handshake: TapHandshakeEvent, upstream?: UpstreamView): HTMLElement {
   const derivation = deriveInPage(handshake);
   const state = acceptState(handshake);
   const { request, response } = handshake;
@@ -134,6 +184,8 @@ export function renderHandshake(handshake: TapHandshakeEvent): HTMLElement {
       h('code', {}, `${request.method} ${request.path} HTTP/${request.httpVersion}`),
       headerList(request.headers),
     ),
+    request.body ? answerBody(request.body, 'request-body') : null,
+    upstream ? upstreamCard(upstream) : null,
     h(
       'div',
       { className: 'http-head' },

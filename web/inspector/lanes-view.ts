@@ -5,7 +5,7 @@
 import { h } from '../lib/dom';
 import { exportUrl } from '../lib/urls';
 import type { Connections, Lane } from './connections';
-import { handshakeSummary, renderHandshake } from './handshake-card';
+import { handshakeSummary, httpExchangeSummary, renderHandshake } from './handshake-card';
 
 const LANES_SHOWN = 60;
 
@@ -114,7 +114,7 @@ export class LanesView {
     const { exportBase } = this.options;
     const children: (HTMLElement | null)[] = [
       lane.handshake
-        ? renderHandshake(lane.handshake)
+        ? renderHandshake(lane.handshake, lane.open?.upstream)
         : h('p', { className: 'muted' }, 'No handshake seen yet.'),
       !this.options.recording && !lane.lost
         ? h(
@@ -174,7 +174,11 @@ export class LanesView {
               'deflate',
             )
           : null,
-        h('span', { className: 'state' }, `${state} · ${lane.frames} frames`),
+        h(
+          'span',
+          { className: 'state' },
+          lane.open?.kind === 'http' ? state : `${state} · ${lane.frames} frames`,
+        ),
       ].filter((child) => child !== null),
     );
     const error = lane.errors[lane.errors.length - 1];
@@ -192,7 +196,9 @@ export class LanesView {
     const details = element.querySelector<HTMLDetailsElement>('details')!;
     const summary = details.querySelector('summary')!;
     if (lane.handshake) {
-      summary.replaceChildren(handshakeSummary(lane.handshake));
+      summary.replaceChildren(
+        lane.open?.kind === 'http' ? httpExchangeSummary(lane.handshake) : handshakeSummary(lane.handshake),
+      );
       details.hidden = false;
       if (details.open) this.fillHandshake(details, lane);
     } else {
