@@ -300,6 +300,34 @@ function recordSignalR(): void {
         headers: {},
       }),
     ),
+    // A client-to-server stream: the invocation names the stream's id, the client sends its items.
+    text(
+      'client',
+      'invocation with an uploaded stream',
+      json.writeMessage({
+        type: MessageType.Invocation,
+        target: 'Upload',
+        arguments: [],
+        invocationId: '2',
+        streamIds: ['3'],
+        headers: {},
+      }),
+    ),
+    text(
+      'client',
+      'uploaded stream item',
+      json.writeMessage({ type: MessageType.StreamItem, invocationId: '3', item: 'chunk', headers: {} }),
+    ),
+    text(
+      'client',
+      'uploaded stream completion',
+      json.writeMessage({ type: MessageType.Completion, invocationId: '3', headers: {} }),
+    ),
+    text(
+      'server',
+      'completion of the upload',
+      json.writeMessage({ type: MessageType.Completion, invocationId: '2', result: 1, headers: {} }),
+    ),
     text('client', 'ping', json.writeMessage({ type: MessageType.Ping })),
     text('server', 'ping', json.writeMessage({ type: MessageType.Ping })),
     text(
@@ -313,7 +341,7 @@ function recordSignalR(): void {
   save('signalr', '@microsoft/signalr 10.0.11 JsonHubProtocol.writeMessage and HandshakeProtocol', [
     {
       scenario:
-        'handshake, an awaited invocation and its completion, a server call, a stream with two items in one message, cancelled, pings, close',
+        'handshake, an awaited invocation and its completion, a server call, a stream with two items in one message, cancelled, a stream the client uploads, pings, close',
       path: '/chathub?id=Y2hhdA',
       subprotocol: null,
       messages,

@@ -5,7 +5,8 @@
 import { graphqlWs } from './graphql-ws';
 import { mqtt } from './mqtt';
 import type { ProtocolDefinition } from './protocol';
+import { signalR } from './signalr';
 import { socketIo } from './socket-io';
 import { stomp } from './stomp';
 
-export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp, mqtt];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp, mqtt, signalR];
