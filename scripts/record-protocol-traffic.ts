@@ -63,7 +63,8 @@ async function openTap(wslab: RunningServer) {
 /** Every proxied connection the tap saw, as the fixture stores it, in the order they opened. */
 function connectionsFrom(events: TapEvent[], scenarios: string[]): RecordedConnection[] {
   const handshakes = events.filter(
-    (e): e is TapHandshakeEvent => e.type === 'handshake' && e.request.path.startsWith('/proxy'),
+    (e): e is TapHandshakeEvent =>
+      e.type === 'handshake' && e.request.path.startsWith('/proxy') && e.response.status === 101,
   );
   return handshakes.map((handshake, i) => {
     const subprotocol =
@@ -138,9 +139,22 @@ async function recordSocketIo(): Promise<RecordedTraffic> {
   admin.disconnect();
   await sleep(SETTLE_MS);
 
+  // The default transports: HTTP long-polling first (relayed as HTTP exchanges), then the
+  // WebSocket probed with 2probe/3probe and taken over with 5 (upgrade).
+  const upgrading = socketIoClient(url, { path: '/proxy/socket.io/', reconnection: false });
+  await waitFor(upgrading, 'connect');
+  await new Promise<void>((resolve) => {
+    if (upgrading.io.engine.transport.name === 'websocket') resolve();
+    else upgrading.io.engine.once('upgrade', () => resolve());
+  });
+  await upgrading.timeout(2000).emitWithAck('add', 40, 2);
+  upgrading.disconnect();
+  await sleep(SETTLE_MS);
+
   await tap.closed();
   const connections = connectionsFrom(tap.events, [
     'one WebSocket: namespaces /, /chat and a refused /admin; emits, acks, binary attachments both ways, a room broadcast, pings, a namespace disconnect',
+    'the default transports: long-polling (not recorded here: HTTP, not WebSocket), then the WebSocket upgrade probe, an emit with an ack, the disconnect',
   ]);
   tap.close();
   io.close();

@@ -103,6 +103,11 @@ class SocketIoDecoder implements ProtocolDecoder {
   private readonly emits = new Map<string, Emit>();
   /** Namespaces the server has accepted a CONNECT for. */
   private readonly connected = new Set<string>();
+  /**
+   * The Engine.IO open packet came over this WebSocket. When it did not, the session began on
+   * HTTP long-polling and was upgraded (2probe, 3probe, 5): its CONNECTs were never seen here.
+   */
+  private sawOpen = false;
   private binaryPackets = 0;
 
   decode({ dir, data }: ProtocolMessage): DecodedMessage {
@@ -126,6 +131,7 @@ class SocketIoDecoder implements ProtocolDecoder {
     const tree: { [key: string]: JsonValue } = { engineIO: `${engineName} (${engineType})` };
     let label: string = engineName;
     if (engineName === 'open') {
+      this.sawOpen = true;
       const parsed = parseJson(rest);
       if (parsed.ok) tree.handshake = parsed.value;
       const ping = parsed.ok && isJsonObject(parsed.value) ? parsed.value.pingInterval : undefined;
@@ -171,7 +177,7 @@ class SocketIoDecoder implements ProtocolDecoder {
         links.push(key);
         words.push(`#${id}`);
       }
-      if (!this.connected.has(namespace) && dir === 'client') {
+      if (this.sawOpen && !this.connected.has(namespace) && dir === 'client') {
         warnings.push({
           code: 'EVENT_BEFORE_CONNECT',
           level: 'error',

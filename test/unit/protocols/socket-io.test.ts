@@ -52,8 +52,12 @@ describe('Socket.IO decoder on traffic recorded from socket.io and socket.io-cli
       args: ['hello'],
     });
     expect(byLabel('/chat event typing').name).toBe('typing');
-    expect(decoded.filter((d) => d.kind === 'ping')).toHaveLength(4);
-    expect(decoded.filter((d) => d.kind === 'pong')).toHaveLength(4);
+    // Engine.IO v4: the server pings, the client answers.
+    const pings = connection.messages.filter((_, i) => decoded[i]!.kind === 'ping');
+    const pongs = connection.messages.filter((_, i) => decoded[i]!.kind === 'pong');
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    expect(pings.every((m) => m.dir === 'server' && m.text === '2')).toBe(true);
+    expect(pongs.every((m) => m.dir === 'client' && m.text === '3')).toBe(true);
     expect(byLabel('/chat disconnect').kind).toBe('disconnect');
   });
 
@@ -97,6 +101,24 @@ describe('Socket.IO decoder on traffic recorded from socket.io and socket.io-cli
   it('shows a refused namespace as a connect_error with its message', () => {
     const refused = byLabel('/admin connect_error · not authorized');
     expect(refused.tree).toMatchObject({ namespace: '/admin', data: { message: 'not authorized' } });
+  });
+});
+
+describe('Socket.IO decoder on a recorded upgrade from long-polling', () => {
+  const upgraded = traffic.connections[1]!;
+
+  it('labels the probe, the upgrade and what follows, without warning about the connect it never saw', () => {
+    const protocol = new ConnectionProtocol(contextOf(upgraded));
+    const decoded = messagesOf(upgraded).map((m) => protocol.decode(m)!);
+    expect(decoded.map((d) => d.label)).toEqual([
+      'ping probe',
+      'pong probe',
+      'upgrade',
+      'event add #0',
+      'ack #0 add',
+      'disconnect',
+    ]);
+    expect(decoded.flatMap((d) => d.warnings)).toEqual([]);
   });
 });
 
