@@ -153,10 +153,17 @@ async function talk(session, seconds) {
   let chunks = 0;
   let answered = 0; // ms of answer queued on the speaker
   let finished = null;
+  let heard = ''; // a transcription streams in pieces; `finished` marks the last one
   session.onMessage = (message) => {
     const content = message.serverContent;
     if (!content) return;
-    if (content.inputTranscription) console.log('heard:', content.inputTranscription.text);
+    if (content.inputTranscription) {
+      heard += content.inputTranscription.text ?? '';
+      if (content.inputTranscription.finished) {
+        console.log('heard:', heard);
+        heard = '';
+      }
+    }
     if (content.interrupted) stopAudio(); // you spoke over the answer: silence it at once
     for (const part of content.modelTurn?.parts ?? []) {
       /* TODO (step 4): play each part's inlineData: playAudio(fromBase64(part.inlineData.data), 24000)

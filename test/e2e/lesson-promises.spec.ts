@@ -92,6 +92,9 @@ test('13.2 and 13.4: the parts and the whole answer, and what the server heard',
   // The microphone's session asked for transcription through `...extra` in `setup` (13.1).
   await expect.poll(seen, { timeout: 25_000 }).toContain('heard:');
   await walker.runEnded(run);
+  // The transcription streams in pieces; talk() prints each phrase whole, once it is finished.
+  const heard = (await seen()).split('\n').filter((line) => line.startsWith('heard:'));
+  for (const line of heard) expect(line).toMatch(/^heard: \(audio: .*\)$/);
 });
 
 /**
