@@ -495,6 +495,77 @@ async function waitFor(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error('timed out');
 }
 
+// WAMP: no WAMP library is a dependency here, so the messages are the examples of the WAMP
+// specification (draft-oberstet-hybi-tavendo-wamp-02), one session in their order, each noted with
+// its section. One change: the INVOCATION carries the Registration id of §9.1.2's REGISTERED
+// example (2103333224), not §9.2.2's 9823526, so the session hangs together.
+function recordWamp(): void {
+  const spec = (dir: RecordedMessage['dir'], note: string, value: unknown): RecordedMessage => ({
+    dir,
+    note,
+    text: JSON.stringify(value),
+  });
+  const messages: RecordedMessage[] = [
+    spec('client', '§7.3 HELLO', [
+      1,
+      'somerealm',
+      { agent: 'AutobahnJS-0.9.14', roles: { subscriber: {}, publisher: {} } },
+    ]),
+    spec('server', '§7.3 WELCOME', [2, 9129137332, { agent: 'Crossbar.io-0.10.11', roles: { broker: {} } }]),
+    spec('client', '§8.1.1 SUBSCRIBE', [32, 713845233, {}, 'com.myapp.mytopic1']),
+    spec('server', '§8.1.2 SUBSCRIBED', [33, 713845233, 5512315355]),
+    spec('client', '§8.2.1 PUBLISH', [
+      16,
+      239714735,
+      {},
+      'com.myapp.mytopic1',
+      [],
+      { color: 'orange', sizes: [23, 42, 7] },
+    ]),
+    spec('server', '§8.2.2 PUBLISHED', [17, 239714735, 4429313566]),
+    spec('server', '§8.2.4 EVENT', [36, 5512315355, 4429313566, {}, ['Hello, world!']]),
+    spec('client', '§9.2.1 CALL', [48, 7814135, {}, 'com.myapp.add2', [23, 7]]),
+    spec('server', '§9.2.4 RESULT', [50, 7814135, {}, [30]]),
+    spec('client', '§9.1.1 REGISTER', [64, 25349185, {}, 'com.myapp.myprocedure1']),
+    spec('server', '§9.1.2 REGISTERED', [65, 25349185, 2103333224]),
+    spec('server', '§9.2.2 INVOCATION (Registration id of §9.1.2)', [68, 6131533, 2103333224, {}, [23, 7]]),
+    spec('client', '§9.2.3 YIELD', [70, 6131533, {}, [30]]),
+    spec('client', '§8.1.4 UNSUBSCRIBE', [34, 85346237, 5512315355]),
+    spec('server', '§8.1.5 UNSUBSCRIBED', [35, 85346237]),
+    spec('client', '§9.2.1 CALL', [48, 7814135, {}, 'com.myapp.ping']),
+    spec('server', '§9.2.6 Call ERROR', [8, 48, 7814135, {}, 'wamp.error.no_such_procedure']),
+    spec('client', '§7.2 GOODBYE', [6, {}, 'wamp.error.close_realm']),
+    spec('server', '§7.2 GOODBYE (reply)', [6, {}, 'wamp.error.goodbye_and_out']),
+  ];
+  save('wamp', "the WAMP specification's examples (draft-oberstet-hybi-tavendo-wamp-02)", [
+    {
+      scenario:
+        'HELLO, WELCOME, subscribe, publish, an event, a call and its result, register, an invocation and its yield, unsubscribe, a call error, goodbye',
+      path: '/ws',
+      subprotocol: 'wamp.2.json',
+      messages,
+    },
+    {
+      scenario: 'the router refuses the realm',
+      path: '/ws',
+      subprotocol: 'wamp.2.json',
+      messages: [
+        spec('client', '§7.3 HELLO', [
+          1,
+          'somerealm',
+          { agent: 'AutobahnJS-0.9.14', roles: { subscriber: {}, publisher: {} } },
+        ]),
+        spec('server', '§7.1.3 ABORT', [
+          3,
+          { message: 'The realm does not exist.' },
+          'wamp.error.no_such_realm',
+        ]),
+      ],
+    },
+  ]);
+}
+
 recordMqtt();
 recordSignalR();
+recordWamp();
 await recordStomp();

@@ -8,5 +8,6 @@ import type { ProtocolDefinition } from './protocol';
 import { signalR } from './signalr';
 import { socketIo } from './socket-io';
 import { stomp } from './stomp';
+import { wamp } from './wamp';
 
-export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp, mqtt, signalR];
+export const PROTOCOLS: readonly ProtocolDefinition[] = [socketIo, graphqlWs, stomp, mqtt, signalR, wamp];
