@@ -24,6 +24,7 @@ const test = base.extend<object, { upstream: Upstream }>({
       server.on('connection', (socket) => {
         socket.on('chat message', (text: string) => socket.emit('chat message', `echo: ${text}`));
         socket.on('add', (a: number, b: number, ack: (sum: number) => void) => ack(a + b));
+        socket.on('multiply', (a: number, b: number, ack: (product: number) => void) => ack(a * b));
         socket.on('upload', (meta: { name: string }, bytes: Buffer, ack: (r: object) => void) =>
           ack({ name: meta.name, size: bytes.length }),
         );
@@ -42,8 +43,8 @@ const test = base.extend<object, { upstream: Upstream }>({
   serverOptions: [async ({ upstream }, use) => use({ target: upstream.url }), { scope: 'worker' }],
 });
 
-async function connectClient(wslabUrl: string): Promise<Socket> {
-  const socket = io(wslabUrl, { path: '/proxy/socket.io/', transports: ['websocket'], reconnection: false });
+async function connectClient(wslabUrl: string, transports?: string[]): Promise<Socket> {
+  const socket = io(wslabUrl, { path: '/proxy/socket.io/', transports, reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -63,7 +64,7 @@ test('a Socket.IO app through /proxy shows its events by name, links each ack to
   server,
   errors,
 }, testInfo) => {
-  const socket = await connectClient(server.url);
+  const socket = await connectClient(server.url, ['websocket']);
   try {
     socket.emit('chat message', 'hello');
     expect(await socket.timeout(5000).emitWithAck('add', 2, 3)).toBe(5);
@@ -127,6 +128,33 @@ test('a Socket.IO app through /proxy shows its events by name, links each ack to
     ]);
     await expect(app.getByTestId('frame-row')).toHaveCount(3);
     await app.getByTestId('filter-text').fill('');
+    expect(errors.messages).toEqual([]);
+  } finally {
+    socket.disconnect();
+  }
+});
+
+test('a Socket.IO client with its default transports upgrades from long-polling to the WebSocket, whose probe and upgrade are named', async ({
+  app,
+  server,
+  errors,
+}) => {
+  const socket = await connectClient(server.url);
+  try {
+    // Engine.IO starts on HTTP long-polling (relayed as HTTP exchanges), then upgrades.
+    await new Promise<void>((resolve) => {
+      if (socket.io.engine.transport.name === 'websocket') resolve();
+      else socket.io.engine.once('upgrade', () => resolve());
+    });
+    expect(await socket.timeout(5000).emitWithAck('multiply', 6, 7)).toBe(42);
+    for (const label of ['ping probe', 'pong probe', 'upgrade', 'event multiply #0', 'ack #0 multiply'])
+      await expect(rowLabelled(app, label), label).toHaveCount(1);
+    // The connect happened over HTTP before the upgrade: the WebSocket's event is not out of order.
+    await expect(rowLabelled(app, 'event multiply #0')).not.toHaveAttribute('data-warning', /./);
+    await rowLabelled(app, 'ack #0 multiply').click();
+    await expect(app.getByTestId('frame-detail').getByTestId('protocol-link')).toHaveText([
+      'linked: event multiply #0 →',
+    ]);
     expect(errors.messages).toEqual([]);
   } finally {
     socket.disconnect();
