@@ -17,6 +17,26 @@ type FieldSchema = typeof ANY | { [field: string]: FieldSchema } | readonly [Fie
 const listOf = (item: FieldSchema): readonly [FieldSchema] => [item];
 
 const BLOB: FieldSchema = { mimeType: ANY, data: ANY };
+
+/** In an object with this field, a name the schema does not list passes as it is. */
+const OPEN = '*';
+
+// A Tool: the stand-in reads `functionDeclarations`; the others (googleSearch, codeExecution,
+// urlContext, …) grow with the service, so they pass unchecked rather than be wrongly refused.
+const TOOL: FieldSchema = {
+  [OPEN]: ANY,
+  functionDeclarations: [
+    {
+      name: ANY,
+      description: ANY,
+      behavior: ANY,
+      parameters: ANY,
+      parametersJsonSchema: ANY,
+      response: ANY,
+      responseJsonSchema: ANY,
+    },
+  ],
+};
 const CONTENT: FieldSchema = { role: ANY, parts: listOf(ANY) };
 
 const GENERATION_CONFIG: FieldSchema = {
@@ -52,7 +72,7 @@ const SETUP: FieldSchema = {
   model: ANY,
   generationConfig: GENERATION_CONFIG,
   systemInstruction: ANY,
-  tools: listOf(ANY),
+  tools: listOf(TOOL),
   realtimeInputConfig: {
     automaticActivityDetection: {
       disabled: ANY,
@@ -145,6 +165,10 @@ function normalise(value: unknown, schema: FieldSchema, path: string): unknown {
   for (const [name, field] of Object.entries(value)) {
     const json = jsonName(name);
     if (!Object.hasOwn(fields, json)) {
+      if (Object.hasOwn(fields, OPEN)) {
+        result[name] = field as JsonObject[string];
+        continue;
+      }
       const at = path === '' ? '' : ` at '${path}'`;
       throw new UnknownName(
         `Invalid JSON payload received. Unknown name "${name}"${at}: Cannot find field.`,

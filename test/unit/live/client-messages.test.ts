@@ -208,6 +208,21 @@ describe('every setup field the reference lists', () => {
     if (reason.length > 123) expect(reason.startsWith(close.reason.slice(0, -1))).toBe(true);
   });
 
+  it('reads function declarations under their proto name too, and lets other tools through unchecked', () => {
+    const message = parse({
+      setup: {
+        model: 'models/x',
+        tools: [{ function_declarations: [{ name: 'f' }] }, { urlContext: {} }, { aNewerTool: {} }],
+      },
+    });
+    expect(message).toMatchObject({ setup: { functions: [{ name: 'f' }] } });
+    expect(
+      refusal({ setup: { model: 'models/x', tools: [{ functionDeclarations: [{ nam: 'f' }] }] } }).reason,
+    ).toBe(
+      `Invalid JSON payload received. Unknown name "nam" at 'setup.tools[0].function_declarations[0]': Cannot find field.`,
+    );
+  });
+
   it('names the list index of an unknown field in a repeated one', () => {
     expect(refusal({ clientContent: { turns: [{ parts: [] }, { role: 'user', text: 'hi' }] } }).reason).toBe(
       `Invalid JSON payload received. Unknown name "text" at 'client_content.turns[1]': Cannot find field.`,
