@@ -63,6 +63,15 @@ export class ConnectionProtocol {
     return this.definition;
   }
 
+  /**
+   * Whether `decode` can still return anything: false once recognition has given up, so a caller
+   * can skip preparing the message (decoding base64, say) for a connection that speaks nothing
+   * we know.
+   */
+  get listening(): boolean {
+    return this.decoder !== null || this.seen < RECOGNITION_WINDOW;
+  }
+
   /** Decodes the connection's next whole message, or null when its protocol is unknown. */
   decode(message: ProtocolMessage): DecodedMessage | null {
     this.seen++;

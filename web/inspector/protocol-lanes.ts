@@ -28,6 +28,7 @@ export class ProtocolLanes {
       });
       this.lanes.set(lane, protocol);
     }
+    if (!protocol.listening) return null;
     const data = message.text ?? fromBase64(message.base64 ?? '') ?? new Uint8Array(0);
     return protocol.decode({ dir: message.dir, data });
   }
