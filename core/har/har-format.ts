@@ -22,6 +22,8 @@ export interface HarRequest {
   cookies: HarNameValue[];
   headersSize: number;
   bodySize: number;
+  /** A relayed HTTP exchange's request body (HAR 1.2 `postData`), as far as the tap kept it. */
+  postData?: { mimeType: string; text: string };
 }
 
 export interface HarResponse {
@@ -30,7 +32,8 @@ export interface HarResponse {
   httpVersion: string;
   headers: HarNameValue[];
   cookies: HarNameValue[];
-  content: { size: number; mimeType: string };
+  /** `text` (base64 with `encoding`) for a relayed HTTP exchange's answer, as far as the tap kept it. */
+  content: { size: number; mimeType: string; text?: string; encoding?: 'base64' };
   redirectURL: string;
   headersSize: number;
   bodySize: number;
@@ -90,7 +93,8 @@ export interface HarEntry {
   };
   serverIPAddress?: string;
   connection?: string;
-  _resourceType: 'websocket';
+  /** `xhr` for a plain HTTP exchange relayed by `/proxy` (Socket.IO's long-polling). */
+  _resourceType: 'websocket' | 'xhr';
   _webSocketMessages: HarWebSocketMessage[];
   _wslab: WslabConnection;
 }

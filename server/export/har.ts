@@ -40,7 +40,11 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
   const requestHeaders = request?.headers ?? [];
   const host = headerValue(requestHeaders, 'host') ?? connection.local;
   const target = request?.path ?? connection.path;
-  const url = `ws://${host}${target.startsWith('/') ? target : `/${target}`}`;
+  const http = connection.kind === 'http';
+  const url = `${http ? 'http' : 'ws'}://${host}${target.startsWith('/') ? target : `/${target}`}`;
+  const handshake = connection.events.find((event) => event.type === 'handshake');
+  const requestBody = handshake?.request.body;
+  const responseBody = handshake?.response.body;
   // The handshake's round trip: from the request head to the last byte of the answer's head.
   const wait = connection.response ? Math.max(0, connection.response.t - connection.openedAt) : 0;
   const entry: HarEntry = {
@@ -54,7 +58,15 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
       queryString: queryOf(url),
       cookies: [],
       headersSize: connection.request?.raw.length ?? -1,
-      bodySize: 0,
+      bodySize: requestBody?.size ?? 0,
+      ...(requestBody
+        ? {
+            postData: {
+              mimeType: headerValue(requestHeaders, 'content-type') ?? '',
+              text: requestBody.text ?? requestBody.base64 ?? '',
+            },
+          }
+        : {}),
     },
     response: {
       // HAR's convention for a request that got no answer: status 0.
@@ -63,14 +75,22 @@ export function harEntry(connection: ReplayedConnection, epoch: number): HarEntr
       httpVersion: response ? `HTTP/${response.httpVersion}` : '',
       headers: nameValues(response?.headers ?? []),
       cookies: [],
-      content: { size: 0, mimeType: 'x-unknown' },
+      content: responseBody
+        ? {
+            size: responseBody.size,
+            mimeType: headerValue(response?.headers ?? [], 'content-type') ?? 'x-unknown',
+            ...(responseBody.text !== undefined
+              ? { text: responseBody.text }
+              : { text: responseBody.base64 ?? '', encoding: 'base64' as const }),
+          }
+        : { size: 0, mimeType: 'x-unknown' },
       redirectURL: '',
       headersSize: connection.response?.raw.length ?? -1,
-      bodySize: response?.status === 101 ? 0 : -1,
+      bodySize: response?.status === 101 ? 0 : (responseBody?.size ?? -1),
     },
     cache: {},
     timings: { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0, wait, receive: 0 },
-    _resourceType: 'websocket',
+    _resourceType: http ? 'xhr' : 'websocket',
     _webSocketMessages: connection.events
       .filter((event): event is TapMessageEvent => event.type === 'message')
       .map((message) => webSocketMessage(message, epoch)),

@@ -14,6 +14,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { io, type Socket as SocketIoClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { Har } from '../../core/har/har-format';
 import type { TapHandshakeEvent, TapOpenEvent } from '../../core/tap/events';
 import { MAX_HTTP_REQUEST_BYTES } from '../../server/proxy/http-relay';
 import type { RunningServer, ServerOptions } from '../../server/server';
@@ -128,6 +129,13 @@ describe('Socket.IO through /proxy, with its default transports', () => {
     const httpConns = new Set(polls.map((e) => e.conn));
     expect(tap.events.some((e) => e.type === 'frame' && httpConns.has(e.conn))).toBe(false);
     expect(tap.events.some((e) => e.type === 'error' && httpConns.has(e.conn))).toBe(false);
+
+    // The HAR export has each exchange as the HTTP request it was, bodies included.
+    const har = (await (await fetch(`${base}/api/export.har`)).json()) as Har;
+    const connectEntry = har.log.entries.find((e) => e.request.postData?.text === '40');
+    expect(connectEntry?._resourceType).toBe('xhr');
+    expect(connectEntry?.request.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/proxy\/socket\.io\/\?EIO=4/);
+    expect(connectEntry?.response.content).toMatchObject({ size: 2, text: 'ok' });
   });
 
   it('works with ?target= passed in the client’s query option, which rides along on every request', async () => {
