@@ -4,17 +4,18 @@ import { toBase64 } from '../../../core/wire/bytes';
 import { compileFilter, NO_FILTER } from '../../../web/inspector/frame-store';
 import { InspectorModel } from '../../../web/inspector/inspector-model';
 import { linkedFrames } from '../../../web/inspector/protocol-view';
-import { loadTraffic, messagesOf } from '../protocols/recorded-traffic';
+import { loadTraffic, messagesOf, type RecordedConnection } from '../protocols/recorded-traffic';
 import { testFrame, testHandshake, testOpen } from './tap-events';
 
 const connection = loadTraffic('socket.io').connections[0]!;
 
-/** The recorded Socket.IO connection as the tap reports it: each message as a frame, then the message. */
-function recordedEvents(): TapEvent[] {
+/** A recorded connection as the tap reports it: its handshake, then each message as a frame and the message. */
+function recordedEvents(recorded: RecordedConnection = connection): TapEvent[] {
   const handshake = testHandshake('c1');
-  handshake.request.path = `/proxy${connection.path}`;
+  handshake.request.path = `/proxy${recorded.path}`;
+  if (recorded.subprotocol) handshake.response.headers.push(['Sec-WebSocket-Protocol', recorded.subprotocol]);
   const events: TapEvent[] = [testOpen('c1', 'proxy', '/proxy/socket.io/'), handshake];
-  messagesOf(connection).forEach(({ dir, data }, seq) => {
+  messagesOf(recorded).forEach(({ dir, data }, seq) => {
     const payload =
       typeof data === 'string'
         ? { text: data, truncated: false }
@@ -83,6 +84,22 @@ describe('the inspector decodes a Socket.IO lane', () => {
     const welcome = all.find((r) => r.protocol?.label === '/chat binary event welcome + 1 attachment')!;
     expect(linkedFrames(model.store, welcome).map((r) => r.protocol?.label)).toEqual([
       'attachment 1 of 1 of welcome',
+    ]);
+  });
+});
+
+describe('the inspector decodes a graphql-ws lane', () => {
+  it('chooses the decoder by the subprotocol the server answered with, and names each operation', () => {
+    const recorded = loadTraffic('graphql-ws').connections[0]!;
+    const model = new InspectorModel('http://127.0.0.1:8765', false, 1000);
+    model.store.setMatcher(compileFilter({ ...NO_FILTER, text: 'event:countdown' }).match);
+    model.ingest({ events: recordedEvents(recorded), replayed: false, instance: 'i1' });
+    expect(labels(model).map((label) => label?.replace(/ · .*$/, ''))).toEqual([
+      'subscribe subscription Countdown',
+      'next Countdown',
+      'next Countdown',
+      'next Countdown',
+      'complete Countdown',
     ]);
   });
 });
