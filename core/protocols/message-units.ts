@@ -4,6 +4,30 @@
 
 import type { DecodedMessage, JsonValue, ProtocolWarning } from './protocol';
 
+/**
+ * How many bytes a decoder holds while a unit waits for its end. A peer that never ends one (or a
+ * stream that is not the protocol at all) would otherwise grow the page's memory without bound;
+ * past this the decoder stops following that direction, and the frame rows still show the bytes.
+ */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** The message's decode once a direction's stream is lost: said once with why, then plainly. */
+export function lostStream(
+  protocol: string,
+  reason: string,
+  firstTime: boolean,
+  warnings: ProtocolWarning[],
+): DecodedMessage {
+  return {
+    protocol,
+    kind: 'undecoded',
+    label: 'not decoded · stream lost',
+    tree: { undecoded: reason },
+    links: [],
+    warnings: firstTime ? [...warnings, { code: 'STREAM_LOST', level: 'error', text: reason }] : warnings,
+  };
+}
+
 /** One frame, packet or record, decoded: a `DecodedMessage` without its protocol. */
 export type DecodedUnit = Omit<DecodedMessage, 'protocol' | 'partOf'>;
 

@@ -7,7 +7,8 @@
 // read, with its `problems` beside it, because an inspector must show the bytes that crossed the
 // wire, good or bad.
 
-import { toHex } from '../wire/bytes';
+import { concatBytes, toHex } from '../wire/bytes';
+import { MAX_BUFFERED_BYTES } from './message-units';
 
 /** §2.1.2: the packet type is the high nibble of the first byte. 0 is reserved. */
 export const MqttPacketType = {
@@ -373,7 +374,6 @@ export function parseMqttPacket(bytes: Uint8Array, version: MqttVersion): MqttPa
   const type = first >> 4;
   const flags = first & 0x0f;
   const length = readVarint(bytes, 1);
-  const headerSize = typeof length === 'object' ? 1 + length.size : bytes.length;
   const packet: MqttPacket = {
     type,
     typeName: TYPE_NAMES[type] ?? 'RESERVED',
@@ -383,7 +383,14 @@ export function parseMqttPacket(bytes: Uint8Array, version: MqttVersion): MqttPa
     problems: [],
   };
   const problems = packet.problems;
-  if (length === 'malformed') problems.push('a Remaining Length longer than four bytes (§1.5.5, §2.1.4)');
+  if (typeof length !== 'object') {
+    problems.push(
+      length === 'malformed'
+        ? 'a Remaining Length longer than four bytes (§1.5.5, §2.1.4)'
+        : 'the packet ends inside its Remaining Length',
+    );
+    return packet;
+  }
   if (type === 0) problems.push('packet type 0 is reserved (§2.1.2)');
   if (type === MqttPacketType.AUTH && version !== 5) problems.push('AUTH exists only in MQTT 5.0 (§3.15)');
   const must = expectedFlags(type);
@@ -391,7 +398,7 @@ export function parseMqttPacket(bytes: Uint8Array, version: MqttVersion): MqttPa
     problems.push(
       `flags ${flags.toString(2).padStart(4, '0')} where ${packet.typeName} must carry ${must.toString(2).padStart(4, '0')} (§2.1.3)`,
     );
-  const reader = new Reader(bytes, headerSize, bytes.length, problems);
+  const reader = new Reader(bytes, 1 + length.size, bytes.length, problems);
   const v5 = version === 5;
   try {
     readBody(packet, reader, v5);
@@ -519,8 +526,11 @@ function readConnect(packet: MqttPacket, r: Reader): void {
  */
 export class MqttStream {
   private pending: Uint8Array = new Uint8Array(0);
-  /** Set when a Remaining Length is malformed: the stream cannot be cut into packets after that. */
-  broken = false;
+  /**
+   * Why the stream can no longer be cut into packets, once it cannot: a malformed Remaining
+   * Length, or a packet still incomplete past MAX_BUFFERED_BYTES. Null while all is well.
+   */
+  lost: string | null = null;
 
   /** Bytes waiting for the rest of their packet. */
   get buffered(): number {
@@ -529,8 +539,8 @@ export class MqttStream {
 
   /** Takes the next message's bytes; returns the packets it completed, each with the bytes it spans. */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.broken) return [];
-    const bytes = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    if (this.lost) return [];
+    const bytes = this.pending.length === 0 ? chunk : concatBytes([this.pending, chunk]);
     const packets: Uint8Array[] = [];
     let offset = 0;
     // Bounded: each pass consumes at least the two-byte minimum of a packet, or stops.
@@ -538,7 +548,8 @@ export class MqttStream {
       const length = readVarint(bytes, offset + 1);
       if (length === 'incomplete') break;
       if (length === 'malformed') {
-        this.broken = true;
+        this.lost =
+          'a Remaining Length longer than four bytes (§1.5.5): where the next packet starts is unknown';
         packets.push(bytes.subarray(offset));
         offset = bytes.length;
         break;
@@ -549,13 +560,10 @@ export class MqttStream {
       offset = end;
     }
     this.pending = bytes.slice(offset);
+    if (this.pending.length > MAX_BUFFERED_BYTES) {
+      this.lost = `a packet still incomplete after ${this.pending.length} bytes: the inspector stops following this direction`;
+      this.pending = new Uint8Array(0);
+    }
     return packets;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -9,7 +9,7 @@
 
 import { toHex } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
-import { type DecodedUnit, foldUnits } from './message-units';
+import { type DecodedUnit, foldUnits, lostStream } from './message-units';
 import {
   MQTT_VERSION_NAMES,
   type MqttPacket,
@@ -122,7 +122,10 @@ class MqttDecoder implements ProtocolDecoder {
       bytes = new TextEncoder().encode(data);
     } else bytes = data;
     const stream = this.streams[dir];
+    const wasLost = stream.lost !== null;
     const units = stream.push(bytes).map((packet) => this.unit(dir, packet));
+    if (stream.lost && units.length === 0) return lostStream(PROTOCOL, stream.lost, !wasLost, warnings);
+    if (stream.lost && !wasLost) warnings.push(warn('STREAM_LOST', 'error', stream.lost));
     return foldUnits(PROTOCOL, units, {
       label: `part of a packet · ${stream.buffered} bytes so far`,
       tree: { partial: `${stream.buffered} bytes of a packet whose Remaining Length has not all arrived` },

@@ -14,7 +14,7 @@
 
 import { concatBytes, decodeUtf8Lossy, decodeUtf8Strict, toHex, utf8 } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
-import { type DecodedUnit, foldUnits } from './message-units';
+import { type DecodedUnit, foldUnits, lostStream, MAX_BUFFERED_BYTES } from './message-units';
 import type {
   DecodedMessage,
   JsonValue,
@@ -168,12 +168,15 @@ export function readStompFrame(bytes: Uint8Array, offset: number, escaping: bool
 /** One direction's bytes, cut into frames and heart-beats as they complete. */
 class StompStream {
   private pending: Uint8Array = new Uint8Array(0);
+  /** Why this direction is no longer followed (a frame without its NULL past MAX_BUFFERED_BYTES). */
+  lost: string | null = null;
 
   get buffered(): number {
     return this.pending.length;
   }
 
   push(chunk: Uint8Array, escaping: boolean): ({ frame: StompFrame } | { heartBeat: true })[] {
+    if (this.lost) return [];
     const bytes = this.pending.length === 0 ? chunk : concatBytes([this.pending, chunk]);
     const out: ({ frame: StompFrame } | { heartBeat: true })[] = [];
     let offset = 0;
@@ -186,6 +189,10 @@ class StompStream {
       offset = read.next;
     }
     this.pending = bytes.slice(offset);
+    if (this.pending.length > MAX_BUFFERED_BYTES) {
+      this.lost = `a frame without its NULL after ${this.pending.length} bytes: the inspector stops following this direction`;
+      this.pending = new Uint8Array(0);
+    }
     return out;
   }
 }
@@ -227,7 +234,9 @@ class StompDecoder implements ProtocolDecoder {
 
   decode({ dir, data }: ProtocolMessage): DecodedMessage {
     const bytes = typeof data === 'string' ? utf8(data) : data;
-    const reads = this.streams[dir].push(bytes, this.version !== '1.0');
+    const stream = this.streams[dir];
+    const wasLost = stream.lost !== null;
+    const reads = stream.push(bytes, this.version !== '1.0');
     const units: DecodedUnit[] = [];
     let heartBeats = 0;
     for (const read of reads) {
@@ -243,7 +252,8 @@ class StompDecoder implements ProtocolDecoder {
         links: [],
         warnings: [],
       };
-    const buffered = this.streams[dir].buffered;
+    if (stream.lost && units.length === 0) return lostStream(PROTOCOL, stream.lost, !wasLost, []);
+    const buffered = stream.buffered;
     return foldUnits(PROTOCOL, units, {
       label: `part of a frame · ${buffered} bytes so far`,
       tree: { partial: `${buffered} bytes of a frame whose NULL has not come yet` },

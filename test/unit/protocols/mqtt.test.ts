@@ -219,6 +219,17 @@ describe('MQTT packets across WebSocket messages', () => {
     expect(decoded.map((d) => d.kind)).toEqual(['CONNECT', 'SUBSCRIBE']);
   });
 
+  it('stops following a direction after a Remaining Length longer than four bytes, and says so once', () => {
+    const decoded = decodeAll([
+      messages[0]!,
+      { dir: 'client', data: hex('30 ff ff ff ff 01') },
+      messages[11]!,
+    ]);
+    expect(codes(decoded[1]!)).toEqual(['MALFORMED_PACKET', 'STREAM_LOST']);
+    expect(decoded[2]!.label).toBe('not decoded · stream lost');
+    expect(codes(decoded[2]!)).toEqual([]);
+  });
+
   it('reads a Remaining Length of two, three and four bytes (§1.5.5)', () => {
     expect(readVarint(hex('7f'), 0)).toEqual({ value: 127, size: 1 });
     expect(readVarint(hex('80 01'), 0)).toEqual({ value: 128, size: 2 });

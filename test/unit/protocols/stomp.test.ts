@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionProtocol } from '../../../core/protocols/detect';
+import { MAX_BUFFERED_BYTES } from '../../../core/protocols/message-units';
 import type { DecodedMessage, ProtocolMessage } from '../../../core/protocols/protocol';
 import { readStompFrame, stomp } from '../../../core/protocols/stomp';
 import { utf8 } from '../../../core/wire/bytes';
@@ -109,6 +110,22 @@ describe('STOMP framing', () => {
     expect(decoded[2]!.kind).toBe('SUBSCRIBE+SEND');
     expect(decoded[2]!.label).toBe('SUBSCRIBE /topic/chat · sub-0 + SEND /topic/chat · 21 B');
     expect(decoded[2]!.links).toEqual(['sub:sub-0', 'receipt:r-1']);
+  });
+
+  it('stops following a direction whose frame never ends, rather than hold its bytes without bound', () => {
+    const endless = new Uint8Array(MAX_BUFFERED_BYTES + 1).fill(0x41);
+    const decoded = decodeAll([
+      ...messages.slice(0, 2),
+      { dir: 'client', data: 'SEND\ndestination:/q\n\n' },
+      { dir: 'client', data: endless },
+      messages[2]!,
+      messages[4]!,
+    ]);
+    expect(codes(decoded[3]!)).toEqual(['STREAM_LOST']);
+    expect(decoded[4]!.label).toBe('not decoded · stream lost');
+    expect(codes(decoded[4]!)).toEqual([]);
+    // The other direction is still read.
+    expect(decoded[5]!.kind).toBe('MESSAGE');
   });
 
   it('accepts CRLF line ends and unescapes 1.2 header values', () => {
