@@ -16,6 +16,7 @@ import {
   MqttPacketType,
   type MqttProperty,
   MqttStream,
+  type MqttSubscription,
   type MqttVersion,
   parseMqttPacket,
   reasonName,
@@ -83,6 +84,19 @@ function propertiesTree(properties: readonly MqttProperty[]): JsonValue {
     out[name] = seen === undefined ? shown : Array.isArray(seen) ? [...seen, shown] : [seen, shown];
   }
   return out;
+}
+
+/** §3.8.3.1: a topic filter and its Subscription Options (5.0 adds three beside the QoS). */
+function subscriptionTree(subscription: MqttSubscription): JsonValue {
+  const { topic, qos, noLocal, retainAsPublished, retainHandling } = subscription;
+  if (noLocal === undefined) return { topic, qos };
+  return {
+    topic,
+    qos,
+    noLocal,
+    retainAsPublished: retainAsPublished ?? false,
+    retainHandling: retainHandling ?? 0,
+  };
 }
 
 const hexCode = (code: number) => `0x${code.toString(16).padStart(2, '0')}`;
@@ -223,7 +237,7 @@ class MqttDecoder implements ProtocolDecoder {
         if (dir === 'server')
           for (const filter of this.filters) if (topicMatches(filter, topic)) links.push(`topic:${filter}`);
         for (const property of packet.properties ?? [])
-          if (property.id === 0x0b) links.push(`subid:${property.value as number}`);
+          if (property.id === 0x0b) links.push(`subid:${String(property.value)}`);
         break;
       }
       case MqttPacketType.PUBACK:
@@ -255,7 +269,7 @@ class MqttDecoder implements ProtocolDecoder {
           if (packet.type === MqttPacketType.SUBSCRIBE) this.filters.add(filter);
           else this.filters.delete(filter);
         }
-        if (packet.subscriptions) tree.subscriptions = packet.subscriptions as unknown as JsonValue;
+        if (packet.subscriptions) tree.subscriptions = packet.subscriptions.map(subscriptionTree);
         if (packet.topicFilters) tree.topicFilters = packet.topicFilters;
         const id = packet.properties?.find((p) => p.id === 0x0b)?.value;
         if (typeof id === 'number') links.push(`subid:${id}`);
