@@ -13,7 +13,13 @@ export interface DetectionDefaults {
   silenceLevel: number;
 }
 
-type DetectionSetup = Pick<SessionSetup, 'silenceMs' | 'startSensitivity' | 'endSensitivity'>;
+type DetectionSetup = Pick<
+  SessionSetup,
+  'silenceMs' | 'prefixPaddingMs' | 'startSensitivity' | 'endSensitivity'
+>;
+
+/** The longest prefix held back: the held samples are a buffer a client fills. */
+const MAX_PREFIX_MS = 10_000;
 
 /**
  * The reference says which way each sensitivity moves detection, not by how much: halving or
@@ -28,5 +34,11 @@ export function detectorFor(setup: DetectionSetup, defaults: DetectionDefaults):
   // HIGH: "start of speech will be detected more often", so quieter input counts as speech.
   if (setup.startSensitivity === 'START_SENSITIVITY_HIGH') level /= 2;
   if (setup.startSensitivity === 'START_SENSITIVITY_LOW') level *= 2;
-  return new SpeechDetector((silenceMs * INPUT_AUDIO_RATE) / 1000, Math.min(32_767, Math.round(level)));
+  // prefixPaddingMs: "the required duration of detected speech before start-of-speech is committed".
+  const prefixMs = Math.min(setup.prefixPaddingMs ?? 0, MAX_PREFIX_MS);
+  return new SpeechDetector(
+    (silenceMs * INPUT_AUDIO_RATE) / 1000,
+    Math.min(32_767, Math.round(level)),
+    (prefixMs * INPUT_AUDIO_RATE) / 1000,
+  );
 }

@@ -27,6 +27,8 @@ export interface SessionSetup {
   manualActivity: boolean;
   /** `automaticActivityDetection.silenceDurationMs`: quiet that ends speech; unset, the query's `silenceMs`. */
   silenceMs?: number;
+  /** `automaticActivityDetection.prefixPaddingMs`: how long speech must last before it counts. */
+  prefixPaddingMs?: number;
   /** `automaticActivityDetection.startOfSpeechSensitivity`: HIGH hears quieter speech, LOW needs louder. */
   startSensitivity?: 'START_SENSITIVITY_HIGH' | 'START_SENSITIVITY_LOW';
   /** `automaticActivityDetection.endOfSpeechSensitivity`: HIGH ends speech after a shorter quiet, LOW a longer. */
@@ -196,7 +198,10 @@ function readSetup(value: unknown): SessionSetup {
     );
   }
   const detectionPath = 'setup.realtimeInputConfig.automaticActivityDetection';
-  const activity: Pick<SessionSetup, 'silenceMs' | 'startSensitivity' | 'endSensitivity' | 'bargeIn'> = {
+  const activity: Pick<
+    SessionSetup,
+    'silenceMs' | 'prefixPaddingMs' | 'startSensitivity' | 'endSensitivity' | 'bargeIn'
+  > = {
     bargeIn:
       readEnum(
         realtime?.activityHandling,
@@ -207,7 +212,8 @@ function readSetup(value: unknown): SessionSetup {
   };
   const silenceMs = readInt32(detection?.silenceDurationMs, `${detectionPath}.silenceDurationMs`);
   if (silenceMs !== undefined && silenceMs > 0) activity.silenceMs = silenceMs;
-  readInt32(detection?.prefixPaddingMs, `${detectionPath}.prefixPaddingMs`);
+  const prefixPaddingMs = readInt32(detection?.prefixPaddingMs, `${detectionPath}.prefixPaddingMs`);
+  if (prefixPaddingMs !== undefined && prefixPaddingMs > 0) activity.prefixPaddingMs = prefixPaddingMs;
   const start = readEnum(
     detection?.startOfSpeechSensitivity,
     `${detectionPath}.startOfSpeechSensitivity`,

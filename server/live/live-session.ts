@@ -286,6 +286,8 @@ export class LiveSession {
         // new turn's answer waits behind the one being streamed.
         if (setup.bargeIn) send.push(...this.interrupt());
         this.utterance = new Utterance();
+        // Speech that had to last prefixPaddingMs began in chunks already fed.
+        if (event.held) this.utterance.append(event.held);
         from = event.at;
       } else {
         this.utterance?.append(samples.subarray(from, event.at));

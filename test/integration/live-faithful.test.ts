@@ -144,6 +144,21 @@ describe('setup fields that change what the stand-in does', () => {
     client.close();
   });
 
+  it('takes no sound shorter than prefixPaddingMs for speech, and keeps the start of longer speech', async () => {
+    const client = await LiveClient.ready(server.port, '?chunkMs=0&silenceMs=50', {
+      generationConfig: { responseModalities: ['TEXT'] },
+      realtimeInputConfig: { automaticActivityDetection: { prefixPaddingMs: 100 } },
+    });
+    streamAudio(client, speech(60)); // a click: not speech
+    streamAudio(client, silence(60));
+    streamAudio(client, speech(200)); // speech: all of it heard, the first 100 ms included
+    streamAudio(client, silence(60));
+    const answer = await client.until(isTurnComplete);
+    expect(answer.some((m) => m.serverContent?.interrupted)).toBe(false);
+    expect(textOf(answer)).toMatch(/^I heard 0\.20 s of audio: 3200 samples/);
+    client.close();
+  });
+
   it('lets no speech cut an answer short under activityHandling NO_INTERRUPTION', async () => {
     const client = await LiveClient.ready(server.port, '?chunkMs=60&silenceMs=50', {
       generationConfig: { responseModalities: ['TEXT'] },

@@ -132,6 +132,7 @@ describe('every setup field the reference lists', () => {
         modality: 'AUDIO',
         manualActivity: false,
         silenceMs: 300,
+        prefixPaddingMs: 20,
         startSensitivity: 'START_SENSITIVITY_LOW',
         endSensitivity: 'END_SENSITIVITY_HIGH',
         bargeIn: false,

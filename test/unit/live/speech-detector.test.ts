@@ -23,6 +23,25 @@ function run(
 }
 
 describe('SpeechDetector', () => {
+  it('with a prefix, takes no sound shorter than it for speech, the quiet after it not counted', () => {
+    expect(run(new SpeechDetector(10, 500, 25), [[...loud(20), ...quiet(9), ...quiet(5)]])).toEqual([]);
+    expect(
+      run(new SpeechDetector(10, 500, 30), [[...loud(20), ...quiet(10), ...loud(5), ...quiet(10)]]),
+    ).toEqual([]);
+  });
+
+  it('with a prefix, starts speech where it began, handing back the samples of earlier chunks', () => {
+    const detector = new SpeechDetector(10, 500, 30);
+    expect(detector.feed(Int16Array.from([...quiet(4), ...loud(16)]))).toEqual([]);
+    const [start] = detector.feed(Int16Array.from(loud(20)));
+    expect(start).toEqual({ type: 'start', at: 0, held: Int16Array.from(loud(16)) });
+    expect(detector.inSpeech).toBe(true);
+    // Within one chunk, the start is where the speech began.
+    expect(run(new SpeechDetector(10, 500, 30), [[...quiet(3), ...loud(40)]])).toEqual([
+      { type: 'start', at: 3 },
+    ]);
+  });
+
   it('starts speech at the first loud sample and ends it after the silence window', () => {
     const events = run(new SpeechDetector(10, 500), [[...quiet(5), ...loud(20), ...quiet(12)]]);
     expect(events).toEqual([
