@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as SocketIoServer } from 'socket.io';
 import { io } from 'socket.io-client';
+import { HTTP_LANES_PER_PATH } from '../../web/inspector/lanes-view';
 import { test as base, expect } from './fixtures';
 
 const test = base.extend<object, { upstreamPort: number }>({
@@ -66,6 +67,40 @@ test('Socket.IO’s long-polling shows as compact HTTP exchanges whose cards sho
     expect(await lanes.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
     expect(await upstream.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
     await connect.screenshot({ path: '.scratch/proxy-http-card.png' });
+    expect(errors.messages).toEqual([]);
+  } finally {
+    client.disconnect();
+  }
+});
+
+test('a client that keeps long-polling lists only its newest exchanges, and the WebSockets stay listed', async ({
+  app,
+  server,
+  errors,
+}) => {
+  const client = io(`http://127.0.0.1:${server.port}`, {
+    path: '/proxy/socket.io/',
+    transports: ['polling'],
+    reconnection: false,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('connect_error', reject);
+    });
+    for (let i = 0; i < 8; i++) {
+      expect(await client.timeout(5000).emitWithAck('echo', `poll ${i}`)).toBe(`app got poll ${i}`);
+    }
+    const note = app.locator('.lanes-hidden');
+    await expect(note).toContainText(/older HTTP exchanges? not listed/);
+    await expect(app.locator('[data-testid="connection"][data-label="http"]')).toHaveCount(
+      HTTP_LANES_PER_PATH,
+    );
+    // The page's own chat WebSocket, older than every exchange, is still listed.
+    await expect(
+      app.locator('[data-testid="connection"]').filter({ hasText: '/echo' }).first(),
+    ).toBeVisible();
+    await app.locator('.lanes').screenshot({ path: '.scratch/proxy-http-lanes.png' });
     expect(errors.messages).toEqual([]);
   } finally {
     client.disconnect();

@@ -111,6 +111,11 @@ export class Connections {
     switch (event.type) {
       case 'open':
         lane.open = event;
+        // Known from the start, before its answer: a long-poll may wait seconds for one.
+        if (event.kind === 'http') {
+          lane.role = 'outside';
+          lane.label = 'http';
+        }
         break;
       case 'handshake':
         lane.handshake = event;

@@ -8,6 +8,9 @@ import type { Connections, Lane } from './connections';
 import { handshakeSummary, httpExchangeSummary, renderHandshake } from './handshake-card';
 
 const LANES_SHOWN = 60;
+// Long-polling makes an HTTP exchange every few seconds for as long as it lasts: only the newest
+// few per path are listed, so they never push the WebSockets out of the list.
+export const HTTP_LANES_PER_PATH = 6;
 
 export interface LanesViewOptions {
   /** A recording from a file: no per-connection downloads. */
@@ -48,7 +51,7 @@ export class LanesView {
     if (this.connections.version === this.drawnVersion) return;
     this.drawnVersion = this.connections.version;
     const order = this.connections.order;
-    const shown = order.slice(-LANES_SHOWN);
+    const { shown, foldedHttp } = this.pick(order);
     const wanted = new Set(shown);
     for (const [key, entry] of this.entries) {
       if (!wanted.has(key)) {
@@ -79,9 +82,33 @@ export class LanesView {
     let note = box.querySelector<HTMLElement>('.lanes-hidden');
     if (hidden > 0) {
       note ??= h('div', { className: 'lanes-hidden muted', role: 'listitem' });
-      note.textContent = `${hidden} older connection${hidden === 1 ? '' : 's'} not listed (their frames are still below)`;
+      note.textContent =
+        foldedHttp === hidden
+          ? `${hidden} older HTTP exchange${hidden === 1 ? '' : 's'} not listed (the newest ${HTTP_LANES_PER_PATH} per path are)`
+          : `${hidden} older connection${hidden === 1 ? '' : 's'} not listed${foldedHttp > 0 ? `, ${foldedHttp} of them HTTP exchanges` : ''} (their frames are still below)`;
       if (box.firstElementChild !== note) box.prepend(note);
     } else note?.remove();
+  }
+
+  /** The newest lanes, at most a few HTTP exchanges per path among them; oldest first. */
+  private pick(order: readonly string[]): { shown: string[]; foldedHttp: number } {
+    const shown: string[] = [];
+    const perPath = new Map<string, number>();
+    let foldedHttp = 0;
+    for (let i = order.length - 1; i >= 0 && shown.length < LANES_SHOWN; i--) {
+      const key = order[i]!;
+      const open = this.connections.lanes.get(key)?.open;
+      if (open?.kind === 'http') {
+        const count = perPath.get(open.path) ?? 0;
+        perPath.set(open.path, count + 1);
+        if (count >= HTTP_LANES_PER_PATH) {
+          foldedHttp++;
+          continue;
+        }
+      }
+      shown.push(key);
+    }
+    return { shown: shown.reverse(), foldedHttp };
   }
 
   private laneElement(lane: Lane): HTMLElement {
