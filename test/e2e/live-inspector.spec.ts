@@ -196,3 +196,21 @@ test('a Live API session through the proxy is checked as well: it is judged by i
   const early = rows(app).filter({ hasText: 'realtimeInput · audioStreamEnd' });
   await expect(early).toHaveAttribute('data-warning', /realtimeInput sent before setup/);
 });
+
+test('realtimeInput.mediaChunks still works, and its row cautions that it is deprecated', async ({ app }) => {
+  await connect(app, `${LIVE_PATH}?chunkMs=0`);
+  await send(app, SETUP);
+  await expect(rows(app).filter({ hasText: 'setupComplete' })).toHaveCount(1);
+  await send(app, {
+    realtimeInput: { mediaChunks: [{ mimeType: 'audio/pcm;rate=16000', data: toneBase64() }] },
+  });
+  const chunk = rows(app).filter({ hasText: 'realtimeInput · audio 40 ms' });
+  await expect(chunk).toHaveAttribute('data-warning', /mediaChunks is deprecated/);
+  await expect(chunk).toHaveAttribute('data-warning-level', 'caution');
+  await chunk.click();
+  await expect(app.getByTestId('frame-detail').getByTestId('sequence-warning')).toContainText(
+    'send realtimeInput.audio (or video) instead',
+  );
+  // The session carries on: the stand-in reads the deprecated form as the service does.
+  await expect(app.getByTestId('terminal').locator('.xterm-rows')).not.toContainText('disconnected');
+});
