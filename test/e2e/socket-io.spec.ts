@@ -138,7 +138,7 @@ test('a Socket.IO client with its default transports upgrades from long-polling 
   app,
   server,
   errors,
-}) => {
+}, testInfo) => {
   const socket = await connectClient(server.url);
   try {
     // Engine.IO starts on HTTP long-polling (relayed as HTTP exchanges), then upgrades.
@@ -155,6 +155,19 @@ test('a Socket.IO client with its default transports upgrades from long-polling 
     await expect(app.getByTestId('frame-detail').getByTestId('protocol-link')).toHaveText([
       'linked: event multiply #0 →',
     ]);
+
+    // The sequence diagram names the arrows the same way.
+    await app.getByRole('tab', { name: 'Sequence' }).click();
+    const sequence = app.getByTestId('sequence');
+    await app
+      .locator('[data-testid="connection"]', { hasText: 'transport=websocket' })
+      .locator('.lane-head')
+      .click();
+    await sequence.getByRole('listbox').press('End');
+    const arrows = sequence.getByTestId('sequence-arrow');
+    await expect(arrows.filter({ hasText: 'event multiply #0' })).toHaveCount(1);
+    await expect(arrows.filter({ hasText: 'ack #0 multiply' })).toHaveCount(1);
+    await app.screenshot({ path: testInfo.outputPath('sequence.png') });
     expect(errors.messages).toEqual([]);
   } finally {
     socket.disconnect();

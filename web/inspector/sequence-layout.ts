@@ -100,6 +100,8 @@ function frameLabel(item: Extract<SequenceItem, { kind: 'frame' }>): { label: st
   const message = record.messageEvent;
   if (message?.compressed) parts.push(`RSV1, ${formatBytes(message.size)} inflated`);
   if (record.liveLabel) parts.push(record.liveLabel);
+  // What the message means in its application protocol: `event chat #3`, `next Countdown`.
+  if (record.protocol) parts.push(record.protocol.label);
   if (event.violation) parts.push(`⚠ ${event.violation.code}`);
   const preview = event.opcodeName === 'close' ? '' : payloadPreview(record);
   const label = [...parts, ...(preview ? [preview] : [])].join(' · ');
