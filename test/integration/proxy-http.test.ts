@@ -83,7 +83,9 @@ async function chat(client: SocketIoClient): Promise<void> {
   });
   const reply = await client.timeout(5000).emitWithAck('echo', 'hello');
   expect(reply).toBe('app got hello');
-  if (client.io.engine.transport.name !== 'websocket') await once(client.io.engine, 'upgrade');
+  if (client.io.engine.transport.name !== 'websocket') {
+    await new Promise<void>((resolve) => client.io.engine.once('upgrade', () => resolve()));
+  }
   expect(client.io.engine.transport.name).toBe('websocket');
   const heard = new Promise<string>((resolve) => client.once('heard', resolve));
   client.emit('shout', 'over websocket');
