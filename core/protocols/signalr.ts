@@ -262,7 +262,8 @@ class SignalRDecoder implements ProtocolDecoder {
     const unit: DecodedUnit = {
       kind,
       label: words.filter((word) => word !== '').join(' '),
-      tree: { ...(value as { [key: string]: JsonValue }), type: `${type} ${kind}` },
+      // The type first, named, then the message's own fields in their wire order.
+      tree: { type: `${type} ${kind}`, ...withoutType(value as { [key: string]: JsonValue }) },
       links,
       warnings,
     };
@@ -334,6 +335,11 @@ class SignalRDecoder implements ProtocolDecoder {
       );
     return { kind: 'handshake response', label: 'handshake accepted', tree, links: ['handshake'], warnings };
   }
+}
+
+function withoutType(message: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
+  const { type: _type, ...rest } = message;
+  return rest;
 }
 
 /** The handshake request a SignalR client opens with: `{"protocol":"json","version":N}` and 0x1E. */

@@ -1,10 +1,12 @@
-// MQTT and STOMP apps inspected through wslab: a small broker on loopback (a `ws` server that
-// answers MQTT with mqtt-packet and STOMP with stompjs' own parser and frames) is wslab's
-// --target, and clients in this process connect through /proxy with the `mqtt` and `v12.stomp`
-// subprotocols. The page must name every packet and frame, link an exchange's messages, and show
-// a packet split over two WebSocket messages once it is whole.
+// MQTT, STOMP and SignalR apps inspected through wslab: a small server on loopback (a `ws` server
+// that answers MQTT with mqtt-packet, STOMP with stompjs' own parser and frames, and SignalR's JSON
+// hub protocol) is wslab's --target, and the real clients (raw mqtt-packet, stompjs' Client,
+// SignalR's HubConnection) connect through /proxy, MQTT and STOMP with their subprotocols. The page
+// must name every packet, frame and hub message, link an exchange's messages, and show a packet
+// split over two WebSocket messages once it is whole.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { HttpTransportType, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import type { Locator, Page } from '@playwright/test';
 import { Client, FrameImpl, Parser } from '@stomp/stompjs';
 import mqttPacket from 'mqtt-packet';
@@ -64,6 +66,36 @@ function serveStomp(socket: Socket): void {
   socket.on('message', (data: Buffer) => parser.parseChunk(new Uint8Array(data).buffer));
 }
 
+/** SignalR's JSON hub protocol: the handshake, then Add answered by a Completion and Counter by a stream. */
+function serveSignalR(socket: Socket): void {
+  const RS = '\u001e';
+  const send = (message: object) => socket.send(`${JSON.stringify(message)}${RS}`);
+  let handshake = false;
+  socket.on('message', (data: Buffer) => {
+    for (const record of String(data).split(RS).filter(Boolean)) {
+      if (!handshake) {
+        handshake = true;
+        socket.send(`{}${RS}`);
+        continue;
+      }
+      const message = JSON.parse(record) as {
+        type: number;
+        target?: string;
+        invocationId?: string;
+        arguments?: number[];
+      };
+      const [a = 0, b = 0] = message.arguments ?? [];
+      if (message.type === 1 && message.target === 'Add')
+        send({ type: 3, invocationId: message.invocationId, result: a + b });
+      if (message.type === 4 && message.target === 'Counter') {
+        for (let i = 0; i < Math.min(a, 10); i++)
+          send({ type: 2, invocationId: message.invocationId, item: i });
+        send({ type: 3, invocationId: message.invocationId });
+      }
+    }
+  });
+}
+
 const test = base.extend<object, { upstream: Upstream }>({
   upstream: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from its first parameter.
@@ -76,7 +108,8 @@ const test = base.extend<object, { upstream: Upstream }>({
       await once(server, 'listening');
       server.on('connection', (socket) => {
         if (socket.protocol === 'mqtt') serveMqtt(socket);
-        else serveStomp(socket);
+        else if (socket.protocol === 'v12.stomp') serveStomp(socket);
+        else serveSignalR(socket);
       });
       await use({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` });
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -229,5 +262,55 @@ test('a stompjs client through /proxy shows its frames named, a SUBSCRIBE linked
     expect(errors.messages).toEqual([]);
   } finally {
     await client.deactivate({ force: true });
+  }
+});
+
+test('a SignalR HubConnection through /proxy shows its handshake and hub messages named, an invocation linked to its completion and a stream to its items', async ({
+  app,
+  server,
+  errors,
+}, testInfo) => {
+  // SignalR negotiates no subprotocol: the page recognises it by the client's handshake request.
+  const connection = new HubConnectionBuilder()
+    .withUrl(`${server.url}proxy`, { skipNegotiation: true, transport: HttpTransportType.WebSockets })
+    .configureLogging(LogLevel.Warning)
+    .build();
+  await connection.start();
+  try {
+    expect(await connection.invoke('Add', 2, 3)).toBe(5);
+    const items: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      connection
+        .stream<number>('Counter', 2)
+        .subscribe({ next: (item) => items.push(item), complete: resolve, error: reject });
+    });
+    expect(items).toEqual([0, 1]);
+
+    for (const [label, count] of [
+      ['handshake json v1', 1],
+      ['handshake accepted', 1],
+      ['Invocation Add #0', 1],
+      ['Completion Add #0 · result', 1],
+      ['StreamInvocation Counter #1', 1],
+      ['StreamItem Counter #1', 2],
+      ['Completion Counter #1', 1],
+    ] as const)
+      await expect(rowLabelled(app, label), label).toHaveCount(count);
+    await labelsFit(app);
+
+    await rowLabelled(app, 'Invocation Add #0').click();
+    const detail = app.getByTestId('frame-detail');
+    await expect(detail.getByTestId('json-tree').first()).toContainText('arguments');
+    await detail.getByTestId('protocol-link').filter({ hasText: 'Completion Add #0 · result' }).click();
+    await expect(rowLabelled(app, 'Completion Add #0 · result')).toHaveAttribute('aria-selected', 'true');
+
+    await rowLabelled(app, 'StreamInvocation Counter #1').click();
+    await expect(
+      detail.getByTestId('protocol-link').filter({ hasText: 'StreamItem Counter #1' }),
+    ).toHaveCount(2);
+    await app.screenshot({ path: testInfo.outputPath('signalr.png') });
+    expect(errors.messages).toEqual([]);
+  } finally {
+    await connection.stop();
   }
 });
