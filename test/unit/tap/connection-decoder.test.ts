@@ -282,4 +282,48 @@ describe('ConnectionDecoder', () => {
     expect(handshake).toMatchObject({ type: 'handshake', response: { status: 403 } });
     expect(handshake).not.toHaveProperty('response.body');
   });
+
+  // Socket.IO's long-poll POST carrying `42["chat","hi"]`, as /proxy relays it: a request that
+  // asks no upgrade, so its body is HTTP, not frames. Its first byte, 0x34, read as a frame
+  // header, would set RSV3 with opcode 4 (reserved): two protocol errors at once.
+  const POLL_BODY = '42["chat","hi"]';
+  const POLL_REQUEST = [
+    'POST /proxy/socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1',
+    'Host: 127.0.0.1:8765',
+    'Content-Type: text/plain;charset=UTF-8',
+    `Content-Length: ${POLL_BODY.length}`,
+    '',
+    '',
+  ].join('\r\n');
+
+  it('shows a plain HTTP request’s body with its answer, and reads neither as frames', () => {
+    const connection = decoder();
+    expect(connection.readClient(1, ascii(POLL_REQUEST + POLL_BODY.slice(0, 4)))).toEqual([]);
+    expect(connection.readClient(2, ascii(POLL_BODY.slice(4)))).toEqual([]);
+    const events = plain(
+      connection.readServer(
+        3,
+        ascii('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nok'),
+      ),
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'handshake',
+      request: { method: 'POST', body: { text: POLL_BODY, truncated: false, size: POLL_BODY.length } },
+      response: { status: 200, body: { text: 'ok', size: 2 } },
+    });
+    expect(plain(connection.finish(4)).map((event) => event.type)).toEqual(['close']);
+  });
+
+  it('gives a request without a body no body field', () => {
+    const connection = decoder();
+    connection.readClient(
+      1,
+      ascii('GET /proxy/socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: h\r\n\r\n'),
+    );
+    const [handshake] = plain(
+      connection.readServer(2, ascii('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')),
+    );
+    expect(handshake).not.toHaveProperty('request.body');
+  });
 });

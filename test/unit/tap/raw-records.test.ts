@@ -173,6 +173,24 @@ describe('readRecords', () => {
 });
 
 describe('record bodies', () => {
+  it('round-trips an HTTP exchange relayed by /proxy, with how its upstream was reached', () => {
+    const relayed: OpenMeta = {
+      ...meta,
+      kind: 'http',
+      path: '/proxy/socket.io/',
+      upstream: {
+        target: 'wss://127.0.0.1:9000/socket.io/?EIO=4&transport=polling',
+        requestLine: 'GET /socket.io/?EIO=4&transport=polling HTTP/1.1',
+        host: '127.0.0.1:9000',
+        tls: 'insecure',
+        tlsError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      },
+    };
+    expect(parseOpenBody(openBody(relayed))).toEqual(relayed);
+    const badTls = { ...relayed, upstream: { ...relayed.upstream, tls: 'maybe' } };
+    expect(parseOpenBody(openBody(badTls as unknown as OpenMeta))).toBeNull();
+  });
+
   it('round-trips OPEN, VERDICT, HELLO, GAP and EVICTED bodies', () => {
     expect(parseOpenBody(openBody(meta))).toEqual(meta);
     const { query: _query, ...noQuery } = meta;
