@@ -132,7 +132,7 @@ function recordMqtt(): void {
     ),
     mqttConversation(
       5,
-      'MQTT 5.0: connect with properties and a will, subscribe with options and an identifier, publishes with properties, a PUBACK with a reason code, disconnect with a reason',
+      'MQTT 5.0: connect with properties and a will, subscribe with options and an identifier, publishes with properties, a PUBACK with a reason code, a topic alias, disconnect with a reason',
       [
         [
           'client',
@@ -215,6 +215,31 @@ function recordMqtt(): void {
             messageId: 11,
             reasonCode: 0x10,
             properties: { reasonString: 'no one listens there' },
+          },
+        ],
+        // MQTT 5.0 §3.3.2.3.4: the server sets Topic Alias 3, then publishes by the alias alone.
+        [
+          'server',
+          {
+            cmd: 'publish',
+            topic: 'chat/room1',
+            payload: Buffer.from('one'),
+            qos: 0,
+            retain: false,
+            dup: false,
+            properties: { topicAlias: 3 },
+          },
+        ],
+        [
+          'server',
+          {
+            cmd: 'publish',
+            topic: '',
+            payload: Buffer.from('two'),
+            qos: 0,
+            retain: false,
+            dup: false,
+            properties: { topicAlias: 3 },
           },
         ],
         ['client', { cmd: 'disconnect', reasonCode: 0x04, properties: { sessionExpiryInterval: 0 } }],

@@ -105,6 +105,8 @@ describe('MQTT 5.0 decoder on packets written by mqtt-packet', () => {
       'PUBACK #500',
       'PUBLISH chat/room2 QoS 1 #11 · 7 B',
       'PUBACK #11 No matching subscribers',
+      'PUBLISH chat/room1 QoS 0 · 3 B',
+      'PUBLISH chat/room1 QoS 0 · 3 B',
       'DISCONNECT Disconnect with Will Message',
     ]);
     expect(decoded.flatMap(codes)).toEqual([]);
@@ -161,6 +163,17 @@ describe('MQTT 5.0 decoder on packets written by mqtt-packet', () => {
       reasonCode: '0x10 No matching subscribers',
       properties: { 'Reason String': 'no one listens there' },
     });
+  });
+
+  it('names the topic of a PUBLISH sent by its Topic Alias alone (§3.3.2.3.4)', () => {
+    expect(decoded[9]!.tree).toMatchObject({
+      topic: 'chat/room1',
+      properties: { 'Topic Alias': 3 },
+      payload: 'two',
+    });
+    expect(decoded[9]!.name).toBe('chat/room1');
+    const aliasOnly = decodeAll([messagesOf(v5)[0]!, messagesOf(v5)[1]!, messagesOf(v5)[9]!]);
+    expect(codes(aliasOnly[2]!)).toEqual(['UNKNOWN_TOPIC_ALIAS']);
   });
 
   it('links a PUBLISH to the SUBSCRIBE by its Subscription Identifier, and each PUBLISH to its PUBACK', () => {
