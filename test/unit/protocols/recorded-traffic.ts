@@ -1,5 +1,7 @@
-// Recorded WebSocket traffic of real protocol libraries (made by scripts/record-protocol-traffic.ts),
-// read back as the decoders see it: whole messages, text as text, binary from hex.
+// Recorded WebSocket traffic of real protocol libraries (Socket.IO and graphql-ws made by
+// scripts/record-protocol-traffic.ts; STOMP, MQTT, SignalR and WAMP by
+// scripts/record-protocol-fixtures.ts), read back as the decoders see it: whole messages, text as
+// text, binary from hex.
 import { readFileSync } from 'node:fs';
 import type { ProtocolContext, ProtocolMessage } from '../../../core/protocols/protocol';
 import { fromHex } from '../../../core/wire/bytes';
