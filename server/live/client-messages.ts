@@ -33,6 +33,8 @@ export interface SessionSetup {
   startSensitivity?: 'START_SENSITIVITY_HIGH' | 'START_SENSITIVITY_LOW';
   /** `automaticActivityDetection.endOfSpeechSensitivity`: HIGH ends speech after a shorter quiet, LOW a longer. */
   endSensitivity?: 'END_SENSITIVITY_HIGH' | 'END_SENSITIVITY_LOW';
+  /** `realtimeInputConfig.turnCoverage` TURN_INCLUDES_ALL_INPUT: a turn holds the quiet before the speech too. */
+  allInput?: boolean;
   /** `realtimeInputConfig.activityHandling`: false for NO_INTERRUPTION, the user's speech never cuts an answer. */
   bargeIn: boolean;
   inputTranscription: boolean;
@@ -200,7 +202,7 @@ function readSetup(value: unknown): SessionSetup {
   const detectionPath = 'setup.realtimeInputConfig.automaticActivityDetection';
   const activity: Pick<
     SessionSetup,
-    'silenceMs' | 'prefixPaddingMs' | 'startSensitivity' | 'endSensitivity' | 'bargeIn'
+    'silenceMs' | 'prefixPaddingMs' | 'startSensitivity' | 'endSensitivity' | 'bargeIn' | 'allInput'
   > = {
     bargeIn:
       readEnum(
@@ -228,7 +230,13 @@ function readSetup(value: unknown): SessionSetup {
     END_SENSITIVITY,
   );
   if (end) activity.endSensitivity = end;
-  readEnum(realtime?.turnCoverage, 'setup.realtimeInputConfig.turnCoverage', 'TurnCoverage', TURN_COVERAGE);
+  const coverage = readEnum(
+    realtime?.turnCoverage,
+    'setup.realtimeInputConfig.turnCoverage',
+    'TurnCoverage',
+    TURN_COVERAGE,
+  );
+  if (coverage === 'TURN_INCLUDES_ALL_INPUT') activity.allInput = true;
   return {
     model,
     modality,

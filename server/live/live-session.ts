@@ -92,6 +92,8 @@ export class LiveSession {
   /** Built again at setup, which may set its silence window and sensitivities. */
   private detector: SpeechDetector;
   private utterance: Utterance | null = null;
+  /** TURN_INCLUDES_ALL_INPUT: the audio since the last turn, which the next one starts with. */
+  private idle: Utterance | null = null;
   private readonly ledger = new TokenLedger();
   /** The turns, the session's clock and its compression: what resumption carries over. */
   private context: SessionContext | null = null;
@@ -146,6 +148,7 @@ export class LiveSession {
       const unknownModel = unknownModelReason(message.setup.model, this.options.apiVersion ?? 'v1beta');
       if (unknownModel) return this.fail('MODEL_NOT_FOUND', unknownModel);
       this.detector = detectorFor(message.setup, this.options);
+      if (message.setup.allInput) this.idle = new Utterance();
       this.setup = message.setup;
       this.ledger.read('TEXT', textTokens(message.setup.systemText));
       if (message.setup.functions.length)
@@ -285,9 +288,14 @@ export class LiveSession {
         // activityHandling NO_INTERRUPTION: "the model's response will not be interrupted"; the
         // new turn's answer waits behind the one being streamed.
         if (setup.bargeIn) send.push(...this.interrupt());
-        this.utterance = new Utterance();
-        // Speech that had to last prefixPaddingMs began in chunks already fed.
-        if (event.held) this.utterance.append(event.held);
+        // TURN_INCLUDES_ALL_INPUT: "the user's turn includes all realtime input since the last
+        // turn, including inactivity", so the quiet before the speech is part of it.
+        this.idle?.append(samples.subarray(from, event.at));
+        this.utterance = this.idle ?? new Utterance();
+        // Speech that had to last prefixPaddingMs began in chunks already fed (the idle audio
+        // holds them already).
+        if (event.held && !this.idle) this.utterance.append(event.held);
+        this.idle = null;
         from = event.at;
       } else {
         this.utterance?.append(samples.subarray(from, event.at));
@@ -296,12 +304,14 @@ export class LiveSession {
       }
     }
     if (this.detector.inSpeech) this.utterance?.append(samples.subarray(from));
+    else this.idle?.append(samples.subarray(from));
     return send;
   }
 
   private finishUtterance(setup: SessionSetup, trailing: number): void {
     const speech = this.utterance?.finish(trailing);
     this.utterance = null;
+    if (setup.allInput) this.idle = new Utterance();
     if (speech && speech.count > 0) this.answerAudio(setup, speech);
   }
 

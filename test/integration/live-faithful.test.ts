@@ -159,6 +159,27 @@ describe('setup fields that change what the stand-in does', () => {
     client.close();
   });
 
+  it('counts the quiet before the speech in the turn under turnCoverage TURN_INCLUDES_ALL_INPUT', async () => {
+    const heard = async (turnCoverage?: string): Promise<string> => {
+      const client = await LiveClient.ready(server.port, '?chunkMs=0&silenceMs=50', {
+        generationConfig: { responseModalities: ['TEXT'] },
+        ...(turnCoverage ? { realtimeInputConfig: { turnCoverage } } : {}),
+      });
+      const answers: string[] = [];
+      for (let turn = 0; turn < 2; turn++) {
+        streamAudio(client, silence(300));
+        streamAudio(client, speech(100));
+        streamAudio(client, silence(60));
+        answers.push(textOf(await client.until(isTurnComplete)));
+      }
+      client.close();
+      return answers.map((answer) => answer.slice(0, 'I heard 0.00 s'.length)).join(', ');
+    };
+    // The second turn also holds the 10 ms of quiet left after the first one's silence window.
+    expect(await heard('TURN_INCLUDES_ALL_INPUT')).toBe('I heard 0.40 s, I heard 0.41 s');
+    expect(await heard()).toBe('I heard 0.10 s, I heard 0.10 s');
+  });
+
   it('lets no speech cut an answer short under activityHandling NO_INTERRUPTION', async () => {
     const client = await LiveClient.ready(server.port, '?chunkMs=60&silenceMs=50', {
       generationConfig: { responseModalities: ['TEXT'] },

@@ -136,6 +136,7 @@ describe('every setup field the reference lists', () => {
         startSensitivity: 'START_SENSITIVITY_LOW',
         endSensitivity: 'END_SENSITIVITY_HIGH',
         bargeIn: false,
+        allInput: true,
         inputTranscription: true,
         outputTranscription: true,
       },
