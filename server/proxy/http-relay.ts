@@ -36,6 +36,9 @@ import type { ProxyTarget } from './target';
 export const MAX_HTTP_REQUEST_BYTES = 4 * 1024 * 1024;
 // An answer larger than this is not relayed (502): wslab holds an answer before passing it on.
 export const MAX_HTTP_ANSWER_BYTES = 16 * 1024 * 1024;
+// Exchanges in flight at once: each may hold a request and an answer in memory, so their number
+// is bounded too; past it, 503 (RFC 9110 §15.6.4).
+export const MAX_HTTP_EXCHANGES = 64;
 // How long a client may take to send its body.
 export const HTTP_REQUEST_MS = 10_000;
 // How long the target may take to answer: a long-poll `GET` is held until there is something to
@@ -67,12 +70,17 @@ interface Refusal {
   status: number;
   reason: string;
   code: HandshakeRefusalCode;
+  /** Seconds, for a 503. */
+  retryAfter?: number;
 }
 
 /** `/proxy`, `/proxy/…` and `/proxy?…`: a request URL the relay takes. */
 export function isProxyPath(url: string): boolean {
   return url === PROXY_PATH || url.startsWith(`${PROXY_PATH}/`) || url.startsWith(`${PROXY_PATH}?`);
 }
+
+// Per server (its options object): tests and embedders may run several in one process.
+const inFlight = new WeakMap<HttpRelayOptions, number>();
 
 /** Relays one HTTP request under `/proxy` to its target, and journals both sides. */
 export function relayHttp(req: IncomingMessage, res: ServerResponse, options: HttpRelayOptions): void {
@@ -96,7 +104,7 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
   });
   watchAnswer(socket, res, capture);
 
-  const refuse = ({ status, reason, code }: Refusal): void => {
+  const refuse = ({ status, reason, code, retryAfter }: Refusal): void => {
     if (res.headersSent) {
       res.destroy();
       return;
@@ -108,6 +116,7 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
       'text/plain; charset=utf-8',
       'Content-Length',
       String(Buffer.byteLength(body)),
+      ...(retryAfter === undefined ? [] : ['Retry-After', String(retryAfter)]),
     ]);
     res.end(body);
   };
@@ -117,6 +126,19 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
     refuse(refusal);
     return;
   }
+  const busy = inFlight.get(options) ?? 0;
+  if (busy >= MAX_HTTP_EXCHANGES) {
+    req.resume();
+    refuse({
+      retryAfter: 1,
+      status: 503,
+      reason: `/proxy is relaying ${MAX_HTTP_EXCHANGES} HTTP requests already; try again when one ends`,
+      code: 'UPSTREAM_FAILED',
+    });
+    return;
+  }
+  inFlight.set(options, busy + 1);
+  res.once('close', () => inFlight.set(options, (inFlight.get(options) ?? 1) - 1));
   if (!resolved!.ok) {
     req.resume();
     refuse(resolved!);
@@ -266,7 +288,11 @@ function forward(
         if (!HOP_BY_HOP.has(name.toLowerCase())) out.push([name, answer.rawHeaders[i + 1]!]);
       }
       const payload = Buffer.concat(chunks);
-      out.push(['Content-Length', String(payload.length)]);
+      // RFC 9110 §8.6: a HEAD answer, a 204 and a 304 carry no body, whatever their length says.
+      const bodiless = req.method === 'HEAD' || answer.statusCode === 204 || answer.statusCode === 304;
+      const length = answer.headers['content-length'];
+      if (!bodiless) out.push(['Content-Length', String(payload.length)]);
+      else if (length !== undefined && answer.statusCode !== 204) out.push(['Content-Length', length]);
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out.flat());
       res.end(payload);
     });

@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Har } from '../../core/har/har-format';
 import type { TapHandshakeEvent, TapOpenEvent } from '../../core/tap/events';
-import { MAX_HTTP_REQUEST_BYTES } from '../../server/proxy/http-relay';
+import { MAX_HTTP_EXCHANGES, MAX_HTTP_REQUEST_BYTES } from '../../server/proxy/http-relay';
 import type { RunningServer, ServerOptions } from '../../server/server';
 import { startTestServer, TapRecorder } from './harness';
 
@@ -158,6 +158,12 @@ describe('Socket.IO through /proxy, with its default transports', () => {
   });
 });
 
+function countConnections(server: HttpServer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
+}
+
 describe('the HTTP relay’s limits and refusals', () => {
   const get = (base: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
 
@@ -209,6 +215,45 @@ describe('the HTTP relay’s limits and refusals', () => {
     const response = await get(base, '/proxy/socket.io/?EIO=4&transport=polling');
     expect(response.status).toBe(502);
     expect(await response.text()).toMatch(/refused the connection/);
+  });
+
+  it('answers 503 past the number of exchanges it relays at once, saying when to retry', async () => {
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const base = await startWslab({ target: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+      const stop = new AbortController();
+      const held = Array.from({ length: MAX_HTTP_EXCHANGES }, () =>
+        get(base, '/proxy/held', { signal: stop.signal }).catch(() => null),
+      );
+      await expect.poll(() => countConnections(silent), { timeout: 10_000 }).toBe(MAX_HTTP_EXCHANGES);
+      const response = await get(base, '/proxy/one-more');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      stop.abort();
+      await Promise.all(held);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('keeps a HEAD answer’s Content-Length, which describes a body it does not carry', async () => {
+    const head = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '100', 'Content-Type': 'text/plain' });
+      res.end();
+    });
+    head.listen(0, '127.0.0.1');
+    await once(head, 'listening');
+    try {
+      const base = await startWslab({ target: `ws://127.0.0.1:${(head.address() as AddressInfo).port}` });
+      const response = await get(base, '/proxy/file', { method: 'HEAD' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-length')).toBe('100');
+    } finally {
+      await new Promise((resolve) => head.close(resolve));
+    }
   });
 
   it('passes the target’s own error answer through, shown on the tap as HTTP', async () => {
