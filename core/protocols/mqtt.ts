@@ -104,8 +104,8 @@ const hexCode = (code: number) => `0x${code.toString(16).padStart(2, '0')}`;
 interface Flow {
   /** The link key every packet of this exchange carries. */
   link: string;
-  /** The packet that started it, and for QoS 2 how far it has got. */
-  start: 'PUBLISH1' | 'PUBLISH2' | 'PUBREC' | 'PUBREL' | 'SUBSCRIBE' | 'UNSUBSCRIBE';
+  /** The acknowledgement it waits for next (§4.3: QoS 2 steps through PUBREC, PUBREL, PUBCOMP). */
+  awaits: 'PUBACK' | 'PUBREC' | 'PUBREL' | 'PUBCOMP' | 'SUBACK' | 'UNSUBACK';
 }
 
 class MqttDecoder implements ProtocolDecoder {
@@ -148,12 +148,11 @@ class MqttDecoder implements ProtocolDecoder {
   }
 
   private unit(dir: Direction, bytes: Uint8Array): DecodedUnit {
-    if (dir === 'client' && bytes[0] !== undefined && bytes[0] >> 4 === MqttPacketType.CONNECT) {
-      // CONNECT names the version every later packet is read with (§3.1.2.2).
-      const named = this.connectLevel(bytes);
-      if (named === 3 || named === 4 || named === 5) this.version = named;
-    }
     const packet = parseMqttPacket(bytes, this.version);
+    // CONNECT names the version every later packet is read with (§3.1.2.2); it reads its own
+    // fields by the level it names.
+    const level = dir === 'client' ? packet.connect?.level : undefined;
+    if (level === 3 || level === 4 || level === 5) this.version = level;
     const warnings = packet.problems.map((text) => warn('MALFORMED_PACKET', 'error', text));
     const links: string[] = [];
     this.order(dir, packet, warnings);
@@ -233,7 +232,7 @@ class MqttDecoder implements ProtocolDecoder {
           dup: packet.dup ?? false,
         });
         if (packet.qos && packet.packetId !== undefined)
-          this.start(dir, packet, packet.qos === 1 ? 'PUBLISH1' : 'PUBLISH2', links, warnings);
+          this.start(dir, packet, packet.qos === 1 ? 'PUBACK' : 'PUBREC', links, warnings);
         if (dir === 'server')
           for (const filter of this.filters) if (topicMatches(filter, topic)) links.push(`topic:${filter}`);
         for (const property of packet.properties ?? [])
@@ -260,7 +259,7 @@ class MqttDecoder implements ProtocolDecoder {
         this.start(
           dir,
           packet,
-          packet.type === MqttPacketType.SUBSCRIBE ? 'SUBSCRIBE' : 'UNSUBSCRIBE',
+          packet.type === MqttPacketType.SUBSCRIBE ? 'SUBACK' : 'UNSUBACK',
           links,
           warnings,
         );
@@ -310,26 +309,17 @@ class MqttDecoder implements ProtocolDecoder {
     return unit;
   }
 
-  /** CONNECT's Protocol Level: the byte after the protocol name (§3.1.2.1–2). */
-  private connectLevel(bytes: Uint8Array): number | null {
-    let at = 1;
-    // Skip the Remaining Length (at most four bytes, §1.5.5).
-    while (at < 5 && at < bytes.length && (bytes[at]! & 0x80) !== 0) at++;
-    at++;
-    const nameLength = ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
-    return bytes[at + 2 + nameLength] ?? null;
-  }
-
+  /** A packet that opens an exchange under its Packet Identifier (§2.2.1), awaiting `awaits`. */
   private start(
     dir: Direction,
     packet: MqttPacket,
-    start: Flow['start'],
+    awaits: Flow['awaits'],
     links: string[],
     warnings: ProtocolWarning[],
   ): void {
     const key = `${dir}:${packet.packetId}`;
     const flow = this.flows.get(key);
-    if (flow && packet.dup && start.startsWith('PUBLISH')) {
+    if (flow && packet.dup && packet.type === MqttPacketType.PUBLISH) {
       // §4.3.2: a retransmission carries DUP and the same Packet Identifier.
       links.push(flow.link);
       return;
@@ -339,11 +329,11 @@ class MqttDecoder implements ProtocolDecoder {
         warn(
           'PACKET_ID_IN_USE',
           'error',
-          `Packet Identifier ${packet.packetId} is still in use by an unacknowledged ${flow.start.replace(/\d$/, '')} (§2.2.1)`,
+          `Packet Identifier ${packet.packetId} is still in use by an exchange awaiting ${flow.awaits} (§2.2.1)`,
         ),
       );
     const link = `packet:${++this.exchanges}`;
-    this.flows.set(key, { link, start });
+    this.flows.set(key, { link, awaits });
     links.push(link);
   }
 
@@ -358,14 +348,6 @@ class MqttDecoder implements ProtocolDecoder {
     const starter = packet.type === MqttPacketType.PUBREL ? dir : other(dir);
     const key = `${starter}:${packet.packetId}`;
     const flow = this.flows.get(key);
-    const expected: Record<Flow['start'], string> = {
-      PUBLISH1: 'PUBACK',
-      PUBLISH2: 'PUBREC',
-      PUBREC: 'PUBREL',
-      PUBREL: 'PUBCOMP',
-      SUBSCRIBE: 'SUBACK',
-      UNSUBSCRIBE: 'UNSUBACK',
-    };
     if (!flow) {
       warnings.push(
         warn(
@@ -377,18 +359,17 @@ class MqttDecoder implements ProtocolDecoder {
       return;
     }
     links.push(flow.link);
-    if (expected[flow.start] !== packet.typeName)
+    if (flow.awaits !== packet.typeName)
       warnings.push(
         warn(
           'UNEXPECTED_ACK',
           'error',
-          `${packet.typeName} where the exchange of Packet Identifier ${packet.packetId} expects ${expected[flow.start]} (§4.3)`,
+          `${packet.typeName} where the exchange of Packet Identifier ${packet.packetId} expects ${flow.awaits} (§4.3)`,
         ),
       );
-    if (packet.typeName === 'PUBREC') flow.start = 'PUBREC';
-    else if (packet.typeName === 'PUBREL') {
-      flow.start = 'PUBREL';
-    } else this.flows.delete(key);
+    if (packet.typeName === 'PUBREC') flow.awaits = 'PUBREL';
+    else if (packet.typeName === 'PUBREL') flow.awaits = 'PUBCOMP';
+    else this.flows.delete(key);
   }
 
   /** §3.1 and §3.2: CONNECT first from the client, CONNACK first from the server; nothing after DISCONNECT. */

@@ -286,6 +286,23 @@ describe('MQTT order and form warnings', () => {
     expect(codes(again[1]!)).toEqual(['CONNECT_REPEATED']);
   });
 
+  it('warns of a packet identifier reused while its exchange is open, but not of a DUP retransmission', () => {
+    const publish = bytesOf(messages[5]!);
+    const retransmitted = publish.slice();
+    retransmitted[0]! |= 0b1000; // DUP (§3.3.1.1)
+    const decoded = decodeAll([
+      messages[0]!,
+      messages[1]!,
+      messages[5]!,
+      { dir: 'client', data: retransmitted },
+      messages[5]!,
+    ]);
+    expect(decoded[3]!.label).toBe('PUBLISH sensors/hall/temp QoS 1 #2 retain dup · 4 B');
+    expect(codes(decoded[3]!)).toEqual([]);
+    expect(decoded[3]!.links).toEqual(decoded[2]!.links);
+    expect(codes(decoded[4]!)).toEqual(['PACKET_ID_IN_USE']);
+  });
+
   it('warns of a packet after DISCONNECT', () => {
     const decoded = decodeAll([messages[0]!, messages[15]!, messages[11]!]);
     expect(codes(decoded[2]!)).toEqual(['AFTER_DISCONNECT']);
