@@ -362,12 +362,13 @@ class StompDecoder implements ProtocolDecoder {
         if (id !== undefined) {
           links.push(`receipt:${id}`);
           words.push(id);
-          if (!this.receipts.has(id))
+          // A receipt is answered once: the id is forgotten, so a second answer is flagged.
+          if (!this.receipts.delete(id))
             warnings.push(
               warn(
                 'UNKNOWN_RECEIPT',
                 'caution',
-                `receipt-id ${JSON.stringify(id)} answers no frame that asked for a receipt ("RECEIPT")`,
+                `receipt-id ${JSON.stringify(id)} answers no frame awaiting a receipt ("RECEIPT")`,
               ),
             );
         }

@@ -168,6 +168,12 @@ describe('STOMP order warnings', () => {
     expect(codes(decoded[3]!)).toEqual(['MISSING_HEADER', 'AFTER_DISCONNECT']);
   });
 
+  it('warns of a second RECEIPT for one receipt id', () => {
+    const decoded = decodeAll([...messages.slice(0, 6), messages[5]!]);
+    expect(codes(decoded[5]!)).toEqual([]);
+    expect(codes(decoded[6]!)).toEqual(['UNKNOWN_RECEIPT']);
+  });
+
   it('warns of a server frame after ERROR, since ERROR ends the connection', () => {
     const error = messagesOf(traffic.connections[1]!)[0]!;
     const decoded = decodeAll([
