@@ -7,7 +7,7 @@
 // read, with its `problems` beside it, because an inspector must show the bytes that crossed the
 // wire, good or bad.
 
-import { concatBytes, toHex } from '../wire/bytes';
+import { concatBytes, decodeUtf8Lossy, decodeUtf8Strict, toHex } from '../wire/bytes';
 import { MAX_BUFFERED_BYTES } from './message-units';
 
 /** §2.1.2: the packet type is the high nibble of the first byte. 0 is reserved. */
@@ -238,8 +238,6 @@ export function readVarint(
   return 'malformed';
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 class Truncated extends Error {}
 
 /** A cursor over one packet's bytes after the fixed header; throws Truncated past the end. */
@@ -296,12 +294,10 @@ class Reader {
   /** §1.5.4: a UTF-8 Encoded String, two length bytes then the text. */
   string(): string {
     const raw = this.binary();
-    try {
-      return utf8.decode(raw);
-    } catch {
-      this.problems.push(`a string that is not valid UTF-8 (§1.5.4): ${toHex(raw, ' ')}`);
-      return new TextDecoder().decode(raw);
-    }
+    const text = decodeUtf8Strict(raw);
+    if (text !== null) return text;
+    this.problems.push(`a string that is not valid UTF-8 (§1.5.4): ${toHex(raw, ' ')}`);
+    return decodeUtf8Lossy(raw);
   }
   rest(): Uint8Array {
     const out = this.bytes.subarray(this.offset, this.end);

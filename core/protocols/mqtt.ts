@@ -7,7 +7,7 @@
 // PUBACK and PUBLISH QoS 2 ↔ PUBREC ↔ PUBREL ↔ PUBCOMP share a Packet Identifier (§2.2.1, §4.3);
 // a server's PUBLISH is linked to the subscriptions whose filter its topic matches (§4.7).
 
-import { toHex } from '../wire/bytes';
+import { decodeUtf8Strict, toHex, utf8 } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
 import { type DecodedUnit, foldUnits, lostStream } from './message-units';
 import {
@@ -60,13 +60,8 @@ export function topicMatches(filter: string, topic: string): boolean {
 function bytesTree(bytes: Uint8Array): JsonValue {
   if (bytes.length === 0) return '';
   const printable = !bytes.some((b) => b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f);
-  if (printable) {
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      // Not UTF-8: shown as bytes below.
-    }
-  }
+  const text = printable ? decodeUtf8Strict(bytes) : null;
+  if (text !== null) return text;
   return { hex: toHex(bytes, ' '), bytes: bytes.length };
 }
 
@@ -133,7 +128,7 @@ class MqttDecoder implements ProtocolDecoder {
           'MQTT packets travel in binary WebSocket messages: a peer closes the connection on a text one (§6.0)',
         ),
       );
-      bytes = new TextEncoder().encode(data);
+      bytes = utf8(data);
     } else bytes = data;
     const stream = this.streams[dir];
     const wasLost = stream.lost !== null;
