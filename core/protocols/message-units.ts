@@ -28,6 +28,17 @@ export function lostStream(
   };
 }
 
+/**
+ * A row label from the words of a unit: empty words dropped, and control characters a peer put in
+ * a name (a newline in a STOMP header, a tab in a topic) shown as escapes, so a label is one line.
+ */
+export function labelOf(words: readonly string[]): string {
+  return words
+    .filter((word) => word !== '')
+    .join(' ')
+    .replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** One frame, packet or record, decoded: a `DecodedMessage` without its protocol. */
 export type DecodedUnit = Omit<DecodedMessage, 'protocol' | 'partOf'>;
 

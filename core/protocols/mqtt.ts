@@ -9,7 +9,7 @@
 
 import { decodeUtf8Strict, toHex, utf8 } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
-import { type DecodedUnit, foldUnits, lostStream } from './message-units';
+import { type DecodedUnit, foldUnits, labelOf, lostStream } from './message-units';
 import {
   MQTT_VERSION_NAMES,
   type MqttPacket,
@@ -295,7 +295,7 @@ class MqttDecoder implements ProtocolDecoder {
     if (packet.payload) tree.payload = bytesTree(packet.payload);
     const unit: DecodedUnit = {
       kind: packet.typeName,
-      label: words.filter((word) => word !== '').join(' '),
+      label: labelOf(words),
       tree,
       links,
       warnings,

@@ -14,7 +14,7 @@
 import { isJsonObject, type JsonObject } from '../json';
 import { decodeUtf8Lossy } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
-import { type DecodedUnit, foldUnits } from './message-units';
+import { type DecodedUnit, foldUnits, labelOf } from './message-units';
 import type {
   DecodedMessage,
   JsonValue,
@@ -261,7 +261,7 @@ class SignalRDecoder implements ProtocolDecoder {
     }
     const unit: DecodedUnit = {
       kind,
-      label: words.filter((word) => word !== '').join(' '),
+      label: labelOf(words),
       // The type first, named, then the message's own fields in their wire order.
       tree: { type: `${type} ${kind}`, ...withoutType(value as { [key: string]: JsonValue }) },
       links,
@@ -304,7 +304,7 @@ class SignalRDecoder implements ProtocolDecoder {
         );
       return {
         kind: 'handshake',
-        label: `handshake ${protocol} v${version}`,
+        label: labelOf(['handshake', protocol, `v${version}`]),
         tree,
         links: ['handshake'],
         warnings,
@@ -321,7 +321,7 @@ class SignalRDecoder implements ProtocolDecoder {
     if (typeof message.error === 'string')
       return {
         kind: 'handshake response',
-        label: `handshake refused · ${message.error}`,
+        label: labelOf(['handshake refused ·', message.error]),
         tree,
         links: ['handshake'],
         warnings: [

@@ -14,7 +14,7 @@
 
 import { concatBytes, decodeUtf8Lossy, decodeUtf8Strict, toHex, utf8 } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
-import { type DecodedUnit, foldUnits, lostStream, MAX_BUFFERED_BYTES } from './message-units';
+import { type DecodedUnit, foldUnits, labelOf, lostStream, MAX_BUFFERED_BYTES } from './message-units';
 import type {
   DecodedMessage,
   JsonValue,
@@ -389,7 +389,7 @@ class StompDecoder implements ProtocolDecoder {
     if (frame.body.length > 0) words.push(`· ${frame.body.length} B`);
     const unit: DecodedUnit = {
       kind: command,
-      label: words.filter((word) => word !== '').join(' '),
+      label: labelOf(words),
       tree: frameTree(frame),
       links,
       warnings,

@@ -11,6 +11,7 @@
 import { isJsonObject } from '../json';
 import { decodeUtf8Lossy } from '../wire/bytes';
 import type { Direction } from '../wire/direction';
+import { labelOf } from './message-units';
 import type {
   DecodedMessage,
   JsonValue,
@@ -322,7 +323,7 @@ class WampDecoder implements ProtocolDecoder {
           ),
         );
     }
-    const decoded = this.result(kind, words.filter((word) => word !== '').join(' '), tree, links, warnings);
+    const decoded = this.result(kind, labelOf(words), tree, links, warnings);
     if (name) decoded.name = name;
     return decoded;
   }

@@ -168,6 +168,12 @@ describe('STOMP order warnings', () => {
     expect(codes(decoded[3]!)).toEqual(['MISSING_HEADER', 'AFTER_DISCONNECT']);
   });
 
+  it('keeps a label on one line when a header value holds an escaped newline', () => {
+    const [error] = decodeAll([{ dir: 'server', data: 'ERROR\nmessage:bad\\nframe\n\n\0' }]);
+    expect(error!.label).toBe('ERROR · bad\\u000aframe');
+    expect(error!.tree).toMatchObject({ headers: { message: 'bad\nframe' } });
+  });
+
   it('warns of a second RECEIPT for one receipt id', () => {
     const decoded = decodeAll([...messages.slice(0, 6), messages[5]!]);
     expect(codes(decoded[5]!)).toEqual([]);
