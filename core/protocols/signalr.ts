@@ -64,6 +64,8 @@ interface Call {
 
 class SignalRDecoder implements ProtocolDecoder {
   private readonly handshake = { client: false, server: false };
+  /** The hub protocol the client's handshake asked for: `json`, or `messagepack` (binary). */
+  private hubProtocol = 'json';
   private closed = false;
   /** Invocations awaiting their Completion, by the side that made them and their id. */
   private readonly calls = new Map<string, Call>();
@@ -73,6 +75,16 @@ class SignalRDecoder implements ProtocolDecoder {
 
   decode({ dir, data }: ProtocolMessage): DecodedMessage {
     const warnings: ProtocolWarning[] = [];
+    if (typeof data !== 'string' && this.hubProtocol === 'messagepack')
+      // HubProtocol.md "MessagePack (MsgPack) encoding": binary, length-prefixed; named, not read here.
+      return {
+        protocol: PROTOCOL,
+        kind: 'messagepack',
+        label: `MessagePack · ${data.length} B`,
+        tree: { hubProtocol: 'messagepack', bytes: data.length },
+        links: [],
+        warnings,
+      };
     if (typeof data !== 'string')
       warnings.push(
         warn(
@@ -293,6 +305,7 @@ class SignalRDecoder implements ProtocolDecoder {
     const tree = value as JsonValue;
     if (dir === 'client') {
       const protocol = typeof message.protocol === 'string' ? message.protocol : '?';
+      this.hubProtocol = protocol;
       const version = typeof message.version === 'number' ? message.version : '?';
       if (!isJsonObject(value) || typeof message.protocol !== 'string' || typeof message.version !== 'number')
         warnings.push(

@@ -114,6 +114,17 @@ describe('SignalR order and form warnings', () => {
     expect(codes(decoded[3]!)).toEqual(['ITEM_FOR_NON_STREAM']);
   });
 
+  it('names the binary messages of a connection that chose the MessagePack hub protocol, without reading them', () => {
+    const decoded = decodeAll([
+      { dir: 'client', data: `{"protocol":"messagepack","version":1}${RS}` },
+      { dir: 'server', data: `{}${RS}` },
+      { dir: 'client', data: new Uint8Array([0x02, 0x91, 0x06]) },
+    ]);
+    expect(decoded[0]!.label).toBe('handshake messagepack v1');
+    expect(decoded[2]!.label).toBe('MessagePack · 3 B');
+    expect(codes(decoded[2]!)).toEqual([]);
+  });
+
   it('does not take an arbitrary JSON text for a SignalR handshake', () => {
     const protocol = new ConnectionProtocol({ subprotocol: null, path: '/' }, [signalR]);
     expect(protocol.decode({ dir: 'client', data: '{"protocol":"json"}' })).toBeNull();
