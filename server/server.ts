@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
@@ -14,8 +13,9 @@ import {
   ResumptionStore,
   type ResumptionStoreLimits,
 } from './live/resumption-store';
-import { TapHub } from './tap/hub';
+import { packageRoot } from './package-root';
 import { isProxyPath, relayHttp } from './proxy/http-relay';
+import { TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
 
@@ -75,8 +75,6 @@ export const DEFAULT_PORT = 8765;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
@@ -124,9 +122,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const app = createApp({
-    projectRoot,
-    webRoot: `${projectRoot}dist/web`,
-    lessonsDir: `${projectRoot}lessons`,
+    projectRoot: packageRoot,
+    webRoot: `${packageRoot}dist/web`,
+    lessonsDir: `${packageRoot}lessons`,
     allowedHosts,
     health,
     exportSource: {
