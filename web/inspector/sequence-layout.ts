@@ -111,6 +111,14 @@ function frameLabel(item: Extract<SequenceItem, { kind: 'frame' }>): { label: st
 
 function handshakeWords(item: Extract<SequenceItem, { kind: 'request' | 'response' }>): string {
   const { request, response, accept, rejected } = item.handshake;
+  if (item.lane.open?.kind === 'http' && rejected === undefined) {
+    // A plain HTTP exchange relayed by /proxy (long-polling): nothing was refused, nothing upgraded.
+    const body = item.kind === 'request' ? request.body : response.body;
+    const size = body ? ` · ${body.size} B` : '';
+    return item.kind === 'request'
+      ? `${request.method} ${request.path} HTTP/${request.httpVersion}${size}`
+      : `${response.status} ${response.reason}${size}`;
+  }
   // What was said first, what it is after: a long path cuts these words, never the method.
   if (item.kind === 'request')
     return `${request.method} ${request.path} HTTP/${request.httpVersion} · opening handshake`;
@@ -119,8 +127,16 @@ function handshakeWords(item: Extract<SequenceItem, { kind: 'request' | 'respons
   return `${response.status} ${response.reason} · refused${rejected ? `: ${rejected}` : ''}`;
 }
 
+/** wslab answered itself: a refused upgrade, or a relayed HTTP request it would not relay. */
+function refusedByWslab(lane: SequenceItem['lane']): boolean {
+  const kind = lane.open?.kind;
+  return kind === 'rejected' || (kind === 'http' && lane.handshake?.rejected !== undefined);
+}
+
 function endWords(item: Extract<SequenceItem, { kind: 'end' }>): string {
   const { code, reason, initiator, clean } = item.close;
+  // A relayed HTTP exchange ends with its answer; the TCP connection may well carry the next one.
+  if (item.lane.open?.kind === 'http') return 'exchange over';
   if (item.lane.handshake && item.lane.handshake.response.status !== 101) return 'TCP closed';
   const by = initiator === 'none' ? 'no close frame' : `${initiator} closed`;
   const what =
@@ -149,7 +165,7 @@ function arrowLine(item: SequenceItem, relayedView: boolean): Omit<ArrowLayout, 
   switch (item.kind) {
     case 'request': {
       // A refusal by wslab itself (a forbidden target) never reached the upstream.
-      const refusedHere = item.lane.open?.kind === 'rejected';
+      const refusedHere = refusedByWslab(item.lane);
       const label = handshakeWords(item);
       return {
         from: client,
@@ -162,8 +178,10 @@ function arrowLine(item: SequenceItem, relayedView: boolean): Omit<ArrowLayout, 
       };
     }
     case 'response': {
-      const refusedHere = item.lane.open?.kind === 'rejected';
-      const ok = item.handshake.response.status === 101;
+      const refusedHere = refusedByWslab(item.lane);
+      const ok =
+        item.handshake.response.status === 101 ||
+        (item.lane.open?.kind === 'http' && item.handshake.rejected === undefined);
       const label = handshakeWords(item);
       return {
         from: refusedHere ? wslab : upstream,

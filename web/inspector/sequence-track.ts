@@ -246,5 +246,9 @@ export function indexOfFrame(view: SequenceView, id: number): number {
 export function isRelayed(lane: Lane): boolean {
   const open = lane.open;
   if (!open) return false;
-  return open.kind === 'proxy' || (open.kind === 'rejected' && open.path.startsWith(PROXY_PATH));
+  return (
+    open.kind === 'proxy' ||
+    open.kind === 'http' ||
+    (open.kind === 'rejected' && open.path.startsWith(PROXY_PATH))
+  );
 }

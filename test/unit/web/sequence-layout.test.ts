@@ -163,6 +163,37 @@ describe('sequence layout', () => {
     expect(refusal.label).toBe('403 Forbidden · refused: wslab relays only to loopback addresses');
   });
 
+  it('shows a relayed HTTP exchange going through to the upstream and back, refused by no one', () => {
+    const lane = opened('http', '/proxy/socket.io/');
+    const poll: TapHandshakeEvent = {
+      ...handshake(200),
+      request: {
+        method: 'POST',
+        path: '/proxy/socket.io/?EIO=4',
+        httpVersion: '1.1',
+        headers: [],
+        raw: '',
+        body: { text: '40', truncated: false, size: 2 },
+      },
+      response: {
+        status: 200,
+        reason: 'OK',
+        headers: [],
+        raw: '',
+        body: { text: 'ok', truncated: false, size: 2 },
+      },
+    };
+    lane.handshake = poll;
+    const [client, wslab, upstream] = lifelinesOf(true).map((l) => l.x);
+    const request = arrowOf({ kind: 'request', lane, t: 1, order: 0, handshake: poll }, true);
+    expect(request.label).toBe('POST /proxy/socket.io/?EIO=4 HTTP/1.1 · 2 B');
+    expect([request.from, request.via, request.to]).toEqual([client, wslab, upstream]);
+    const answer = arrowOf({ kind: 'response', lane, t: 1, order: 0, handshake: poll }, true);
+    expect(answer.style).toBe('http');
+    expect(answer.label).toBe('200 OK · 2 B');
+    expect([answer.from, answer.to]).toEqual([upstream, client]);
+  });
+
   it('ends a connection with a line across its lifelines saying how it closed', () => {
     const lane = opened('echo', '/echo');
     lane.handshake = handshake(101);
