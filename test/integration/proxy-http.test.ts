@@ -326,7 +326,9 @@ describe('a wss:// target whose certificate names another host', () => {
       { stdio: 'ignore' },
     );
     cert = readFileSync(path.join(dir, 'cert.pem'));
-    https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert });
+    https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert }, (_req, res) =>
+      res.end('plain HTTP inside TLS'),
+    );
     const wss = new WebSocketServer({ server: https });
     wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`tls got ${data}`)));
     https.listen(0, '127.0.0.1');
@@ -350,6 +352,23 @@ describe('a wss:// target whose certificate names another host', () => {
     expect(body).toMatch(/the certificate is for chat\.example, not 127\.0\.0\.1 \(hostname mismatch\)/);
     expect(body).toMatch(/--insecure/);
     expect(body).not.toMatch(/--ca/);
+  });
+
+  it('relays plain HTTP over TLS too, with the same hostname message and --insecure', async () => {
+    await startWslab({ ca: cert });
+    const target = encodeURIComponent(`wss://127.0.0.1:${port}/`);
+    const refused = await fetch(`http://127.0.0.1:${wslab.port}/proxy/poll?target=${target}`);
+    expect(refused.status).toBe(502);
+    expect(await refused.text()).toMatch(/the certificate is for chat\.example, not 127\.0\.0\.1/);
+    tap.close();
+    await wslab.close();
+
+    await startWslab({ insecure: true });
+    const relayed = await fetch(`http://127.0.0.1:${wslab.port}/proxy/poll?target=${target}`);
+    expect(relayed.status).toBe(200);
+    expect(await relayed.text()).toBe('plain HTTP inside TLS');
+    const [open] = (await tap.waitFor((e) => e.type === 'open' && e.kind === 'http')) as TapOpenEvent[];
+    expect(open?.upstream).toMatchObject({ requestLine: 'GET /poll HTTP/1.1', tls: 'insecure' });
   });
 
   it('shows the TLS state on the connection: not verified with --insecure', async () => {
