@@ -222,10 +222,11 @@ function forward(
   refuse: (refusal: Refusal) => void,
 ): void {
   const headers: HeaderList = [];
+  const hopByHop = connectionFields(req.headers.connection);
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) continue;
+    if (hopByHop.has(lower)) continue;
     headers.push([name, lower === 'host' ? hostHeaderOf(target) : req.rawHeaders[i + 1]!]);
   }
   if (body.length > 0 || req.method === 'POST' || req.method === 'PUT') {
@@ -283,9 +284,10 @@ function forward(
     answer.on('end', () => {
       if (!settle()) return;
       const out: HeaderList = [];
+      const answerHopByHop = connectionFields(answer.headers.connection);
       for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
         const name = answer.rawHeaders[i]!;
-        if (!HOP_BY_HOP.has(name.toLowerCase())) out.push([name, answer.rawHeaders[i + 1]!]);
+        if (!answerHopByHop.has(name.toLowerCase())) out.push([name, answer.rawHeaders[i + 1]!]);
       }
       const payload = Buffer.concat(chunks);
       // RFC 9110 §8.6: a HEAD answer, a 204 and a 304 carry no body, whatever their length says.
@@ -302,6 +304,16 @@ function forward(
     if (settle()) upstream.destroy();
   });
   upstream.end(body);
+}
+
+/** The hop-by-hop fields, and those a message's Connection header names (RFC 9110 §7.6.1). */
+function connectionFields(connection: string | undefined): Set<string> {
+  const fields = new Set(HOP_BY_HOP);
+  for (const token of (connection ?? '').split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name) fields.add(name);
+  }
+  return fields;
 }
 
 // Answers on one keep-alive socket go out one at a time, in request order (RFC 9112 §9.3): the
