@@ -147,6 +147,7 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
   readBody(req, capture).then(
     (body) => {
       if (body === null) {
+        res.shouldKeepAlive = false;
         refuse({
           status: 413,
           reason: `the request body is over ${MAX_HTTP_REQUEST_BYTES / 1024 / 1024} MiB, the most /proxy relays`,
@@ -192,10 +193,16 @@ function readBody(req: IncomingMessage, capture: ConnectionCapture): Promise<Buf
       reject(new Error(`the request body did not come within ${HTTP_REQUEST_MS / 1000} s`));
     }, HTTP_REQUEST_MS);
     timer.unref();
+    // Node hands the body over with its chunked framing (RFC 9112 §7.1) already taken off: what
+    // the tap shows after a chunked request's head is the body, not the chunks.
     req.on('data', (chunk: Buffer) => {
+      if (size > MAX_HTTP_REQUEST_BYTES) return;
       size += chunk.length;
       if (size > MAX_HTTP_REQUEST_BYTES) {
-        if (chunks.length > 0) chunks.length = 0;
+        // Answered now, not after the rest has come: the answer closes the connection.
+        chunks.length = 0;
+        clearTimeout(timer);
+        resolve(null);
         return;
       }
       capture.feedClient(chunk);

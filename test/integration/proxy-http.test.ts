@@ -196,7 +196,7 @@ describe('the HTTP relay’s limits and refusals', () => {
     await tap.waitFor((e) => e.type === 'error' && e.code === 'FORBIDDEN_ORIGIN', 2);
   });
 
-  it('answers 413 to a body over the limit, and the target never sees it', async () => {
+  it('answers 413 to a request body over the limit', async () => {
     const base = await startWslab({ target: `ws://127.0.0.1:${app.port}` });
     const response = await get(base, '/proxy/socket.io/?EIO=4&transport=polling', {
       method: 'POST',
