@@ -27,7 +27,9 @@ Paths:
   ws://…/echo         the echo server (also ws://…/); query parameters choose behaviours
   ws://…/tap          every handshake and frame of every other connection, as JSON
                       (?format=raw: the captured bytes, as the page reads them)
-  ws://…/proxy        relays to --target, or to ?target=ws://host:port/path
+  ws://…/proxy        relays to --target, or to ?target=ws://host:port/path; a path below
+                      /proxy and the query go on to the target
+  http://…/proxy      the same for plain HTTP requests (Socket.IO's long-polling)
   /healthz            uptime and connection counts
 `;
 
