@@ -68,6 +68,19 @@ function started(child: ChildProcess): Promise<string> {
   });
 }
 
+/** Each step of the run bounded on its own, so a hang names the step that hung. */
+async function step<T>(what: string, promise: Promise<T>, ms = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function opened(url: string): Promise<WebSocket> {
   const socket = new WebSocket(url);
   return new Promise((resolve, reject) => {
@@ -107,27 +120,27 @@ describe('the published package', () => {
         cwd: app,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      base = await started(server);
+      base = await step('starting', started(server), 60_000);
 
-      const page = await fetch(base);
+      const page = await step('the page', fetch(base));
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain('<title>wslab');
-      const lessons = await fetch(`${base}api/lessons`);
+      expect(await step('the page', page.text())).toContain('<title>wslab');
+      const lessons = await step('the lessons', fetch(`${base}api/lessons`));
       expect(lessons.status).toBe(200);
 
       const wsBase = base.replace(/^http/, 'ws');
-      const echo = await opened(`${wsBase}echo`);
+      const echo = await step('/echo', opened(`${wsBase}echo`));
       const reply = firstMessage(echo);
       echo.send('from the package');
-      expect(String(await reply)).toBe("Server received: 'from the package'");
+      expect(String(await step('the echo', reply))).toBe("Server received: 'from the package'");
 
-      const raw = await opened(`${wsBase}tap?format=raw`);
-      const [hello] = [...readRecords(new Uint8Array(await firstMessage(raw)))];
+      const raw = await step('/tap?format=raw', opened(`${wsBase}tap?format=raw`));
+      const [hello] = [...readRecords(new Uint8Array(await step('the raw HELLO', firstMessage(raw))))];
       expect(hello?.kind).toBe(RecordKind.HELLO);
       raw.close();
 
       // The JSON tap decodes in its worker thread: compiled, it starts without a loader.
-      const json = await opened(`${wsBase}tap`);
+      const json = await step('/tap', opened(`${wsBase}tap`));
       const events: { type: string; text?: string }[] = [];
       json.on('message', (data) => events.push(...(JSON.parse(String(data)) as typeof events)));
       const until = Date.now() + 20_000;
@@ -140,9 +153,9 @@ describe('the published package', () => {
       expect(events.map((e) => e.text)).toContain('from the package');
       json.close();
 
-      const har = await fetch(`${base}api/export.har`);
+      const har = await step('the HAR export', fetch(`${base}api/export.har`), 60_000);
       expect(har.status).toBe(200);
-      expect(await har.text()).toContain('from the package');
+      expect(await step('the HAR export', har.text(), 60_000)).toContain('from the package');
 
       const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1' });
       await once(upstream, 'listening');
@@ -151,10 +164,10 @@ describe('the published package', () => {
       );
       try {
         const target = `ws://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
-        const relayed = await opened(`${wsBase}proxy?target=${encodeURIComponent(target)}`);
+        const relayed = await step('/proxy', opened(`${wsBase}proxy?target=${encodeURIComponent(target)}`));
         const answer = firstMessage(relayed);
         relayed.send('through the relay');
-        expect(String(await answer)).toBe('upstream got through the relay');
+        expect(String(await step('the relayed answer', answer))).toBe('upstream got through the relay');
         relayed.close();
       } finally {
         upstream.close();
@@ -162,7 +175,7 @@ describe('the published package', () => {
       echo.close();
 
       server.kill('SIGINT');
-      const [code] = (await once(server, 'exit')) as [number];
+      const [code] = (await step('stopping on SIGINT', once(server, 'exit'))) as [number];
       expect(code).toBe(0);
     },
     2 * MINUTE,
