@@ -159,8 +159,18 @@ export interface LiveServerMessage {
   usageMetadata?: UsageMetadata;
 }
 
-/** The kinds a client message may hold, in the order the public API lists them. */
-export const CLIENT_MESSAGE_KINDS = ['setup', 'clientContent', 'realtimeInput', 'toolResponse'] as const;
+/**
+ * The kinds a client message may hold: the four the public reference lists, in its order, then
+ * `contextUpdate`, which Google's SDKs send (`session.sendContextUpdate`, marked experimental
+ * there) to replace the system instruction or the tools for the turns that follow.
+ */
+export const CLIENT_MESSAGE_KINDS = [
+  'setup',
+  'clientContent',
+  'realtimeInput',
+  'toolResponse',
+  'contextUpdate',
+] as const;
 
 /** The kinds a server message may hold (`usageMetadata` may also ride beside another). */
 export const SERVER_MESSAGE_KINDS = [

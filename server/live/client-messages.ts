@@ -77,7 +77,14 @@ export type ClientMessage =
   | { kind: 'setup'; setup: SessionSetup }
   | { kind: 'clientContent'; turns: Turn[]; turnComplete: boolean }
   | { kind: 'realtimeInput'; input: RealtimeInput }
-  | { kind: 'toolResponse'; responses: FunctionResponse[] };
+  | { kind: 'toolResponse'; responses: FunctionResponse[] }
+  | { kind: 'contextUpdate'; update: ContextUpdate };
+
+/** What a `contextUpdate` replaces for the turns after it; an absent field stays as it was. */
+export interface ContextUpdate {
+  systemText?: string;
+  functions?: FunctionDeclaration[];
+}
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; close: LiveClose };
 
@@ -152,6 +159,8 @@ function read(data: string | Uint8Array, limits: ParseLimits): ClientMessage {
       return { kind, input: readRealtimeInput(body, limits) };
     case 'toolResponse':
       return { kind, responses: readToolResponse(body) };
+    case 'contextUpdate':
+      return { kind, update: readContextUpdate(body) };
   }
 }
 
@@ -175,18 +184,7 @@ function readSetup(value: unknown): SessionSetup {
   );
   const proactivity = optionalObject(setup.proactivity, 'setup.proactivity');
   readBoolean(proactivity?.proactiveAudio, 'setup.proactivity.proactiveAudio');
-  const functions: FunctionDeclaration[] = [];
-  const tools = optionalArray(setup.tools, 'setup.tools');
-  tools?.forEach((tool, t) => {
-    const path = `setup.tools[${t}]`;
-    const declarations = optionalArray(
-      expectObject(tool, path).functionDeclarations,
-      `${path}.functionDeclarations`,
-    );
-    declarations?.forEach((declaration, d) => {
-      functions.push(readFunctionDeclaration(declaration, `${path}.functionDeclarations[${d}]`));
-    });
-  });
+  const functions = readTools(setup.tools, 'setup.tools') ?? [];
   const realtime = optionalObject(setup.realtimeInputConfig, 'setup.realtimeInputConfig');
   const detection = optionalObject(
     realtime?.automaticActivityDetection,
@@ -373,11 +371,40 @@ function readModality(value: unknown): Modality {
   return modality;
 }
 
-function readSystemInstruction(value: unknown): string {
+function readSystemInstruction(value: unknown, path = 'setup.systemInstruction'): string {
   if (value === undefined || value === null) return '';
   // The reference shows a string; the SDKs send a Content. Both are read.
   if (typeof value === 'string') return value;
-  return readContent(value, 'setup.systemInstruction').text;
+  return readContent(value, path).text;
+}
+
+/** The functions `tools` declares; undefined when there is no `tools` at all. */
+function readTools(value: unknown, path: string): FunctionDeclaration[] | undefined {
+  const tools = optionalArray(value, path);
+  if (tools === undefined) return undefined;
+  const functions: FunctionDeclaration[] = [];
+  tools.forEach((tool, t) => {
+    const at = `${path}[${t}]`;
+    const declarations = optionalArray(
+      expectObject(tool, at).functionDeclarations,
+      `${at}.functionDeclarations`,
+    );
+    declarations?.forEach((declaration, d) => {
+      functions.push(readFunctionDeclaration(declaration, `${at}.functionDeclarations[${d}]`));
+    });
+  });
+  return functions;
+}
+
+function readContextUpdate(value: unknown): ContextUpdate {
+  const update = expectObject(value, 'contextUpdate');
+  const result: ContextUpdate = {};
+  if (update.systemInstruction !== undefined && update.systemInstruction !== null) {
+    result.systemText = readSystemInstruction(update.systemInstruction, 'contextUpdate.systemInstruction');
+  }
+  const functions = readTools(update.tools, 'contextUpdate.tools');
+  if (functions !== undefined) result.functions = functions;
+  return result;
 }
 
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;

@@ -22,6 +22,7 @@ import { toBase64 } from '../../core/wire/bytes';
 import { detectorFor } from './activity-detection';
 import {
   type ClientMessage,
+  type ContextUpdate,
   type FunctionResponse,
   parseClientMessage,
   type RealtimeInput,
@@ -167,7 +168,21 @@ export class LiveSession {
         return this.onRealtimeInput(setup, message.input);
       case 'toolResponse':
         return this.onToolResponse(setup, message.responses, pendingBefore);
+      case 'contextUpdate':
+        return this.onContextUpdate(setup, message.update);
     }
+  }
+
+  // Nothing is answered: the SDK documents the update as applied, in order, to what follows.
+  private onContextUpdate(setup: SessionSetup, update: ContextUpdate): Reaction {
+    this.setup = {
+      ...setup,
+      ...(update.systemText !== undefined ? { systemText: update.systemText } : {}),
+      ...(update.functions !== undefined ? { functions: update.functions } : {}),
+    };
+    if (update.systemText) this.ledger.read('TEXT', textTokens(update.systemText));
+    if (update.functions?.length) this.ledger.read('TEXT', textTokens(JSON.stringify(update.functions)));
+    return { send: [] };
   }
 
   /** The next message to stream, if any. */

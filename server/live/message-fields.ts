@@ -94,6 +94,8 @@ const SETUP: FieldSchema = {
 
 const CLIENT_MESSAGE: FieldSchema = {
   setup: SETUP,
+  // As @google/genai writes it (liveClientContextUpdateToMldev): only the fields it updates.
+  contextUpdate: { systemInstruction: CONTENT, tools: listOf(TOOL) },
   clientContent: { turns: listOf(CONTENT), turnComplete: ANY },
   realtimeInput: {
     mediaChunks: listOf(BLOB),

@@ -378,6 +378,29 @@ describe('tool calls', () => {
     client.close();
   });
 
+  it('takes a contextUpdate (as the SDKs send it): the tools it declares are called in later turns', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {
+      generationConfig: { responseModalities: ['TEXT'] },
+    });
+    client.send(textTurn('get_weather Paris'));
+    expect(textOf(await client.until(turnComplete))).toBe('You said "get_weather Paris" (17 bytes).');
+    client.send({
+      contextUpdate: { systemInstruction: { parts: [{ text: 'Be brief.' }] }, tools: [weatherTool] },
+    });
+    client.send(textTurn('get_weather Oslo'));
+    const [call] = await client.until((m) => m.toolCall !== undefined);
+    expect(call).toEqual({
+      toolCall: { functionCalls: [{ id: 'call-1', name: 'get_weather', args: { city: 'Oslo' } }] },
+    });
+    client.close();
+  });
+
+  it('refuses a contextUpdate whose tools are not a list with 1007, naming the field', async () => {
+    const client = await LiveClient.ready('?chunkMs=1', {});
+    client.send({ contextUpdate: { tools: {} } });
+    expect(await client.closed).toEqual({ code: 1007, reason: 'contextUpdate.tools must be an array' });
+  });
+
   it('closes with 1008 and names the id when a toolResponse answers no pending call', async () => {
     const client = await LiveClient.ready('?chunkMs=1', { tools: [weatherTool] });
     const conn = await client.conn;

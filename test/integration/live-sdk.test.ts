@@ -405,6 +405,17 @@ describe('a conversation through the SDK', () => {
     client.close();
   });
 
+  it('takes a sendContextUpdate with a new system instruction, and the session goes on', async () => {
+    const client = await SdkClient.connect({
+      options: { chunkMs: 0 },
+      config: { responseModalities: [Modality.TEXT] },
+    });
+    client.live.sendContextUpdate({ systemInstruction: 'Answer briefly.' });
+    client.live.sendClientContent({ turns: 'still there?' });
+    expect(textOf(await client.until(isTurnComplete))).toBe('You said "still there?" (12 bytes).');
+    client.close();
+  });
+
   it('ends an interrupted answer with interrupted and turnComplete, then answers the new turn', async () => {
     const client = await SdkClient.connect({
       options: { chunkMs: 200 },
