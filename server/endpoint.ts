@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Result } from '../core/result';
 import type { ConnectionKind } from '../core/tap/events';
@@ -11,8 +12,11 @@ export interface TappedEndpoint<T> {
   kind: ConnectionKind;
   /** Does this endpoint answer at this path? */
   matches(pathname: string): boolean;
-  /** Reads the upgrade's query (and, where one endpoint answers at several paths, which one). */
-  parse(query: URLSearchParams, pathname?: string): Result<T>;
+  /**
+   * Reads the upgrade's query (and, where one endpoint answers at several paths, which one; and
+   * the request's headers, where a client may say in one what others say in the query).
+   */
+  parse(query: URLSearchParams, pathname?: string, headers?: IncomingHttpHeaders): Result<T>;
   /** Should the handshake accept permessage-deflate? Unset or undefined: the server's default. */
   deflate?(options: T): boolean | undefined;
   /** Serves one connection, for as long as it lasts. */

@@ -126,7 +126,7 @@ export class UpgradeRouter {
 
   private serve(upgrade: UpgradeRequest, endpoint: TappedEndpoint<unknown>): void {
     if (!this.acceptable(upgrade)) return;
-    const parsed = endpoint.parse(upgrade.url.searchParams, upgrade.url.pathname);
+    const parsed = endpoint.parse(upgrade.url.searchParams, upgrade.url.pathname, upgrade.req.headers);
     if (!parsed.ok) {
       this.taps.refuse(upgrade, 400, parsed.error, 'BAD_PARAMETER');
       return;

@@ -159,10 +159,10 @@ export function liveEndpoints(store: ResumptionStore): TappedEndpoint<LiveOption
 export const liveTokenEndpoint: TappedEndpoint<LiveOptions> = {
   kind: 'live',
   matches: (pathname) => pathname === LIVE_TOKEN_PATH,
-  parse(query) {
+  parse(query, _pathname, headers) {
     const parsed = parseLiveOptions(query);
     if (!parsed.ok) return parsed;
-    const tokenProblem = ephemeralTokenProblem(query);
+    const tokenProblem = ephemeralTokenProblem(query, headers?.authorization);
     const value: LiveOptions = { ...parsed.value, apiVersion: 'v1alpha' };
     return { ok: true, value: tokenProblem === undefined ? value : { ...value, tokenProblem } };
   },

@@ -70,11 +70,14 @@ const KNOWN = [...Object.keys(INTEGERS), 'binary'];
 
 /**
  * The public service's ephemeral tokens are named `auth_tokens/…` and go in `access_token`
- * (Google's Live API docs, "Ephemeral tokens"). Only the shape is checked: there is no secret here.
+ * (Google's Live API docs, "Ephemeral tokens"), or, from the Python SDK, in an
+ * `Authorization: Token auth_tokens/…` header. Only the shape is checked: there is no secret here.
  */
-export function ephemeralTokenProblem(query: URLSearchParams): string | undefined {
-  const token = query.get('access_token');
-  if (token === null) return 'this endpoint needs an ephemeral token: ?access_token=auth_tokens/…';
+export function ephemeralTokenProblem(query: URLSearchParams, authorization?: string): string | undefined {
+  const token = query.get('access_token') ?? /^Token (.*)$/.exec(authorization ?? '')?.[1] ?? null;
+  if (token === null) {
+    return 'this endpoint needs an ephemeral token: ?access_token=auth_tokens/… or Authorization: Token auth_tokens/…';
+  }
   if (!/^auth_tokens\/[\w-]+$/.test(token)) return 'access_token is not an ephemeral token (auth_tokens/…)';
   return undefined;
 }

@@ -588,8 +588,22 @@ describe('the ephemeral-token endpoint', () => {
     client.close();
   });
 
+  it('takes the token in an Authorization: Token header, as the Python SDK sends it', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${LIVE_TOKEN_PATH}?binary=0`, {
+      headers: { Authorization: 'Token auth_tokens/abc123' },
+    });
+    await once(socket, 'open');
+    const answer = once(socket, 'message');
+    socket.send(JSON.stringify({ setup: { model: 'models/gemini-live-2.5-flash-preview' } }));
+    expect(JSON.parse(String((await answer)[0]))).toEqual({ setupComplete: {} });
+    socket.close();
+  });
+
   it.each([
-    ['', /^this endpoint needs an ephemeral token: \?access_token=auth_tokens\/…$/],
+    [
+      '',
+      /^this endpoint needs an ephemeral token: \?access_token=auth_tokens\/… or Authorization: Token auth_tokens\/…$/,
+    ],
     ['?access_token=AIzaNotAToken', /^access_token is not an ephemeral token \(auth_tokens\/…\)$/],
   ])('closes with 1008 and says what is missing when the token is %s', async (query, reason) => {
     const client = await LiveClient.open(query, LIVE_TOKEN_PATH);
