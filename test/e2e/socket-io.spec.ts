@@ -159,8 +159,10 @@ test('a Socket.IO client with its default transports upgrades from long-polling 
     // The sequence diagram names the arrows the same way.
     await app.getByRole('tab', { name: 'Sequence' }).click();
     const sequence = app.getByTestId('sequence');
+    // This test's own WebSocket is the newest such lane: an earlier test's may still be listed.
     await app
       .locator('[data-testid="connection"]', { hasText: 'transport=websocket' })
+      .last()
       .locator('.lane-head')
       .click();
     await sequence.getByRole('listbox').press('End');
