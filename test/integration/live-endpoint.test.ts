@@ -8,6 +8,7 @@ import { LIVE_PATH, LIVE_TOKEN_PATH } from '../../core/routes';
 import type { TapCloseEvent, TapFrameEvent, TapMessageEvent, TapOpenEvent } from '../../core/tap/events';
 import type { RunningServer } from '../../server/server';
 import { localPortOf, serveWithTap, type TapRecorder } from './harness';
+import { LiveClient as SharedLiveClient } from './live-client';
 
 let server: RunningServer;
 let tap: TapRecorder;
@@ -17,83 +18,16 @@ serveWithTap({}, (started, recorder) => {
   tap = recorder;
 });
 
-/** A Live API client that keeps every server message and reads them in order. */
-class LiveClient {
-  readonly received: { message: LiveServerMessage; isBinary: boolean }[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private cursor = 0;
-  private wake: (() => void) | null = null;
+/** The shared Live client (live-client.ts), on this file's server. */
+const LiveClient = {
+  open: (query = '', path = LIVE_PATH) => SharedLiveClient.open(server.port, query, path),
+  ready: (query = '', setup: Record<string, unknown> = {}) =>
+    SharedLiveClient.ready(server.port, query, setup),
+};
 
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      this.received.push({ message: JSON.parse(data.toString('utf8')) as LiveServerMessage, isBinary });
-      this.wake?.();
-    });
-    this.closed = new Promise((resolve) => {
-      socket.once('close', (code: number, reason: Buffer) => {
-        resolve({ code, reason: reason.toString('utf8') });
-        this.wake?.();
-      });
-    });
-  }
-
-  /** Opens a connection; its messages are recorded from the very first byte. */
-  static async open(query = '', path = LIVE_PATH): Promise<LiveClient> {
-    const client = new LiveClient(new WebSocket(`ws://127.0.0.1:${server.port}${path}${query}`));
-    await once(client.socket, 'open');
-    return client;
-  }
-
-  /** Opens a connection and completes the setup. */
-  static async ready(query = '', setup: Record<string, unknown> = {}): Promise<LiveClient> {
-    const client = await LiveClient.open(query);
-    client.send({ setup: { model: 'models/gemini-live-2.5-flash-preview', ...setup } });
-    expect(await client.until((m) => m.setupComplete !== undefined)).toEqual([{ setupComplete: {} }]);
-    return client;
-  }
-
-  get conn(): Promise<string> {
-    return tap.connOf(localPortOf(this.socket));
-  }
-
-  send(message: unknown): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  /** The messages after the last one read, up to and including the first that matches. */
-  async until(
-    match: (message: LiveServerMessage) => boolean,
-    timeoutMs = 5000,
-  ): Promise<LiveServerMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.received.findIndex((entry, i) => i >= this.cursor && match(entry.message));
-      if (at >= 0) {
-        const read = this.received.slice(this.cursor, at + 1).map((entry) => entry.message);
-        this.cursor = at + 1;
-        return read;
-      }
-      if (this.socket.readyState === WebSocket.CLOSED) {
-        throw new Error(`closed before the expected message; unread: ${JSON.stringify(this.unread())}`);
-      }
-      if (Date.now() > deadline) throw new Error(`timed out; unread: ${JSON.stringify(this.unread())}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  unread(): LiveServerMessage[] {
-    return this.received.slice(this.cursor).map((entry) => entry.message);
-  }
-
-  close(): void {
-    this.socket.close();
-  }
+/** A client's connection id, as the tap names it. */
+function connOf(client: SharedLiveClient): Promise<string> {
+  return tap.connOf(localPortOf(client.socket));
 }
 
 const turnComplete = (m: LiveServerMessage): boolean => m.serverContent?.turnComplete === true;
@@ -139,7 +73,7 @@ function audioInput(samples: Int16Array, mimeType = 'audio/pcm;rate=16000'): unk
 }
 
 /** Streams audio as a microphone would, 20 ms a message. */
-function streamAudio(client: LiveClient, samples: Int16Array): void {
+function streamAudio(client: SharedLiveClient, samples: Int16Array): void {
   for (let at = 0; at < samples.length; at += 320) client.send(audioInput(samples.subarray(at, at + 320)));
 }
 
@@ -155,7 +89,7 @@ async function tapClose(conn: string): Promise<TapCloseEvent> {
 describe('the Live API session life cycle', () => {
   it('answers setup with setupComplete in a binary frame, and the tap sees a live connection', async () => {
     const client = await LiveClient.ready('', { generationConfig: { responseModalities: ['TEXT'] } });
-    const conn = await client.conn;
+    const conn = await connOf(client);
     const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
     expect(open).toMatchObject({ kind: 'live', path: LIVE_PATH });
     const messages = (await tap.waitFor(
@@ -190,7 +124,7 @@ describe('the Live API session life cycle', () => {
     expect(usage.responseTokenCount).toBeGreaterThan(0);
     expect(usage.totalTokenCount).toBe(usage.promptTokenCount + usage.responseTokenCount);
     expect(usage.responseTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: usage.responseTokenCount }]);
-    const conn = await client.conn;
+    const conn = await connOf(client);
     const frames = tap.of(conn).filter((e): e is TapFrameEvent => e.type === 'frame' && e.dir === 'server');
     expect(frames.every((f) => f.opcodeName === 'binary')).toBe(true);
     client.close();
@@ -403,7 +337,7 @@ describe('tool calls', () => {
 
   it('closes with 1008 and names the id when a toolResponse answers no pending call', async () => {
     const client = await LiveClient.ready('?chunkMs=1', { tools: [weatherTool] });
-    const conn = await client.conn;
+    const conn = await connOf(client);
     client.send(textTurn('get_weather Oslo'));
     await client.until((m) => m.toolCall !== undefined);
     client.send({ toolResponse: { functionResponses: [{ id: 'call-7', response: {} }] } });
@@ -479,7 +413,7 @@ describe('interruptions', () => {
 describe('session limits and faults on demand', () => {
   it('sends goAway with timeLeft before the connection limit, then closes with 1011 as the service does', async () => {
     const client = await LiveClient.ready('?sessionMs=1500&goAwayMs=1000');
-    const conn = await client.conn;
+    const conn = await connOf(client);
     expect(await client.until((m) => m.goAway !== undefined)).toEqual([{ goAway: { timeLeft: '1s' } }]);
     const closed = await client.closed;
     expect(closed).toEqual({ code: 1011, reason: 'Deadline expired before operation could complete.' });
@@ -499,7 +433,7 @@ describe('session limits and faults on demand', () => {
     client.send(textTurn('bin'));
     await client.until(turnComplete);
     expect(client.received.every((entry) => entry.isBinary)).toBe(true);
-    const conn = await client.conn;
+    const conn = await connOf(client);
     await tap.waitFor(
       (e) => e.type === 'message' && e.conn === conn && e.dir === 'server',
       client.received.length,
@@ -519,7 +453,7 @@ describe('session limits and faults on demand', () => {
     client.send(textTurn('text'));
     await client.until(turnComplete);
     expect(client.received.some((entry) => entry.isBinary)).toBe(false);
-    const conn = await client.conn;
+    const conn = await connOf(client);
     const [first] = (await tap.waitFor(
       (e) => e.type === 'message' && e.conn === conn && e.dir === 'server',
     )) as TapMessageEvent[];
@@ -529,7 +463,7 @@ describe('session limits and faults on demand', () => {
 
   it('dropAfter=N drops the TCP connection after N server messages, with no close frame: 1006', async () => {
     const client = await LiveClient.open('?dropAfter=2&chunkMs=1');
-    const conn = await client.conn;
+    const conn = await connOf(client);
     client.send({
       setup: {
         model: 'models/gemini-live-2.5-flash-preview',
@@ -579,7 +513,7 @@ describe('the ephemeral-token endpoint', () => {
     expect(await client.until((m) => m.setupComplete !== undefined)).toEqual([{ setupComplete: {} }]);
     client.send(textTurn('hello'));
     await client.until((m) => m.serverContent?.turnComplete === true);
-    const conn = await client.conn;
+    const conn = await connOf(client);
     const [open] = (await tap.waitFor((e) => e.type === 'open' && e.conn === conn)) as TapOpenEvent[];
     expect(open!.path).toBe(LIVE_TOKEN_PATH);
     expect(open!.kind).toBe('live');
@@ -607,7 +541,7 @@ describe('the ephemeral-token endpoint', () => {
     ['?access_token=AIzaNotAToken', /^access_token is not an ephemeral token \(auth_tokens\/…\)$/],
   ])('closes with 1008 and says what is missing when the token is %s', async (query, reason) => {
     const client = await LiveClient.open(query, LIVE_TOKEN_PATH);
-    const conn = await client.conn;
+    const conn = await connOf(client);
     const closed = await client.closed;
     expect(closed.code).toBe(1008);
     expect(closed.reason).toMatch(reason);
@@ -723,7 +657,7 @@ const errors: {
 describe('bad input closes the session with a reason, never the server', () => {
   it.each(errors)('closes with $code on $name', async ({ afterSetup, query, send, code, reason }) => {
     const client = afterSetup ? await LiveClient.ready(query ?? '') : await LiveClient.open(query ?? '');
-    const conn = await client.conn;
+    const conn = await connOf(client);
     for (const data of send) client.socket.send(data);
     const closed = await client.closed;
     expect(closed.code).toBe(code);
