@@ -15,6 +15,7 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { unreadable as unreadableAs } from './protocol';
 
 const PROTOCOL = 'graphql-ws';
 
@@ -174,16 +175,8 @@ class GraphqlWsDecoder implements ProtocolDecoder {
   }
 }
 
-function unreadable(text: string, why: string, warnings: ProtocolWarning[]): DecodedMessage {
-  return {
-    protocol: PROTOCOL,
-    kind: 'unreadable',
-    label: 'unreadable',
-    tree: { text },
-    links: [],
-    warnings: [...warnings, { code: 'UNREADABLE', level: 'error', text: why }],
-  };
-}
+const unreadable = (text: string, why: string, warnings: ProtocolWarning[]): DecodedMessage =>
+  unreadableAs(PROTOCOL, text, why, warnings);
 
 export const graphqlWs: ProtocolDefinition = {
   id: PROTOCOL,

@@ -8,7 +8,7 @@
 // a server's PUBLISH is linked to the subscriptions whose filter its topic matches (§4.7).
 
 import { decodeUtf8Strict, toHex, utf8 } from '../wire/bytes';
-import type { Direction } from '../wire/direction';
+import { type Direction, otherSide } from '../wire/direction';
 import { type DecodedUnit, foldUnits, labelOf, lostStream } from './message-units';
 import {
   MQTT_VERSION_NAMES,
@@ -29,16 +29,9 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { warn } from './protocol';
 
 const PROTOCOL = 'mqtt';
-
-const warn = (code: string, level: ProtocolWarning['level'], text: string): ProtocolWarning => ({
-  code,
-  level,
-  text,
-});
-
-const other = (dir: Direction): Direction => (dir === 'client' ? 'server' : 'client');
 
 /** §4.7: does a topic name match a topic filter (`+` one level, `#` the rest)? */
 export function topicMatches(filter: string, topic: string): boolean {
@@ -340,7 +333,7 @@ class MqttDecoder implements ProtocolDecoder {
     warnings: ProtocolWarning[],
   ): void {
     // PUBREL comes from the PUBLISH's sender; every other acknowledgement from its receiver.
-    const starter = packet.type === MqttPacketType.PUBREL ? dir : other(dir);
+    const starter = packet.type === MqttPacketType.PUBREL ? dir : otherSide(dir);
     const key = `${starter}:${packet.packetId}`;
     const flow = this.flows.get(key);
     if (!flow) {

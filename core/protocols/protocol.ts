@@ -95,3 +95,27 @@ export interface ProtocolDefinition {
   recogniseMessage?(message: ProtocolMessage): boolean;
   create(): ProtocolDecoder;
 }
+
+/** A warning, as every decoder writes one. */
+export const warn = (code: string, level: ProtocolWarning['level'], text: string): ProtocolWarning => ({
+  code,
+  level,
+  text,
+});
+
+/** A text message a decoder cannot read as its protocol: shown as it is, with why. */
+export function unreadable(
+  protocol: string,
+  text: string,
+  why: string,
+  warnings: ProtocolWarning[],
+): DecodedMessage {
+  return {
+    protocol,
+    kind: 'unreadable',
+    label: 'unreadable',
+    tree: { text },
+    links: [],
+    warnings: [...warnings, { code: 'UNREADABLE', level: 'error', text: why }],
+  };
+}

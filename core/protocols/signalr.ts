@@ -13,7 +13,7 @@
 
 import { isJsonObject, type JsonObject } from '../json';
 import { decodeUtf8Lossy } from '../wire/bytes';
-import type { Direction } from '../wire/direction';
+import { type Direction, otherSide } from '../wire/direction';
 import { type DecodedUnit, foldUnits, labelOf } from './message-units';
 import type {
   DecodedMessage,
@@ -23,6 +23,7 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { warn } from './protocol';
 
 const PROTOCOL = 'signalr';
 
@@ -46,14 +47,6 @@ export const SignalRMessageType = {
 const TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(SignalRMessageType).map(([name, code]) => [code, name]),
 );
-
-const warn = (code: string, level: ProtocolWarning['level'], text: string): ProtocolWarning => ({
-  code,
-  level,
-  text,
-});
-
-const other = (dir: Direction): Direction => (dir === 'client' ? 'server' : 'client');
 
 /** What an invocation id belongs to: the link key its messages share and the hub method's name. */
 interface Call {
@@ -289,7 +282,7 @@ class SignalRDecoder implements ProtocolDecoder {
     const keys =
       type === SignalRMessageType.CancelInvocation
         ? [[this.calls, `${dir}:${id}`] as const]
-        : [[this.calls, `${other(dir)}:${id}`] as const, [this.uploads, `${dir}:${id}`] as const];
+        : [[this.calls, `${otherSide(dir)}:${id}`] as const, [this.uploads, `${dir}:${id}`] as const];
     for (const [map, key] of keys) {
       const call = map.get(key);
       if (call) return { call, done: () => map.delete(key) };

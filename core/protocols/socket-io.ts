@@ -22,6 +22,7 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { unreadable as unreadableAs } from './protocol';
 
 const PROTOCOL = 'socket.io';
 
@@ -274,16 +275,8 @@ function ackKey(emitter: Direction, namespace: string, id: number): string {
   return `ack:${emitter}:${namespace}:${id}`;
 }
 
-function unreadable(text: string, why: string, warnings: ProtocolWarning[]): DecodedMessage {
-  return {
-    protocol: PROTOCOL,
-    kind: 'unreadable',
-    label: 'unreadable',
-    tree: { text },
-    links: [],
-    warnings: [...warnings, { code: 'UNREADABLE', level: 'error', text: why }],
-  };
-}
+const unreadable = (text: string, why: string, warnings: ProtocolWarning[]): DecodedMessage =>
+  unreadableAs(PROTOCOL, text, why, warnings);
 
 export const socketIo: ProtocolDefinition = {
   id: PROTOCOL,

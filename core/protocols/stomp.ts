@@ -23,6 +23,7 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { warn } from './protocol';
 
 const PROTOCOL = 'stomp';
 
@@ -214,12 +215,6 @@ function frameTree(frame: StompFrame): JsonValue {
   }
   return { command: frame.command, headers, body: bodyTree(frame.body) };
 }
-
-const warn = (code: string, level: ProtocolWarning['level'], text: string): ProtocolWarning => ({
-  code,
-  level,
-  text,
-});
 
 class StompDecoder implements ProtocolDecoder {
   private readonly streams = { client: new StompStream(), server: new StompStream() };

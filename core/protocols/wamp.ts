@@ -10,7 +10,7 @@
 
 import { isJsonObject } from '../json';
 import { decodeUtf8Lossy } from '../wire/bytes';
-import type { Direction } from '../wire/direction';
+import { type Direction, otherSide } from '../wire/direction';
 import { labelOf } from './message-units';
 import type {
   DecodedMessage,
@@ -20,6 +20,7 @@ import type {
   ProtocolMessage,
   ProtocolWarning,
 } from './protocol';
+import { warn } from './protocol';
 
 const PROTOCOL = 'wamp';
 
@@ -116,14 +117,6 @@ const REQUESTS: readonly WampName[] = [
 
 /** Messages allowed before the session is established (§7.1, §13.5.2). */
 const SESSION_OPENING: readonly WampName[] = ['HELLO', 'WELCOME', 'ABORT', 'CHALLENGE', 'AUTHENTICATE'];
-
-const warn = (code: string, level: ProtocolWarning['level'], text: string): ProtocolWarning => ({
-  code,
-  level,
-  text,
-});
-
-const other = (dir: Direction): Direction => (dir === 'client' ? 'server' : 'client');
 
 interface Request {
   type: WampName;
@@ -288,7 +281,7 @@ class WampDecoder implements ProtocolDecoder {
       // CANCEL and INTERRUPT come from the request's own side; every other answer from the far side.
       const fromSelf = kind === 'CANCEL' || kind === 'INTERRUPT';
       const request = this.answer(
-        fromSelf ? other(dir) : dir,
+        fromSelf ? otherSide(dir) : dir,
         answered,
         id(0),
         links,
@@ -344,7 +337,7 @@ class WampDecoder implements ProtocolDecoder {
     warnings: ProtocolWarning[],
     close: boolean,
   ): Request | null {
-    const key = `${other(answerDir)}:${requestId}`;
+    const key = `${otherSide(answerDir)}:${requestId}`;
     const request = this.pending.get(key);
     if (!request || request.type !== type) {
       warnings.push(
@@ -391,7 +384,7 @@ class WampDecoder implements ProtocolDecoder {
       warnings.push(warn('AFTER_GOODBYE', 'error', `${kind} after this side's GOODBYE (§7.2)`));
     if (kind === 'GOODBYE') {
       this.goodbye[dir] = true;
-      if (this.goodbye[other(dir)]) this.established = false;
+      if (this.goodbye[otherSide(dir)]) this.established = false;
     }
   }
 
