@@ -66,7 +66,7 @@ test('Socket.IO’s long-polling shows as compact HTTP exchanges whose cards sho
     const lanes = app.locator('.lanes');
     expect(await lanes.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
     expect(await upstream.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
-    await connect.screenshot({ path: '.scratch/proxy-http-card.png' });
+    await connect.screenshot({ path: test.info().outputPath('proxy-http-card.png') });
     expect(errors.messages).toEqual([]);
   } finally {
     client.disconnect();
@@ -100,7 +100,7 @@ test('a client that keeps long-polling lists only its newest exchanges, and the 
     await expect(
       app.locator('[data-testid="connection"]').filter({ hasText: '/echo' }).first(),
     ).toBeVisible();
-    await app.locator('.lanes').screenshot({ path: '.scratch/proxy-http-lanes.png' });
+    await app.locator('.lanes').screenshot({ path: test.info().outputPath('proxy-http-lanes.png') });
     expect(errors.messages).toEqual([]);
   } finally {
     client.disconnect();
