@@ -41,8 +41,8 @@ function openMeta(options: Omit<CaptureOptions, 'requestRaw' | 'trackFrames'>): 
  * is decoded at the edge, by whoever reads the journal (core/tap/stream-decoder.ts).
  *
  * Capture must see each byte exactly once, in wire order, and before `ws` unmasks client payloads
- * in place. So: `socket.write` (and `end`) are wrapped before `handleUpgrade`, which is where `ws`
- * writes the 101 answer; a `data` listener is *prepended* after `handleUpgrade` has attached its
+ * in place. So: the socket's `_write` and `_writev` (where every write, `end`'s included, reaches
+ * the handle) are wrapped before `handleUpgrade`, which is where `ws` writes the 101 answer; a `data` listener is *prepended* after `handleUpgrade` has attached its
  * own, so it runs first on every chunk. A listener attached before `handleUpgrade` would put the
  * socket in flowing mode and steal the bytes `ws` needs; one attached normally afterwards would see
  * payloads already unmasked. The `head` buffer that came with the upgrade request is put back into
