@@ -22,6 +22,7 @@ import type { InflaterFactory, MessageInflate } from '../wire/inflate';
 import { ControlFrameFollower } from './control-frame-follower';
 import type {
   ConnectionEvent,
+  PayloadView,
   TapCloseEvent,
   TapErrorCode,
   TapErrorEvent,
@@ -81,12 +82,34 @@ interface DirectionState {
 // A head larger than this is not a head we will wait for.
 const MAX_HEAD = 16 * 1024;
 
+/** An HTTP body as the tap shows it: its first `cap` bytes, and its size. */
+class HttpBody {
+  private readonly kept: Uint8Array[] = [];
+  private keptBytes = 0;
+  size = 0;
+
+  constructor(private readonly cap: number) {}
+
+  add(chunk: Uint8Array): void {
+    this.size += chunk.length;
+    const room = this.cap - this.keptBytes;
+    if (room <= 0 || chunk.length === 0) return;
+    const kept = chunk.slice(0, room);
+    this.kept.push(kept);
+    this.keptBytes += kept.length;
+  }
+
+  /** Undefined when there was none. */
+  view(): (PayloadView & { size: number }) | undefined {
+    if (this.size === 0) return undefined;
+    return { ...payloadView(concatBytes(this.kept), this.size, true), size: this.size };
+  }
+}
+
 /** A handshake answered with anything but 101, held until its body has come. */
 interface RefusedAnswer {
   event: TapHandshakeEvent;
-  kept: Uint8Array[];
-  keptBytes: number;
-  size: number;
+  body: HttpBody;
   /** Body bytes still to come by its Content-Length; null when it has none (ends with TCP). */
   remaining: number | null;
 }
@@ -109,7 +132,7 @@ export class ConnectionDecoder {
   private notUpgraded = false;
   private refused: RefusedAnswer | null = null;
   /** A request with no Upgrade: what follows its head is its body, never frames. */
-  private requestBody: { kept: Uint8Array[]; keptBytes: number; size: number } | null = null;
+  private requestBody: HttpBody | null = null;
 
   constructor(options: ConnectionDecoderOptions) {
     this.options = options;
@@ -238,7 +261,7 @@ export class ConnectionDecoder {
     // plain HTTP (a Socket.IO long-poll relayed by /proxy): its body is shown, not decoded as frames.
     const upgrade = parsed.ok ? headerValue(parsed.head.headers, 'upgrade') : undefined;
     if (parsed.ok && !/\bwebsocket\b/i.test(upgrade ?? '')) {
-      this.requestBody = { kept: [], keptBytes: 0, size: 0 };
+      this.requestBody = new HttpBody(this.options.payloadCap);
     }
   }
 
@@ -263,10 +286,8 @@ export class ConnectionDecoder {
       response: { status: response.status, reason: response.reason, headers: response.headers, raw },
       accept: checkAccept(request, response),
     };
-    const body = this.requestBody;
-    if (body && body.size > 0) {
-      event.request.body = { ...payloadView(concatBytes(body.kept), body.size, true), size: body.size };
-    }
+    const requestBody = this.requestBody?.view();
+    if (requestBody) event.request.body = requestBody;
     const deflate =
       response.status === 101
         ? acceptedDeflate(headerValue(response.headers, 'sec-websocket-extensions'))
@@ -277,7 +298,7 @@ export class ConnectionDecoder {
       this.notUpgraded = true;
       const length = Number(headerValue(response.headers, 'content-length') ?? Number.NaN);
       const remaining = Number.isInteger(length) && length >= 0 ? length : null;
-      this.refused = { event, kept: [], keptBytes: 0, size: 0, remaining };
+      this.refused = { event, body: new HttpBody(this.options.payloadCap), remaining };
       if (remaining === 0) this.answerRefused();
       return;
     }
@@ -297,14 +318,7 @@ export class ConnectionDecoder {
     side.bytes += chunk?.length ?? 0;
     const body = this.requestBody;
     if (body !== null && side === this.client) {
-      if (chunk === null) return;
-      body.size += chunk.length;
-      const room = this.options.payloadCap - body.keptBytes;
-      if (room > 0) {
-        const kept = chunk.slice(0, room);
-        body.kept.push(kept);
-        body.keptBytes += kept.length;
-      }
+      if (chunk !== null) body.add(chunk);
       return;
     }
     if (this.notUpgraded) {
@@ -373,13 +387,7 @@ export class ConnectionDecoder {
       return;
     }
     const body = refused.remaining === null ? chunk : chunk.subarray(0, refused.remaining);
-    refused.size += body.length;
-    const room = this.options.payloadCap - refused.keptBytes;
-    if (room > 0 && body.length > 0) {
-      const kept = body.slice(0, room);
-      refused.kept.push(kept);
-      refused.keptBytes += kept.length;
-    }
+    refused.body.add(body);
     if (refused.remaining !== null) {
       refused.remaining -= body.length;
       if (refused.remaining <= 0) this.answerRefused();
@@ -390,10 +398,9 @@ export class ConnectionDecoder {
     const refused = this.refused;
     if (refused === null) return;
     this.refused = null;
-    const { event, size } = refused;
-    if (size > 0) {
-      event.response.body = { ...payloadView(concatBytes(refused.kept), size, true), size };
-    }
+    const { event } = refused;
+    const body = refused.body.view();
+    if (body) event.response.body = body;
     this.out.push(event);
   }
 
