@@ -7,6 +7,8 @@ export const ECHO_PATH = '/echo';
 export const TAP_PATH = '/tap';
 /** The relay to another WebSocket server, `?target=` or the `--target` default. */
 export const PROXY_PATH = '/proxy';
+/** The workbench's control socket: the page asks the server to write raw bytes to a target. */
+export const WORKBENCH_PATH = '/workbench';
 
 /**
  * The API versions whose Live path Google's SDKs open: `v1` (`@google/genai` 3.x's default),

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { ECHO_PATH, PROXY_PATH, TAP_PATH } from '../core/routes';
+import { ECHO_PATH, PROXY_PATH, TAP_PATH, WORKBENCH_PATH } from '../core/routes';
 import { checkUpgradeRequest } from '../core/wire/handshake';
 import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
@@ -13,9 +13,12 @@ import { isAllowedHost, isSameOrigin } from './host-check';
 import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import type { TapHub } from './tap/hub';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
+import { WORKBENCH_MAX_CONTROLS, Workbench } from './workbench/workbench';
 
 // Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
 const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
+// A workbench `send` carries up to 1 MiB as hex (2 MiB of text) or base64, plus its JSON.
+const WORKBENCH_CONTROL_MAX_PAYLOAD = 3 * 1024 * 1024;
 
 export interface UpgradeRouterOptions {
   hub: TapHub;
@@ -39,6 +42,8 @@ export interface ConnectionCounts {
   live: number;
   proxy: number;
   tap: number;
+  /** Raw connections the workbench holds open. */
+  workbench: number;
   /** Every tapped upgrade since the start, refused ones included. */
   total: number;
 }
@@ -58,10 +63,23 @@ export class UpgradeRouter {
   });
   private readonly relays = new Set<Relay>();
   private readonly openByKind = new Map<string, number>();
+  // The workbench's control sockets speak JSON; the raw connections they drive are its own.
+  private readonly workbenchServer = new WebSocketServer({
+    noServer: true,
+    maxPayload: WORKBENCH_CONTROL_MAX_PAYLOAD,
+    perMessageDeflate: false,
+  });
+  private readonly workbench: Workbench;
 
   constructor(private readonly options: UpgradeRouterOptions) {
     const { maxPayload } = options;
     this.taps = new ConnectionTaps(options.hub.journal, options.payloadCap);
+    this.workbench = new Workbench({
+      journal: options.hub.journal,
+      payloadCap: options.payloadCap,
+      maxPayload,
+      settings: options.proxy,
+    });
     this.plainServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
     this.deflateServer = new WebSocketServer({
       noServer: true,
@@ -83,6 +101,8 @@ export class UpgradeRouter {
       this.relay(upgrade);
     } else if (pathname === TAP_PATH) {
       this.subscribe(upgrade);
+    } else if (pathname === WORKBENCH_PATH) {
+      this.openWorkbench(upgrade);
     } else {
       const endpoint = this.options.endpoints.find((candidate) => candidate.matches(pathname));
       if (endpoint) this.serve(upgrade, endpoint);
@@ -99,15 +119,22 @@ export class UpgradeRouter {
       live: this.openByKind.get('live') ?? 0,
       proxy: this.relays.size,
       tap: this.tapServer.clients.size,
+      workbench: this.workbench.connectionCount,
       total: this.taps.total,
     };
   }
 
   /** Says goodbye to every connection with 1001 (RFC 6455 §7.4.1: going away); resolves within a second. */
   async shutDown(): Promise<void> {
-    const sockets = [...this.plainServer.clients, ...this.deflateServer.clients, ...this.tapServer.clients];
+    const sockets = [
+      ...this.plainServer.clients,
+      ...this.deflateServer.clients,
+      ...this.tapServer.clients,
+      ...this.workbenchServer.clients,
+    ];
     for (const ws of sockets) ws.close(1001, 'server shutting down');
     for (const handle of this.relays) handle.shutDown();
+    this.workbench.shutDown();
     await Promise.race([
       Promise.all(
         sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))),
@@ -132,12 +159,15 @@ export class UpgradeRouter {
       return;
     }
     const socket = upgrade.socket as Socket;
-    const capture = this.taps.captureFor(upgrade, endpoint.kind, { maxPayload: this.options.maxPayload });
-    capture.watchWrites(socket);
+    // The workbench journals its own raw connections from the client's side already.
+    const capture = this.workbench.isOwnSocket(socket.remoteAddress, socket.remotePort)
+      ? null
+      : this.taps.captureFor(upgrade, endpoint.kind, { maxPayload: this.options.maxPayload });
+    capture?.watchWrites(socket);
     const deflate = endpoint.deflate?.(parsed.value) ?? this.options.deflate;
     const server = deflate ? this.deflateServer : this.plainServer;
     server.handleUpgrade(upgrade.req, socket, upgrade.head, (ws) => {
-      capture.watchReads(socket);
+      capture?.watchReads(socket);
       ws.on('error', () => {
         // `ws` has already answered a protocol error with the right close frame; the tap shows it.
       });
@@ -192,6 +222,24 @@ export class UpgradeRouter {
       ws.on('message', () => {});
       ws.on('error', () => {});
       ws.once('close', unsubscribe);
+    });
+  }
+
+  /**
+   * `/workbench`: the page's control socket for the raw sender, guarded like `/tap`: a page on
+   * another site must not make this machine write arbitrary bytes to its loopback services.
+   */
+  private openWorkbench(upgrade: UpgradeRequest): void {
+    if (!this.acceptable(upgrade) || !this.onlyOwnPages(upgrade, 'the workbench')) return;
+    if (this.workbench.full) {
+      const reason = `the workbench has ${WORKBENCH_MAX_CONTROLS} control sockets already; try again when one leaves`;
+      this.taps.refuse(upgrade, 503, reason, 'WORKBENCH_FULL', [['Retry-After', '5']]);
+      return;
+    }
+    // The default target: this server's own echo, at the address the page reached it on.
+    const self = `ws://${upgrade.local}`;
+    this.workbenchServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
+      this.workbench.serve(ws, self);
     });
   }
 

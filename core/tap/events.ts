@@ -12,9 +12,10 @@ export const TAP_VERSION = 1;
 
 /**
  * What served a connection. `http` is a plain HTTP exchange relayed by `/proxy` (Socket.IO's
- * long-polling): one request and its answer, never a WebSocket.
+ * long-polling): one request and its answer, never a WebSocket. `workbench` is a raw connection
+ * the workbench opened to send frames byte by byte, journaled from its client side.
  */
-export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected' | 'http';
+export type ConnectionKind = 'echo' | 'proxy' | 'live' | 'rejected' | 'http' | 'workbench';
 
 /** How `/proxy` reached its upstream: what the upstream saw, where the client's request differs. */
 export interface UpstreamView {
@@ -172,7 +173,8 @@ export type HandshakeRefusalCode =
   | 'BAD_TARGET'
   | 'FORBIDDEN_TARGET'
   | 'UPSTREAM_FAILED'
-  | 'TAP_FULL';
+  | 'TAP_FULL'
+  | 'WORKBENCH_FULL';
 
 /**
  * What the tap itself could not read: a request head that is not HTTP, a compressed message that

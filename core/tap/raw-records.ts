@@ -292,6 +292,7 @@ const CONNECTION_KINDS: readonly string[] = [
   'live',
   'rejected',
   'http',
+  'workbench',
 ] satisfies ConnectionKind[];
 
 export function openBody(meta: OpenMeta): Uint8Array {

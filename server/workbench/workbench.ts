@@ -1,0 +1,252 @@
+// The raw sender behind `/workbench`: each control socket (the page's) drives at most one raw TCP
+// connection at a time, and the whole server holds a few at most. Every limit is told to the page
+// as an error message on its control socket, never by dropping it.
+import type { WebSocket } from 'ws';
+import {
+  parseWorkbenchRequest,
+  type WorkbenchErrorCode,
+  type WorkbenchReply,
+  type WorkbenchRequest,
+} from '../../core/workbench/control-protocol';
+import type { ProxySettings } from '../proxy/relay';
+import { isAllowedTarget, mappedIPv4, parseTarget } from '../proxy/target';
+import type { Journal } from '../tap/journal';
+import { RawConnection } from './raw-connection';
+
+export interface WorkbenchOptions {
+  journal: Journal;
+  payloadCap: number;
+  /** This server's message limit: the tap holds a connection to its own echo to it. */
+  maxPayload: number;
+  settings: ProxySettings;
+  /** Raw connections open at once over all control sockets (default 8). */
+  maxConnections?: number;
+  /** A raw connection with nothing sent or received for this long is closed (default 2 min). */
+  idleMs?: number;
+}
+
+export const WORKBENCH_MAX_CONNECTIONS = 8;
+export const WORKBENCH_IDLE_MS = 120_000;
+/** Control sockets at once; one more is refused with 503. */
+export const WORKBENCH_MAX_CONTROLS = 16;
+
+export class Workbench {
+  private readonly raw = new Set<RawConnection>();
+  // The client ends (`ip:port`) of this server's raw connections, for isOwnSocket().
+  private readonly ownAddresses = new Set<string>();
+  private readonly controls = new Set<WebSocket>();
+
+  constructor(private readonly options: WorkbenchOptions) {}
+
+  get full(): boolean {
+    return this.controls.size >= WORKBENCH_MAX_CONTROLS;
+  }
+
+  get connectionCount(): number {
+    return this.raw.size;
+  }
+
+  /**
+   * Is this accepted socket the far end of one of the workbench's own raw connections? The
+   * workbench journals its connection from the client's side, so a tapped endpoint of this server
+   * must not journal the same connection a second time as `echo`. The socket's peer address names
+   * it exactly — two live TCP connections to this server never share a client `ip:port` — and
+   * nothing is added to the bytes, so the handshake the inspector shows is the one written.
+   */
+  isOwnSocket(remoteAddress: string | undefined, remotePort: number | undefined): boolean {
+    if (this.ownAddresses.size === 0 || !remoteAddress || !remotePort) return false;
+    return this.ownAddresses.has(addressKey(remoteAddress, remotePort));
+  }
+
+  /** Serves one control socket; `self` is `ws://host:port` of this server as the page reached it. */
+  serve(control: WebSocket, self: string): void {
+    this.controls.add(control);
+    let connection: RawConnection | null = null;
+    let sending = false;
+    let idle: NodeJS.Timeout | null = null;
+    const idleMs = this.options.idleMs ?? WORKBENCH_IDLE_MS;
+
+    const reply = (message: WorkbenchReply): void => {
+      if (control.readyState === control.OPEN) control.send(JSON.stringify(message));
+    };
+    const error = (code: WorkbenchErrorCode, message: string): void =>
+      reply({ type: 'error', code, message });
+    const touch = (): void => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (!connection) return;
+        error(
+          'IDLE',
+          `nothing was sent or received for ${idleMs / 1000} s: the workbench closed the connection`,
+        );
+        connection.destroy();
+      }, idleMs);
+      idle.unref();
+    };
+    const forget = (): void => {
+      if (idle) clearTimeout(idle);
+      if (connection) this.raw.delete(connection);
+      connection = null;
+      sending = false;
+    };
+
+    const open = (request: Extract<WorkbenchRequest, { type: 'open' }>): void => {
+      if (connection) {
+        error('ALREADY_OPEN', 'a connection is open already: close it before opening another');
+        return;
+      }
+      const max = this.options.maxConnections ?? WORKBENCH_MAX_CONNECTIONS;
+      if (this.raw.size >= max) {
+        error(
+          'TOO_MANY_CONNECTIONS',
+          `the workbench has ${max} connections open already; try again when one closes`,
+        );
+        return;
+      }
+      const text = request.target ?? `${self}/echo`;
+      const parsed = parseTarget(text);
+      if (!parsed.ok) {
+        error('BAD_TARGET', parsed.reason);
+        return;
+      }
+      const { target } = parsed;
+      // The same rule as /proxy: this machine, or a host the user named with --allow-target.
+      if (!isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
+        error(
+          'FORBIDDEN_TARGET',
+          `the workbench connects only to loopback addresses unless wslab is started with --allow-target ${target.host}:${target.port}`,
+        );
+        return;
+      }
+      const own = request.target === undefined;
+      const raw: RawConnection = new RawConnection(
+        {
+          target,
+          settings: this.options.settings,
+          journal: this.options.journal,
+          payloadCap: this.options.payloadCap,
+          maxPayload: own ? this.options.maxPayload : 0,
+          onSocket: (address, port, connected) => {
+            if (connected) this.ownAddresses.add(addressKey(address, port));
+            else this.ownAddresses.delete(addressKey(address, port));
+          },
+        },
+        {
+          opened: (conn, status) => {
+            touch();
+            reply({ type: 'opened', conn, target: target.url.href, status });
+          },
+          received: (frames) => {
+            touch();
+            reply({ type: 'received', frames, sentBytes: raw.sentBytes });
+          },
+          closed: (close, by) => {
+            forget();
+            reply({
+              type: 'closed',
+              code: close?.code ?? null,
+              reason: close?.reason ?? '',
+              dropped: close === null,
+              by,
+              sentBytes: raw.sentBytes,
+              summary: closedSummary(close, by),
+            });
+          },
+          failed: (message) => {
+            forget();
+            error('HANDSHAKE_FAILED', message);
+          },
+        },
+      );
+      connection = raw;
+      this.raw.add(raw);
+      touch();
+    };
+
+    const send = (request: Extract<WorkbenchRequest, { type: 'send' }>): void => {
+      const raw = connection;
+      if (!raw?.isOpen) {
+        error(
+          'NOT_OPEN',
+          connection
+            ? 'the connection is still opening: wait for "opened"'
+            : 'no connection is open: open one first',
+        );
+        return;
+      }
+      if (sending) {
+        error('BUSY', 'the previous send is still being written: wait for "sent"');
+        return;
+      }
+      sending = true;
+      touch();
+      const chunks: Uint8Array[] = [];
+      let at = 0;
+      for (const size of request.writes) {
+        chunks.push(request.bytes.subarray(at, at + size));
+        at += size;
+      }
+      raw.write(chunks, request.pauseMs).then(
+        () => {
+          sending = false;
+          reply({
+            type: 'sent',
+            bytes: request.bytes.length,
+            writes: chunks.length,
+            sentBytes: raw.sentBytes,
+          });
+        },
+        (failure: Error) => {
+          sending = false;
+          error('NOT_OPEN', `${failure.message} (${raw.sentBytes} bytes written)`);
+        },
+      );
+    };
+
+    control.on('message', (data, isBinary) => {
+      if (isBinary) {
+        error('BAD_REQUEST', 'a workbench message is JSON text, not binary');
+        return;
+      }
+      const parsed = parseWorkbenchRequest(String(data));
+      if (!parsed.ok) {
+        error(parsed.error.code, parsed.error.message);
+        return;
+      }
+      const request = parsed.value;
+      if (request.type === 'open') open(request);
+      else if (request.type === 'send') send(request);
+      else if (connection) connection.end();
+      else error('NOT_OPEN', 'no connection is open');
+    });
+    control.on('error', () => {});
+    control.once('close', () => {
+      this.controls.delete(control);
+      connection?.destroy();
+      forget();
+    });
+  }
+
+  /** Ends every raw connection (the server is shutting down). */
+  shutDown(): void {
+    for (const raw of this.raw) raw.destroy();
+  }
+}
+
+function closedSummary(
+  close: { code: number | null; reason: string } | null,
+  by: 'target' | 'workbench',
+): string {
+  if (close) {
+    const code = close.code === null ? 'no code' : String(close.code);
+    return `the server closed with ${code}${close.reason ? ` "${close.reason}"` : ''}`;
+  }
+  return by === 'workbench'
+    ? 'the workbench ended the TCP connection, with no close frame from the server'
+    : 'the server dropped the connection without a close frame';
+}
+
+function addressKey(address: string, port: number): string {
+  const plain = mappedIPv4(address) ?? address;
+  return plain.includes(':') ? `[${plain}]:${port}` : `${plain}:${port}`;
+}
