@@ -44,3 +44,11 @@ export type ExportFormat = 'har' | 'pcapng';
 export function exportPath(format: ExportFormat): string {
   return `${API_PATH}/export.${format}`;
 }
+
+/**
+ * The page's two views, named in its address (`/?view=inspector`): the playground (lessons, chat,
+ * editor, terminal, inspector) and the inspector-first view for watching one's own app.
+ */
+export const PAGE_VIEWS = ['playground', 'inspector'] as const;
+export type PageView = (typeof PAGE_VIEWS)[number];
+export const VIEW_PARAM = 'view';

@@ -3,7 +3,15 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import { API_PATH, ECHO_PATH, ECHO_SOURCE_API_PATH, LESSONS_API_PATH, TAP_PATH } from '../core/routes';
+import {
+  API_PATH,
+  ECHO_PATH,
+  ECHO_SOURCE_API_PATH,
+  LESSONS_API_PATH,
+  type PageView,
+  TAP_PATH,
+  VIEW_PARAM,
+} from '../core/routes';
 import type { ExportSource } from './export/routes';
 import { exportRouter } from './export/routes';
 import { isAllowedHost, isSameOrigin, isSameOriginFetch } from './host-check';
@@ -20,6 +28,8 @@ export interface AppOptions {
   exportSource: ExportSource;
   /** The largest file an export may be (413 beyond); by default 4× the default journal budget. */
   exportCeilingBytes?: number;
+  /** The view `/` opens on when the address names none. */
+  startView?: PageView;
 }
 
 /** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
@@ -70,6 +80,16 @@ export function createApp(options: AppOptions): Express {
   app.use(API_PATH, (_req, res) => {
     res.status(404).json({ error: 'no such API route' });
   });
+
+  // `--inspect`: `/` opens on the inspector-first view. A redirect rather than a different page, so
+  // the address bar says which view this is and `/?view=playground` still reaches the lessons.
+  if (options.startView && options.startView !== 'playground') {
+    const view = options.startView;
+    app.get('/', (req, res, next) => {
+      if (req.query[VIEW_PARAM] !== undefined) next();
+      else res.redirect(302, `/?${VIEW_PARAM}=${view}`);
+    });
+  }
 
   if (existsSync(path.join(options.webRoot, 'index.html'))) {
     app.use(

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
+import type { PageView } from '../core/routes';
 import { createApp } from './app';
 import { echoEndpoint } from './echo';
 import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
@@ -51,6 +52,8 @@ export interface ServerOptions {
   maxTapSubscribers?: number;
   /** Serve the UI through Vite with hot reload instead of the built files. */
   dev?: boolean;
+  /** The view `/` opens on (`--inspect`: the inspector-first view); default the playground. */
+  startView?: PageView;
   /** More host names to accept in `Host`, besides IP literals and localhost. */
   allowedHosts?: string[];
   /** Bounds of the Live stand-in's store of resumable sessions. */
@@ -132,6 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       has: (conn) => exportable(journal, conn),
     },
     exportCeilingBytes: exportCeiling(journal.budgetBytes),
+    startView: options.startView ?? 'playground',
   });
   const httpRelay = { journal, payloadCap, allowedHosts, settings: proxySettings };
   // `/proxy` takes plain HTTP too (Socket.IO's long-polling), before the app sees it.

@@ -8,6 +8,7 @@ import { Inspector, type InspectorStats } from './inspector/inspector';
 import { RecordingView } from './inspector/recording-view';
 import { LessonPanel } from './lessons/lesson-panel';
 import { byTestId } from './lib/dom';
+import { currentView, viewSwitch } from './lib/page-view';
 import { Theme, type ThemeName } from './lib/theme';
 import { echoUrl, proxyUrl, tapUrl } from './lib/urls';
 import { setUpResizers } from './playground/resizers';
@@ -24,8 +25,20 @@ declare global {
   }
 }
 
+// The inspector-first view (`/?view=inspector`) hides the lessons, chat, editor and terminal and
+// starts none of them: it is for watching one's own app.
+const view = currentView();
+const playground = view === 'playground';
+document.body.dataset.view = view;
+if (!playground) {
+  document.title = 'wslab — inspector';
+  const skip = document.querySelector<HTMLAnchorElement>('.skip')!;
+  skip.href = '#col-inspector';
+  skip.textContent = 'Skip to the inspector';
+}
+
 const colours = new Theme();
-document.querySelector('.app-head')!.append(colours.button);
+document.querySelector('.app-head')!.append(viewSwitch(view), colours.button);
 const theme = (): ThemeName => colours.current;
 
 // ---- Terminal, inspector and chat ------------------------------------------------------------
@@ -48,7 +61,7 @@ const inspector = new Inspector(
     onImportFile: (file) => void recordings.open(file),
   },
   INSPECTOR_CAPACITY,
-  { exportBase: location.origin },
+  { exportBase: location.origin, inspectorFirst: !playground },
 );
 window.wslabStats = inspector.stats;
 // The terminal's wire log reads the tap itself: pausing the inspector does not pause it.
@@ -112,7 +125,7 @@ const tap = new TapClient({
     if (status.state === 'live') wireLog.greeted(status.hello);
     // The chat connects once the tap listens, so its handshake is seen live (the seed article's
     // page also connects on load).
-    if (status.state === 'live' && !chatStarted) {
+    if (status.state === 'live' && !chatStarted && playground) {
       chatStarted = true;
       chat.connect();
     }
@@ -120,7 +133,7 @@ const tap = new TapClient({
 });
 
 setUpResizers(document.getElementById('columns')!);
-void lessons.start();
+if (playground) void lessons.start();
 tap.start();
 for (const line of [
   'wslab terminal. Snippet output and the wire log of your connections appear here.',
@@ -135,8 +148,11 @@ const upgrade = (): void => {
   void controls.editor.upgrade(theme()).then(() => controls.editor.setTheme(theme()));
   void terminal.upgrade(theme()).then(() => terminal.setTheme(theme()));
 };
-if ('requestIdleCallback' in window) requestIdleCallback(upgrade, { timeout: 500 });
-else setTimeout(upgrade, 50);
+// The inspector-first view shows neither.
+if (playground) {
+  if ('requestIdleCallback' in window) requestIdleCallback(upgrade, { timeout: 500 });
+  else setTimeout(upgrade, 50);
+}
 
 colours.onChange(() => {
   controls.editor.setTheme(theme());

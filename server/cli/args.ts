@@ -19,6 +19,8 @@ Options:
   --insecure          accept any certificate from wss:// targets (self-signed test servers)
   --record FILE       when the server stops, write the session's recorded connections to FILE:
                       HAR if it ends in .har, pcapng (Wireshark, tshark) if it ends in .pcapng
+  --inspect           open on the inspector-first view (/?view=inspector): frames full width,
+                      newest first, no lessons or chat; /?view=playground still has them
   --dev               serve the UI through Vite with hot reload
   -h, --help          show this help
 
@@ -77,6 +79,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--deflate':
         options.deflate = true;
+        break;
+      case '--inspect':
+        options.startView = 'inspector';
         break;
       case '--target': {
         const text = value();

@@ -34,7 +34,7 @@ try {
   const server = await startServer(parsed.options);
   const wsBase = server.url.replace(/^http/, 'ws');
   process.stdout.write(
-    `wslab is ready: ${server.url}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n` +
+    `wslab is ready: ${server.url}${parsed.options.startView === 'inspector' ? '?view=inspector' : ''}\n  echo server  ${wsBase}echo\n  live tap     ${wsBase}tap\n` +
       `  Live API     ${wsBase}${LIVE_PATH.slice(1)}\n` +
       (parsed.options.target
         ? `  proxy        ${wsBase}proxy → ${parsed.options.target}\n` +

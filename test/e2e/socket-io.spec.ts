@@ -175,3 +175,30 @@ test('a Socket.IO client with its default transports upgrades from long-polling 
     socket.disconnect();
   }
 });
+
+test('in the inspector view, a Socket.IO app’s event names have a column of their own', async ({
+  page,
+  server,
+  errors,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${server.url}?view=inspector`);
+  await expect(page.locator('.tap-state')).toHaveText('tap: live');
+  const socket = await connectClient(server.url, ['websocket']);
+  try {
+    socket.emit('chat message', 'a column');
+    // Newest first: the server's answer to this emit is the top row.
+    const row = rowLabelled(page, 'event chat message').first();
+    await expect(row).toHaveAttribute('data-dir', 'server');
+    const column = row.locator('.event');
+    await expect(column).toBeVisible();
+    await expect(column).toHaveText('chat message');
+    expect(await column.evaluate((el) => el.scrollWidth <= el.clientWidth && el.clientWidth > 60)).toBe(true);
+    // Frames without an event name leave the cell empty: an Engine.IO ping has none.
+    await expect(rowLabelled(page, 'connect').first().locator('.event')).toHaveText('');
+    await page.screenshot({ path: testInfo.outputPath('socket-io-inspector-view.png') });
+    expect(errors.messages).toEqual([]);
+  } finally {
+    socket.disconnect();
+  }
+});

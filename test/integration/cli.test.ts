@@ -67,6 +67,23 @@ describe('the command line', () => {
     expect(exitCode).toBe(0);
   });
 
+  it('opens on the inspector-first view with --inspect, and still serves the playground when asked', async () => {
+    const child = runCli(['--port', '0', '--inspect']);
+    try {
+      const url = await readyUrl(child);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?view=inspector$/);
+      const origin = new URL(url).origin;
+      const root = await fetch(`${origin}/`, { redirect: 'manual' });
+      expect(root.status).toBe(302);
+      expect(root.headers.get('location')).toBe('/?view=inspector');
+      const playground = await fetch(`${origin}/?view=playground`, { redirect: 'manual' });
+      expect(playground.status).not.toBe(302);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
   it('prints usage with --help', async () => {
     const result = await output(runCli(['--help']));
     expect(result.code).toBe(0);

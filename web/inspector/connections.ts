@@ -15,6 +15,13 @@ import { headerValue } from '../../core/wire/handshake';
 
 export type LaneRole = 'chat' | 'terminal' | 'run' | 'page' | 'sandbox' | 'outside' | 'recorded';
 
+/** The roles of sockets wslab's own pages opened: the inspector-first view hides them unless asked. */
+const OWN_ROLES: ReadonlySet<LaneRole> = new Set(['chat', 'terminal', 'run', 'page', 'sandbox']);
+
+export function isOwnLane(lane: Lane): boolean {
+  return OWN_ROLES.has(lane.role);
+}
+
 export interface Lane {
   /** Unique across server restarts: instance and connection id. */
   key: string;

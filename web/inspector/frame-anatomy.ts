@@ -393,10 +393,16 @@ function messageJsonSlot(event: TapFrameEvent, message: TapMessageEvent | undefi
   return slot;
 }
 
+/**
+ * `fold`: given, the parts that show how the frame crossed the wire (header bits, hex dump,
+ * masking, compression) go into what it makes of them, after what the frame says (the
+ * inspector-first view folds them away).
+ */
 export function renderAnatomy(
   event: TapFrameEvent,
   laneLabel: string,
   message?: TapMessageEvent,
+  fold?: (wire: HTMLElement[]) => HTMLElement,
 ): HTMLElement {
   const header = fromHex(event.headerHex) ?? new Uint8Array(0);
   // The tap gives text only when the bytes alone are UTF-8, so encoding it again gives them back.
@@ -420,9 +426,11 @@ export function renderAnatomy(
       h('span', { className: 'muted' }, OPCODE_MEANING[event.opcode] ?? 'a reserved opcode (RFC 6455 §5.2)'),
     ),
     violationInfo(event),
-    headerDiagram(event, header, fault),
-    hexDump(header, wire, more, fault),
   ];
+  const wireParts: HTMLElement[] = [headerDiagram(event, header, fault), hexDump(header, wire, more, fault)];
+  if (!fold) sections.push(...wireParts);
+  // Unfolded, the masking and compression explanations sit where they always have.
+  const wireSections = fold ? wireParts : sections;
 
   if (event.opcodeName === 'close') {
     const code = event.closeCode;
@@ -460,7 +468,7 @@ export function renderAnatomy(
   }
 
   if (key && unmasked.length > 0) {
-    sections.push(
+    wireSections.push(
       h(
         'div',
         { className: 'xor' },
@@ -478,7 +486,7 @@ export function renderAnatomy(
       ),
     );
   } else if (!event.masked) {
-    sections.push(
+    wireSections.push(
       h(
         'p',
         { className: 'muted' },
@@ -487,7 +495,7 @@ export function renderAnatomy(
     );
   }
 
-  if (compressed(event)) sections.push(compression(event, message));
+  if (compressed(event)) wireSections.push(compression(event, message));
 
   const payloadText =
     event.payload.text ?? (event.payload.base64 !== undefined ? toHex(unmasked.subarray(0, 256), ' ') : '');
@@ -534,6 +542,7 @@ export function renderAnatomy(
   }
   if (event.opcodeName === 'text' || event.opcodeName === 'binary')
     sections.push(messageJsonSlot(event, message));
+  if (fold) sections.push(fold(wireParts));
   return h(
     'div',
     {

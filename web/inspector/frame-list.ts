@@ -1,22 +1,36 @@
-// The frame list: every frame that passes the filter, oldest first, in a virtualised list — a
-// few recycled rows moved over a spacer as tall as the whole list, so a hundred thousand frames
-// cost as much to draw as the thirty on screen. It follows the newest frame until scrolled up.
-// A message sent in several frames is one message row, folded; opened, its frames follow it.
-// A narrow list gives each row two lines, the payload preview the whole second one.
+// The frame list: every frame that passes the filter, oldest first (newest first in the
+// inspector-first view), in a virtualised list — a few recycled rows moved over a spacer as tall
+// as the whole list, so a hundred thousand frames cost as much to draw as the thirty on screen.
+// It follows the newest frame until scrolled away from it. A message sent in several frames is
+// one message row, folded; opened, its frames follow it in time order (above it when newest is
+// first). A narrow list gives each row two lines, the payload preview the whole second one; a
+// wide one has room for an event-name column once a protocol decoder names events.
 
 import { describeFrame } from '../../core/wire/describe';
 import { h } from '../lib/dom';
 import type { FrameRow, FrameStore, ListRow, MessageGroup } from './frame-store';
 import { fillPreview, protocolWarningText } from './protocol-view';
-import { formatTime, messageRowText, rowPreview } from './row-preview';
+import { formatClock, formatTime, messageRowText, rowPreview } from './row-preview';
 import { warningText } from './sequence-warning-view';
 
 const ONE_LINE = 22;
 const TWO_LINES = 38;
 /** From this width on a row holds every field and 40+ characters of preview on one line. */
 const ONE_LINE_WIDTH = 800;
-const CELLS = ['toggle', 'time', 'lane', 'arrow', 'op', 'fin', 'rsv', 'len', 'mask', 'preview'];
+const CELLS = ['toggle', 'time', 'lane', 'arrow', 'op', 'fin', 'rsv', 'len', 'mask', 'event', 'preview'];
+const TIME = CELLS.indexOf('time');
+const EVENT = CELLS.indexOf('event');
 const PREVIEW = CELLS.indexOf('preview');
+
+export interface FrameListOptions {
+  /** The newest frame at the top, the list following it there (the inspector-first view). */
+  newestFirst?: boolean;
+}
+
+/** How rows show time: `clockBase` turns the server's `t` into a wall-clock time. */
+interface RowFormat {
+  clockBase: number | null;
+}
 
 export interface FrameListEvents {
   /** A row was clicked, or the keys moved to one: a frame, or (`message`) a message row. */
@@ -40,11 +54,17 @@ export class FrameList {
   /** A message row just opened: show its frames, as many as fit, the row staying in view. */
   private opened: MessageGroup | null = null;
   private holdFollow = false;
+  private readonly newestFirst: boolean;
+  private readonly format: RowFormat = { clockBase: null };
+  /** Rows in the list at the last drawing: newest first, new rows push the others down. */
+  private drawnCount = 0;
 
   constructor(
     private readonly store: FrameStore,
     private readonly events: FrameListEvents,
+    options: FrameListOptions = {},
   ) {
+    this.newestFirst = options.newestFirst ?? false;
     this.spacer = h('div', { className: 'spacer' });
     this.element = h(
       'div',
@@ -53,7 +73,7 @@ export class FrameList {
         // A tree, not a listbox: a message row opens and folds (aria-expanded) over its frames.
         role: 'tree',
         tabindex: 0,
-        'aria-label': 'Frames, oldest first',
+        'aria-label': this.newestFirst ? 'Frames, newest first' : 'Frames, oldest first',
         'data-testid': 'frame-list',
         onkeydown: (e: Event) => this.onKey(e as KeyboardEvent),
         onclick: (e: Event) => {
@@ -71,7 +91,10 @@ export class FrameList {
       const { scrollTop, clientHeight, scrollHeight } = this.element;
       // Scrolled by the list itself to show an opened message: that is no wish to follow.
       if (this.holdFollow) this.holdFollow = false;
-      else this.follow = scrollTop + clientHeight >= scrollHeight - this.rowHeight * 1.5;
+      else
+        this.follow = this.newestFirst
+          ? scrollTop <= this.rowHeight * 1.5
+          : scrollTop + clientHeight >= scrollHeight - this.rowHeight * 1.5;
       events.onViewportChange();
     });
     new ResizeObserver(() => events.onViewportChange()).observe(this.element);
@@ -82,7 +105,27 @@ export class FrameList {
     const { index } = this.store.locate(id);
     if (index < 0) return;
     this.follow = false;
-    this.element.scrollTop = Math.max(0, index * this.rowHeight - this.element.clientHeight / 2);
+    const place = this.placeOf(index);
+    this.element.scrollTop = Math.max(0, place * this.rowHeight - this.element.clientHeight / 2);
+  }
+
+  /** Frame times as the server's wall clock too, once the tap's hello says when it started. */
+  showClock(clockBase: number): void {
+    if (this.format.clockBase === clockBase) return;
+    this.format.clockBase = clockBase;
+    this.element.classList.add('clock');
+    // Every row is filled again: its key does not know the clock.
+    for (const row of this.rows) row.dataset.key = '';
+  }
+
+  /** Room for the event-name column, once a protocol decoder has named an event. */
+  showEventColumn(): void {
+    this.element.classList.add('with-events');
+  }
+
+  /** A row's place on screen from its index in the store's time order (the same, newest last). */
+  private placeOf(index: number): number {
+    return this.newestFirst ? this.store.visibleCount - 1 - index : index;
   }
 
   /** Fills a frame's row again if it is on screen: its message, ratio or warning just arrived. */
@@ -121,17 +164,15 @@ export class FrameList {
     this.spacer.style.height = `${count * rowHeight}px`;
     // As tall as its rows and no taller, so a short list leaves its space to the frame's detail.
     list.style.flexBasis = `${count * rowHeight}px`;
-    if (this.follow) list.scrollTop = list.scrollHeight;
-    if (this.opened) {
-      const top = this.store.indexOfMessage(this.opened.first.id) * rowHeight;
-      const bottom = top + (this.opened.ids.length + 1) * rowHeight;
-      this.opened = null;
-      const target = Math.min(top, bottom - list.clientHeight);
-      if (top >= 0 && bottom > list.scrollTop + list.clientHeight && Math.abs(target - list.scrollTop) >= 1) {
-        this.holdFollow = true;
-        list.scrollTop = target;
-      }
+    const added = count - this.drawnCount;
+    this.drawnCount = count;
+    if (this.follow) list.scrollTop = this.newestFirst ? 0 : list.scrollHeight;
+    else if (this.newestFirst && added > 0) {
+      // New rows arrive above the one being read: it stays where it is on screen.
+      this.holdFollow = true;
+      list.scrollTop += added * rowHeight;
     }
+    if (this.opened) this.showOpened(this.opened, rowHeight);
     const first = Math.max(0, Math.floor(list.scrollTop / rowHeight));
     const slots = Math.ceil(list.clientHeight / rowHeight) + 2;
     while (this.rows.length < slots) {
@@ -151,7 +192,7 @@ export class FrameList {
     for (let slot = 0; slot < this.rows.length; slot++) {
       const row = this.rows[slot]!;
       const index = first + slot;
-      const entry = slot < slots ? this.store.rowAt(index) : undefined;
+      const entry = slot < slots && index < count ? this.store.rowAt(this.placeOf(index)) : undefined;
       if (!entry) {
         if (!row.hidden) {
           row.hidden = true;
@@ -173,10 +214,32 @@ export class FrameList {
     }
   }
 
+  /**
+   * A message row just opened: scrolls so that it and its frames are in view, the row itself
+   * first when they do not all fit.
+   */
+  private showOpened(group: MessageGroup, rowHeight: number): void {
+    const list = this.element;
+    this.opened = null;
+    const index = this.store.indexOfMessage(group.first.id);
+    if (index < 0) return;
+    const place = this.placeOf(index);
+    const frames = group.ids.length;
+    // Oldest first its frames follow it; newest first they sit above it.
+    const top = (this.newestFirst ? place - frames : place) * rowHeight;
+    const bottom = top + (frames + 1) * rowHeight;
+    const height = list.clientHeight;
+    if (top >= list.scrollTop && bottom <= list.scrollTop + height) return;
+    const target = this.newestFirst ? Math.max(top, bottom - height) : Math.min(top, bottom - height);
+    if (Math.abs(target - list.scrollTop) < 1) return;
+    this.holdFollow = true;
+    list.scrollTop = target;
+  }
+
   private fill(row: HTMLElement, entry: ListRow): void {
     row.dataset.key = keyOf(entry);
-    if (entry.message) fillMessageRow(row, entry.message);
-    else fillRow(row, entry.record);
+    if (entry.message) fillMessageRow(row, entry.message, this.format);
+    else fillRow(row, entry.record, this.format);
   }
 
   private onKey(event: KeyboardEvent): void {
@@ -205,13 +268,15 @@ export class FrameList {
       return;
     event.preventDefault();
     if (count === 0) return;
+    // Keys move on screen: down is the row below, whichever way the list runs.
+    const here = current < 0 ? -1 : this.placeOf(current);
     const next =
       event.key === 'Home'
         ? 0
         : event.key === 'End'
           ? count - 1
-          : Math.min(count - 1, Math.max(0, current + (event.key === 'ArrowDown' ? 1 : -1)));
-    const target = this.store.rowAt(next);
+          : Math.min(count - 1, Math.max(0, here + (event.key === 'ArrowDown' ? 1 : -1)));
+    const target = this.store.rowAt(this.placeOf(next));
     if (!target) return;
     const list = this.element;
     const top = next * this.rowHeight;
@@ -237,8 +302,19 @@ function keyOf(entry: ListRow): string {
   return `m${entry.record.id}:${group.ids.length}:${group.complete}:${group.expanded}:${group.first.messageEvent ? 1 : 0}`;
 }
 
+/** Seconds since the server started; with a known clock, the time of day first. */
+function timeText(t: number, format: RowFormat): { text: string; title: string } {
+  const relative = formatTime(t);
+  if (format.clockBase === null) return { text: relative, title: `${relative} s after the server started` };
+  const clock = formatClock(format.clockBase + t);
+  return {
+    text: `${clock} ${relative}`,
+    title: `${clock} (this computer's time); ${relative} s after the server started`,
+  };
+}
+
 /** The fields every row has, from the frame's own header (a message row's: its first frame's). */
-function fillCommon(row: HTMLElement, record: FrameRow): void {
+function fillCommon(row: HTMLElement, record: FrameRow, format: RowFormat): void {
   const event = record.event;
   row.dataset.id = String(record.id);
   row.dataset.dir = event.dir;
@@ -248,7 +324,14 @@ function fillCommon(row: HTMLElement, record: FrameRow): void {
   row.dataset.masked = String(event.masked);
   row.dataset.rsv1 = String(event.rsv1);
   const cells = row.children;
-  (cells[1] as HTMLElement).textContent = formatTime(event.t);
+  const time = cells[TIME] as HTMLElement;
+  const { text, title } = timeText(event.t, format);
+  time.textContent = text;
+  time.title = title;
+  const name = record.protocol?.name ?? '';
+  const eventCell = cells[EVENT] as HTMLElement;
+  eventCell.textContent = name;
+  eventCell.title = name ? `${name} — filter it with event:${name}` : '';
   const lane = cells[2] as HTMLElement;
   lane.textContent = `${record.lane.label} ${event.conn}`;
   lane.title = lane.textContent;
@@ -261,9 +344,9 @@ function fillCommon(row: HTMLElement, record: FrameRow): void {
   (cells[8] as HTMLElement).textContent = event.masked ? 'masked' : '';
 }
 
-function fillMessageRow(row: HTMLElement, group: MessageGroup): void {
+function fillMessageRow(row: HTMLElement, group: MessageGroup, format: RowFormat): void {
   const record = group.first;
-  fillCommon(row, record);
+  fillCommon(row, record, format);
   row.dataset.testid = 'message-row';
   row.dataset.frames = String(group.ids.length);
   row.dataset.complete = String(group.complete);
@@ -288,9 +371,9 @@ function fillMessageRow(row: HTMLElement, group: MessageGroup): void {
   );
 }
 
-function fillRow(row: HTMLElement, record: FrameRow): void {
+function fillRow(row: HTMLElement, record: FrameRow, format: RowFormat): void {
   const event = record.event;
-  fillCommon(row, record);
+  fillCommon(row, record, format);
   row.dataset.testid = 'frame-row';
   delete row.dataset.frames;
   delete row.dataset.complete;

@@ -9,7 +9,7 @@ import type { TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Strict, fromBase64 } from '../../core/wire/bytes';
 import type { Direction } from '../../core/wire/direction';
 import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
-import type { Lane } from './connections';
+import { isOwnLane, type Lane } from './connections';
 
 export interface FrameRow {
   /** Increasing id, never reused. */
@@ -69,9 +69,18 @@ export interface FrameFilter {
   regex: boolean;
   /** Only this lane's frames, or all. */
   lane: string | null;
+  /** Show the frames of sockets wslab's own pages opened (chat, terminal, snippets). */
+  own: boolean;
 }
 
-export const NO_FILTER: FrameFilter = { dir: 'all', opcode: 'all', text: '', regex: false, lane: null };
+export const NO_FILTER: FrameFilter = {
+  dir: 'all',
+  opcode: 'all',
+  text: '',
+  regex: false,
+  lane: null,
+  own: true,
+};
 
 export type Matcher = (record: FrameRow) => boolean;
 
@@ -114,6 +123,7 @@ export function compileFilter(filter: FrameFilter): { match: Matcher; error: str
   const match: Matcher = (record) => {
     const event = record.event;
     if (filter.lane !== null && record.lane.key !== filter.lane) return false;
+    if (!filter.own && isOwnLane(record.lane)) return false;
     if (filter.dir !== 'all' && event.dir !== filter.dir) return false;
     if (filter.opcode !== 'all') {
       const control = isControlOpcode(event.opcode);

@@ -31,10 +31,12 @@ export class InspectorToolbar {
   private readonly pauseButton: HTMLButtonElement;
 
   /** `recording`: the name of a file being browsed offline, which has no tap and no downloads. */
+  /** `ownToggle`: a checkbox that shows the sockets wslab's own pages opened (off at first). */
   constructor(
     recording: string | undefined,
     exportBase: string,
     private readonly actions: ToolbarActions,
+    ownToggle = false,
   ) {
     this.tapState = h(
       'span',
@@ -56,6 +58,7 @@ export class InspectorToolbar {
       'div',
       { className: 'toolbar', role: 'toolbar', 'aria-label': 'Frame filters' },
       ...this.filters(),
+      ownToggle ? this.ownCheckbox() : null,
       this.pauseButton,
       h(
         'button',
@@ -109,6 +112,23 @@ export class InspectorToolbar {
       onchange: (e: Event) => filter({ regex: (e.target as HTMLInputElement).checked }),
     });
     return [dir, opcode, text, h('label', { className: 'check' }, regex, 'regex')];
+  }
+
+  private ownCheckbox(): HTMLElement {
+    const box = h('input', {
+      type: 'checkbox',
+      'data-testid': 'show-own',
+      onchange: (e: Event) => this.actions.onFilter({ own: (e.target as HTMLInputElement).checked }),
+    });
+    return h(
+      'label',
+      {
+        className: 'check',
+        title: 'Also list the sockets wslab’s own pages opened: the playground’s chat, terminal and snippets',
+      },
+      box,
+      'wslab’s own',
+    );
   }
 
   /** A label styled as a button around the file input, so the picker opens with the keyboard too. */

@@ -42,6 +42,12 @@ export interface InspectorOptions {
   recording?: string;
   /** The server's HTTP base for the export links. */
   exportBase?: string;
+  /**
+   * The inspector-first view (`/?view=inspector`), for watching one's own app: the newest frames
+   * and connections on top, times of day, the frame's anatomy folded under its decoded payload,
+   * and the sockets wslab's own pages opened hidden until asked for.
+   */
+  inspectorFirst?: boolean;
 }
 
 const NOTHING_SELECTED = 'Select a frame to take it apart.';
@@ -66,6 +72,9 @@ export class Inspector {
   private readonly views: ConversationViews;
   private readonly counts: HTMLElement;
   private readonly detail: HTMLElement;
+  private readonly inspectorFirst: boolean;
+  /** The folded anatomy was opened: the next frame's opens too. */
+  private anatomyOpen = false;
 
   constructor(
     pageOrigin: string,
@@ -75,6 +84,8 @@ export class Inspector {
   ) {
     const recording = options.recording !== undefined;
     const exportBase = options.exportBase ?? '';
+    this.inspectorFirst = options.inspectorFirst ?? false;
+    if (this.inspectorFirst) this.filter.own = false;
     this.model = new InspectorModel(pageOrigin, recording, capacity, {
       onFrame: (record, replayed) => {
         this.counters.frames++;
@@ -85,6 +96,7 @@ export class Inspector {
       onMessage: (record) => {
         this.listDirty = true;
         this.views.messageArrived();
+        if (record.protocol?.name !== undefined) this.list.showEventColumn();
         if (record.id === this.selected) this.showDetail(record);
         // The row's ratio, its warning, or a message row's whole text appears once it is known.
         else if (
@@ -96,25 +108,37 @@ export class Inspector {
           this.list.refresh(record);
       },
     });
-    this.toolbar = new InspectorToolbar(options.recording, exportBase, {
-      onFilter: (change) => this.setFilter(change),
-      onTogglePause: () => this.setPaused(!this.model.isPaused),
-      onClear: () => this.clear(),
-      onImportFile: hooks.onImportFile,
-    });
+    this.toolbar = new InspectorToolbar(
+      options.recording,
+      exportBase,
+      {
+        onFilter: (change) => this.setFilter(change),
+        onTogglePause: () => this.setPaused(!this.model.isPaused),
+        onClear: () => this.clear(),
+        onImportFile: hooks.onImportFile,
+      },
+      this.inspectorFirst,
+    );
     this.lanes = new LanesView(this.model.connections, {
       recording,
       exportBase,
       onHandshakeToggle: (lane, open) => this.fitHandshake(lane, open),
       onPickLane: (key) => this.setFilter({ lane: this.filter.lane === key ? null : key }),
+      newestFirst: this.inspectorFirst,
     });
-    this.list = new FrameList(this.model.store, {
-      onPick: (id, message) => this.select(id, false, message),
-      onViewportChange: () => {
-        this.listDirty = true;
-        this.schedule();
+    this.lanes.setShowOwn(this.filter.own);
+    this.list = new FrameList(
+      this.model.store,
+      {
+        onPick: (id, message) => this.select(id, false, message),
+        onViewportChange: () => {
+          this.listDirty = true;
+          this.schedule();
+        },
       },
-    });
+      { newestFirst: this.inspectorFirst },
+    );
+    this.store.setMatcher(compileFilter(this.filter).match);
     this.views = new ConversationViews(this.list.element, this.model.store, this.model.connections, {
       onPick: (id) => this.select(id),
       onShowFrames: () => {
@@ -140,7 +164,11 @@ export class Inspector {
     this.counts = h('div', { className: 'counts muted', role: 'status', 'aria-live': 'off' });
     this.element = h(
       'section',
-      { className: 'inspector', 'data-testid': 'inspector', 'aria-label': 'Inspector' },
+      {
+        className: this.inspectorFirst ? 'inspector inspector-first' : 'inspector',
+        'data-testid': 'inspector',
+        'aria-label': 'Inspector',
+      },
       this.toolbar.head,
       this.toolbar.toolbar,
       this.toolbar.filterError,
@@ -240,6 +268,8 @@ export class Inspector {
   setTapStatus(status: TapStatus): void {
     this.toolbar.showTapStatus(status);
     if (status.state === 'live' && status.restarted) this.connections.serverRestarted(status.instance);
+    if (status.state === 'live' && this.inspectorFirst)
+      this.list.showClock(status.hello.serverTime - status.hello.t);
     this.schedule();
   }
 
@@ -263,6 +293,7 @@ export class Inspector {
     this.toolbar.showFilterError(error);
     this.store.setMatcher(match);
     this.lanes.setPicked(this.filter.lane);
+    this.lanes.setShowOwn(this.filter.own);
     this.views.setLane(this.filter.lane);
     this.listDirty = true;
     this.schedule();
@@ -302,9 +333,31 @@ export class Inspector {
     const warning = renderSequenceWarnings(record.sequenceWarnings);
     // The decoded protocol message first: what it means comes before how it crossed the wire.
     const decoded = renderProtocolDetail(record, this.store, (id) => this.select(id, true));
-    const anatomy = renderAnatomy(record.event, record.lane.label, record.messageEvent);
+    const anatomy = renderAnatomy(
+      record.event,
+      record.lane.label,
+      record.messageEvent,
+      this.inspectorFirst ? (wire) => this.folded(wire) : undefined,
+    );
     this.detail.replaceChildren(...[decoded, warning, anatomy].filter((part) => part !== null));
     this.detail.dataset.frameId = String(record.id);
+  }
+
+  /**
+   * In the inspector-first view the bit-level anatomy is folded under the payload: what the app
+   * said comes first, how it crossed the wire is one click (or Enter) away.
+   */
+  private folded(wire: HTMLElement[]): HTMLElement {
+    const fold = h(
+      'details',
+      { className: 'anatomy-fold', 'data-testid': 'anatomy-fold', open: this.anatomyOpen },
+      h('summary', {}, 'How it crossed the wire: header bits, bytes, masking'),
+      ...wire,
+    );
+    fold.addEventListener('toggle', () => {
+      this.anatomyOpen = (fold as HTMLDetailsElement).open;
+    });
+    return fold;
   }
 
   /** Selects the frame that starts a lane's n-th message in a direction (the chat's links). */

@@ -4,7 +4,7 @@
 
 import { h } from '../lib/dom';
 import { exportUrl } from '../lib/urls';
-import type { Connections, Lane } from './connections';
+import { type Connections, isOwnLane, type Lane } from './connections';
 import { handshakeSummary, httpExchangeSummary, renderHandshake } from './handshake-card';
 
 const LANES_SHOWN = 60;
@@ -20,6 +20,8 @@ export interface LanesViewOptions {
   onPickLane(key: string): void;
   /** A lane's handshake card was opened or closed (after it was filled). */
   onHandshakeToggle?(lane: HTMLElement, open: boolean): void;
+  /** The newest connection at the top (the inspector-first view). */
+  newestFirst?: boolean;
 }
 
 export class LanesView {
@@ -27,6 +29,8 @@ export class LanesView {
   private readonly entries = new Map<string, { element: HTMLElement; version: number }>();
   private drawnVersion = -1;
   private picked: string | null = null;
+  /** List the sockets wslab's own pages opened (chat, terminal, snippets). */
+  private showOwn = true;
 
   constructor(
     private readonly connections: Connections,
@@ -42,6 +46,12 @@ export class LanesView {
     this.drawnVersion = -1;
   }
 
+  setShowOwn(show: boolean): void {
+    if (show === this.showOwn) return;
+    this.showOwn = show;
+    this.drawnVersion = -1;
+  }
+
   /** Draws the lanes again from scratch at the next render (after a clear). */
   invalidate(): void {
     this.drawnVersion = -1;
@@ -51,7 +61,7 @@ export class LanesView {
     if (this.connections.version === this.drawnVersion) return;
     this.drawnVersion = this.connections.version;
     const order = this.connections.order;
-    const { shown, foldedHttp } = this.pick(order);
+    const { shown, foldedHttp, ownHidden } = this.pick(order);
     const wanted = new Set(shown);
     for (const [key, entry] of this.entries) {
       if (!wanted.has(key)) {
@@ -60,7 +70,9 @@ export class LanesView {
       }
     }
     const box = this.element;
-    let previous: Element | null = box.querySelector('.lanes-hidden');
+    const newestFirst = this.options.newestFirst ?? false;
+    // The note on lanes not listed sits on the side of the older ones.
+    let previous: Element | null = newestFirst ? null : box.querySelector('.lanes-hidden');
     for (const key of shown) {
       const lane = this.connections.lanes.get(key);
       if (!lane) continue;
@@ -77,27 +89,48 @@ export class LanesView {
       if (expected !== entry.element) box.insertBefore(entry.element, expected);
       previous = entry.element;
     }
-    const hidden = order.length - shown.length;
+    const hidden = order.length - shown.length - ownHidden;
     box.dataset.hidden = String(hidden);
+    box.dataset.ownHidden = String(ownHidden);
     let note = box.querySelector<HTMLElement>('.lanes-hidden');
-    if (hidden > 0) {
-      note ??= h('div', { className: 'lanes-hidden muted', role: 'listitem' });
-      note.textContent =
-        foldedHttp === hidden
-          ? `${hidden} older HTTP exchange${hidden === 1 ? '' : 's'} not listed (the newest ${HTTP_LANES_PER_PATH} per path are)`
-          : `${hidden} older connection${hidden === 1 ? '' : 's'} not listed${foldedHttp > 0 ? `, ${foldedHttp} of them HTTP exchanges` : ''} (their frames are still below)`;
-      if (box.firstElementChild !== note) box.prepend(note);
+    if (hidden > 0 || ownHidden > 0) {
+      note ??= h('div', { className: 'lanes-hidden muted', role: 'listitem', 'data-testid': 'lanes-hidden' });
+      const older =
+        hidden === 0
+          ? ''
+          : foldedHttp === hidden
+            ? `${hidden} older HTTP exchange${hidden === 1 ? '' : 's'} not listed (the newest ${HTTP_LANES_PER_PATH} per path are)`
+            : `${hidden} older connection${hidden === 1 ? '' : 's'} not listed${foldedHttp > 0 ? `, ${foldedHttp} of them HTTP exchanges` : ''} (their frames are still ${newestFirst ? 'listed' : 'below'})`;
+      const own =
+        ownHidden === 0
+          ? ''
+          : `${ownHidden} of wslab’s own connection${ownHidden === 1 ? '' : 's'} hidden (tick “wslab’s own” to show ${ownHidden === 1 ? 'it' : 'them'})`;
+      note.textContent = [older, own].filter(Boolean).join(' · ');
+      if (newestFirst ? box.lastElementChild !== note : box.firstElementChild !== note) {
+        if (newestFirst) box.append(note);
+        else box.prepend(note);
+      }
     } else note?.remove();
   }
 
-  /** The newest lanes, at most a few HTTP exchanges per path among them; oldest first. */
-  private pick(order: readonly string[]): { shown: string[]; foldedHttp: number } {
+  /**
+   * The newest lanes, at most a few HTTP exchanges per path among them, without wslab's own when
+   * those are hidden; oldest first unless the view wants the newest first.
+   */
+  private pick(order: readonly string[]): { shown: string[]; foldedHttp: number; ownHidden: number } {
     const shown: string[] = [];
     const perPath = new Map<string, number>();
     let foldedHttp = 0;
-    for (let i = order.length - 1; i >= 0 && shown.length < LANES_SHOWN; i--) {
+    let ownHidden = 0;
+    for (let i = order.length - 1; i >= 0; i--) {
       const key = order[i]!;
-      const open = this.connections.lanes.get(key)?.open;
+      const lane = this.connections.lanes.get(key);
+      if (!this.showOwn && lane && isOwnLane(lane)) {
+        ownHidden++;
+        continue;
+      }
+      if (shown.length >= LANES_SHOWN) continue;
+      const open = lane?.open;
       if (open?.kind === 'http') {
         const count = perPath.get(open.path) ?? 0;
         perPath.set(open.path, count + 1);
@@ -108,7 +141,7 @@ export class LanesView {
       }
       shown.push(key);
     }
-    return { shown: shown.reverse(), foldedHttp };
+    return { shown: this.options.newestFirst ? shown : shown.reverse(), foldedHttp, ownHidden };
   }
 
   private laneElement(lane: Lane): HTMLElement {

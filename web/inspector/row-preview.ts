@@ -12,6 +12,13 @@ export function formatTime(t: number): string {
   return (t / 1000).toFixed(3);
 }
 
+/** A wall-clock time (ms since the epoch) as this computer's time of day, to the millisecond. */
+export function formatClock(epochMs: number): string {
+  const date = new Date(epochMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
 function previewFrame(event: TapFrameEvent, label: string | null): string {
   if (event.opcodeName === 'close')
     return event.closeCode ? `${event.closeCode} ${event.closeReason ?? ''}` : '(no code)';
