@@ -11,7 +11,7 @@ import {
   pinMaskKey,
 } from '../../../core/workbench/frame-draft';
 import { WORKBENCH_PRESETS } from '../../../core/workbench/presets';
-import { buildScript, frameAt } from '../../../core/workbench/script';
+import { answeredFrame, buildScript, expectedFault, frameAt } from '../../../core/workbench/script';
 
 const fixedKey = () => Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
 
@@ -212,5 +212,33 @@ describe('the presets', () => {
     const preset = WORKBENCH_PRESETS.find((p) => p.id === 'long-ping')!;
     const built = draftBytes(preset.drafts[0]!);
     expect(built.ok && toHex(built.value.subarray(0, 8), ' ')).toBe('89 fe 00 7e 37 fa 21 3d');
+  });
+});
+
+describe('what a conforming server should answer', () => {
+  it('names the fragmented close as the fault even when the frame after it was sent too', () => {
+    const built = buildScript(WORKBENCH_PRESETS.find((p) => p.id === 'fragmented-close')!.drafts);
+    if (!built.ok) throw new Error(built.error.message);
+    expect(expectedFault(built.value)).toMatchObject({
+      frame: 0,
+      code: 'FRAGMENTED_CONTROL',
+      closeCode: 1002,
+    });
+    expect(answeredFrame(built.value, built.value.bytes.length, 1002)).toBe(0);
+    // Another code than the fault's: the answer goes beside the last frame written.
+    expect(answeredFrame(built.value, built.value.bytes.length, 1000)).toBe(1);
+  });
+
+  it('puts invalid UTF-8 split over two fragments on the second, where the message ends', () => {
+    const built = buildScript(WORKBENCH_PRESETS.find((p) => p.id === 'utf8-split')!.drafts);
+    if (!built.ok) throw new Error(built.error.message);
+    expect(expectedFault(built.value)).toMatchObject({ frame: 1, closeCode: 1007 });
+  });
+
+  it('expects no fault from a valid script or a length that only lies longer', () => {
+    const valid = buildScript(WORKBENCH_PRESETS[0]!.drafts);
+    expect(valid.ok && expectedFault(valid.value)).toBeNull();
+    const waiting = buildScript([defaultDraft({ declaredLength: 100, payload: text('Hi') })]);
+    expect(waiting.ok && expectedFault(waiting.value)).toBeNull();
   });
 });
