@@ -17,6 +17,7 @@ import { TerminalHost } from './playground/terminal';
 import { HELP, TerminalCommands } from './playground/terminal-commands';
 import { WireLog } from './playground/wire-log';
 import { TapClient } from './tap/tap-client';
+import { mountWorkbench } from './workbench/workbench-pane';
 
 declare global {
   interface Window {
@@ -99,6 +100,8 @@ commands = new TerminalCommands(terminal, {
 // ---- Editor and runs ------------------------------------------------------------------------
 
 const controls = new RunControls(terminal, inspector.connections);
+// The workbench shares the editor's room, under tabs: it sends the frames a browser never would.
+if (playground) mountWorkbench(document.querySelector<HTMLElement>('.editor-panel')!);
 
 // ---- Lessons --------------------------------------------------------------------------------
 

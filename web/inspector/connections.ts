@@ -152,6 +152,12 @@ export class Connections {
       lane.label = 'http';
       return;
     }
+    if (lane.open?.kind === 'workbench') {
+      // The workbench's raw connection: opened by the server for this page, without an Origin.
+      lane.role = 'page';
+      lane.label = 'workbench';
+      return;
+    }
     if (this.recorded) {
       lane.role = 'recorded';
       lane.label = lane.open?.kind === 'rejected' ? 'refused' : (lane.open?.kind ?? 'recorded');

@@ -1,0 +1,92 @@
+import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
+import { expect, test } from './fixtures';
+
+test('an RSV1 frame built in the workbench gets close 1002, and the inspector shows it on a workbench lane', async ({
+  app,
+  tap,
+}) => {
+  await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  const tab = app.getByTestId('tab-workbench');
+  // The tabs work from the keyboard: arrow right from the snippet tab selects the workbench.
+  await app.getByTestId('tab-snippet').focus();
+  await app.keyboard.press('ArrowRight');
+  await expect(tab).toHaveAttribute('aria-selected', 'true');
+  await expect(tab).toBeFocused();
+  const bench = app.getByTestId('workbench');
+  await expect(bench).toBeVisible();
+  await expect(app.locator('.editor-panel')).toBeHidden();
+
+  await bench.getByTestId('wb-key').fill('37fa213d');
+  await bench.getByTestId('wb-payload').fill('Hello');
+  // The bytes follow the fields live: RFC 6455 §5.7's masked "Hello".
+  await expect(bench.getByTestId('wb-bytes')).toHaveAttribute('data-hex', '818537fa213d7f9f4d5158');
+  await bench.getByTestId('wb-rsv1').check();
+  await expect(bench.getByTestId('wb-bytes')).toHaveAttribute('data-hex', 'c18537fa213d7f9f4d5158');
+  await expect(bench.getByTestId('wb-expect')).toContainText('close 1002');
+
+  await bench.getByTestId('wb-send').click();
+  const queued = bench.getByTestId('wb-queued');
+  await expect(queued).toHaveCount(1);
+  await expect(queued).toHaveAttribute('data-verdict', '1002');
+  await expect(queued.getByTestId('wb-verdict')).toContainText('close 1002');
+  await expect(bench.getByTestId('wb-status')).toHaveAttribute('data-state', 'closed');
+  await expect(bench.getByTestId('wb-status')).toContainText('The server closed with 1002');
+
+  // What the server saw, independently of the page: one workbench connection, RSV1 on the wire.
+  const open = await tap.find(
+    (event: TapEvent): event is TapOpenEvent => event.type === 'open' && event.kind === 'workbench',
+  );
+  await expect
+    .poll(() =>
+      tap.events.some(
+        (e) =>
+          e.type === 'frame' &&
+          e.conn === open.conn &&
+          e.dir === 'client' &&
+          e.rsv1 &&
+          e.violation !== undefined,
+      ),
+    )
+    .toBe(true);
+
+  const row = app.locator('[data-testid="frame-row"][data-lane="workbench"][data-dir="client"]');
+  await expect(row).toHaveCount(1);
+  await row.click();
+  const detail = app.getByTestId('frame-detail');
+  await expect(detail).toContainText('RSV1 is set, but no extension');
+  await expect(detail).toContainText('workbench');
+  await expect(
+    app.locator('[data-testid="frame-row"][data-lane="workbench"][data-dir="server"]'),
+  ).toContainText('1002');
+});
+
+test('a preset script puts the server verdict beside the frame that caused it, legibly at 1280×800', async ({
+  app,
+}, testInfo) => {
+  await app.getByTestId('tab-workbench').click();
+  const bench = app.getByTestId('workbench');
+  await bench.getByTestId('wb-preset').selectOption('fragmented-close');
+  const queued = bench.getByTestId('wb-queued');
+  await expect(queued).toHaveCount(2);
+  await bench.getByTestId('wb-send').click();
+  // The close answers the first frame, the fragmented close, not the one written after it.
+  await expect(queued.first()).toHaveAttribute('data-verdict', '1002');
+  await expect(queued.nth(1)).not.toHaveAttribute('data-verdict', /./);
+
+  // A bad field is named, not sent.
+  await bench.getByTestId('wb-key').fill('123');
+  await expect(bench.getByTestId('wb-problem')).toContainText('a masking key is 4 bytes');
+  await expect(bench.getByTestId('wb-key')).toHaveAttribute('aria-invalid', 'true');
+
+  // Legible: nothing in the pane is wider than the pane.
+  const body = bench.locator('.wb-body');
+  const { scrollWidth, clientWidth } = await body.evaluate((el) => ({
+    scrollWidth: el.scrollWidth,
+    clientWidth: el.clientWidth,
+  }));
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  const box = await bench.boundingBox();
+  expect(box!.width).toBeGreaterThan(300);
+  expect(box!.height).toBeGreaterThan(200);
+  await app.screenshot({ path: testInfo.outputPath('workbench.png') });
+});
