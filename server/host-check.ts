@@ -42,6 +42,42 @@ export function isSameOrigin(originHeader: string | undefined, hostHeader: strin
 }
 
 /**
+ * The origin a page names in `--allow-origin`, as browsers write it in `Origin` (scheme, host,
+ * port; no path), or null when it is not an http(s) origin. `*` is not one: letting every site
+ * in is what the guard is there to stop.
+ */
+export function normalOrigin(text: string): string | null {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.pathname !== '/' || url.search || url.hash || url.username) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `/proxy` takes this server's own pages, clients that send no Origin, and the pages the user
+ * named with `--allow-origin` (their own app, served from its own origin).
+ */
+export function isProxyOrigin(
+  originHeader: string | undefined,
+  hostHeader: string | undefined,
+  allowOrigins: readonly string[],
+): boolean {
+  if (isSameOrigin(originHeader, hostHeader)) return true;
+  const origin = originHeader === undefined ? null : normalOrigin(originHeader);
+  return origin !== null && allowOrigins.includes(origin);
+}
+
+/** How to let a page refused by `/proxy` in, for the refusal's text (nothing for `null`). */
+export function proxyOriginHint(originHeader: string | undefined): string {
+  const origin = originHeader === undefined ? null : normalOrigin(originHeader);
+  return origin === null ? '' : `; if it is your app's page, start wslab with --allow-origin ${origin}`;
+}
+
+/**
  * A page on another site can still send a GET with no `Origin` at all (`fetch(url, {mode:
  * 'no-cors'})`, an `<img>`, a form): browsers name every request's relation to the page that made
  * it in `Sec-Fetch-Site` (Fetch Metadata), so refuse anything but this origin's own requests.

@@ -44,6 +44,8 @@ export interface ServerOptions {
   ca?: string | Buffer;
   /** Accept any certificate from a wss:// target (`--insecure`). */
   insecure?: boolean;
+  /** Pages from these origins may use `/proxy` (`--allow-origin`), as normalised origins. */
+  allowOrigins?: string[];
   /** Accept permessage-deflate on the echo server unless a connection asks `deflate=0`. */
   deflate?: boolean;
   /** Unsent bytes per tap subscriber past which nothing more is sent until its socket drains. */
@@ -103,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowTargets: options.allowTargets ?? [],
     ca: options.ca,
     insecure: options.insecure ?? false,
+    allowOrigins: options.allowOrigins ?? [],
   };
   const router = new UpgradeRouter({
     hub,

@@ -9,7 +9,7 @@ import { ECHO_PATH, PROXY_PATH, TAP_PATH, WORKBENCH_PATH } from '../core/routes'
 import { checkUpgradeRequest } from '../core/wire/handshake';
 import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
-import { isAllowedHost, isSameOrigin } from './host-check';
+import { isAllowedHost, isProxyOrigin, proxyOriginHint } from './host-check';
 import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
 import type { TapHub } from './tap/hub';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
@@ -183,7 +183,8 @@ export class UpgradeRouter {
    * refuses with 403 a Host that is not this machine's (DNS rebinding) or a page from another
    * origin, `null` included (RFC 6455 §10.2: cross-site WebSocket hijacking). False when refused.
    */
-  private onlyOwnPages(upgrade: UpgradeRequest, what: string): boolean {
+  /** `allowOrigins`: given for `/proxy`, which also takes the pages `--allow-origin` names. */
+  private onlyOwnPages(upgrade: UpgradeRequest, what: string, allowOrigins?: readonly string[]): boolean {
     const { host, origin } = upgrade.req.headers;
     if (!isAllowedHost(host, this.options.allowedHosts)) {
       this.taps.refuse(
@@ -194,8 +195,9 @@ export class UpgradeRouter {
       );
       return false;
     }
-    if (!isSameOrigin(origin, host)) {
-      const reason = `${what} only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)`;
+    if (!isProxyOrigin(origin, host, allowOrigins ?? [])) {
+      const hint = allowOrigins ? proxyOriginHint(origin) : '';
+      const reason = `${what} only accepts pages from this server, not Origin ${origin} (RFC 6455 §10.2)${hint}`;
       this.taps.refuse(upgrade, 403, reason, 'FORBIDDEN_ORIGIN');
       return false;
     }
@@ -246,7 +248,7 @@ export class UpgradeRouter {
   /** `/proxy`: relay byte for byte to another WebSocket server, with the tap reading along. */
   private relay(upgrade: UpgradeRequest): void {
     // A page on another site must not use wslab as its way into this machine's loopback services.
-    if (!this.onlyOwnPages(upgrade, 'the proxy')) return;
+    if (!this.onlyOwnPages(upgrade, 'the proxy', this.options.proxy.allowOrigins ?? [])) return;
     const settings = this.options.proxy;
     const resolved = resolveTarget(upgrade.url, settings);
     if (!resolved.ok) {

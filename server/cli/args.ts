@@ -1,3 +1,4 @@
+import { normalOrigin } from '../host-check';
 import { DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT, type ServerOptions } from '../server';
 
 export const USAGE = `Usage: npx wslab [options]      (in a clone of the repository: npm start -- [options])
@@ -15,6 +16,8 @@ Options:
   --deflate           accept permessage-deflate on the echo server (per connection: ?deflate=1)
   --target URL        relay ws://…/proxy to this ws:// or wss:// server, byte for byte
   --allow-target H[:P]  let /proxy relay to this non-loopback host too (repeatable)
+  --allow-origin ORIGIN  let pages from this origin use /proxy, e.g. your app's dev server
+                      http://localhost:3000 (repeatable; the tap and the API stay this page's)
   --ca FILE           trust these PEM certificates for wss:// targets
   --insecure          accept any certificate from wss:// targets (self-signed test servers)
   --record FILE       when the server stops, write the session's recorded connections to FILE:
@@ -95,6 +98,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         const text = value();
         if (!text) return { ok: false, error: '--allow-target wants host or host:port' };
         options.allowTargets = [...(options.allowTargets ?? []), text];
+        break;
+      }
+      case '--allow-origin': {
+        const text = value();
+        const origin = text === null ? null : normalOrigin(text);
+        if (origin === null)
+          return {
+            ok: false,
+            error: `--allow-origin wants an http:// or https:// origin such as http://localhost:3000, got ${text ?? 'nothing'}`,
+          };
+        options.allowOrigins = [...(options.allowOrigins ?? []), origin];
         break;
       }
       case '--ca': {

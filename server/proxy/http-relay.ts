@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { PROXY_PATH } from '../../core/routes';
 import type { HandshakeRefusalCode } from '../../core/tap/events';
 import type { HeaderList } from '../../core/wire/handshake';
-import { isAllowedHost, isSameOrigin, isSameOriginFetch } from '../host-check';
+import { isAllowedHost, isSameOrigin, isSameOriginFetch, normalOrigin, proxyOriginHint } from '../host-check';
 import { redactQuery } from '../redact';
 import { ConnectionCapture } from '../tap/capture';
 import type { Journal } from '../tap/journal';
@@ -171,12 +171,16 @@ function checkRequest(req: IncomingMessage, options: HttpRelayOptions): Refusal 
       code: 'FORBIDDEN_HOST',
     };
   }
+  // A page the user let in names itself in Origin: browsers send it on every cross-origin request
+  // (CORS), GETs included. Its CORS answer is the target's own, as when the page calls it directly.
+  const allowed = normalOrigin(origin ?? '');
+  if (allowed !== null && (options.settings.allowOrigins ?? []).includes(allowed)) return null;
   const site = req.headers['sec-fetch-site'];
   // A cross-site page's GET carries no Origin, but browsers name it in Sec-Fetch-Site.
   if (!isSameOrigin(origin, host) || !isSameOriginFetch(typeof site === 'string' ? site : undefined)) {
     return {
       status: 403,
-      reason: `the proxy only accepts pages from this server, not ${origin ? `Origin ${origin}` : `a ${site} request`} (RFC 6455 §10.2)`,
+      reason: `the proxy only accepts pages from this server, not ${origin ? `Origin ${origin}` : `a ${site} request`} (RFC 6455 §10.2)${proxyOriginHint(origin)}`,
       code: 'FORBIDDEN_ORIGIN',
     };
   }

@@ -28,6 +28,8 @@ export interface ProxySettings {
   ca?: string | Buffer;
   /** `--insecure`: accept any certificate from a wss:// target (self-signed test servers). */
   insecure: boolean;
+  /** `--allow-origin`: pages from these origins may use `/proxy` too (normalised origins). */
+  allowOrigins?: readonly string[];
 }
 
 /** Which upstream URL this request asks for, and whether wslab may go there. */

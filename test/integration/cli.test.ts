@@ -123,6 +123,12 @@ describe('flag parsing', () => {
       ok: true,
       options: { port: 9000, host: '::1' },
     });
+    expect(
+      parseArgs(['--allow-origin', 'http://LOCALHOST:3000', '--allow-origin=https://app.test']),
+    ).toMatchObject({
+      ok: true,
+      options: { allowOrigins: ['http://localhost:3000', 'https://app.test'] },
+    });
     expect(parseArgs(['--history', '16MiB'])).toMatchObject({
       ok: true,
       options: { historyBytes: 16 * 1024 * 1024 },
@@ -134,6 +140,11 @@ describe('flag parsing', () => {
     [['--port'], /--port wants a number from 0 to 65535, got nothing/],
     [['--max-payload', 'big'], /--max-payload wants a size/],
     [['--history', '64KiB'], /--history wants a size of at least 1MiB/],
+    [['--allow-origin', '*'], /--allow-origin wants an http:\/\/ or https:\/\/ origin/],
+    [
+      ['--allow-origin', 'http://localhost:3000/app'],
+      /--allow-origin wants an http:\/\/ or https:\/\/ origin/,
+    ],
   ])('explains %j', (args, message) => {
     const parsed = parseArgs(args);
     expect(parsed.ok).toBe(false);

@@ -125,6 +125,44 @@ describe('/proxy from a browser', () => {
   });
 });
 
+describe('--allow-origin: a developer’s own app page may use /proxy, and nothing else', () => {
+  const appOrigin = 'http://localhost:3000';
+  let allowing: RunningServer;
+  beforeAll(async () => {
+    allowing = await startTestServer({ allowOrigins: [appOrigin] });
+  });
+  afterAll(async () => {
+    await allowing.close();
+  });
+  const open = async (path: string, origin: string): Promise<number> => {
+    const socket = new WebSocket(wsUrl(allowing, path), { origin });
+    socket.on('error', () => {});
+    const status = await Promise.race([
+      once(socket, 'open').then(() => 101),
+      once(socket, 'unexpected-response').then(
+        ([, response]) => (response as IncomingMessage).statusCode ?? 0,
+      ),
+    ]);
+    socket.terminate();
+    return status;
+  };
+
+  it('relays a WebSocket from the allowed origin, and still refuses any other site', async () => {
+    expect(await open(proxyPath(), appOrigin)).toBe(101);
+    expect(await open(proxyPath(), 'http://localhost:3001')).toBe(403);
+  });
+
+  it('keeps the tap for this server’s own pages: an allowed app may not read everyone’s traffic', async () => {
+    expect(await open('/tap', appOrigin)).toBe(403);
+  });
+
+  it('names the flag in the refusal a page from another origin gets', async () => {
+    const { status, body } = await upgrade(proxyPath(), 'http://localhost:5173');
+    expect(status).toBe(403);
+    expect(body).toContain('start wslab with --allow-origin http://localhost:5173');
+  });
+});
+
 describe('the snippet sandbox (an opaque origin)', () => {
   it('may still open the echo server, which is no way into anything', async () => {
     expect((await upgrade('/echo', 'null')).status).toBe(101);
