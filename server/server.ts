@@ -58,6 +58,8 @@ export interface ServerOptions {
   startView?: PageView;
   /** More host names to accept in `Host`, besides IP literals and localhost. */
   allowedHosts?: string[];
+  /** Bytes of HTTP bodies `/proxy` may hold at once for all its exchanges (default 64 MiB). */
+  proxyHeldBytes?: number;
   /** Bounds of the Live stand-in's store of resumable sessions. */
   liveResumptions?: ResumptionStoreLimits;
 }
@@ -140,7 +142,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     exportCeilingBytes: exportCeiling(journal.budgetBytes),
     startView: options.startView ?? 'playground',
   });
-  const httpRelay = { journal, payloadCap, allowedHosts, settings: proxySettings };
+  const httpRelay = {
+    journal,
+    payloadCap,
+    allowedHosts,
+    settings: proxySettings,
+    heldBytesLimit: options.proxyHeldBytes,
+  };
   // `/proxy` takes plain HTTP too (Socket.IO's long-polling), before the app sees it.
   const httpServer = createServer((req, res) => {
     if (isProxyPath(req.url ?? '/')) relayHttp(req, res, httpRelay);

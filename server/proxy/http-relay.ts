@@ -39,6 +39,9 @@ export const MAX_HTTP_ANSWER_BYTES = 16 * 1024 * 1024;
 // Exchanges in flight at once: each may hold a request and an answer in memory, so their number
 // is bounded too; past it, 503 (RFC 9110 §15.6.4).
 export const MAX_HTTP_EXCHANGES = 64;
+// The bodies all exchanges hold at once, requests and answers together: 64 exchanges at their
+// own limits would be 1.3 GB. Past it, the exchange that asks for more gets 503.
+export const MAX_HTTP_HELD_BYTES = 64 * 1024 * 1024;
 // How long a client may take to send its body.
 export const HTTP_REQUEST_MS = 10_000;
 // How long the target may take to answer: a long-poll `GET` is held until there is something to
@@ -64,7 +67,38 @@ export interface HttpRelayOptions {
   /** Host names accepted in `Host`, besides IP literals and localhost. */
   allowedHosts: readonly string[];
   settings: ProxySettings;
+  /** Bytes of bodies all exchanges may hold at once (default `MAX_HTTP_HELD_BYTES`). */
+  heldBytesLimit?: number;
 }
+
+/** One exchange's share of the bodies held: taken as they come, given back when it ends. */
+class Hold {
+  private bytes = 0;
+  constructor(
+    private readonly budget: { held: number },
+    private readonly limit: number,
+  ) {}
+
+  /** False, taking nothing, when these bytes would go past the shared limit. */
+  take(size: number): boolean {
+    if (this.budget.held + size > this.limit) return false;
+    this.budget.held += size;
+    this.bytes += size;
+    return true;
+  }
+
+  release(): void {
+    this.budget.held -= this.bytes;
+    this.bytes = 0;
+  }
+}
+
+const busyRefusal = (limit: number): Refusal => ({
+  retryAfter: 1,
+  status: 503,
+  reason: `/proxy is holding ${limit / 1024 / 1024} MiB of other requests' and answers' bodies already; try again when they are through`,
+  code: 'UPSTREAM_FAILED',
+});
 
 interface Refusal {
   status: number;
@@ -81,6 +115,7 @@ export function isProxyPath(url: string): boolean {
 
 // Per server (its options object): tests and embedders may run several in one process.
 const inFlight = new WeakMap<HttpRelayOptions, number>();
+const heldBodies = new WeakMap<HttpRelayOptions, { held: number }>();
 
 /** Relays one HTTP request under `/proxy` to its target, and journals both sides. */
 export function relayHttp(req: IncomingMessage, res: ServerResponse, options: HttpRelayOptions): void {
@@ -138,24 +173,35 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
     return;
   }
   inFlight.set(options, busy + 1);
-  res.once('close', () => inFlight.set(options, (inFlight.get(options) ?? 1) - 1));
+  const budget = heldBodies.get(options) ?? { held: 0 };
+  heldBodies.set(options, budget);
+  const limit = options.heldBytesLimit ?? MAX_HTTP_HELD_BYTES;
+  const hold = new Hold(budget, limit);
+  res.once('close', () => {
+    inFlight.set(options, (inFlight.get(options) ?? 1) - 1);
+    hold.release();
+  });
   if (!resolved!.ok) {
     req.resume();
     refuse(resolved!);
     return;
   }
-  readBody(req, capture).then(
+  readBody(req, capture, hold).then(
     (body) => {
-      if (body === null) {
+      if (body === 'too large' || body === 'no room') {
         res.shouldKeepAlive = false;
-        refuse({
-          status: 413,
-          reason: `the request body is over ${MAX_HTTP_REQUEST_BYTES / 1024 / 1024} MiB, the most /proxy relays`,
-          code: 'BAD_PARAMETER',
-        });
+        refuse(
+          body === 'no room'
+            ? busyRefusal(limit)
+            : {
+                status: 413,
+                reason: `the request body is over ${MAX_HTTP_REQUEST_BYTES / 1024 / 1024} MiB, the most /proxy relays`,
+                code: 'BAD_PARAMETER',
+              },
+        );
         return;
       }
-      forward(req, body, target!, options.settings, res, refuse);
+      forward(req, body, target!, options.settings, res, refuse, hold, limit);
     },
     (error: Error) => refuse({ status: 400, reason: error.message, code: 'BAD_PARAMETER' }),
   );
@@ -187,8 +233,15 @@ function checkRequest(req: IncomingMessage, options: HttpRelayOptions): Refusal 
   return null;
 }
 
-/** The request body, journaled as it comes; null when it is over the limit. */
-function readBody(req: IncomingMessage, capture: ConnectionCapture): Promise<Buffer | null> {
+/**
+ * The request body, journaled as it comes; `too large` past the request limit, `no room` when
+ * the bodies all exchanges hold would go past theirs.
+ */
+function readBody(
+  req: IncomingMessage,
+  capture: ConnectionCapture,
+  hold: Hold,
+): Promise<Buffer | 'too large' | 'no room'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -199,22 +252,25 @@ function readBody(req: IncomingMessage, capture: ConnectionCapture): Promise<Buf
     timer.unref();
     // Node hands the body over with its chunked framing (RFC 9112 §7.1) already taken off: what
     // the tap shows after a chunked request's head is the body, not the chunks.
+    let refused = false;
+    // Answered now, not after the rest has come: the answer closes the connection.
+    const stop = (why: 'too large' | 'no room'): void => {
+      refused = true;
+      chunks.length = 0;
+      clearTimeout(timer);
+      resolve(why);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (size > MAX_HTTP_REQUEST_BYTES) return;
+      if (refused) return;
       size += chunk.length;
-      if (size > MAX_HTTP_REQUEST_BYTES) {
-        // Answered now, not after the rest has come: the answer closes the connection.
-        chunks.length = 0;
-        clearTimeout(timer);
-        resolve(null);
-        return;
-      }
+      if (size > MAX_HTTP_REQUEST_BYTES) return stop('too large');
+      if (!hold.take(chunk.length)) return stop('no room');
       capture.feedClient(chunk);
       chunks.push(chunk);
     });
     req.on('end', () => {
       clearTimeout(timer);
-      resolve(size > MAX_HTTP_REQUEST_BYTES ? null : Buffer.concat(chunks));
+      if (!refused) resolve(Buffer.concat(chunks));
     });
     req.on('error', (error) => {
       clearTimeout(timer);
@@ -231,6 +287,8 @@ function forward(
   settings: ProxySettings,
   res: ServerResponse,
   refuse: (refusal: Refusal) => void,
+  hold: Hold,
+  heldLimit: number,
 ): void {
   const headers: HeaderList = [];
   const hopByHop = connectionFields(req.headers.connection);
@@ -285,6 +343,11 @@ function forward(
         answer.destroy();
         if (settle())
           failed(`the target ${where} answered with more than ${MAX_HTTP_ANSWER_BYTES / 1024 / 1024} MiB`);
+        return;
+      }
+      if (!hold.take(chunk.length)) {
+        answer.destroy();
+        if (settle()) refuse(busyRefusal(heldLimit));
         return;
       }
       chunks.push(chunk);

@@ -4,7 +4,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -236,6 +241,70 @@ describe('the HTTP relay’s limits and refusals', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('answers 503 when the bodies held for all exchanges would pass the shared budget, and frees it after', async () => {
+    // The target takes each request's body and answers only when told: the bodies stay held.
+    const waiting: ServerResponse[] = [];
+    const holding = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => waiting.push(res));
+    });
+    holding.listen(0, '127.0.0.1');
+    await once(holding, 'listening');
+    try {
+      const base = await startWslab({
+        target: `ws://127.0.0.1:${(holding.address() as AddressInfo).port}`,
+        proxyHeldBytes: 1024 * 1024,
+      });
+      const post = () => get(base, '/proxy/upload', { method: 'POST', body: Buffer.alloc(600 * 1024, 0x62) });
+      const first = post();
+      await expect.poll(() => waiting.length, { timeout: 10_000 }).toBe(1);
+      const second = await post();
+      expect(second.status).toBe(503);
+      expect(second.headers.get('retry-after')).toBe('1');
+      expect(await second.text()).toMatch(/holding 1 MiB of other requests' and answers' bodies/);
+      waiting.shift()!.end('done');
+      expect((await first).status).toBe(200);
+      // Given back once the first exchange ended: the same request goes through now.
+      const third = post();
+      await expect.poll(() => waiting.length, { timeout: 10_000 }).toBe(1);
+      waiting.shift()!.end('done');
+      expect((await third).status).toBe(200);
+    } finally {
+      for (const res of waiting) res.end();
+      holding.closeAllConnections();
+      await new Promise((resolve) => holding.close(resolve));
+    }
+  });
+
+  it('answers 503 when an answer would pass the shared budget while another is held', async () => {
+    // Two answers of 700 KiB each, sent half-way and held there until both requests are in.
+    const halves: ServerResponse[] = [];
+    const big = createServer((_req, res) => {
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(700 * 1024),
+      });
+      res.write(Buffer.alloc(600 * 1024, 0x63));
+      halves.push(res);
+    });
+    big.listen(0, '127.0.0.1');
+    await once(big, 'listening');
+    try {
+      const base = await startWslab({
+        target: `ws://127.0.0.1:${(big.address() as AddressInfo).port}`,
+        proxyHeldBytes: 1024 * 1024,
+      });
+      const answers = Promise.all([get(base, '/proxy/a'), get(base, '/proxy/b')]);
+      await expect.poll(() => halves.length, { timeout: 10_000 }).toBe(2);
+      for (const res of halves) if (!res.destroyed) res.end(Buffer.alloc(100 * 1024, 0x63));
+      const statuses = (await answers).map((answer) => answer.status).sort();
+      expect(statuses).toEqual([200, 503]);
+    } finally {
+      big.closeAllConnections();
+      await new Promise((resolve) => big.close(resolve));
     }
   });
 
