@@ -1,13 +1,22 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { ConformanceCase } from '../../core/conformance/case';
 import { encodeCase } from '../../core/conformance/case-bytes';
 import type { ConformanceReport } from '../../core/conformance/report';
-import { CONFORMANCE_CASES } from '../../core/conformance/suite';
+import { CONFORMANCE_CASES, selectCases } from '../../core/conformance/suite';
 import { concatBytes, decodeUtf8Strict } from '../../core/wire/bytes';
 import { Opcode } from '../../core/wire/opcodes';
-import { type ConformanceProgress, runConformance } from '../../server/conformance/runner';
+import {
+  type ConformanceProgress,
+  ConformanceTargetError,
+  runConformance,
+} from '../../server/conformance/runner';
 import type { RunningServer } from '../../server/server';
 import { type Flaw, type RawEchoServer, startRawEchoServer } from './conformance-servers';
 import { startTestServer } from './harness';
@@ -128,4 +137,65 @@ describe('the conformance check against broken servers', () => {
       expect(report.summary.nonStrict).toBe(0);
     }, 60_000);
   }
+});
+
+describe('the conformance check over TLS', () => {
+  let dir: string;
+  let cert: Buffer;
+  let url: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'wslab-conformance-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(path.join(dir, 'cert.pem'));
+    const https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert });
+    const wss = new WebSocketServer({ server: https });
+    wss.on('connection', (socket) => {
+      socket.on('error', () => {});
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+    https.listen(0, '127.0.0.1');
+    await once(https, 'listening');
+    url = `wss://localhost:${(https.address() as { port: number }).port}/`;
+    close = () => new Promise((resolve) => https.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a self-signed server it was not told to trust, naming the TLS failure', async () => {
+    const run = runConformance({ url, cases: selectCases(['2.1']) });
+    await expect(run).rejects.toThrow(ConformanceTargetError);
+    await expect(run).rejects.toThrow(/TLS with localhost:\d+ failed/);
+  });
+
+  it('checks a wss:// server trusted with a CA file, or with insecure', async () => {
+    const cases = selectCases(['1.1', '5.19', '6.4', '7.1']);
+    for (const trust of [{ ca: cert }, { insecure: true }]) {
+      const report = await runConformance({ url, cases, ...trust });
+      expect(notPassing(report)).toEqual([]);
+      expect(report.summary.total).toBe(cases.length);
+    }
+  }, 30_000);
 });
