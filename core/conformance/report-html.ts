@@ -70,7 +70,7 @@ function caseBlock(result: CaseResult): string {
 <summary><span class="id">${escapeHtml(result.id)}</span><span class="verdict ${result.verdict}">${VERDICT_LABEL[result.verdict]}</span><span class="title">${escapeHtml(result.title)}</span><span class="ms">${result.durationMs} ms</span></summary>
 <div class="body">
 <p><strong>${escapeHtml(result.reason)}</strong> (RFC 6455 ${escapeHtml(result.section)})</p>
-<p>Sent ${result.sent.bytes} bytes in ${result.sent.writes} write${result.sent.writes === 1 ? '' : 's'}:</p>
+<p>Sent ${result.sent.bytes} bytes in ${result.sent.writes} write${result.sent.writes === 1 ? '' : 's'}${result.sent.written < result.sent.bytes ? ` (${result.sent.written} written before the connection ended)` : ''}:</p>
 <pre>${escapeHtml(hexLines(result.sent))}</pre>
 <p>Received: ${escapeHtml(result.received.summary)}</p>
 ${table}

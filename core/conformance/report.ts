@@ -54,8 +54,11 @@ export interface CaseResult {
   verdict: Verdict;
   reason: string;
   durationMs: number;
-  /** What the case wrote after the handshake, all writes together, and into how many writes. */
-  sent: HexDump & { writes: number };
+  /**
+   * The case's bytes after the handshake, all writes together, and into how many writes they were
+   * cut; `written` of them were written before the verdict was in or the connection closed.
+   */
+  sent: HexDump & { writes: number; written: number };
   received: {
     frames: ReceivedFrame[];
     /** Frames received beyond REPORT_FRAMES, not listed. */

@@ -122,7 +122,10 @@ export async function probeEcho(target: ProxyTarget, settings: ConnectSettings):
   const token = `wslab-probe-${randomBytes(6).toString('hex')}`;
   const decoder = new FrameDecoder({ sender: 'server' });
   return new Promise((resolve) => {
+    let finished = false;
     const finish = (form: EchoForm | null): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       socket.off('data', onData);
       if (!socket.destroyed) socket.end(encodeClose(1000, '', true));
@@ -161,7 +164,7 @@ export async function runCase(
   const started = performance.now();
   const frames = encodeCase(testCase);
   const writes = writesOf(frames, testCase.chop);
-  const sent = { ...hexDump(concatBytes(frames)), writes: writes.length };
+  const sent = { ...hexDump(concatBytes(frames)), writes: writes.length, written: 0 };
   const base = {
     id: testCase.id,
     title: testCase.title,
@@ -300,7 +303,8 @@ export async function runCase(
         await new Promise<void>((written) => {
           const onClose = (): void => written();
           socket.once('close', onClose);
-          socket.write(bytes, () => {
+          socket.write(bytes, (error) => {
+            if (!error) sent.written += bytes.length;
             socket.off('close', onClose);
             written();
           });

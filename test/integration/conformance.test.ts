@@ -80,6 +80,7 @@ describe('the conformance check against good servers', () => {
     expect(ping!.received.close).toEqual({ code: 1000, reason: '' });
     expect(rsv!.sent.hex).toMatch(/^c185[0-9a-f]{8}[0-9a-f]{10}$/);
     expect(rsv!.sent.writes).toBe(1);
+    expect(rsv!.sent.written).toBe(rsv!.sent.bytes);
     expect(rsv!.received.close?.code).toBe(1002);
     expect(rsv!.received.summary).toBe('1 frame; close 1002 protocol error');
     expect(rsv!.section).toBe('§5.2');

@@ -22,7 +22,7 @@ function report(): ConformanceReport {
         verdict: 'pass',
         reason: 'Answered the close with 1000 normal',
         durationMs: 3,
-        sent: { bytes: 4, hex: '8882aabbccdd', truncated: false, writes: 1 },
+        sent: { bytes: 6, hex: '8882aabbccdd', truncated: false, writes: 1, written: 6 },
         received: {
           frames: [
             {
@@ -49,7 +49,7 @@ function report(): ConformanceReport {
         verdict: 'fail',
         reason: `Closed normally (1000 normal ${JSON.stringify(HOSTILE)})`,
         durationMs: 2,
-        sent: { bytes: 5000, hex: 'ab'.repeat(2048), truncated: true, writes: 5000 },
+        sent: { bytes: 5000, hex: 'ab'.repeat(2048), truncated: true, writes: 5000, written: 30 },
         received: {
           frames: [
             {
@@ -100,6 +100,8 @@ describe('the HTML conformance report', () => {
     expect(html).toContain('88 02 03 e8');
     expect(html).toContain('… 2952 more bytes');
     expect(html).toContain('… and 3 more frames.');
+    expect(html).toContain('Sent 5000 bytes in 5000 writes (30 written before the connection ended)');
+    expect(html).toContain('Sent 6 bytes in 1 write:');
     expect(html).toContain('2 cases: 1 pass, 0 non-strict, 1 fail');
   });
 
