@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
 import { expect, test } from './fixtures';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 test('an RSV1 frame built in the workbench gets close 1002, and the inspector shows it on a workbench lane', async ({
   app,
@@ -89,4 +93,24 @@ test('a preset script puts the server verdict beside the frame that caused it, l
   expect(box!.width).toBeGreaterThan(300);
   expect(box!.height).toBeGreaterThan(200);
   await app.screenshot({ path: testInfo.outputPath('workbench.png') });
+});
+
+test('the workbench with a verdict shown has no serious or critical axe violations', async ({ app }) => {
+  test.setTimeout(90_000);
+  await app.getByTestId('tab-workbench').click();
+  const bench = app.getByTestId('workbench');
+  await bench.getByTestId('wb-preset').selectOption('unmasked');
+  await bench.getByTestId('wb-send').click();
+  await expect(bench.getByTestId('wb-queued')).toHaveAttribute('data-verdict', '1002');
+  await app.addScriptTag({ content: AXE_SOURCE });
+  const found = await app.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Element) => Promise<{ violations: { id: string; impact: string | null }[] }> };
+      }
+    ).axe;
+    const { violations } = await axe.run(document.querySelector('[data-testid="workbench"]')!);
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+  });
+  expect(found).toEqual([]);
 });

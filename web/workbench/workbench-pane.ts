@@ -363,11 +363,31 @@ export class WorkbenchPane {
     this.problem.textContent = '';
     this.problem.hidden = true;
     this.bytesSlot.replaceChildren(renderDraftBytes(built.value.bytes));
-    const fault = expectedFault(built.value);
+    this.expect();
+  }
+
+  /**
+   * What Send will write and what a server that follows RFC 6455 answers: the frames queued and
+   * not yet sent when there are some, otherwise the frame in the fields.
+   */
+  private expect(): void {
+    const pending = this.queue.filter((item) => !item.sent);
+    const script = buildScript(pending.length > 0 ? pending.map((item) => item.draft) : [this.readDraft()]);
+    this.sendButton.textContent = pending.length > 0 ? `Send script (${pending.length})` : 'Send this frame';
+    if (!script.ok) {
+      this.expectation.textContent = '';
+      return;
+    }
+    const fault = expectedFault(script.value);
+    const what =
+      pending.length > 0
+        ? `Send writes the script: ${pending.length} frame${pending.length === 1 ? '' : 's'}, ${script.value.bytes.length} B.`
+        : `Send writes this frame, ${script.value.bytes.length} B.`;
+    const where = pending.length > 1 && fault ? ` frame ${fault.frame + 1}` : '';
     this.expectation.dataset.closeCode = fault ? String(fault.closeCode) : '';
     this.expectation.textContent = fault
-      ? `On its own, a server that follows RFC 6455 answers this frame with close ${fault.closeCode}: ${fault.message}.`
-      : 'On its own, this frame breaks no rule a server checks as it reads.';
+      ? `${what} A server that follows RFC 6455 answers${where} with close ${fault.closeCode}: ${fault.message}.`
+      : `${what} It breaks no rule a server checks as it reads.`;
   }
 
   private showProblem(error: DraftError & { index?: number }): void {
@@ -413,12 +433,12 @@ export class WorkbenchPane {
     const verdict = h('span', { className: 'wb-verdict', 'data-testid': 'wb-verdict' });
     const remove = h(
       'button',
-      { type: 'button', className: 'wb-small', 'aria-label': 'Remove this frame' },
-      '×',
+      { type: 'button', className: 'wb-small', title: 'Take this frame out of the script' },
+      'remove',
     );
     const edit = h(
       'button',
-      { type: 'button', className: 'wb-small', 'aria-label': 'Load this frame into the fields' },
+      { type: 'button', className: 'wb-small', title: 'Load this frame into the fields' },
       'edit',
     );
     const element = h(
@@ -433,6 +453,7 @@ export class WorkbenchPane {
     remove.addEventListener('click', () => {
       this.queue = this.queue.filter((other) => other !== item);
       element.remove();
+      this.expect();
     });
     edit.addEventListener('click', () => {
       this.writeDraft(item.draft);
@@ -440,11 +461,13 @@ export class WorkbenchPane {
     });
     this.queue.push(item);
     this.queueList.append(element);
+    this.expect();
   }
 
   private clearQueue(): void {
     this.queue = [];
     this.queueList.replaceChildren();
+    this.expect();
   }
 
   /** Sends the frames queued and not yet sent, or the frame in the fields when none are. */
@@ -468,6 +491,7 @@ export class WorkbenchPane {
         item.sent = true;
         item.element.dataset.sent = 'true';
       }
+      this.expect();
       this.batch = { built: built.value, items };
       this.baseline = this.written;
       this.written += built.value.bytes.length;
