@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
+import { WebSocket } from 'ws';
 import { expect, setSnippet, test, unique, waitForEditor, waitForTerminal } from './fixtures';
 
 // axe-core takes seconds a run on a busy two-core machine, and some tests run it twice.
@@ -89,6 +90,28 @@ test('the chat after a round trip, with a frame open, has no serious or critical
   await heavyPartsLoaded(app);
   await chatRoundTripWithFrameOpen(app);
   await expectNoSeriousViolations(app, 'after a chat round trip with a frame open');
+});
+
+test('the inspector-first view, with an outside client’s frame open and its anatomy unfolded, has no serious or critical axe violations', async ({
+  page,
+  server,
+}) => {
+  await page.goto(`${server.url}?view=inspector`);
+  await expect(page.locator('.tap-state')).toHaveText('tap: live');
+  const text = unique('axe-inspector');
+  const client = new WebSocket(`${server.url.replace('http', 'ws')}echo`);
+  await new Promise((resolve) => client.once('open', resolve));
+  client.send(JSON.stringify({ text }));
+  try {
+    await page.locator('[data-testid="frame-row"][data-dir="client"]', { hasText: text }).click();
+    await expect(page.getByTestId('message-json')).toBeVisible();
+    await expectNoSeriousViolations(page, 'in the inspector-first view with a frame open');
+    await page.getByTestId('anatomy-fold').locator('summary').click();
+    await expect(page.getByTestId('hex-dump')).toBeVisible();
+    await expectNoSeriousViolations(page, 'with the anatomy unfolded');
+  } finally {
+    client.close();
+  }
 });
 
 test('the sequence diagram of a chat round trip has no serious or critical axe violations', async ({
