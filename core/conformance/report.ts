@@ -55,6 +55,11 @@ export interface CaseResult {
   reason: string;
   durationMs: number;
   /**
+   * The case connection's own address, `ip:port`, as the server sees it: what the tap's `open`
+   * event calls `remote`, so a report of a check against wslab can point at the case's frames.
+   */
+  client?: string;
+  /**
    * The case's bytes after the handshake, all writes together, and into how many writes they were
    * cut; `written` of them were written before the verdict was in or the connection closed.
    */

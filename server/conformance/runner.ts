@@ -191,6 +191,8 @@ export async function runCase(
     };
   }
   const { socket, rest } = opened.value;
+  const client =
+    socket.localAddress && socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined;
   const decoder = new FrameDecoder({ sender: 'server' });
   const judge = new CaseJudge(testCase, echo);
   const received: ReceivedFrame[] = [];
@@ -217,6 +219,7 @@ export async function runCase(
       const finalEnd: ConnectionEnd = end ?? (close ? 'close-frame' : 'tcp-closed');
       resolve({
         ...base,
+        ...(client ? { client } : {}),
         verdict: outcome.verdict,
         reason: outcome.reason,
         durationMs: elapsed(),

@@ -19,7 +19,7 @@ import {
 } from '../../server/conformance/runner';
 import type { RunningServer } from '../../server/server';
 import { type Flaw, type RawEchoServer, startRawEchoServer } from './conformance-servers';
-import { startTestServer } from './harness';
+import { startTestServer, TapRecorder } from './harness';
 
 const notPassing = (report: ConformanceReport): string[] =>
   report.results.filter((r) => r.verdict !== 'pass').map((r) => `${r.id} ${r.verdict}: ${r.reason}`);
@@ -70,6 +70,7 @@ describe('the conformance check against good servers', () => {
   }, 60_000);
 
   it('records what each case sent and received, in hex, with the close and the time taken', async () => {
+    const tap = await TapRecorder.open(wslab);
     const report = await runConformance({
       url: `ws://127.0.0.1:${wslab.port}/echo`,
       cases: CONFORMANCE_CASES.filter((c) => c.id === '3.1.1' || c.id === '2.2'),
@@ -85,6 +86,12 @@ describe('the conformance check against good servers', () => {
     expect(rsv!.received.summary).toBe('1 frame; close 1002 protocol error');
     expect(rsv!.section).toBe('§5.2');
     expect(rsv!.durationMs).toBeGreaterThanOrEqual(0);
+    // The address the tap names the case's connection by: its frames can be found there.
+    // The latest such connection: the history replays earlier tests' ones, whose port may recur.
+    const opens = await tap.waitFor((e) => e.type === 'open' && e.remote === rsv!.client);
+    const conn = (opens.at(-1) as { conn: string }).conn;
+    await tap.waitFor((e) => e.type === 'frame' && e.conn === conn && e.dir === 'client' && e.rsv1);
+    tap.close();
   });
 });
 
