@@ -66,7 +66,9 @@ function caseBlock(result: CaseResult): string {
       : `<table><thead><tr><th>opcode</th><th>flags</th><th>length</th><th>bytes</th></tr></thead><tbody>${frames
           .map(frameRow)
           .join('')}</tbody></table>${omitted > 0 ? `<p>… and ${omitted} more frames.</p>` : ''}`;
-  return `<details class="case" id="case-${escapeHtml(result.id)}">
+  // A case that did not pass is open from the start: its reason and bytes are what the reader came for.
+  const open = result.verdict === 'pass' ? '' : ' open';
+  return `<details class="case" id="case-${escapeHtml(result.id)}"${open}>
 <summary><span class="id">${escapeHtml(result.id)}</span><span class="verdict ${result.verdict}">${VERDICT_LABEL[result.verdict]}</span><span class="title">${escapeHtml(result.title)}</span><span class="ms">${result.durationMs} ms</span></summary>
 <div class="body">
 <p><strong>${escapeHtml(result.reason)}</strong> (RFC 6455 ${escapeHtml(result.section)})</p>

@@ -94,7 +94,8 @@ describe('the HTML conformance report', () => {
 
   it('shows each case with its verdict, reason, and the hex sent and received', () => {
     const html = renderReportHtml(report());
-    expect(html).toContain('id="case-7.7.1"');
+    expect(html).toContain('<details class="case" id="case-7.7.1">');
+    expect(html).toContain('<details class="case" id="case-3.1.1" open>');
     expect(html).toContain('<span class="verdict fail">fail</span>');
     expect(html).toContain('88 82 aa bb cc dd');
     expect(html).toContain('88 02 03 e8');
