@@ -202,6 +202,22 @@ describe('the workbench raw sender', () => {
     expect(twins).toEqual([]);
   });
 
+  it('exports the workbench connection in the HAR and the pcapng like any other', async () => {
+    const { opened } = await sendPreset('long-ping');
+    await tap.waitFor((e) => e.type === 'close' && e.conn === opened.conn);
+    const harResponse = await fetch(`http://127.0.0.1:${server.port}/api/export.har?conn=${opened.conn}`);
+    expect(harResponse.status).toBe(200);
+    const har = (await harResponse.json()) as {
+      log: { entries: { request: { url: string }; response: { status: number } }[] };
+    };
+    expect(har.log.entries.map((e) => [e.request.url, e.response.status])).toEqual([
+      [`ws://127.0.0.1:${server.port}/echo`, 101],
+    ]);
+    const pcap = await fetch(`http://127.0.0.1:${server.port}/api/export.pcapng?conn=${opened.conn}`);
+    expect(pcap.status).toBe(200);
+    expect((await pcap.arrayBuffer()).byteLength).toBeGreaterThan(126);
+  });
+
   it('answers a message that is not one with an error and keeps the control socket open', async () => {
     const control = await Control.open();
     control.socket.send('not json');
