@@ -66,6 +66,8 @@ export type WorkbenchReply =
       frames: ReceivedFrame[];
       /** Bytes written on this connection when these arrived: ties the answer to a frame sent. */
       sentBytes: number;
+      /** Frames left out before these, while the page was not reading fast enough (the tap has them). */
+      omitted?: number;
     }
   | {
       type: 'closed';

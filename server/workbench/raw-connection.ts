@@ -25,6 +25,9 @@ export const WORKBENCH_HANDSHAKE_MS = 10_000;
 const MAX_ANSWER_HEAD = 16 * 1024;
 // Of a received frame's payload, the part a report carries: a control frame's whole payload.
 const REPORTED_PAYLOAD = 125;
+// The largest message from the target put together for a report; past it, the decoder stops with
+// MESSAGE_TOO_BIG rather than hold it (the tap still journals every byte, within its budget).
+const MAX_RECEIVED_MESSAGE = 16 * 1024 * 1024;
 
 export interface RawConnectionOptions {
   target: ProxyTarget;
@@ -55,7 +58,7 @@ export interface RawConnectionEvents {
 export class RawConnection {
   private readonly socket: Socket;
   private capture: ConnectionCapture | null = null;
-  private readonly decoder = new FrameDecoder({ sender: 'server' });
+  private readonly decoder = new FrameDecoder({ sender: 'server', maxPayload: MAX_RECEIVED_MESSAGE });
   private request: RequestHead | null = null;
   private answer: Buffer = Buffer.alloc(0);
   private open = false;

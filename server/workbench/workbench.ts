@@ -27,6 +27,9 @@ export interface WorkbenchOptions {
 
 export const WORKBENCH_MAX_CONNECTIONS = 8;
 export const WORKBENCH_IDLE_MS = 120_000;
+// Replies queued on a control socket past which received frames are counted, not sent: a target
+// that floods must not grow this server's memory through a page that reads slowly.
+const CONTROL_BUFFER_LIMIT = 1024 * 1024;
 /** Control sockets at once; one more is refused with 503. */
 export const WORKBENCH_MAX_CONTROLS = 16;
 
@@ -63,6 +66,7 @@ export class Workbench {
     this.controls.add(control);
     let connection: RawConnection | null = null;
     let sending = false;
+    let omitted = 0;
     let idle: NodeJS.Timeout | null = null;
     const idleMs = this.options.idleMs ?? WORKBENCH_IDLE_MS;
 
@@ -138,7 +142,12 @@ export class Workbench {
           },
           received: (frames) => {
             touch();
-            reply({ type: 'received', frames, sentBytes: raw.sentBytes });
+            if (control.bufferedAmount > CONTROL_BUFFER_LIMIT) {
+              omitted += frames.length;
+              return;
+            }
+            reply({ type: 'received', frames, sentBytes: raw.sentBytes, ...(omitted ? { omitted } : {}) });
+            omitted = 0;
           },
           closed: (close, by) => {
             forget();

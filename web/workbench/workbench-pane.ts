@@ -535,6 +535,13 @@ export class WorkbenchPane {
         this.status.textContent = `Sent ${reply.bytes} B in ${reply.writes} write${reply.writes === 1 ? '' : 's'}; waiting for the server.`;
         break;
       case 'received':
+        if (reply.omitted) {
+          this.answer(
+            `… ${reply.omitted} frames not listed here (the inspector has them)`,
+            reply.sentBytes,
+            null,
+          );
+        }
         for (const frame of reply.frames)
           this.answer(frame.description, reply.sentBytes, frame.close?.code ?? null);
         break;
