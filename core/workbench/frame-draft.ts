@@ -129,9 +129,21 @@ export function draftBytes(
   const key = draft.mask ? draftMaskKey(draft.maskKey, source) : null;
   if (key && !key.ok) return key;
 
+  if (
+    draft.declaredLength !== null &&
+    !(Number.isInteger(draft.declaredLength) && draft.declaredLength >= 0)
+  ) {
+    return {
+      ok: false,
+      error: {
+        field: 'declaredLength',
+        message: 'the declared length is a whole number of bytes, 0 or more',
+      },
+    };
+  }
   const declared = draft.declaredLength ?? bytes.length;
   const form = draft.lengthForm === 'minimal' ? minimalLengthForm(declared) : draft.lengthForm;
-  if (!Number.isInteger(declared) || declared < 0 || declared > maxLengthOf(form)) {
+  if (declared > maxLengthOf(form)) {
     const field: DraftField = draft.declaredLength === null ? 'lengthForm' : 'declaredLength';
     return {
       ok: false,

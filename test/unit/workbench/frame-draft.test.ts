@@ -130,6 +130,9 @@ describe('a frame draft', () => {
     expect(errorOf({ lengthForm: 16, declaredLength: 65536 }).field).toBe('declaredLength');
     expect(errorOf({ declaredLength: -1 }).field).toBe('declaredLength');
     expect(errorOf({ declaredLength: 1.5 }).field).toBe('declaredLength');
+    expect(errorOf({ declaredLength: Number.NaN }).message).toBe(
+      'the declared length is a whole number of bytes, 0 or more',
+    );
   });
 
   it('refuses a payload too long for a forced form unless a declared length lies about it', () => {
