@@ -95,12 +95,16 @@ test('a preset script puts the server verdict beside the frame that caused it, l
   await app.screenshot({ path: testInfo.outputPath('workbench.png') });
 });
 
-test('the workbench with a verdict shown has no serious or critical axe violations', async ({ app }) => {
+test('the workbench sends from the keyboard and, with a verdict shown, has no serious or critical axe violations', async ({
+  app,
+}) => {
   test.setTimeout(90_000);
   await app.getByTestId('tab-workbench').click();
   const bench = app.getByTestId('workbench');
   await bench.getByTestId('wb-preset').selectOption('unmasked');
-  await bench.getByTestId('wb-send').click();
+  await expect(bench.getByTestId('wb-send')).toHaveText('Send script (1)');
+  // From the keyboard: Ctrl+Enter anywhere in the pane sends.
+  await bench.getByTestId('wb-payload').press('Control+Enter');
   await expect(bench.getByTestId('wb-queued')).toHaveAttribute('data-verdict', '1002');
   await app.addScriptTag({ content: AXE_SOURCE });
   const found = await app.evaluate(async () => {
