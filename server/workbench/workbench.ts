@@ -114,15 +114,16 @@ export class Workbench {
         return;
       }
       const { target } = parsed;
-      // The same rule as /proxy: this machine, or a host the user named with --allow-target.
-      if (!isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
+      const own = request.target === undefined;
+      // The same rule as /proxy: this machine, or a host the user named with --allow-target. This
+      // server's own echo is allowed at whatever address the page reached it (--host 0.0.0.0).
+      if (!own && !isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
         error(
           'FORBIDDEN_TARGET',
           `the workbench connects only to loopback addresses unless wslab is started with --allow-target ${target.host}:${target.port}`,
         );
         return;
       }
-      const own = request.target === undefined;
       const raw: RawConnection = new RawConnection(
         {
           target,
