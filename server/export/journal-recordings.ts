@@ -12,7 +12,7 @@ export function copyJournal(journal: Journal): Uint8Array {
   const out = new Uint8Array(journal.endOffset - journal.startOffset);
   let at = 0;
   for (let cursor = journal.startOffset; cursor < journal.endOffset; ) {
-    const { chunks, next } = journal.read(cursor, out.length);
+    const { chunks, next } = journal.read(cursor, out.length, 'copy');
     for (const chunk of chunks) {
       out.set(chunk, at);
       at += chunk.length;

@@ -3,10 +3,15 @@
 // (the raw tap, the JSON tap, the exports) reads the same records and decodes them at the edge.
 //
 // Why segments and not a ring: a reader hands zero-copy views of the journal to sockets, which may
-// still be writing them after the bytes were evicted. A segment is never reused: once evicted it is
-// dropped and the garbage collector frees it when the last view of it goes. Views still queued on
-// a slow subscriber's socket keep their segment alive outside the budget, so the hub's limit on
-// each subscriber's unsent bytes is part of the bound.
+// still be writing them after the bytes were evicted. An evicted segment is written again only
+// when no reader can still hold a view of it: the raw tap's subscribers pin what they send and
+// release it once their socket has written it; a reader that may keep views (`lend: 'keep'`)
+// marks the segment, which is then left to the garbage collector when the last view of it goes.
+// Reuse matters: a fresh segment for every 256 KiB of traffic, with the old ones freed by the
+// collector, left the process holding some 30 MB more of freed memory's fragments on 64 MiB of
+// echoed traffic (`npm run bench`, tap memory). Views still queued on a slow subscriber's socket
+// keep their segment alive outside the budget, so the hub's limit on each subscriber's unsent
+// bytes is part of the bound.
 //
 // The hot path (`append`) allocates nothing per record: the header is written in place through the
 // segment's DataView and the bytes are copied after it. Only a chunk that crosses into a new
@@ -68,9 +73,23 @@ const MERGE_WITHIN_MS = 1;
 /** The smallest segment worth having: a header and some bytes. */
 const MIN_SEGMENT_BYTES = 64;
 
+/**
+ * What a reader does with the views `read` gives it: `copy` copies them before it returns to the
+ * event loop; `pin` holds each until it calls `release` with the chunk's `lent` entry; `keep` may
+ * hold them any time (their segments are then never written again).
+ */
+export type Lend = 'copy' | 'pin' | 'keep';
+
+/** A segment lent to a `pin` reader; give it back with `release`. */
+export interface LentSegment {
+  readonly base: number;
+}
+
 export interface ReadResult {
   /** Zero-copy views of the journal; each holds whole records, in order. */
   chunks: Uint8Array[];
+  /** With `pin`: the segment each chunk is a view of, to `release` when done with the chunk. */
+  lent?: LentSegment[];
   /** The cursor to pass to the next `read`. */
   next: number;
   /** Bytes of records evicted before this reader got them (its cursor was before `startOffset`). */
@@ -113,13 +132,21 @@ export interface JournalStats {
   refusedConnections: number;
 }
 
-interface Segment {
+interface Segment extends LentSegment {
   readonly buf: Buffer;
   readonly view: DataView;
   /** Global offset of `buf[0]`. */
   readonly base: number;
   used: number;
+  /** Views lent to `pin` readers and not released yet. */
+  pins: number;
+  /** A `keep` reader was given a view: never written again. */
+  kept: boolean;
+  evicted: boolean;
 }
+
+/** Evicted segments kept to be written again: enough for eviction to hand one straight back. */
+const MAX_SPARES = 2;
 
 interface ConnectionState {
   readonly conn: number;
@@ -141,6 +168,9 @@ export class Journal {
   readonly segmentBytes: number;
   readonly now: () => number;
   private readonly segments: Segment[] = [];
+  /** Evicted segments no reader holds, to be written again; counted in the budget. */
+  private readonly spares: Buffer[] = [];
+  private spareBytes = 0;
   private readonly conns = new Map<number, ConnectionState>();
   private nextConn = 1;
   private head = 0;
@@ -190,15 +220,18 @@ export class Journal {
     return this.tail;
   }
 
-  /** Segments at their full size plus each tracked connection's bookkeeping; never above the budget. */
+  /**
+   * Segments at their full size, spare ones included, plus each tracked connection's
+   * bookkeeping; never above the budget.
+   */
   get memoryBytes(): number {
-    return this.memory;
+    return this.memory + this.spareBytes;
   }
 
   stats(): JournalStats {
     return {
       budgetBytes: this.budgetBytes,
-      memoryBytes: this.memory,
+      memoryBytes: this.memoryBytes,
       segmentBytes: this.segmentBytes,
       segments: this.segments.length,
       start: this.head,
@@ -219,8 +252,7 @@ export class Journal {
     const conn = this.nextConn++;
     const openJson = openBody(meta);
     const bookkeeping = CONNECTION_OVERHEAD_BYTES + openJson.length;
-    while (this.memory + bookkeeping > this.budgetBytes && this.segments.length > 0) this.evictOldest();
-    if (this.memory + bookkeeping > this.budgetBytes) {
+    if (!this.makeRoom(bookkeeping)) {
       // Only open connections' bookkeeping is left, and it fills the budget: not tracking this
       // one (its bytes are refused) keeps the bound a bound.
       this.refusedConns++;
@@ -303,7 +335,7 @@ export class Journal {
     this.writeWhole(state, RecordKind.END, error ? EndFlag.ERROR : EndFlag.CLOSED, t, null);
     state.ended = true;
     this.openCount--;
-    if (state.lastRecord < this.head) this.release(state);
+    if (state.lastRecord < this.head) this.forget(state);
   }
 
   /** The server's own decision about a connection (a refused handshake, a limit it enforced). */
@@ -323,7 +355,7 @@ export class Journal {
    * returned whatever its size so a reader always moves on. A cursor before `startOffset` lost
    * records: `gapBytes` says how many bytes, and reading resumes at `startOffset`.
    */
-  read(cursor: number, maxBytes: number): ReadResult {
+  read(cursor: number, maxBytes: number, lend: Lend = 'keep'): ReadResult {
     if (!Number.isInteger(cursor) || cursor > this.tail || cursor < 0) {
       throw new RangeError(`cursor ${cursor} is not an offset in this journal (end ${this.tail})`);
     }
@@ -333,6 +365,7 @@ export class Journal {
       cursor = this.head;
     }
     const chunks: Uint8Array[] = [];
+    const lent: LentSegment[] | undefined = lend === 'pin' ? [] : undefined;
     let room = maxBytes;
     for (let i = this.segmentIndex(cursor); i < this.segments.length && cursor < this.tail; i++) {
       const seg = this.segments[i]!;
@@ -343,12 +376,23 @@ export class Journal {
         available <= room ? available : this.wholeRecordsWithin(seg, from, room, chunks.length === 0);
       if (take === 0) break;
       chunks.push(seg.buf.subarray(from, from + take));
+      if (lent) {
+        seg.pins++;
+        lent.push(seg);
+      } else if (lend === 'keep') seg.kept = true;
       cursor += take;
       room -= take;
       if (take < available) break;
     }
     if (cursor > this.handedOut) this.handedOut = cursor;
-    return { chunks, next: cursor, gapBytes };
+    return lent ? { chunks, next: cursor, gapBytes, lent } : { chunks, next: cursor, gapBytes };
+  }
+
+  /** A `pin` reader is done with a view of this segment (its socket has written it). */
+  release(lent: LentSegment): void {
+    const seg = lent as Segment;
+    seg.pins--;
+    if (seg.pins === 0 && seg.evicted) this.keepSpare(seg);
   }
 
   /**
@@ -466,20 +510,54 @@ export class Journal {
 
   private startSegment(minBytes: number): Segment | undefined {
     const size = Math.max(this.segmentBytes, minBytes);
-    while (this.memory + size > this.budgetBytes && this.segments.length > 0) this.evictOldest();
-    if (this.memory + size > this.budgetBytes) return undefined;
-    // allocUnsafeSlow: a segment of its own memory, never a slice of Node's shared pool, so what
-    // the budget counts is what is held. Only bytes below `used` are ever read.
-    const buf = Buffer.allocUnsafeSlow(size);
+    let buf: Buffer | undefined;
+    if (size === this.segmentBytes) {
+      // Evicting the oldest segment usually hands it straight back as a spare.
+      while (this.spares.length === 0 && this.over(size) && this.segments.length > 0) this.evictOldest();
+      buf = this.spares.pop();
+      if (buf) this.spareBytes -= size;
+    }
+    if (!buf) {
+      if (!this.makeRoom(size)) return undefined;
+      // allocUnsafeSlow: a segment of its own memory, never a slice of Node's shared pool, so what
+      // the budget counts is what is held. Only bytes below `used` are ever read.
+      buf = Buffer.allocUnsafeSlow(size);
+    }
     const seg: Segment = {
       buf,
       view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
       base: this.tail,
       used: 0,
+      pins: 0,
+      kept: false,
+      evicted: false,
     };
     this.segments.push(seg);
     this.memory += size;
     return seg;
+  }
+
+  private over(size: number): boolean {
+    return this.memory + this.spareBytes + size > this.budgetBytes;
+  }
+
+  /** Frees spares, then the oldest segments, until `size` more bytes fit. False when they cannot. */
+  private makeRoom(size: number): boolean {
+    while (this.over(size)) {
+      const spare = this.spares.pop();
+      if (spare) this.spareBytes -= spare.length;
+      else if (this.segments.length > 0) this.evictOldest();
+      else return false;
+    }
+    return true;
+  }
+
+  /** An evicted segment no reader holds: kept to be written again, if there is room for it. */
+  private keepSpare(seg: Segment): void {
+    const size = seg.buf.length;
+    if (seg.kept || size !== this.segmentBytes || this.spares.length >= MAX_SPARES || this.over(size)) return;
+    this.spares.push(seg.buf);
+    this.spareBytes += size;
   }
 
   // Walks the oldest segment's records so each connection knows what it lost, and releases the
@@ -505,18 +583,20 @@ export class Journal {
         else if (kind === RecordKind.SERVER) state.evictedServerBytes += length;
         else if (kind === RecordKind.OPEN) state.openEvicted = true;
         if (state.ended && state.lastRecord === seg.base + at) {
-          this.release(state);
+          this.forget(state);
           state = undefined;
         }
       }
       at += RECORD_HEADER_BYTES + length;
     }
     this.memory -= buf.length;
+    seg.evicted = true;
+    if (seg.pins === 0) this.keepSpare(seg);
     this.evicted += seg.used;
     this.head = seg.base + seg.used;
   }
 
-  private release(state: ConnectionState): void {
+  private forget(state: ConnectionState): void {
     this.conns.delete(state.conn);
     this.memory -= state.bookkeeping;
   }

@@ -10,12 +10,13 @@ import type { TapEvent } from '../../core/tap/events';
 import { TAP_VERSION } from '../../core/tap/events';
 import { JsonTapStream } from '../../core/tap/json-tap-stream';
 import { encodeRecord, gapBody, helloBody, RAW_FORMAT_VERSION, RecordKind } from '../../core/tap/raw-records';
-import type { Journal } from './journal';
+import type { Journal, Lend, LentSegment } from './journal';
 import type { JsonDecodePool } from './json-decode-pool';
 
 /** What a subscriber needs of its socket: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
-  send(data: Uint8Array | string, options: { binary: boolean }): void;
+  /** `done`, when given, is called once the data has been written (or the socket has failed). */
+  send(data: Uint8Array | string, options: { binary: boolean }, done?: (error?: Error) => void): void;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
   /** Ends the subscription with a close frame (RFC 6455 §7.4.1 code). */
@@ -92,17 +93,23 @@ export abstract class TapSubscriber {
       const history = this.cursor < this.historyEnd;
       const readable = Math.max(1, Math.floor(room / this.outputPerByte));
       const limit = Math.min(readable, budget, history ? this.historyEnd - this.cursor : budget);
-      const { chunks, next, gapBytes } = journal.read(this.cursor, limit);
+      const { chunks, next, gapBytes, lent } = journal.read(this.cursor, limit, this.lend);
       if (gapBytes > 0) this.gap(gapBytes, journal.historyPreamble());
-      for (const chunk of chunks) {
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
         budget -= chunk.length;
-        this.deliver(chunk, history && gapBytes === 0);
+        this.deliver(chunk, history && gapBytes === 0, lent?.[i]);
       }
       this.cursor = next;
       if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
     this.afterTurn(turnBytes - budget);
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
+  }
+
+  /** How this subscriber holds the journal's views it is given (`Journal.read`). */
+  protected get lend(): Lend {
+    return 'keep';
   }
 
   /** About how many bytes this subscriber sends per byte of the journal it reads. */
@@ -133,7 +140,8 @@ export abstract class TapSubscriber {
 
   protected abstract greet(preamble: Uint8Array): void;
   protected abstract gap(missedBytes: number, preamble: Uint8Array): void;
-  protected abstract deliver(records: Uint8Array, history: boolean): void;
+  /** `lent`: with `lend` 'pin', the segment to release once `records` are written. */
+  protected abstract deliver(records: Uint8Array, history: boolean, lent?: LentSegment): void;
   /** The turn is over; it read `_journalBytes` of the journal. */
   protected afterTurn(_journalBytes: number): void {}
 }
@@ -161,8 +169,14 @@ export class RawSubscriber extends TapSubscriber {
     if (preamble.length > 0) this.send(preamble);
   }
 
-  protected deliver(records: Uint8Array): void {
-    this.send(records);
+  // The records go out as views of the journal, held until the socket has written them.
+  protected override get lend(): Lend {
+    return 'pin';
+  }
+
+  protected deliver(records: Uint8Array, _history: boolean, lent?: LentSegment): void {
+    const { journal } = this.settings;
+    this.sink.send(records, { binary: true }, lent && (() => journal.release(lent)));
   }
 
   private send(bytes: Uint8Array): void {

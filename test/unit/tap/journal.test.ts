@@ -182,6 +182,78 @@ describe('Journal', () => {
     });
   });
 
+  describe('writes evicted segments again only when no reader can hold a view of them', () => {
+    const segmentBytes = 512;
+    const m = meta();
+    const budgetBytes = 4 * segmentBytes + bookkeeping(m);
+    const fill = (journal: Journal, conn: number, from: number, count: number): void => {
+      for (let i = from; i < from + count; i++)
+        journal.append(conn, true, i * 10, new Uint8Array(37).fill(i));
+    };
+    /** The segments the journal writes in now, seen through a reader that copies. */
+    const buffersNow = (journal: Journal): ArrayBufferLike[] =>
+      journal.read(journal.startOffset, Number.POSITIVE_INFINITY, 'copy').chunks.map((c) => c.buffer);
+
+    it('reuses segments no one was lent: traffic many times the budget goes through a few buffers', () => {
+      const journal = new Journal({ segmentBytes, budgetBytes });
+      const conn = journal.open(m, 0);
+      const seen = new Set<ArrayBufferLike>();
+      for (let round = 0; round < 40; round++) {
+        fill(journal, conn, round * 10, 10);
+        for (const buffer of buffersNow(journal)) seen.add(buffer);
+        expect(journal.memoryBytes).toBeLessThanOrEqual(budgetBytes);
+      }
+      expect(journal.stats().evictedBytes).toBeGreaterThan(8 * budgetBytes);
+      // Four segments in use and a spare or two: never a fresh one per segment of traffic.
+      expect(seen.size).toBeLessThanOrEqual(6);
+      expect(retained(journal).every((r) => r.body.every((b) => b === r.body[0]))).toBe(true);
+    });
+
+    it('leaves a pinned view untouched while it is held, and reuses a segment released before its eviction', () => {
+      const journal = new Journal({ segmentBytes, budgetBytes });
+      const conn = journal.open(m, 0);
+      fill(journal, conn, 0, 5);
+      const held = journal.read(journal.startOffset, Number.POSITIVE_INFINITY, 'pin');
+      expect(held.lent).toHaveLength(held.chunks.length);
+      const pinned = held.chunks[0]!;
+      const copy = pinned.slice();
+      fill(journal, conn, 5, 200);
+      expect(journal.startOffset).toBeGreaterThan(held.lent![0]!.base + segmentBytes);
+      // Evicted long ago, but a socket may still be writing it: the bytes are as they were.
+      expect(pinned).toEqual(copy);
+      for (let round = 0; round < 10; round++) {
+        fill(journal, conn, 205 + round * 20, 20);
+        expect(buffersNow(journal)).not.toContain(pinned.buffer);
+      }
+      for (const segment of held.lent!) journal.release(segment);
+
+      // A live subscriber's socket writes what it was lent at once, long before eviction.
+      const sent = journal.read(journal.startOffset, Number.POSITIVE_INFINITY, 'pin');
+      for (const segment of sent.lent!) journal.release(segment);
+      const first = sent.chunks[0]!.buffer;
+      let reused = false;
+      for (let round = 0; round < 20 && !reused; round++) {
+        fill(journal, conn, 1000 + round * 20, 20);
+        reused = buffersNow(journal).includes(first) && journal.startOffset > sent.lent![0]!.base;
+      }
+      expect(reused).toBe(true);
+    });
+
+    it('never writes again a segment a reader may keep views of', () => {
+      const journal = new Journal({ segmentBytes, budgetBytes });
+      const conn = journal.open(m, 0);
+      fill(journal, conn, 0, 5);
+      const kept = journal.read(journal.startOffset, Number.POSITIVE_INFINITY).chunks[0]!;
+      const copy = kept.slice();
+      fill(journal, conn, 5, 200);
+      for (let round = 0; round < 20; round++) {
+        fill(journal, conn, 205 + round * 20, 20);
+        expect(buffersNow(journal)).not.toContain(kept.buffer);
+      }
+      expect(kept).toEqual(copy);
+    });
+  });
+
   it('has nothing to say before the history while every connection still has its OPEN', () => {
     const journal = new Journal();
     journal.open(meta(), 0);
