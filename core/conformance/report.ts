@@ -59,6 +59,8 @@ export interface CaseResult {
    * event calls `remote`, so a report of a check against wslab can point at the case's frames.
    */
   client?: string;
+  /** The tap's id for the case's connection (`c12`), when the run journaled it (a run from the page). */
+  conn?: string;
   /**
    * The case's bytes after the handshake, all writes together, and into how many writes they were
    * cut; `written` of them were written before the verdict was in or the connection closed.

@@ -25,7 +25,7 @@ import { FrameDecoder } from '../../core/wire/frame-decoder';
 import { encodeClose, encodeFrame } from '../../core/wire/frame-encoder';
 import { Opcode } from '../../core/wire/opcodes';
 import { type ProxyTarget, parseTarget } from '../proxy/target';
-import { type ConnectSettings, openWebSocket } from './raw-connection';
+import { type ClientCapture, type ConnectSettings, openWebSocket } from '../workbench/open-websocket';
 
 export const DEFAULT_CASE_TIMEOUT_MS = 2000;
 /** Bytes one case may read: the largest echo (64 KiB and a little) many times over. */
@@ -62,6 +62,11 @@ export interface ConformanceOptions {
   onProgress?: (progress: ConformanceProgress) => void;
   /** Stops starting new cases; the report holds the ones that ran. */
   signal?: AbortSignal;
+  /**
+   * Journal every connection of the run (the probe's and each case's) from the client's side, as
+   * kind `workbench`; each result then names its connection (`conn`).
+   */
+  capture?: ClientCapture;
 }
 
 /** The target could not be checked at all: a bad URL, nothing listening, or no WebSocket server there. */
@@ -79,6 +84,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     maxReadBytes: options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES,
     ...(options.ca ? { ca: options.ca } : {}),
     insecure: options.insecure ?? false,
+    userAgent: 'wslab-conformance',
+    ...(options.capture ? { capture: options.capture } : {}),
   };
   const startedAt = new Date();
   const started = performance.now();
@@ -188,11 +195,10 @@ export async function runCase(
         end: 'handshake-failed',
         summary: 'no connection',
       },
+      ...(opened.error.conn ? { conn: opened.error.conn } : {}),
     };
   }
-  const { socket, rest } = opened.value;
-  const client =
-    socket.localAddress && socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined;
+  const { socket, rest, client, conn } = opened.value;
   const decoder = new FrameDecoder({ sender: 'server' });
   const judge = new CaseJudge(testCase, echo);
   const received: ReceivedFrame[] = [];
@@ -219,7 +225,8 @@ export async function runCase(
       const finalEnd: ConnectionEnd = end ?? (close ? 'close-frame' : 'tcp-closed');
       resolve({
         ...base,
-        ...(client ? { client } : {}),
+        client,
+        ...(conn ? { conn } : {}),
         verdict: outcome.verdict,
         reason: outcome.reason,
         durationMs: elapsed(),
