@@ -24,12 +24,27 @@ export type Operator =
   | { $regex: string }
   | { $exists: boolean };
 
-/** One entry of a step's `expect`: field tests plus `$label` and an optional `$count`. */
+/** What one field must be: a plain value, or an operator object. */
+export type FieldTest = Scalar | Operator;
+
+/** Field tests on one event type, with no label: what an entry's `$after` lists. */
+export interface CheckPattern {
+  type: ConnectionEvent['type'];
+  [field: string]: FieldTest | undefined;
+}
+
+/**
+ * One entry of a step's `expect`: field tests plus `$label`, an optional `$count`, and an optional
+ * `$after`: patterns that earlier events on the same connection must have matched, so that a
+ * check can wait for an answer to a given frame ("the server's close 1002 on the connection whose
+ * client frame broke §5.1"), not for the same answer on any connection.
+ */
 export interface CheckEntry {
   type: ConnectionEvent['type'];
   $label: string;
   $count?: number;
-  [field: string]: Scalar | Operator | undefined;
+  $after?: CheckPattern[];
+  [field: string]: FieldTest | CheckPattern[] | undefined;
 }
 
 export interface StepChecks {
@@ -228,10 +243,6 @@ export function validateCheckEntry(entry: unknown): string[] {
     return ['an entry must be an object'];
   const record = entry as Record<string, unknown>;
   const problems: string[] = [];
-  const type = record.type;
-  if (typeof type !== 'string' || !Object.hasOwn(EVENT_FIELDS, type)) {
-    problems.push(`"type" must be one of ${Object.keys(EVENT_FIELDS).join(', ')}, got ${show(type)}`);
-  }
   if (typeof record.$label !== 'string' || record.$label.trim() === '') {
     problems.push('"$label" is required: the text the step shows beside its indicator');
   }
@@ -241,10 +252,42 @@ export function validateCheckEntry(entry: unknown): string[] {
   ) {
     problems.push(`"$count" must be a whole number of at least 1, got ${show(record.$count)}`);
   }
+  if (record.$after !== undefined) {
+    if (!Array.isArray(record.$after) || record.$after.length === 0) {
+      problems.push('"$after" must be a non-empty array of patterns ({"type": …, field tests})');
+    } else {
+      record.$after.forEach((pattern: unknown, index) => {
+        if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) {
+          problems.push(`$after[${index}]: a pattern must be an object`);
+          return;
+        }
+        for (const problem of validateFields(pattern as Record<string, unknown>, new Set()))
+          problems.push(`$after[${index}]: ${problem}`);
+      });
+    }
+  }
+  problems.push(...validateFields(record, ENTRY_KEYS));
+  return problems;
+}
+
+/** The `$` keys an entry may hold besides field tests; a pattern in `$after` holds none. */
+const ENTRY_KEYS = new Set(['$label', '$count', '$after']);
+
+/** Problems with `type` and the field tests of an entry or a pattern. */
+function validateFields(record: Record<string, unknown>, allowed: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const type = record.type;
+  if (typeof type !== 'string' || !Object.hasOwn(EVENT_FIELDS, type)) {
+    problems.push(`"type" must be one of ${Object.keys(EVENT_FIELDS).join(', ')}, got ${show(type)}`);
+  }
   for (const [key, value] of Object.entries(record)) {
-    if (key === '$label' || key === '$count' || key === 'type') continue;
+    if (key === 'type' || allowed.has(key)) continue;
     if (key.startsWith('$')) {
-      problems.push(`unknown key "${key}"; only $label and $count start with $ outside an operator`);
+      problems.push(
+        allowed.size > 0
+          ? `unknown key "${key}"; only ${[...allowed].join(', ')} start with $ outside an operator`
+          : `"${key}": a pattern in $after holds only "type" and field tests`,
+      );
       continue;
     }
     if (typeof type === 'string' && Object.hasOwn(EVENT_FIELDS, type)) {
@@ -325,13 +368,18 @@ function binaryText(event: TapEvent, key: string): string | null {
   return text;
 }
 
-/** Does this event match the entry? Every key must match; `$label` and `$count` are not tests. */
-export function matchesEntry(entry: CheckEntry, event: TapEvent): boolean {
+/**
+ * Does this event match the entry's field tests? Every field must match; `$label`, `$count` and
+ * `$after` are not tests of the event itself (`$after` is StepProgress's: it needs history).
+ */
+export function matchesEntry(entry: CheckEntry | CheckPattern, event: TapEvent): boolean {
   if (event.type !== entry.type) return false;
   for (const key in entry) {
-    if (key === 'type' || key === '$label' || key === '$count') continue;
+    if (key === 'type' || key.startsWith('$')) continue;
     const expected = entry[key];
     if (expected === undefined) continue;
+    // The loader never lets a list stand for a field's value; were one there, nothing matches.
+    if (Array.isArray(expected)) return false;
     const actual = fieldValue(event, key) ?? binaryText(event, key) ?? undefined;
     if (!testValue(actual, expected)) return false;
   }
@@ -346,14 +394,26 @@ export interface EntryProgress {
 }
 
 /**
+ * Connections an entry with `$after` follows at once. A connection is forgotten at its `close`
+ * event; one whose close the tap skipped would stay, so the oldest go first past this many.
+ */
+export const MAX_FOLLOWED_CONNECTIONS = 4096;
+
+/**
  * A step's progress since it was opened: feed it the live tap events and it counts, per entry,
  * how many matched. A step with no entries is done at once (lessons/README.md).
  */
 export class StepProgress {
   private readonly counts: number[];
+  /**
+   * For each entry with `$after`: per connection, which of its patterns an earlier event of that
+   * connection has matched since the step opened. Null for an entry without `$after`.
+   */
+  private readonly earlier: (Map<string, boolean[]> | null)[];
 
   constructor(readonly expect: readonly CheckEntry[]) {
     this.counts = expect.map(() => 0);
+    this.earlier = expect.map((entry) => (entry.$after ? new Map() : null));
   }
 
   /** Feeds one event; returns true when it changed the progress of some entry. */
@@ -363,12 +423,39 @@ export class StepProgress {
       const entry = this.expect[i]!;
       const needed = entry.$count ?? 1;
       if (this.counts[i]! >= needed) continue;
-      if (matchesEntry(entry, event)) {
+      const earlier = this.earlier[i];
+      // Judged against what came before this event, then this event joins the history: an
+      // event never satisfies its own entry's `$after`.
+      if (matchesEntry(entry, event) && (!earlier || this.cameAfter(earlier, event))) {
         this.counts[i]!++;
         changed = true;
       }
+      if (earlier) this.remember(earlier, entry.$after!, event);
     }
     return changed;
+  }
+
+  private cameAfter(earlier: Map<string, boolean[]>, event: TapEvent): boolean {
+    const seen = 'conn' in event ? earlier.get(event.conn) : undefined;
+    return seen?.every(Boolean) === true;
+  }
+
+  private remember(earlier: Map<string, boolean[]>, after: readonly CheckPattern[], event: TapEvent): void {
+    if (!('conn' in event)) return;
+    if (event.type === 'close') {
+      earlier.delete(event.conn);
+      return;
+    }
+    let seen = earlier.get(event.conn);
+    for (let j = 0; j < after.length; j++) {
+      if (seen?.[j] || !matchesEntry(after[j]!, event)) continue;
+      if (!seen) {
+        if (earlier.size >= MAX_FOLLOWED_CONNECTIONS) earlier.delete(earlier.keys().next().value!);
+        seen = after.map(() => false);
+        earlier.set(event.conn, seen);
+      }
+      seen[j] = true;
+    }
   }
 
   entries(): EntryProgress[] {

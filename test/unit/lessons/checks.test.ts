@@ -219,3 +219,181 @@ describe('validateCheckEntry', () => {
     expect(isKnownField('frame', 'toString')).toBe(false);
   });
 });
+
+describe('StepProgress with $after: the answer to a given frame, on its own connection', () => {
+  const openOf = (conn: string, kind: TapOpenEvent['kind']): TapOpenEvent => ({
+    ...open,
+    conn,
+    kind,
+    query: {},
+  });
+  // RFC 6455 §5.1: an unmasked client frame, as the tap decodes it, with its violation.
+  const unmasked = (conn: string): TapFrameEvent => ({
+    ...clientText,
+    conn,
+    masked: false,
+    maskKey: null,
+    headerHex: '8105',
+    violation: {
+      code: 'EXPECTED_MASK',
+      section: '§5.1',
+      closeCode: 1002,
+      message: 'a frame from the client was not masked',
+    },
+  });
+  const serverClose = (conn: string, closeCode: number): TapFrameEvent => ({
+    ...clientText,
+    conn,
+    dir: 'server',
+    opcode: 8,
+    opcodeName: 'close',
+    masked: false,
+    maskKey: null,
+    payloadLength: 2,
+    headerHex: '8802',
+    payload: { base64: closeCode === 1002 ? 'A+o=' : 'A+8=', truncated: false },
+    closeCode,
+  });
+  const closeEvent = (conn: string, code: number): TapEvent => ({
+    type: 'close',
+    conn,
+    t: 20,
+    code,
+    reason: '',
+    initiator: 'server',
+    clean: false,
+    bytes: { client: 100, server: 4 },
+  });
+  const answer = (): CheckEntry =>
+    entry({
+      type: 'frame',
+      dir: 'server',
+      opcodeName: 'close',
+      closeCode: 1002,
+      $after: [
+        { type: 'open', kind: 'workbench' },
+        { type: 'frame', dir: 'client', 'violation.code': 'EXPECTED_MASK' },
+      ],
+    });
+  const feed = (progress: StepProgress, events: TapEvent[]): boolean => {
+    for (const event of events) progress.observe(event);
+    return progress.done;
+  };
+
+  it('is done when the close 1002 follows the unmasked frame on the same workbench connection', () => {
+    expect(
+      feed(new StepProgress([answer()]), [
+        openOf('w1', 'workbench'),
+        unmasked('w1'),
+        serverClose('w1', 1002),
+      ]),
+    ).toBe(true);
+  });
+
+  it('stays undone on a close 1002 from another connection than the one with the unmasked frame', () => {
+    const progress = new StepProgress([answer()]);
+    const events = [
+      openOf('w1', 'workbench'),
+      unmasked('w1'),
+      openOf('w2', 'workbench'),
+      serverClose('w2', 1002),
+    ];
+    expect(feed(progress, events)).toBe(false);
+    expect(progress.entries()[0]!.seen).toBe(0);
+  });
+
+  it('stays undone on the right close code when the connection never sent the offending frame', () => {
+    expect(
+      feed(new StepProgress([answer()]), [
+        openOf('w1', 'workbench'),
+        clientText,
+        { ...clientText, conn: 'w1' },
+        serverClose('w1', 1002),
+      ]),
+    ).toBe(false);
+  });
+
+  it('stays undone on the wrong close code, and on the offending frame sent other than from the workbench', () => {
+    expect(
+      feed(new StepProgress([answer()]), [
+        openOf('w1', 'workbench'),
+        unmasked('w1'),
+        serverClose('w1', 1007),
+      ]),
+    ).toBe(false);
+    expect(
+      feed(new StepProgress([answer()]), [openOf('e1', 'echo'), unmasked('e1'), serverClose('e1', 1002)]),
+    ).toBe(false);
+  });
+
+  it('needs the patterns before the answer, not after it', () => {
+    expect(
+      feed(new StepProgress([answer()]), [
+        openOf('w1', 'workbench'),
+        serverClose('w1', 1002),
+        unmasked('w1'),
+      ]),
+    ).toBe(false);
+  });
+
+  it('forgets a connection at its close, so a reused id starts from nothing', () => {
+    expect(
+      feed(new StepProgress([answer()]), [
+        openOf('w1', 'workbench'),
+        unmasked('w1'),
+        closeEvent('w1', 1006),
+        serverClose('w1', 1002),
+      ]),
+    ).toBe(false);
+  });
+
+  it('counts $count connections, each closed after its own open', () => {
+    const progress = new StepProgress([
+      entry({
+        type: 'close',
+        initiator: 'server',
+        code: 1007,
+        $count: 3,
+        $after: [{ type: 'open', kind: { $in: ['workbench', 'echo'] } }],
+      }),
+    ]);
+    feed(progress, [openOf('a', 'workbench'), closeEvent('a', 1007), closeEvent('b', 1007)]);
+    expect(progress.entries()[0]!.seen).toBe(1);
+    feed(progress, [openOf('c', 'echo'), openOf('d', 'proxy'), closeEvent('d', 1007), closeEvent('c', 1007)]);
+    expect(progress.entries()[0]!.seen).toBe(2);
+    expect(feed(progress, [openOf('e', 'workbench'), closeEvent('e', 1007)])).toBe(true);
+  });
+
+  it('ignores $after when an event is matched on its own', () => {
+    expect(matchesEntry(answer(), serverClose('w9', 1002))).toBe(true);
+  });
+});
+
+describe('validateCheckEntry on $after', () => {
+  it('accepts patterns with a type and known fields', () => {
+    expect(
+      validateCheckEntry({
+        type: 'close',
+        code: 1002,
+        $label: 'x',
+        $after: [
+          { type: 'open', kind: 'workbench' },
+          { type: 'frame', 'violation.code': { $in: ['A'] } },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('rejects an empty or non-list $after, and patterns that are not patterns', () => {
+    const problems = (after: unknown) =>
+      validateCheckEntry({ type: 'close', $label: 'x', $after: after }).join('\n');
+    expect(problems([])).toMatch(/non-empty array/);
+    expect(problems({ type: 'open' })).toMatch(/non-empty array/);
+    expect(problems(['open'])).toMatch(/\$after\[0\]: a pattern must be an object/);
+    expect(problems([{ kind: 'workbench' }])).toMatch(/\$after\[0\]: "type" must be one of/);
+    expect(problems([{ type: 'open', knd: 'workbench' }])).toMatch(/\$after\[0\]: "knd" is not a field/);
+    expect(problems([{ type: 'open', kind: { $gt: 1 } }])).toMatch(/unknown operator/);
+    expect(problems([{ type: 'open', $label: 'y' }])).toMatch(/holds only "type" and field tests/);
+    expect(problems([{ type: 'open', $after: [{ type: 'open' }] }])).toMatch(/holds only/);
+  });
+});
