@@ -1,5 +1,6 @@
 import { normalOrigin } from '../host-check';
 import { DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT, type ServerOptions } from '../server';
+import { readFlags } from './flags';
 
 export const USAGE = `Usage: npx wslab [options]      (in a clone of the repository: npm start -- [options])
 
@@ -59,19 +60,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let help = false;
   let caFile: string | undefined;
   let recordFile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string | null => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) return null;
-      i++;
-      return next;
-    };
+  for (const { arg, flag, value } of readFlags(argv)) {
     switch (flag) {
       case '-h':
       case '--help':

@@ -1,4 +1,5 @@
 import { DEFAULT_CASE_TIMEOUT_MS, MAX_CONCURRENCY } from '../conformance/runner';
+import { readFlags } from './flags';
 
 export const CONFORMANCE_USAGE = `Usage: npm run conformance -- ws://HOST:PORT/PATH [options]
 
@@ -50,19 +51,7 @@ export function parseConformanceArgs(argv: readonly string[]): ParsedConformance
     list: false,
     help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string | null => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) return null;
-      i++;
-      return next;
-    };
+  for (const { arg, flag, value } of readFlags(argv)) {
     const integer = (min: number, max: number): number | null => {
       const text = value();
       const n = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
