@@ -202,6 +202,23 @@ function inRange(range: [number, number] | null, i: number): boolean {
   return range !== null && i >= range[0] && i < range[1];
 }
 
+/** What each colour of a frame's bytes is, under a hex dump (the workbench's too). */
+export function byteLegend(): HTMLElement {
+  return h(
+    'div',
+    { className: 'legend' },
+    ...(
+      [
+        ['opcode', 'FIN, RSV, opcode'],
+        ['len', 'MASK, length'],
+        ['ext', 'extended length'],
+        ['key', 'masking key'],
+        ['payload', 'payload as sent'],
+      ] as const
+    ).map(([field, text]) => h('span', { className: `legend-item f-${field}` }, text)),
+  );
+}
+
 function hexDump(header: Uint8Array, wirePayload: Uint8Array, more: number, fault: Fault): HTMLElement {
   const cells: HTMLElement[] = [];
   for (const [i, byte] of header.entries()) {
@@ -237,19 +254,7 @@ function hexDump(header: Uint8Array, wirePayload: Uint8Array, more: number, faul
     },
     h('div', { className: 'hex-cells' }, ...cells),
     more > 0 ? h('div', { className: 'muted' }, `… ${more} more payload bytes not shown`) : null,
-    h(
-      'div',
-      { className: 'legend' },
-      ...(
-        [
-          ['opcode', 'FIN, RSV, opcode'],
-          ['len', 'MASK, length'],
-          ['ext', 'extended length'],
-          ['key', 'masking key'],
-          ['payload', 'payload as sent'],
-        ] as const
-      ).map(([field, text]) => h('span', { className: `legend-item f-${field}` }, text)),
-    ),
+    byteLegend(),
   );
 }
 

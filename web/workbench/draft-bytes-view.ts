@@ -2,6 +2,7 @@
 // classes (web/inspector/frame-anatomy.css), so a byte looks the same before it is sent and after.
 import { announcedLengthForm, extendedLengthBytes } from '../../core/wire/frame-header';
 import { opcodeName } from '../../core/wire/opcodes';
+import { byteLegend } from '../inspector/frame-anatomy';
 import { h } from '../lib/dom';
 import '../inspector/frame-anatomy.css';
 
@@ -92,19 +93,7 @@ export function renderDraftBytes(bytes: Uint8Array): HTMLElement {
       `${bytes.length} B: ${headerEnd} B header, ${Math.max(0, Math.min(bytes.length, payloadEnd) - headerEnd)} B payload` +
         (declared !== bytes.length - headerEnd ? `, declared length ${declared}` : ''),
     ),
-    h(
-      'div',
-      { className: 'legend' },
-      ...(
-        [
-          ['opcode', 'FIN, RSV, opcode'],
-          ['len', 'MASK, length'],
-          ['ext', 'extended length'],
-          ['key', 'masking key'],
-          ['payload', 'payload as sent'],
-        ] as const
-      ).map(([field, text]) => h('span', { className: `legend-item f-${field}` }, text)),
-    ),
+    byteLegend(),
   );
 }
 
