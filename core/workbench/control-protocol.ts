@@ -1,6 +1,7 @@
 // The messages on `/workbench`, the page's control socket for the raw sender: one typed file both
 // sides import. The page asks (open, send, close); the server reports what the raw TCP connection
 // did (opened, sent, received, closed) or why it could not (error). Every message is one JSON object.
+import type { CaseResult, ConformanceReport } from '../conformance/report';
 import type { Result } from '../result';
 import { base64ByteLength, fromBase64, fromHex } from '../wire/bytes';
 
@@ -11,6 +12,9 @@ export const WORKBENCH_MAX_WRITES = 4096;
 /** The longest pause between two writes, and the longest a whole send may take with its pauses. */
 export const WORKBENCH_MAX_PAUSE_MS = 1000;
 export const WORKBENCH_MAX_SEND_MS = 10_000;
+/** Case patterns one `check` may name, and the longest one. */
+export const CHECK_MAX_PATTERNS = 64;
+export const CHECK_MAX_PATTERN_LENGTH = 64;
 
 export type WorkbenchRequest =
   /** Open a raw TCP connection and do the opening handshake; `target` defaults to this server's echo. */
@@ -18,7 +22,14 @@ export type WorkbenchRequest =
   /** Write these bytes, cut into writes of these sizes (all at once when absent), `pauseMs` apart. */
   | { type: 'send'; bytes: Uint8Array; writes: number[]; pauseMs: number }
   /** End the TCP connection (a FIN, no close frame: send one first to close cleanly). */
-  | { type: 'close' };
+  | { type: 'close' }
+  /**
+   * Run the conformance suite against `target` (default: this server's echo), or only the cases
+   * the patterns pick (`5`, `6.*`, `7.1.1`, as the command line takes them).
+   */
+  | { type: 'check'; target?: string; cases?: string[] }
+  /** Stop the run: no case starts after this; a `report` of the cases that ran follows. */
+  | { type: 'cancel' };
 
 /** A frame the target sent, decoded by the core decoder. */
 export interface ReceivedFrame {
@@ -49,7 +60,17 @@ export type WorkbenchErrorCode =
   | 'TOO_BIG'
   | 'BUSY'
   | 'HANDSHAKE_FAILED'
-  | 'IDLE';
+  | 'IDLE'
+  /** This control socket has a check running already. */
+  | 'CHECK_RUNNING'
+  /** The server runs as many checks as it allows at once. */
+  | 'TOO_MANY_CHECKS'
+  /** The patterns pick no case. */
+  | 'NO_CASES'
+  /** No WebSocket connection could be opened to the target: nothing was checked. */
+  | 'CHECK_FAILED'
+  /** A cancel with no check running. */
+  | 'NOT_CHECKING';
 
 export type WorkbenchReply =
   | {
@@ -81,7 +102,13 @@ export type WorkbenchReply =
       /** In plain words, for the page to show as it is. */
       summary: string;
     }
-  | { type: 'error'; code: WorkbenchErrorCode; message: string };
+  | { type: 'error'; code: WorkbenchErrorCode; message: string }
+  /** A check started: `total` cases will run against `target`. */
+  | { type: 'checking'; target: string; total: number }
+  /** One more case is done. */
+  | { type: 'progress'; done: number; total: number; result: CaseResult }
+  /** The check is over: every case that ran; `cancelled` when a cancel stopped it early. */
+  | { type: 'report'; report: ConformanceReport; cancelled: boolean };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -123,8 +150,14 @@ export function parseWorkbenchRequest(text: string): Result<WorkbenchRequest, Re
       return { ok: true, value: { type: 'close' } };
     case 'send':
       return parseSend(value);
+    case 'check':
+      return parseCheck(value);
+    case 'cancel':
+      return { ok: true, value: { type: 'cancel' } };
     default:
-      return bad(`unknown message type ${JSON.stringify(value.type)}: use open, send or close`);
+      return bad(
+        `unknown message type ${JSON.stringify(value.type)}: use open, send, close, check or cancel`,
+      );
   }
 }
 
@@ -177,6 +210,20 @@ function parseSend(value: Record<string, unknown>): Result<WorkbenchRequest, Req
   return { ok: true, value: { type: 'send', bytes, writes, pauseMs } };
 }
 
+function parseCheck(value: Record<string, unknown>): Result<WorkbenchRequest, RequestProblem> {
+  const { target, cases } = value;
+  if (target !== undefined && typeof target !== 'string') return bad('check: target is a ws:// URL');
+  const request: WorkbenchRequest = { type: 'check', ...(target ? { target } : {}) };
+  if (cases === undefined) return { ok: true, value: request };
+  const patterns = typeof cases === 'string' ? cases.split(/[\s,]+/).filter(Boolean) : cases;
+  if (!Array.isArray(patterns) || !patterns.every((p): p is string => typeof p === 'string' && p !== ''))
+    return bad('check: cases is a list of case patterns, like ["5", "6.*"]');
+  if (patterns.length > CHECK_MAX_PATTERNS) return bad(`check: at most ${CHECK_MAX_PATTERNS} case patterns`);
+  if (patterns.some((p) => p.length > CHECK_MAX_PATTERN_LENGTH))
+    return bad(`check: a case pattern is at most ${CHECK_MAX_PATTERN_LENGTH} characters`);
+  return { ok: true, value: patterns.length > 0 ? { ...request, cases: patterns } : request };
+}
+
 function tooBig(): { ok: false; error: RequestProblem } {
   const message = `send: at most ${WORKBENCH_MAX_SEND_BYTES / 1024 / 1024} MiB in one send`;
   return { ok: false, error: { code: 'TOO_BIG', message } };
@@ -191,9 +238,12 @@ export function parseWorkbenchReply(text: string): WorkbenchReply | null {
     return null;
   }
   if (!isRecord(value)) return null;
-  const known = ['opened', 'sent', 'received', 'closed', 'error'];
+  const known = ['opened', 'sent', 'received', 'closed', 'error', 'checking', 'progress', 'report'];
   if (typeof value.type !== 'string' || !known.includes(value.type)) return null;
   if (value.type === 'received' && !Array.isArray(value.frames)) return null;
+  if (value.type === 'progress' && !isRecord(value.result)) return null;
+  if (value.type === 'report' && !(isRecord(value.report) && Array.isArray(value.report.results)))
+    return null;
   if (value.type === 'error' && typeof value.message !== 'string') return null;
   // The server is this page's own origin, which built the message from these types.
   return value as unknown as WorkbenchReply;

@@ -2,12 +2,14 @@
 // connection at a time, and the whole server holds a few at most. Every limit is told to the page
 // as an error message on its control socket, never by dropping it.
 import type { WebSocket } from 'ws';
+import { selectCases } from '../../core/conformance/suite';
 import {
   parseWorkbenchRequest,
   type WorkbenchErrorCode,
   type WorkbenchReply,
   type WorkbenchRequest,
 } from '../../core/workbench/control-protocol';
+import { ConformanceTargetError, runConformance } from '../conformance/runner';
 import type { ProxySettings } from '../proxy/relay';
 import { isAllowedTarget, mappedIPv4, parseTarget } from '../proxy/target';
 import type { Journal } from '../tap/journal';
@@ -23,10 +25,17 @@ export interface WorkbenchOptions {
   maxConnections?: number;
   /** A raw connection with nothing sent or received for this long is closed (default 2 min). */
   idleMs?: number;
+  /** Conformance checks running at once over all control sockets (default 2). */
+  maxChecks?: number;
 }
 
 export const WORKBENCH_MAX_CONNECTIONS = 8;
 export const WORKBENCH_IDLE_MS = 120_000;
+/** Checks at once, each with a few connections of its own: a check is a burst of 200-odd connections. */
+export const WORKBENCH_MAX_CHECKS = 2;
+// Cases a check from the page runs at once: a target that times out on every case still finishes
+// the suite in minutes, not a quarter of an hour.
+const CHECK_CONCURRENCY = 4;
 // Replies queued on a control socket past which received frames are counted, not sent: a target
 // that floods must not grow this server's memory through a page that reads slowly.
 const CONTROL_BUFFER_LIMIT = 1024 * 1024;
@@ -38,6 +47,7 @@ export class Workbench {
   // The client ends (`ip:port`) of this server's raw connections, for isOwnSocket().
   private readonly ownAddresses = new Set<string>();
   private readonly controls = new Set<WebSocket>();
+  private readonly checks = new Set<AbortController>();
 
   constructor(private readonly options: WorkbenchOptions) {}
 
@@ -48,6 +58,16 @@ export class Workbench {
   get connectionCount(): number {
     return this.raw.size;
   }
+
+  /** Conformance checks running now. */
+  get checkCount(): number {
+    return this.checks.size;
+  }
+
+  private readonly trackSocket = (address: string, port: number, connected: boolean): void => {
+    if (connected) this.ownAddresses.add(addressKey(address, port));
+    else this.ownAddresses.delete(addressKey(address, port));
+  };
 
   /**
    * Is this accepted socket the far end of one of the workbench's own raw connections? The
@@ -131,10 +151,7 @@ export class Workbench {
           journal: this.options.journal,
           payloadCap: this.options.payloadCap,
           maxPayload: own ? this.options.maxPayload : 0,
-          onSocket: (address, port, connected) => {
-            if (connected) this.ownAddresses.add(addressKey(address, port));
-            else this.ownAddresses.delete(addressKey(address, port));
-          },
+          onSocket: this.trackSocket,
         },
         {
           opened: (conn, status) => {
@@ -213,6 +230,75 @@ export class Workbench {
       );
     };
 
+    let check: AbortController | null = null;
+    const startCheck = (request: Extract<WorkbenchRequest, { type: 'check' }>): void => {
+      if (check) {
+        error('CHECK_RUNNING', 'a check is running already: cancel it or wait for its report');
+        return;
+      }
+      const max = this.options.maxChecks ?? WORKBENCH_MAX_CHECKS;
+      if (this.checks.size >= max) {
+        error('TOO_MANY_CHECKS', `the server runs ${max} checks at once already; try again when one is over`);
+        return;
+      }
+      const ownUrl = `${self}/echo`;
+      const parsed = parseTarget(request.target ?? ownUrl);
+      if (!parsed.ok) {
+        error('BAD_TARGET', parsed.reason);
+        return;
+      }
+      const { target } = parsed;
+      const own = target.url.href === new URL(ownUrl).href;
+      if (!own && !isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
+        error(
+          'FORBIDDEN_TARGET',
+          `the check connects only to loopback addresses unless wslab is started with --allow-target ${target.host}:${target.port}`,
+        );
+        return;
+      }
+      const cases = selectCases(request.cases ?? []);
+      if (cases.length === 0) {
+        error('NO_CASES', `no case matches ${(request.cases ?? []).join(', ')}`);
+        return;
+      }
+      const running = new AbortController();
+      check = running;
+      this.checks.add(running);
+      const { settings } = this.options;
+      reply({ type: 'checking', target: target.url.href, total: cases.length });
+      runConformance({
+        url: target.url.href,
+        cases,
+        concurrency: CHECK_CONCURRENCY,
+        signal: running.signal,
+        ...(settings.ca ? { ca: settings.ca } : {}),
+        insecure: settings.insecure,
+        capture: {
+          journal: this.options.journal,
+          payloadCap: this.options.payloadCap,
+          maxPayload: own ? this.options.maxPayload : 0,
+          onSocket: this.trackSocket,
+        },
+        onProgress: ({ done, total, result }) => {
+          // Progress is a courtesy: a page that reads slowly gets the cases in the report.
+          if (control.bufferedAmount <= CONTROL_BUFFER_LIMIT)
+            reply({ type: 'progress', done, total, result });
+        },
+      })
+        .then(
+          (report) => reply({ type: 'report', report, cancelled: running.signal.aborted }),
+          (failure: unknown) => {
+            const why = failure instanceof Error ? failure.message : String(failure);
+            const prefix = failure instanceof ConformanceTargetError ? '' : 'the check stopped: ';
+            error('CHECK_FAILED', `could not check ${target.url.href}: ${prefix}${why}`);
+          },
+        )
+        .finally(() => {
+          this.checks.delete(running);
+          if (check === running) check = null;
+        });
+    };
+
     control.on('message', (data, isBinary) => {
       if (isBinary) {
         error('BAD_REQUEST', 'a workbench message is JSON text, not binary');
@@ -226,19 +312,26 @@ export class Workbench {
       const request = parsed.value;
       if (request.type === 'open') open(request);
       else if (request.type === 'send') send(request);
-      else if (connection) connection.end();
+      else if (request.type === 'check') startCheck(request);
+      else if (request.type === 'cancel') {
+        if (check) check.abort();
+        else error('NOT_CHECKING', 'no check is running');
+      } else if (connection) connection.end();
       else error('NOT_OPEN', 'no connection is open');
     });
     control.on('error', () => {});
     control.once('close', () => {
       this.controls.delete(control);
+      // Nobody is left to read the report: the run stops starting cases.
+      check?.abort();
       connection?.destroy();
       forget();
     });
   }
 
-  /** Ends every raw connection (the server is shutting down). */
+  /** Ends every raw connection and stops every check (the server is shutting down). */
   shutDown(): void {
+    for (const check of this.checks) check.abort();
     for (const raw of this.raw) raw.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../core/wire/bytes';
 import {
+  CHECK_MAX_PATTERNS,
   parseWorkbenchReply,
   parseWorkbenchRequest,
   WORKBENCH_MAX_SEND_BYTES,
@@ -72,7 +73,39 @@ describe('the workbench control messages', () => {
     expect(parseWorkbenchReply('{"type":"received","frames":[],"sentBytes":0}')).toMatchObject({
       type: 'received',
     });
+    expect(parseWorkbenchReply('{"type":"progress","done":1,"total":2,"result":{}}')).toMatchObject({
+      type: 'progress',
+    });
+    expect(parseWorkbenchReply('{"type":"report","report":{"results":[]},"cancelled":false}')).toMatchObject({
+      type: 'report',
+    });
+    expect(parseWorkbenchReply('{"type":"report","report":{}}')).toBeNull();
+    expect(parseWorkbenchReply('{"type":"progress","done":1}')).toBeNull();
     expect(parseWorkbenchReply('{"type":"nope"}')).toBeNull();
     expect(parseWorkbenchReply('nope')).toBeNull();
+  });
+
+  it('reads check with a target and case patterns, as a list or as one line, and cancel', () => {
+    expect(parse({ type: 'check' })).toEqual({ ok: true, value: { type: 'check' } });
+    expect(parse({ type: 'check', target: '', cases: [] })).toEqual({ ok: true, value: { type: 'check' } });
+    expect(parse({ type: 'check', target: 'ws://127.0.0.1:9001/', cases: ['5', '6.*'] })).toEqual({
+      ok: true,
+      value: { type: 'check', target: 'ws://127.0.0.1:9001/', cases: ['5', '6.*'] },
+    });
+    expect(parse({ type: 'check', cases: '1.1, 7.*' })).toEqual({
+      ok: true,
+      value: { type: 'check', cases: ['1.1', '7.*'] },
+    });
+    expect(parse({ type: 'cancel' })).toEqual({ ok: true, value: { type: 'cancel' } });
+  });
+
+  it('refuses a check whose target or patterns are not what they should be', () => {
+    const refused = (value: unknown, message: RegExp) =>
+      expect(parse(value)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message } });
+    refused({ type: 'check', target: 9001 }, /target is a ws:\/\/ URL/);
+    refused({ type: 'check', cases: [5] }, /list of case patterns/);
+    refused({ type: 'check', cases: [''] }, /list of case patterns/);
+    refused({ type: 'check', cases: Array(CHECK_MAX_PATTERNS + 1).fill('1') }, /at most 64 case patterns/);
+    refused({ type: 'check', cases: ['1'.repeat(65)] }, /at most 64 characters/);
   });
 });

@@ -1,0 +1,240 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { selectCases } from '../../core/conformance/suite';
+import type { TapOpenEvent } from '../../core/tap/events';
+import type { WorkbenchReply } from '../../core/workbench/control-protocol';
+import type { RunningServer } from '../../server/server';
+import { serveWithTap, type TapRecorder, wsUrl } from './harness';
+
+let server: RunningServer;
+let tap: TapRecorder;
+serveWithTap({}, (s, t) => {
+  server = s;
+  tap = t;
+});
+
+type Reply<T extends WorkbenchReply['type']> = Extract<WorkbenchReply, { type: T }>;
+
+/** A page's control socket on /workbench, keeping every reply. */
+class Control {
+  readonly replies: WorkbenchReply[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.replies.push(JSON.parse(String(data)) as WorkbenchReply));
+  }
+
+  static async open(): Promise<Control> {
+    const control = new Control(new WebSocket(wsUrl(server, '/workbench')));
+    await once(control.socket, 'open');
+    return control;
+  }
+
+  ask(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  all<T extends WorkbenchReply['type']>(type: T): Reply<T>[] {
+    return this.replies.filter((r): r is Reply<T> => r.type === type);
+  }
+
+  /** The first reply of this type, waited for at most `timeoutMs`. */
+  async next<T extends WorkbenchReply['type']>(type: T, timeoutMs = 20_000): Promise<Reply<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [found] = this.all(type);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no "${type}" reply; got ${JSON.stringify(this.replies)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+const ALL_CASES = selectCases([]).length;
+
+describe('a conformance check from the page', () => {
+  it('runs the cases a pattern picks against this server’s echo, with progress for each and the report', async () => {
+    const picked = selectCases(['1.1']);
+    const control = await Control.open();
+    control.ask({ type: 'check', cases: ['1.1'] });
+    expect(await control.next('checking')).toEqual({
+      type: 'checking',
+      target: `ws://127.0.0.1:${server.port}/echo`,
+      total: picked.length,
+    });
+    const { report, cancelled } = await control.next('report');
+    expect(cancelled).toBe(false);
+    expect(report.results.map((r) => r.id)).toEqual(picked.map((c) => c.id));
+    expect(report.summary).toEqual({ total: picked.length, pass: picked.length, nonStrict: 0, fail: 0 });
+    const progress = control.all('progress');
+    expect(progress.map((p) => p.done)).toEqual(picked.map((_, i) => i + 1));
+    expect(progress.every((p) => p.total === picked.length)).toBe(true);
+    expect(new Set(progress.map((p) => p.result.id))).toEqual(new Set(picked.map((c) => c.id)));
+    control.close();
+  });
+
+  it('puts every case’s connection on the tap exactly once, as workbench, named in its result', async () => {
+    const control = await Control.open();
+    control.ask({ type: 'check', cases: ['2'] });
+    const { report } = await control.next('report');
+    control.close();
+    for (const result of report.results) {
+      expect(result.conn).toMatch(/^c\d+$/);
+      const [open] = (await tap.waitFor(
+        (e) => e.type === 'open' && e.conn === result.conn,
+      )) as TapOpenEvent[];
+      expect(open).toMatchObject({ kind: 'workbench', path: '/echo', remote: result.client });
+      // The echo server's end of the same TCP connection is not journaled a second time.
+      const opens = tap.events.filter((e) => e.type === 'open' && e.remote === result.client);
+      expect(opens).toHaveLength(1);
+    }
+  });
+
+  it('stops at a cancel and reports the cases that ran', async () => {
+    const control = await Control.open();
+    control.ask({ type: 'check' });
+    expect((await control.next('checking')).total).toBe(ALL_CASES);
+    await control.next('progress');
+    control.ask({ type: 'cancel' });
+    const { report, cancelled } = await control.next('report');
+    expect(cancelled).toBe(true);
+    expect(report.results.length).toBeGreaterThan(0);
+    expect(report.results.length).toBeLessThan(ALL_CASES);
+    expect(report.summary.total).toBe(report.results.length);
+    control.ask({ type: 'cancel' });
+    expect(await control.next('error')).toMatchObject({ code: 'NOT_CHECKING' });
+    control.close();
+  });
+
+  it('runs one check per control socket and two over the server, and says so past that', async () => {
+    const [a, b, c] = [await Control.open(), await Control.open(), await Control.open()];
+    a.ask({ type: 'check' });
+    await a.next('checking');
+    a.ask({ type: 'check' });
+    expect(await a.next('error')).toMatchObject({
+      code: 'CHECK_RUNNING',
+      message: expect.stringMatching(/running already/),
+    });
+    b.ask({ type: 'check' });
+    await b.next('checking');
+    c.ask({ type: 'check' });
+    expect(await c.next('error')).toMatchObject({
+      code: 'TOO_MANY_CHECKS',
+      message: expect.stringMatching(/2 checks at once/),
+    });
+    a.ask({ type: 'cancel' });
+    b.ask({ type: 'cancel' });
+    await a.next('report');
+    await b.next('report');
+    c.ask({ type: 'check', cases: ['1.1.1'] });
+    expect((await c.next('report')).report.summary.pass).toBe(1);
+    for (const control of [a, b, c]) control.close();
+  });
+
+  it('stops the run of a control socket that closes, freeing its place', async () => {
+    const first = await Control.open();
+    first.ask({ type: 'check' });
+    await first.next('progress');
+    first.close();
+    const progressed = (): number => first.all('progress').length;
+    const seen = progressed();
+    // Two checks at once: were the closed socket's run still going, one of these would be refused.
+    const [b, c] = [await Control.open(), await Control.open()];
+    let started = 0;
+    for (const control of [b, c]) {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        control.replies.length = 0;
+        control.ask({ type: 'check', cases: ['1.1.1'] });
+        const reply = await Promise.race([control.next('report'), control.next('error')]);
+        if (reply.type === 'report') {
+          started++;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    expect(started).toBe(2);
+    expect(progressed()).toBeLessThan(ALL_CASES);
+    expect(seen).toBeGreaterThan(0);
+    b.close();
+    c.close();
+  });
+
+  it('refuses a target that is not on this machine, and an unknown case pattern, before connecting', async () => {
+    const control = await Control.open();
+    control.ask({ type: 'check', target: 'ws://192.0.2.10:9001/' });
+    expect(await control.next('error')).toMatchObject({
+      code: 'FORBIDDEN_TARGET',
+      message: expect.stringMatching(/--allow-target 192\.0\.2\.10:9001/),
+    });
+    control.replies.length = 0;
+    control.ask({ type: 'check', cases: ['99'] });
+    expect(await control.next('error')).toMatchObject({ code: 'NO_CASES' });
+    control.replies.length = 0;
+    control.ask({ type: 'check', cases: 'not a list' });
+    expect(await control.next('error')).toMatchObject({ code: 'NO_CASES' });
+    control.replies.length = 0;
+    control.ask({ type: 'check', cases: [5] });
+    expect(await control.next('error')).toMatchObject({ code: 'BAD_REQUEST' });
+    control.close();
+  });
+
+  it('says in words that nothing listens at the target', async () => {
+    const idle = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(idle, 'listening');
+    const port = (idle.address() as AddressInfo).port;
+    await new Promise((resolve) => idle.close(resolve));
+    const control = await Control.open();
+    control.ask({ type: 'check', target: `ws://127.0.0.1:${port}/` });
+    expect(await control.next('error')).toMatchObject({
+      code: 'CHECK_FAILED',
+      message: expect.stringMatching(/refused the connection/),
+    });
+    control.close();
+  });
+});
+
+describe('a conformance check of another server', () => {
+  let other: WebSocketServer;
+  let port: number;
+  beforeAll(async () => {
+    // A plain ws echo server: no tapped endpoint of wslab sees its connections.
+    other = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    other.on('connection', (socket) => {
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+      socket.on('error', () => {});
+    });
+    await once(other, 'listening');
+    port = (other.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const client of other.clients) client.terminate();
+    await new Promise((resolve) => other.close(resolve));
+  });
+
+  it('journals each case’s connection once, as workbench, from the client’s side', async () => {
+    const control = await Control.open();
+    control.ask({ type: 'check', target: `ws://127.0.0.1:${port}/plain`, cases: ['5.1', '7.1'] });
+    const { report } = await control.next('report');
+    control.close();
+    expect(report.target).toBe(`ws://127.0.0.1:${port}/plain`);
+    expect(report.summary.fail).toBe(0);
+    expect(report.results.length).toBe(selectCases(['5.1', '7.1']).length);
+    for (const result of report.results) {
+      const opens = (await tap.waitFor(
+        (e) => e.type === 'open' && e.remote === result.client,
+      )) as TapOpenEvent[];
+      expect(opens).toHaveLength(1);
+      expect(opens[0]).toMatchObject({ conn: result.conn, kind: 'workbench', path: '/plain' });
+      // Both directions are there: the case's frames as written and the server's answer.
+      await tap.waitFor((e) => e.type === 'close' && e.conn === result.conn);
+      const dirs = new Set(tap.of(result.conn!).flatMap((e) => (e.type === 'frame' ? [e.dir] : [])));
+      expect(dirs).toEqual(new Set(['client', 'server']));
+    }
+  });
+});
