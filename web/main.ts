@@ -101,7 +101,23 @@ commands = new TerminalCommands(terminal, {
 
 const controls = new RunControls(terminal, inspector.connections);
 // The workbench shares the editor's room, under tabs: it sends the frames a browser never would.
-if (playground) mountWorkbench(document.querySelector<HTMLElement>('.editor-panel')!);
+if (playground) {
+  mountWorkbench(document.querySelector<HTMLElement>('.editor-panel')!, {
+    // A conformance case's link: the inspector shows that case's connection only (the newest lane
+    // with its id and client address, should the server have restarted since).
+    onShowConnection(result) {
+      const { order, lanes } = inspector.connections;
+      for (let i = order.length - 1; i >= 0; i--) {
+        const lane = lanes.get(order[i]!);
+        if (!lane || lane.conn !== result.conn) continue;
+        if (result.client && lane.open?.remote !== result.client) continue;
+        inspector.setFilter({ lane: lane.key });
+        return true;
+      }
+      return false;
+    },
+  });
+}
 
 // ---- Lessons --------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // The page's end of `/workbench`: one control socket, opened when first needed, that asks the
-// server to open a raw connection, write bytes on it and end it. Replies come back as they are
-// (core/workbench/control-protocol.ts); this only turns them into calls.
+// server to open a raw connection, write bytes on it and end it, or to run a conformance check.
+// Replies come back as they are (core/workbench/control-protocol.ts); this only turns them into calls.
 import { WORKBENCH_PATH } from '../../core/routes';
 import { toHex } from '../../core/wire/bytes';
 import { parseWorkbenchReply, type WorkbenchReply } from '../../core/workbench/control-protocol';
@@ -26,6 +26,15 @@ export class WorkbenchClient {
 
   close(): Promise<void> {
     return this.post({ type: 'close' });
+  }
+
+  /** Runs the conformance suite, or the cases the patterns pick; `target` null: this server's echo. */
+  check(target: string | null, cases: string[]): Promise<void> {
+    return this.post({ type: 'check', ...(target ? { target } : {}), ...(cases.length ? { cases } : {}) });
+  }
+
+  cancel(): Promise<void> {
+    return this.post({ type: 'cancel' });
   }
 
   private async post(message: object): Promise<void> {

@@ -17,6 +17,7 @@ import {
 import { WORKBENCH_PRESETS } from '../../core/workbench/presets';
 import { answeredFrame, type BuiltScript, buildScript, expectedFault } from '../../core/workbench/script';
 import { h } from '../lib/dom';
+import { CheckPanel, type CheckPanelOptions } from './check-panel';
 import { renderDraftBytes } from './draft-bytes-view';
 import { mountTabs } from './playground-tabs';
 import { WorkbenchClient } from './workbench-client';
@@ -180,7 +181,7 @@ export class WorkbenchPane {
   private batch: { built: BuiltScript; items: QueuedFrame[] } | null = null;
   private opened: { resolve(): void; reject(why: Error): void } | null = null;
 
-  constructor() {
+  constructor(checkOptions: CheckPanelOptions = {}) {
     this.client = new WorkbenchClient(
       (reply) => this.onReply(reply),
       (why) => {
@@ -213,6 +214,7 @@ export class WorkbenchPane {
       h(
         'div',
         { className: 'wb-body' },
+        new CheckPanel(checkOptions).element,
         h('div', { className: 'wb-row' }, f.preset),
         this.about,
         h(
@@ -601,8 +603,8 @@ function capitalise(text: string): string {
 }
 
 /** Puts the workbench beside the snippet editor, the two under one pair of tabs. */
-export function mountWorkbench(editorPanel: HTMLElement): WorkbenchPane {
-  const pane = new WorkbenchPane();
+export function mountWorkbench(editorPanel: HTMLElement, options: CheckPanelOptions = {}): WorkbenchPane {
+  const pane = new WorkbenchPane(options);
   editorPanel.after(pane.element);
   mountTabs([
     { label: 'Snippet', testId: 'tab-snippet', panel: editorPanel },
