@@ -10,10 +10,10 @@ import {
   INPUT_AUDIO_RATE,
   type Modality,
 } from '../../core/live/live-messages';
+import { checkFieldNames, protoName } from '../../core/live/message-fields';
 import { resample, samplesFromBytes } from '../../core/live/pcm';
 import { fromBase64 } from '../../core/wire/bytes';
 import { type LiveClose, type LiveErrorName, liveClose } from './live-errors';
-import { checkFieldNames, protoName } from './message-fields';
 import { type CompressionSettings, compressionSettings } from './session-limits';
 import type { ResumptionSettings } from './session-resumption';
 

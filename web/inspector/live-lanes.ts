@@ -2,7 +2,9 @@
 // messages, not its path, so the local endpoint and a proxied real one are both checked: it
 // becomes a Live API lane at its first message that opens with a Live API field. Until then each
 // message costs a look at its first characters.
+import { isJsonObject } from '../../core/json';
 import { LIVE_MESSAGE_KINDS } from '../../core/live/live-messages';
+import { checkFieldNames, jsonName } from '../../core/live/message-fields';
 import { SequenceChecker, type SequenceWarning } from '../../core/live/sequence-check';
 import type { TapMessageEvent } from '../../core/tap/events';
 import { decodeUtf8Lossy, fromBase64 } from '../../core/wire/bytes';
@@ -23,10 +25,16 @@ function firstField(message: Message): string | null {
   return FIRST_FIELD.exec(head)?.[1] ?? null;
 }
 
-/** The message as JSON, or, when the tap cut it short, an object holding just its kind. */
+/**
+ * The message as JSON, or, when the tap cut it short, an object holding just its kind. A client's
+ * names are read as the service reads them (protobuf JSON): `client_content` is `clientContent`.
+ */
 function checkedValue(message: Message, kind: string, json: MessageJson | null): unknown {
   if (message.truncated) return { [kind]: {} };
-  return json?.state === 'json' ? json.value : null;
+  if (json?.state !== 'json') return null;
+  if (message.dir !== 'client' || !isJsonObject(json.value)) return json.value;
+  const named = checkFieldNames(json.value);
+  return named.ok ? named.message : json.value;
 }
 
 export class LiveLanes {
@@ -40,7 +48,8 @@ export class LiveLanes {
   take(lane: Lane, message: Message, json?: MessageJson | null): SequenceWarning[] | null {
     let checker = this.lanes.get(lane);
     if (checker === 'off') return null;
-    const kind = firstField(message);
+    const first = firstField(message);
+    const kind = first === null ? null : jsonName(first);
     if (checker === undefined) {
       if (kind === null || !LIVE_MESSAGE_KINDS.has(kind)) return null;
       // Without the handshake this page joined the connection late (the tap's history had moved

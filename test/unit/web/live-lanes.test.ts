@@ -62,6 +62,26 @@ describe('Live API lanes', () => {
     ]);
   });
 
+  it('reads a client’s snake_case names as the service does (the Python SDK’s way)', () => {
+    const lanes = new LiveLanes();
+    const live = lane();
+    // Before setup, in snake_case: recognised as Live API, and out of order.
+    expect(codes(lanes.take(live, text('client', { client_content: { turn_complete: true } })))).toEqual([
+      'BEFORE_SETUP',
+    ]);
+    expect(codes(lanes.take(live, text('client', { setup: { model: 'models/x' } })))).toEqual([]);
+    expect(codes(lanes.take(live, binary('server', { setupComplete: {} })))).toEqual([]);
+    expect(
+      codes(lanes.take(live, binary('server', { toolCall: { functionCalls: [{ id: 'call-1' }] } }))),
+    ).toEqual([]);
+    expect(
+      codes(lanes.take(live, text('client', { tool_response: { function_responses: [{ id: 'call-2' }] } }))),
+    ).toEqual(['UNKNOWN_TOOL_CALL_ID']);
+    expect(
+      codes(lanes.take(live, text('client', { tool_response: { function_responses: [{ id: 'call-1' }] } }))),
+    ).toEqual([]);
+  });
+
   it('keeps lanes apart', () => {
     const lanes = new LiveLanes();
     const a = lane();

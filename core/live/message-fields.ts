@@ -8,7 +8,7 @@
 // Where the stand-in reads no further (tools, parts, schemas, what the SDKs add for other
 // back ends), the subtree is `ANY`: accepted as it is, never refused for a name it may hold.
 
-import { isJsonObject, type JsonObject } from '../../core/json';
+import { isJsonObject, type JsonObject } from '../json';
 
 const ANY = 'any' as const;
 type FieldSchema = typeof ANY | { [field: string]: FieldSchema } | readonly [FieldSchema];
@@ -126,7 +126,8 @@ export function protoName(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-function jsonName(name: string): string {
+/** The JSON name of a proto name: `generation_config` → `generationConfig`. */
+export function jsonName(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
