@@ -38,6 +38,23 @@ export function chatLines(markdown: string): string[] {
   return [...markdown.matchAll(asks)].map((match) => match[1] ?? match[2]!);
 }
 
+/**
+ * The workbench presets a step asks the learner to send, read from its prose: "pick the preset
+ * `unmasked`". Each is picked in the workbench and sent, in the order the prose names them.
+ */
+export function workbenchPresets(markdown: string): string[] {
+  return [...markdown.matchAll(/pick\s+the\s+preset\s+`([a-z0-9-]+)`/gi)].map((match) => match[1]!);
+}
+
+/**
+ * The summary a step promises when it asks the learner to press **Check a server** ("210
+ * passed, 0 non-strict, 0 failed"), or null when it asks for no check.
+ */
+export function promisedCheckSummary(markdown: string): string | null {
+  if (!/press \*\*Check a server\*\*/i.test(markdown)) return null;
+  return /^\d+ passed, \d+ non-strict, \d+ failed$/m.exec(markdown)?.[0] ?? null;
+}
+
 export interface LessonFolder {
   folder: string;
   /** From the folder name; null when the name breaks the `NN-slug` rule. */
@@ -95,7 +112,9 @@ export class LessonWalker {
     await expect(page.locator('.step-title')).toHaveText(
       `Step ${step.number} of ${lesson.steps.length}: ${title}`,
     );
-    await waitForEditor(page);
+    // The editor is hidden while the workbench, its neighbour tab, is open (lesson 14's steps).
+    if ((await page.getByTestId('tab-workbench').getAttribute('aria-selected')) !== 'true')
+      await waitForEditor(page);
     await waitForTerminal(page);
     // A freshly opened step has counted nothing yet, and shows one indicator per check.
     await expect(this.checks).toHaveCount(step.checks.length);
@@ -303,6 +322,47 @@ export class LessonWalker {
       )
       .toBeGreaterThan(0);
     return rows.last();
+  }
+
+  /**
+   * Sends a workbench preset as a learner does: the Workbench tab, the preset picked from its
+   * menu, Send; then waits until the server's verdict stands beside a queued frame and the
+   * connection is over.
+   */
+  async sendPreset(id: string): Promise<void> {
+    const { page } = this;
+    await page.getByTestId('tab-workbench').click();
+    const bench = page.getByTestId('workbench');
+    await expect(bench).toBeVisible();
+    await bench.getByTestId('wb-preset').selectOption(id);
+    const queued = bench.getByTestId('wb-queued');
+    await expect.poll(() => queued.count(), { message: `the frames of preset ${id}` }).toBeGreaterThan(0);
+    // A preset starts a new script: no frame of it has a verdict until it is sent.
+    const answered = bench.locator('[data-testid="wb-queued"][data-verdict]');
+    await expect(answered).toHaveCount(0);
+    await bench.getByTestId('wb-send').click();
+    await expect(answered.first()).toBeVisible();
+    await expect(bench.getByTestId('wb-status')).toHaveAttribute('data-state', 'closed');
+  }
+
+  /**
+   * Presses **Check a server** in the workbench, as a learner does, with the target it starts
+   * with (this server's echo); waits for the report and returns its summary line, then closes it.
+   */
+  async checkServer(): Promise<string> {
+    const { page } = this;
+    await page.getByTestId('tab-workbench').click();
+    const button = page.getByTestId('check-server');
+    await button.scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('check-target')).toHaveValue(/^ws:\/\/.*\/echo$/);
+    await button.click();
+    const report = page.getByTestId('check-report');
+    await expect(report).toBeVisible({ timeout: 60_000 });
+    const summary = (await page.getByTestId('check-summary').textContent()) ?? '';
+    await page.screenshot({ path: test.info().outputPath(`${this.lesson.slug}-report.png`) });
+    await report.getByTestId('check-close').click();
+    await expect(report).toBeHidden();
+    return summary;
   }
 
   /** The note beside the checks that the tap skipped events this page was too slow to take. */

@@ -5,7 +5,16 @@
 // leaves its exercise steps undone, and so do a few plausible wrong answers.
 import type { LessonStep } from '../../core/lessons/lesson-format';
 import { expect } from './fixtures';
-import { chatLines, fetchLesson, type LessonFolder, LessonWalker, lessonFolders, test } from './lesson-walk';
+import {
+  chatLines,
+  fetchLesson,
+  type LessonFolder,
+  LessonWalker,
+  lessonFolders,
+  promisedCheckSummary,
+  test,
+  workbenchPresets,
+} from './lesson-walk';
 
 const FOLDERS = lessonFolders();
 
@@ -125,6 +134,18 @@ function slugOf(folder: LessonFolder): string {
  */
 async function walkStep(walker: LessonWalker, step: LessonStep): Promise<void> {
   await walker.open(step);
+  // A step done in the workbench, not the editor (lesson 14): do what its prose asks.
+  const presets = workbenchPresets(step.markdown);
+  const summary = promisedCheckSummary(step.markdown);
+  if (presets.length > 0 || summary) {
+    for (const id of presets) await walker.sendPreset(id);
+    if (summary) expect(await walker.checkServer()).toBe(summary);
+    await walker.expectStepDone(step);
+    await walker.page.screenshot({
+      path: test.info().outputPath(`${walker.lesson.slug}-${step.number}.png`),
+    });
+    return;
+  }
   const lines = chatLines(step.markdown);
   if (step.checks.length === 0) {
     // A step that only asks for a chat line: it is done when opened, and the round trip shows.
