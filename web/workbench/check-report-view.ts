@@ -154,16 +154,21 @@ export class CheckReportView {
   }
 
   private row(result: CaseResult): HTMLTableRowElement {
+    // The accessible name starts with the visible words, so a voice command can say them.
+    const words = result.conn ? `Show ${result.conn}` : 'no connection';
     const show = h(
       'button',
       {
         type: 'button',
         className: 'check-show',
         'data-testid': 'check-show-frames',
-        'aria-label': `Show the connection of case ${result.id} in the inspector`,
+        'data-conn': result.conn,
+        'aria-label': result.conn
+          ? `${words}: the connection of case ${result.id}, in the inspector`
+          : undefined,
         disabled: !result.conn || !this.options.onShowConnection,
       },
-      result.conn ? `frames ${result.conn}` : 'no connection',
+      words,
     );
     show.addEventListener('click', () => {
       if (this.options.onShowConnection?.(result)) this.element.close();
