@@ -125,16 +125,18 @@ export class LanesView {
     for (let i = order.length - 1; i >= 0; i--) {
       const key = order[i]!;
       const lane = this.connections.lanes.get(key);
-      if (!this.showOwn && lane && isOwnLane(lane)) {
+      // The lane the frames are filtered to is always listed, however old.
+      const picked = key === this.picked;
+      if (!this.showOwn && lane && isOwnLane(lane) && !picked) {
         ownHidden++;
         continue;
       }
-      if (shown.length >= LANES_SHOWN) continue;
+      if (shown.length >= LANES_SHOWN && !picked) continue;
       const open = lane?.open;
       if (open?.kind === 'http') {
         const count = perPath.get(open.path) ?? 0;
         perPath.set(open.path, count + 1);
-        if (count >= HTTP_LANES_PER_PATH) {
+        if (count >= HTTP_LANES_PER_PATH && !picked) {
           foldedHttp++;
           continue;
         }
