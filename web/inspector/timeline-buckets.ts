@@ -2,6 +2,7 @@
 // bucket as it arrives, for all lanes and for its own lane, so the timeline draws from a few
 // thousand buckets and never rescans the frames. The chart's bars are sums of buckets.
 
+import type { TapFrameEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
 
 export const BUCKET_MS = 100;
@@ -20,6 +21,16 @@ function emptyCounts(): Counts {
 }
 
 /** One series: buckets by index (t / BUCKET_MS), in the order they were first touched. */
+/**
+ * A frame's bytes as they crossed the wire: its header and the payload that came, which for a
+ * frame at fault is less than its header announces (a workbench frame may announce 2^63 bytes).
+ */
+export function wireBytes(
+  event: Pick<TapFrameEvent, 'headerHex' | 'payloadLength' | 'payloadReceived'>,
+): number {
+  return event.headerHex.length / 2 + (event.payloadReceived ?? event.payloadLength);
+}
+
 export class RateSeries {
   private readonly buckets = new Map<number, Counts>();
   /** The earliest and latest bucket index seen, or NaN when empty. */

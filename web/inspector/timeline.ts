@@ -14,6 +14,7 @@ import {
   formatFrameRate,
   RateBook,
   type RateSeries,
+  wireBytes,
 } from './timeline-buckets';
 import './timeline.css';
 
@@ -142,7 +143,7 @@ export class Timeline {
   /** Counts a frame as it arrives: its header and payload bytes, as on the wire. */
   add(record: FrameRow): void {
     const event = record.event;
-    this.book.add(record.lane, event.t, event.dir, event.headerHex.length / 2 + event.payloadLength);
+    this.book.add(record.lane, event.t, event.dir, wireBytes(event));
   }
 
   setLane(key: string | null): void {

@@ -9,6 +9,7 @@ import {
   MIN_SPAN_MS,
   RateBook,
   RateSeries,
+  wireBytes,
 } from '../../../web/inspector/timeline-buckets';
 
 describe('timeline buckets', () => {
@@ -104,5 +105,14 @@ describe('timeline buckets', () => {
     const chart = chartOf(book.all, 120)!;
     expect(performance.now() - started).toBeLessThan(1000);
     expect(chart.total.frames.client + chart.total.frames.server).toBe(100_000);
+  });
+});
+
+describe('wireBytes', () => {
+  it('counts the header and the payload that came, not what a frame at fault announced', () => {
+    // A header announcing 2^63 - 1 bytes (64-bit form) that the server stopped reading after 3.
+    const header = '82ff7fffffffffffffff';
+    expect(wireBytes({ headerHex: header, payloadLength: 2 ** 63 - 1, payloadReceived: 3 })).toBe(13);
+    expect(wireBytes({ headerHex: '8105', payloadLength: 5 })).toBe(7);
   });
 });
