@@ -76,6 +76,13 @@ test('a preset script puts the server verdict beside the frame that caused it, l
   // The close answers the first frame, the fragmented close, not the one written after it.
   await expect(queued.first()).toHaveAttribute('data-verdict', '1002');
   await expect(queued.nth(1)).not.toHaveAttribute('data-verdict', /./);
+  // Sent, the script is still what Send writes: the whole of it again, not its last frame alone.
+  await expect(bench.getByTestId('wb-send')).toHaveText('Send the script again (2)');
+  await expect(bench.getByTestId('wb-expect')).toContainText('Send writes the script again: 2 frames');
+  await expect(bench.getByTestId('wb-expect')).toHaveAttribute('data-close-code', '1002');
+  await bench.getByTestId('wb-send').click();
+  await expect(queued.first()).toHaveAttribute('data-verdict', '1002');
+  await expect(queued.first().locator('.wb-answer-end')).toHaveCount(1);
 
   // A bad field is named, not sent.
   await bench.getByTestId('wb-key').fill('123');

@@ -373,9 +373,15 @@ export class WorkbenchPane {
    * not yet sent when there are some, otherwise the frame in the fields.
    */
   private expect(): void {
-    const pending = this.queue.filter((item) => !item.sent);
+    const pending = this.nextScript();
+    const again = pending.length > 0 && pending.every((item) => item.sent);
     const script = buildScript(pending.length > 0 ? pending.map((item) => item.draft) : [this.readDraft()]);
-    this.sendButton.textContent = pending.length > 0 ? `Send script (${pending.length})` : 'Send this frame';
+    this.sendButton.textContent =
+      pending.length === 0
+        ? 'Send this frame'
+        : again
+          ? `Send the script again (${pending.length})`
+          : `Send script (${pending.length})`;
     if (!script.ok) {
       this.expectation.textContent = '';
       return;
@@ -383,7 +389,7 @@ export class WorkbenchPane {
     const fault = expectedFault(script.value);
     const what =
       pending.length > 0
-        ? `Send writes the script: ${pending.length} frame${pending.length === 1 ? '' : 's'}, ${script.value.bytes.length} B.`
+        ? `Send writes the script${again ? ' again' : ''}: ${pending.length} frame${pending.length === 1 ? '' : 's'}, ${script.value.bytes.length} B.`
         : `Send writes this frame, ${script.value.bytes.length} B.`;
     const where = pending.length > 1 && fault ? ` frame ${fault.frame + 1}` : '';
     this.expectation.dataset.closeCode = fault ? String(fault.closeCode) : '';
@@ -473,8 +479,18 @@ export class WorkbenchPane {
   }
 
   /** Sends the frames queued and not yet sent, or the frame in the fields when none are. */
+  /**
+   * The queued frames Send writes next: those not sent yet; once a script of several has been
+   * sent, all of it again (Clear script starts another); none when the fields' frame goes alone.
+   */
+  private nextScript(): QueuedFrame[] {
+    const pending = this.queue.filter((item) => !item.sent);
+    if (pending.length > 0) return pending;
+    return this.queue.length > 1 ? this.queue : [];
+  }
+
   private async send(): Promise<void> {
-    let items = this.queue.filter((item) => !item.sent);
+    let items = this.nextScript();
     if (items.length === 0) {
       this.addCurrent();
       items = this.queue.filter((item) => !item.sent);
@@ -492,6 +508,9 @@ export class WorkbenchPane {
       for (const item of items) {
         item.sent = true;
         item.element.dataset.sent = 'true';
+        // Sent again: the last answers belong to the last time.
+        item.verdict.replaceChildren();
+        delete item.element.dataset.verdict;
       }
       this.expect();
       this.batch = { built: built.value, items };
