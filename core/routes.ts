@@ -52,3 +52,14 @@ export function exportPath(format: ExportFormat): string {
 export const PAGE_VIEWS = ['playground', 'inspector'] as const;
 export type PageView = (typeof PAGE_VIEWS)[number];
 export const VIEW_PARAM = 'view';
+
+/** The instructor's progress board (`/teach?token=…`), for the instructor token only. */
+export const TEACH_PATH = '/teach';
+/** The board's live updates, a WebSocket guarded like `/tap` plus the instructor token. */
+export const TEACH_BOARD_PATH = '/teach/board';
+/** The page reports its learner's lesson, step and checks here, in classroom mode. */
+export const PROGRESS_API_PATH = `${API_PATH}/progress`;
+/** Whether the page is one learner of a class (`{classroom, learner}`). */
+export const CLASSROOM_API_PATH = `${API_PATH}/classroom`;
+/** The learner whose traffic the instructor watches in the inspector (`/?view=inspector&learner=l7`). */
+export const LEARNER_PARAM = 'learner';

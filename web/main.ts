@@ -3,6 +3,7 @@
 import { INSPECTOR_CAPACITY } from '../core/defaults';
 import './styles.css';
 import { Chat } from './chat/chat';
+import { ProgressReporter } from './classroom/progress-reporter';
 import { acceptHarDrops } from './inspector/har-drop';
 import { Inspector, type InspectorStats } from './inspector/inspector';
 import { RecordingView } from './inspector/recording-view';
@@ -121,10 +122,13 @@ if (playground) {
 
 // ---- Lessons --------------------------------------------------------------------------------
 
+// In classroom mode the instructor's board hears where this learner is.
+const reporter = new ProgressReporter();
 const lessons = new LessonPanel({
   onLesson: (lesson) => controls.showLesson(lesson),
   onCode: (code) => controls.insert(code),
   serverNow: () => tap.serverNow(),
+  onProgress: (progress) => reporter.lesson(progress),
 });
 document.getElementById('col-lessons')!.appendChild(lessons.element);
 
@@ -152,7 +156,11 @@ const tap = new TapClient({
 });
 
 setUpResizers(document.getElementById('columns')!);
-if (playground) void lessons.start();
+if (playground) {
+  void lessons.start();
+  const head = document.querySelector<HTMLElement>('.app-head')!;
+  void reporter.start(head, head.querySelector('.view-switch'));
+}
 tap.start();
 for (const line of [
   'wslab terminal. Snippet output and the wire log of your connections appear here.',

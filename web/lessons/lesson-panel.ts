@@ -26,6 +26,19 @@ export interface LessonPanelOptions {
    * opened but arrived after (a busy page, a long history) never tick its checks.
    */
   serverNow(): number | null;
+  /** The open step or its checks changed: in classroom mode the instructor's board hears of it. */
+  onProgress?(progress: LessonProgress): void;
+}
+
+/** Where the learner is, as the instructor's board shows it. */
+export interface LessonProgress {
+  slug: string;
+  title: string;
+  step: number;
+  steps: number;
+  /** The open step's checks the tap has shown, of all it has. */
+  passed: number;
+  total: number;
 }
 
 interface Position {
@@ -408,6 +421,7 @@ export class LessonPanel {
       this.checks.replaceChildren(
         h('p', { className: 'muted' }, 'Nothing to check in this step: read, try, and go on.'),
       );
+      this.reportProgress(entries, false);
       return;
     }
     this.checks.replaceChildren(
@@ -430,6 +444,20 @@ export class LessonPanel {
         : '',
     );
     this.checks.dataset.state = progress.done || doneBefore ? 'done' : 'pending';
+    this.reportProgress(entries, doneBefore);
+  }
+
+  private reportProgress(entries: EntryProgress[], doneBefore: boolean): void {
+    const lesson = this.lesson;
+    if (!lesson || !this.options.onProgress) return;
+    this.options.onProgress({
+      slug: lesson.slug,
+      title: lesson.title,
+      step: this.step,
+      steps: lesson.steps.length,
+      passed: entries.filter((entry) => entry.done || doneBefore).length,
+      total: entries.length,
+    });
   }
 
   private checkItem(entry: EntryProgress, doneBefore: boolean): HTMLElement {
