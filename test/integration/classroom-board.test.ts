@@ -1,0 +1,248 @@
+// The instructor's board on a real classroom server: the token guards `/teach` and its socket,
+// learners' progress reports are checked and bounded, and the board hears of each one at once.
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { BoardMessage, ProgressReport } from '../../core/classroom/board';
+import type { RunningServer, ServerOptions } from '../../server/server';
+import { startTestServer, wsUrl } from './harness';
+
+const TOKEN = 'teach-me-the-protocol-0123456789';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ classroom: true, instructorToken: TOKEN } as ServerOptions);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function learnerCookie(): Promise<string> {
+  const response = await fetch(server.url);
+  await response.arrayBuffer();
+  const match = /wslab_session=([^;]+)/.exec(response.headers.get('set-cookie') ?? '');
+  if (!match) throw new Error('GET / set no session cookie');
+  return `wslab_session=${match[1]}`;
+}
+
+async function teachCookie(): Promise<string> {
+  const response = await fetch(`${server.url}teach?token=${TOKEN}`);
+  await response.arrayBuffer();
+  expect(response.status).toBe(200);
+  const match = /wslab_teach=([^;]+)/.exec(response.headers.get('set-cookie') ?? '');
+  if (!match) throw new Error('/teach set no cookie');
+  return `wslab_teach=${match[1]}`;
+}
+
+function report(overrides: Partial<ProgressReport> = {}): ProgressReport {
+  return {
+    nickname: '',
+    lesson: { slug: '01-first-connection', title: 'Your first connection', step: 1, steps: 4 },
+    checks: { passed: 0, total: 2 },
+    shareTraffic: false,
+    ...overrides,
+  };
+}
+
+function post(cookie: string | null, body: unknown, contentType = 'application/json'): Promise<Response> {
+  return fetch(`${server.url}api/progress`, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, ...(cookie ? { Cookie: cookie } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A board socket that keeps every board it is sent and can wait for one that matches. */
+class BoardWatcher {
+  readonly boards: BoardMessage[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.boards.push(JSON.parse(String(data)) as BoardMessage));
+  }
+
+  static async open(cookie: string): Promise<BoardWatcher> {
+    const socket = new WebSocket(wsUrl(server, '/teach/board'), { headers: { Cookie: cookie } });
+    const watcher = new BoardWatcher(socket);
+    await once(socket, 'open');
+    return watcher;
+  }
+
+  async waitFor(match: (board: BoardMessage) => boolean, timeoutMs = 3000): Promise<BoardMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.boards.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no such board in ${this.boards.length} received`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+async function refusal(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const socket = new WebSocket(wsUrl(server, path), { headers });
+  socket.on('error', () => {});
+  const [, response] = (await once(socket, 'unexpected-response')) as [unknown, IncomingMessage];
+  let body = '';
+  for await (const chunk of response) body += String(chunk);
+  return { status: response.statusCode ?? 0, body };
+}
+
+describe('the instructor token', () => {
+  it('prints the /teach link with the token in classroom mode', () => {
+    expect(server.instructorUrl).toBe(`http://127.0.0.1:${server.port}/teach?token=${TOKEN}`);
+  });
+
+  it('answers /teach with 403 and a plain sentence without the token or with a wrong one', async () => {
+    for (const query of [
+      '',
+      '?token=',
+      `?token=${TOKEN.slice(0, -1)}x`,
+      `?token=${TOKEN}x`,
+      '?token=short',
+    ]) {
+      const response = await fetch(`${server.url}teach${query}`);
+      expect(response.status).toBe(403);
+      expect(response.headers.get('set-cookie')).toBeNull();
+      expect(await response.text()).toMatch(/instructor’s board.*link wslab printed/);
+    }
+  });
+
+  it('opens /teach with the token and leaves an HttpOnly cookie that opens it again', async () => {
+    const response = await fetch(`${server.url}teach?token=${TOKEN}`);
+    expect(response.status).toBe(200);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^wslab_teach=[\w-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const again = await fetch(`${server.url}teach`, { headers: { Cookie: cookie.split(';')[0]! } });
+    expect(again.status).toBe(200);
+  });
+
+  it('keeps the built board page behind the token', async () => {
+    const response = await fetch(`${server.url}teach.html`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/teach');
+  });
+
+  it('refuses the board socket without the token, from another origin, or with a foreign Host', async () => {
+    const none = await refusal('/teach/board');
+    expect(none.status).toBe(403);
+    expect(none.body).toMatch(/for the instructor/);
+    const learner = await refusal('/teach/board', { Cookie: await learnerCookie() });
+    expect(learner.status).toBe(403);
+    const cookie = await teachCookie();
+    const site = await refusal('/teach/board', { Cookie: cookie, Origin: 'http://evil.example' });
+    expect(site.status).toBe(403);
+    expect(site.body).toMatch(/not Origin http:\/\/evil\.example/);
+    const rebinding = await refusal('/teach/board', { Cookie: cookie, Host: 'evil.example' });
+    expect(rebinding.status).toBe(403);
+    expect(rebinding.body).toMatch(/DNS rebinding/);
+  });
+});
+
+describe('progress reports', () => {
+  it('answers 401 to a report without a learner session', async () => {
+    const response = await post(null, report());
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses a report that is not JSON, malformed, out of bounds or too big', async () => {
+    const cookie = await learnerCookie();
+    expect((await post(cookie, 'nickname=x', 'application/x-www-form-urlencoded')).status).toBe(415);
+    expect((await post(cookie, '{"nickname":')).status).toBe(400);
+    const bad: unknown[] = [
+      [],
+      report({ nickname: 'x'.repeat(41) }),
+      report({ nickname: 'two\nlines' }),
+      report({ nickname: 'a\u202eb' }),
+      report({ checks: { passed: 3, total: 2 } }),
+      report({ checks: { passed: -1, total: 2 } }),
+      report({ checks: { passed: 0.5, total: 2 } }),
+      { ...report(), lesson: { slug: '../etc', title: 't', step: 1, steps: 2 } },
+      { ...report(), lesson: { slug: 'a', title: 't', step: 3, steps: 2 } },
+      { ...report(), lesson: { slug: 'a', title: 't', step: 0, steps: 2 } },
+      { ...report(), shareTraffic: 'yes' },
+    ];
+    for (const body of bad) {
+      const response = await post(cookie, body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toBeTruthy();
+    }
+    const big = await post(cookie, { ...report(), padding: 'x'.repeat(4096) });
+    expect(big.status).toBe(413);
+    expect(server.progress.rows().some((row) => row.lesson?.slug === 'a')).toBe(false);
+  });
+
+  it('answers 429 to a learner who reports faster than the board needs', async () => {
+    const cookie = await learnerCookie();
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await post(cookie, report())).status);
+    expect(statuses.slice(0, 10)).toEqual(new Array(10).fill(204));
+    expect(statuses.slice(10)).toContain(429);
+  });
+
+  it('is refused from a page on another site', async () => {
+    const response = await fetch(`${server.url}api/progress`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Cookie: await learnerCookie(),
+        Origin: 'http://evil.example',
+      },
+      body: JSON.stringify(report()),
+    });
+    expect(response.status).toBe(403);
+  });
+
+  it('tells the page it is a learner of a class, and which', async () => {
+    const cookie = await learnerCookie();
+    const info = (await (
+      await fetch(`${server.url}api/classroom`, { headers: { Cookie: cookie } })
+    ).json()) as {
+      classroom: boolean;
+      learner: { id: string; number: number };
+    };
+    expect(info.classroom).toBe(true);
+    expect(info.learner.id).toBe(`l${info.learner.number}`);
+  });
+});
+
+describe('the live board', () => {
+  it('sends the board on connect and each learner’s report within a second', async () => {
+    const board = await BoardWatcher.open(await teachCookie());
+    await board.waitFor(() => true);
+    const ada = await learnerCookie();
+    const sent = performance.now();
+    expect((await post(ada, report({ nickname: 'Ada', checks: { passed: 1, total: 2 } }))).status).toBe(204);
+    const seen = await board.waitFor((b) => b.rows.some((row) => row.nickname === 'Ada'));
+    expect(performance.now() - sent).toBeLessThan(1000);
+    const row = seen.rows.find((r) => r.nickname === 'Ada')!;
+    expect(row).toMatchObject({
+      lesson: { slug: '01-first-connection', step: 1, steps: 4 },
+      checks: { passed: 1, total: 2 },
+      shareTraffic: false,
+    });
+    expect(row.learner).toMatch(/^l\d+$/);
+    expect(seen.now - row.lastActivity).toBeLessThan(1000);
+
+    const moved = performance.now();
+    const step2 = report({
+      nickname: 'Ada',
+      lesson: { slug: '01-first-connection', title: 'Your first connection', step: 2, steps: 4 },
+    });
+    expect((await post(ada, step2)).status).toBe(204);
+    await board.waitFor((b) => b.rows.some((r) => r.nickname === 'Ada' && r.lesson?.step === 2));
+    expect(performance.now() - moved).toBeLessThan(1000);
+    board.socket.close();
+  });
+
+  it('also opens with the token in its address, for scripts', async () => {
+    const socket = new WebSocket(wsUrl(server, `/teach/board?token=${TOKEN}`));
+    const [data] = (await once(socket, 'message')) as [Buffer];
+    expect((JSON.parse(String(data)) as BoardMessage).type).toBe('board');
+    socket.close();
+  });
+});
