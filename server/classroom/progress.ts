@@ -49,8 +49,8 @@ export class ProgressStore {
   constructor(
     private readonly now: () => number,
     private readonly limits: ProgressLimits = PROGRESS_DEFAULTS,
-    /** A learner's open WebSockets, or null when the server cannot say. */
-    private readonly connections: (learner: string) => number | null = () => null,
+    /** Each learner's open WebSockets, or null when the server cannot say. */
+    private readonly openConnections: () => ReadonlyMap<string, number> | null = () => null,
   ) {}
 
   get size(): number {
@@ -96,6 +96,7 @@ export class ProgressStore {
   /** The board, learners in the order they joined the class, so rows stay put as they update. */
   rows(): BoardRow[] {
     this.expire(this.now());
+    const open = this.openConnections();
     const rows: BoardRow[] = [];
     for (const { learner, report, lastActivity } of this.entries.values()) {
       rows.push({
@@ -105,7 +106,7 @@ export class ProgressStore {
         lesson: report.lesson,
         checks: report.checks,
         shareTraffic: report.shareTraffic,
-        connections: this.connections(learner.id),
+        connections: open === null ? null : (open.get(learner.id) ?? 0),
         lastActivity,
       });
     }

@@ -239,6 +239,20 @@ describe('the live board', () => {
     board.socket.close();
   });
 
+  it('counts each learner’s open WebSockets', async () => {
+    const board = await BoardWatcher.open(await teachCookie());
+    const grace = await learnerCookie();
+    expect((await post(grace, report({ nickname: 'Grace' }))).status).toBe(204);
+    await board.waitFor((b) => b.rows.some((r) => r.nickname === 'Grace' && r.connections === 0));
+    const echo = new WebSocket(wsUrl(server, '/echo'), { headers: { Cookie: grace } });
+    await once(echo, 'open');
+    // The board is sent again every couple of seconds, as connections open and close on their own.
+    await board.waitFor((b) => b.rows.some((r) => r.nickname === 'Grace' && r.connections === 1), 5000);
+    echo.close();
+    await board.waitFor((b) => b.rows.some((r) => r.nickname === 'Grace' && r.connections === 0), 5000);
+    board.socket.close();
+  });
+
   it('also opens with the token in its address, for scripts', async () => {
     const socket = new WebSocket(wsUrl(server, `/teach/board?token=${TOKEN}`));
     const [data] = (await once(socket, 'message')) as [Buffer];
