@@ -1,4 +1,11 @@
-import { ECHO_PATH, type ExportFormat, exportPath, PROXY_PATH, TAP_PATH } from '../../core/routes';
+import {
+  ECHO_PATH,
+  type ExportFormat,
+  exportPath,
+  LEARNER_PARAM,
+  PROXY_PATH,
+  TAP_PATH,
+} from '../../core/routes';
 
 // Where this page's server is, as the snippet globals and the chat see it (lessons/README.md).
 export function serverWsUrl(location: Location = window.location): string {
@@ -11,7 +18,11 @@ export function echoUrl(location: Location = window.location): string {
 
 export function tapUrl(location: Location = window.location): string {
   // The raw stream: the page decodes the captured bytes itself (core/tap/stream-decoder.ts).
-  return `${serverWsUrl(location)}${TAP_PATH}?format=raw`;
+  // The board's Watch opens the inspector on one learner's traffic (`&learner=l7`); the server
+  // honours it for the instructor only, and only for a learner who shares their traffic.
+  const learner = new URLSearchParams(location.search).get(LEARNER_PARAM);
+  const only = learner ? `&${LEARNER_PARAM}=${encodeURIComponent(learner)}` : '';
+  return `${serverWsUrl(location)}${TAP_PATH}?format=raw${only}`;
 }
 
 /** wslab's relay to another WebSocket server (README: "Inspect any WebSocket server"). */
