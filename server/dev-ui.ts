@@ -16,8 +16,14 @@ export async function mountDevUi(app: Express, server: Server): Promise<void> {
   });
   server.once('close', () => void vite.close());
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // The API and health routes stay with Express.
-    if (req.path.startsWith('/api/') || req.path === '/api' || req.path === '/healthz') next();
+    // The API and health routes stay with Express, and `/teach`, which checks the instructor token.
+    if (
+      req.path.startsWith('/api/') ||
+      req.path === '/api' ||
+      req.path === '/healthz' ||
+      req.path === '/teach'
+    )
+      next();
     else vite.middlewares(req, res, next);
   };
   app.use(middleware);

@@ -17,6 +17,8 @@ export interface ClassroomRoutesOptions {
   learnerOf: (req: IncomingMessage) => ProgressLearner | null;
   /** The built UI, which holds `teach.html`. */
   webRoot: string;
+  /** `npm run dev`: Vite serves `teach.html` from the sources. */
+  dev?: boolean;
 }
 
 export function classroomRouter(options: ClassroomRoutesOptions): Router {
@@ -38,7 +40,9 @@ export function classroomRouter(options: ClassroomRoutesOptions): Router {
     res.set('Set-Cookie', teachCookie(options.instructorToken));
     // The token stays out of the Referer of anything the board links to.
     res.set('Referrer-Policy', 'no-referrer');
-    if (existsSync(teachHtml)) res.sendFile(teachHtml);
+    // In development Vite answers `/teach.html` before this router sees it.
+    if (options.dev) res.redirect(302, '/teach.html');
+    else if (existsSync(teachHtml)) res.sendFile(teachHtml);
     else
       res.type('text/plain').send('The board’s page has not been built. Run `npm run build`, then reload.\n');
   });
