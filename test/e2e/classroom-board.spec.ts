@@ -1,11 +1,27 @@
 // The instructor's board in a real browser: two learners in their own browser contexts, the
 // instructor in a third, the board showing where each one is and following them live.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Lesson } from '../../core/lessons/lesson-format';
 import { expect, test } from './fixtures';
 
 const TOKEN = 'teach-me-the-protocol-0123456789';
 test.use({ serverOptions: { classroom: true, instructorToken: TOKEN } as never });
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations inside `selector`, one id each. */
+async function seriousViolations(page: Page, selector: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async (within) => {
+    const { axe } = window as unknown as {
+      axe: { run: (context: string) => Promise<{ violations: { id: string; impact: string | null }[] }> };
+    };
+    const { violations } = await axe.run(within);
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+  }, selector);
+}
 
 async function learnerPage(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();
@@ -18,8 +34,8 @@ test('the board shows each learner, their step and checks, and follows a learner
   browser,
   server,
 }) => {
-  // Three browser contexts, two of them full playgrounds.
-  test.setTimeout(90_000);
+  // Three browser contexts, two of them full playgrounds, and axe-core: slow on a busy machine.
+  test.setTimeout(150_000);
   const lesson = (await (await fetch(`${server.url}api/lessons/what-is-a-websocket`)).json()) as Lesson;
   const steps = lesson.steps.length;
   const contexts = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
@@ -87,6 +103,8 @@ test('the board shows each learner, their step and checks, and follows a learner
     }));
     expect(head.fits).toBe(true);
     expect(head.height).toBeLessThan(48);
+    expect(await seriousViolations(board, 'body')).toEqual([]);
+    expect(await seriousViolations(ada, '.app-head')).toEqual([]);
     await board.screenshot({ path: '.scratch/teach-board.png' });
     await ada.screenshot({ path: '.scratch/teach-learner.png' });
   } finally {
