@@ -33,11 +33,19 @@ export const LIVE_PATH = livePath('v1beta');
 export const LIVE_TOKEN_PATH =
   '/live/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained';
 
+/**
+ * Classroom mode: the query parameter a snippet's sockets carry instead of the session cookie
+ * its sandbox cannot send (server/classroom/run-capabilities.ts). The tap never shows it.
+ */
+export const RUN_CAPABILITY_PARAM = 'wslab_run';
+
 /** The HTTP API, for the page on this server only. */
 export const API_PATH = '/api';
 export const LESSONS_API_PATH = `${API_PATH}/lessons`;
 /** The echo server's own source, shown beside the lesson that explains it. */
 export const ECHO_SOURCE_API_PATH = `${API_PATH}/source/echo`;
+/** Classroom mode: `POST` starts a run's capability, `POST …/end` ends it. */
+export const RUN_CAPABILITY_API_PATH = `${API_PATH}/run-capability`;
 
 export type ExportFormat = 'har' | 'pcapng';
 /** The recorded session as a download: `/api/export.har`, `/api/export.pcapng`. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import {
   API_PATH,
   ECHO_PATH,
@@ -12,7 +12,7 @@ import {
   TAP_PATH,
   VIEW_PARAM,
 } from '../core/routes';
-import type { ExportSource } from './export/routes';
+import type { ExportRouterOptions, ExportSource } from './export/routes';
 import { exportRouter } from './export/routes';
 import { isAllowedHost, isSameOrigin, isSameOriginFetch } from './host-check';
 import { lessonsRouter } from './lessons/routes';
@@ -30,6 +30,12 @@ export interface AppOptions {
   exportCeilingBytes?: number;
   /** The view `/` opens on when the address names none. */
   startView?: PageView;
+  /** `/teach`, `/api/progress` and `/api/classroom` (server/classroom/routes.ts). */
+  classroomRoutes?: Router;
+  /** Each learner's session cookie and run capabilities (server/classroom/learner-routes.ts). */
+  learnerRoutes?: Router;
+  /** Classroom mode: whose connections the caller may export; null: none (401, `why`). */
+  exportScope?: { scopeOf: NonNullable<ExportRouterOptions['scopeOf']>; why: string };
 }
 
 /** The HTTP side: health, the lesson API, the echo server's source for the lessons, and the UI. */
@@ -62,12 +68,14 @@ export function createApp(options: AppOptions): Express {
     }
     next();
   });
+  if (options.classroomRoutes) app.use(options.classroomRoutes);
+  if (options.learnerRoutes) app.use(options.learnerRoutes);
   app.use(LESSONS_API_PATH, lessonsRouter(options.lessonsDir));
   app.use(
-    exportRouter(
-      options.exportSource,
-      options.exportCeilingBytes === undefined ? {} : { ceilingBytes: options.exportCeilingBytes },
-    ),
+    exportRouter(options.exportSource, {
+      ...(options.exportCeilingBytes === undefined ? {} : { ceilingBytes: options.exportCeilingBytes }),
+      ...options.exportScope,
+    }),
   );
   app.get(ECHO_SOURCE_API_PATH, async (_req, res, next) => {
     try {

@@ -45,6 +45,7 @@ export class ConnectionTaps {
       payloadCap: this.payloadCap,
       ...(limits.trackFrames ? { trackFrames: true } : {}),
       ...(limits.upstream ? { upstream: limits.upstream } : {}),
+      ...(upgrade.learner ? { learner: upgrade.learner } : {}),
     });
   }
 
@@ -73,6 +74,7 @@ export class ConnectionTaps {
       code,
       maxPayload: 0,
       payloadCap: this.payloadCap,
+      ...(upgrade.learner ? { learner: upgrade.learner } : {}),
     });
   }
 }

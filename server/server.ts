@@ -2,8 +2,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
-import type { PageView } from '../core/routes';
+import { type PageView, TEACH_BOARD_PATH, TEACH_PATH } from '../core/routes';
 import { createApp } from './app';
+import { BoardSockets } from './classroom/board-socket';
+import {
+  Classroom,
+  connFilter,
+  isClassroom,
+  NO_SESSION_REASON,
+  PROXY_OFF_REASON,
+} from './classroom/classroom';
+import { newInstructorToken } from './classroom/instructor';
+import { learnerRoutes } from './classroom/learner-routes';
+import { openConnectionsByLearner } from './classroom/open-connections';
+import { PROGRESS_DEFAULTS, ProgressStore } from './classroom/progress';
+import { classroomRouter } from './classroom/routes';
+import { learnerOf } from './classroom/sessions';
 import { echoEndpoint } from './echo';
 import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
@@ -62,6 +76,15 @@ export interface ServerOptions {
   proxyHeldBytes?: number;
   /** Bounds of the Live stand-in's store of resumable sessions. */
   liveResumptions?: ResumptionStoreLimits;
+  /**
+   * Classroom mode (`--classroom`, `--no-classroom`): each learner sees only their own traffic, and
+   * `/proxy` is off unless `allowProxy`. By default on exactly when `host` is not a loopback address.
+   */
+  classroom?: boolean;
+  /** `--allow-proxy`: keep `/proxy` and other workbench targets on in classroom mode. */
+  allowProxy?: boolean;
+  /** Opens `/teach` and sees every learner (`--instructor-token`); random when not given. */
+  instructorToken?: string;
 }
 
 export interface RunningServer {
@@ -74,6 +97,12 @@ export interface RunningServer {
   recordings(conn?: string): SessionRecorder;
   httpServer: Server;
   health(): Record<string, unknown>;
+  /** The instructor's token: given, or random (192 bits). */
+  instructorToken: string;
+  /** `http://host:port/teach?token=…` in classroom mode, else null. */
+  instructorUrl: string | null;
+  /** Each learner's reported progress, as the board shows it. */
+  progress: ProgressStore;
   /** Closes every WebSocket with 1001 (going away) and stops listening. */
   close(): Promise<void>;
 }
@@ -109,7 +138,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     insecure: options.insecure ?? false,
     allowOrigins: options.allowOrigins ?? [],
   };
+  // Classroom mode (issue 17): who each connection belongs to, and who may see it.
+  const room = new Classroom({
+    enabled: isClassroom(options),
+    ...(options.allowProxy ? { allowProxy: true } : {}),
+    instructorToken: () => instructorToken,
+  });
   const router = new UpgradeRouter({
+    classroom: room,
     hub,
     endpoints: [echoEndpoint, ...liveEndpoints(resumptions)],
     maxPayload,
@@ -129,6 +165,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxPayload,
   });
 
+  // The instructor's board: the token, each learner's progress, `/teach` and its socket.
+  const classroom = room.enabled;
+  const instructorToken = options.instructorToken ?? newInstructorToken();
+  const progress = new ProgressStore(
+    () => journal.now(),
+    PROGRESS_DEFAULTS,
+    () => (classroom ? openConnectionsByLearner(journal) : null),
+  );
+  const boardSockets = new BoardSockets({
+    store: progress,
+    instructorToken,
+    allowedHosts,
+    now: () => journal.now(),
+  });
+
   const app = createApp({
     projectRoot: packageRoot,
     webRoot: `${packageRoot}dist/web`,
@@ -136,11 +187,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedHosts,
     health,
     exportSource: {
-      copy: () => ({ records: copyJournal(journal), epoch: performance.timeOrigin }),
-      has: (conn) => exportable(journal, conn),
+      copy: (only) => ({ records: copyJournal(journal, only), epoch: performance.timeOrigin }),
+      has: (conn, only) => exportable(journal, conn, only),
+    },
+    learnerRoutes: learnerRoutes(room),
+    exportScope: {
+      scopeOf: (req) => {
+        const scope = room.scopeOf(req);
+        const only = scope && connFilter(journal, scope);
+        return scope === null ? null : only ? { only } : {};
+      },
+      why: NO_SESSION_REASON,
     },
     exportCeilingBytes: exportCeiling(journal.budgetBytes),
     startView: options.startView ?? 'playground',
+    classroomRoutes: classroomRouter({
+      classroom,
+      instructorToken,
+      store: progress,
+      learnerOf,
+      webRoot: `${packageRoot}dist/web`,
+      dev: options.dev ?? false,
+    }),
   });
   const httpRelay = {
     journal,
@@ -151,8 +219,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   // `/proxy` takes plain HTTP too (Socket.IO's long-polling), before the app sees it.
   const httpServer = createServer((req, res) => {
-    if (isProxyPath(req.url ?? '/')) relayHttp(req, res, httpRelay);
-    else app(req, res);
+    room.sessions.attach(req);
+    if (!isProxyPath(req.url ?? '/')) app(req, res);
+    else if (room.proxyAllowed) relayHttp(req, res, httpRelay);
+    else res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${PROXY_OFF_REASON}\n`);
   });
 
   if (options.dev) {
@@ -160,7 +230,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await mountDevUi(app, httpServer);
   }
 
-  httpServer.on('upgrade', router.route);
+  httpServer.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname === TEACH_BOARD_PATH)
+      boardSockets.handle(req, socket, head);
+    else router.route(req, socket, head);
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -175,6 +249,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      boardSockets.close();
       await router.shutDown();
       await hub.flush(1000);
       hub.close();
@@ -194,6 +269,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     recordings,
     httpServer,
     health,
+    instructorToken,
+    instructorUrl: classroom
+      ? `http://${urlHost}:${address.port}${TEACH_PATH}?token=${instructorToken}`
+      : null,
+    progress,
     close,
   };
 }

@@ -19,6 +19,8 @@ export interface UpgradeRequest {
   remote: string;
   /** The server's address as the client reached it. */
   local: string;
+  /** Classroom mode: the learner whose connection this is (server/classroom/classroom.ts). */
+  learner?: string;
 }
 
 export function readUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer): UpgradeRequest {

@@ -7,6 +7,13 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ECHO_PATH, PROXY_PATH, TAP_PATH, WORKBENCH_PATH } from '../core/routes';
 import { checkUpgradeRequest } from '../core/wire/handshake';
+import {
+  type Classroom,
+  connFilter,
+  NO_SESSION_REASON,
+  PROXY_OFF_REASON,
+  takeRunCapability,
+} from './classroom/classroom';
 import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isProxyOrigin, proxyOriginHint } from './host-check';
@@ -35,6 +42,8 @@ export interface UpgradeRouterOptions {
   /** Leave Vite's hot-reload channel to Vite. */
   dev: boolean;
   proxy: ProxySettings;
+  /** Classroom mode: whose each connection is, and who may see it. */
+  classroom: Classroom;
 }
 
 export interface ConnectionCounts {
@@ -95,7 +104,19 @@ export class UpgradeRouter {
     const protocol = req.headers['sec-websocket-protocol'];
     if (this.options.dev && typeof protocol === 'string' && protocol.startsWith('vite-')) return;
 
+    const { classroom } = this.options;
+    classroom.sessions.attach(req);
+    // The run capability is the server's business only: taken out of the URL before anything
+    // (the tap, an endpoint's parameters, a relay's upstream) reads it.
+    const taken = takeRunCapability(req.url ?? '/');
+    req.url = taken.target;
     const upgrade = readUpgradeRequest(req, socket, head);
+    const identity = classroom.identify(req, taken.capability);
+    if (identity.learner) upgrade.learner = identity.learner.id;
+    if (!identity.ok) {
+      this.taps.refuse(upgrade, 403, identity.reason, 'BAD_RUN_CAPABILITY');
+      return;
+    }
     const { pathname } = upgrade.url;
     if (pathname === PROXY_PATH || pathname.startsWith(`${PROXY_PATH}/`)) {
       this.relay(upgrade);
@@ -213,6 +234,11 @@ export class UpgradeRouter {
       this.taps.refuse(upgrade, 400, reason, 'BAD_PARAMETER');
       return;
     }
+    const scope = this.options.classroom.scopeOf(upgrade.req);
+    if (scope === null) {
+      this.taps.refuse(upgrade, 401, NO_SESSION_REASON, 'NO_SESSION');
+      return;
+    }
     if (this.options.hub.full) {
       // Each subscriber costs its send limit in memory: past the cap, say so instead (RFC 9110 §15.6.4).
       const reason = `the tap has ${this.options.hub.maxSubscribers} subscribers already; try again when one leaves`;
@@ -220,7 +246,7 @@ export class UpgradeRouter {
       return;
     }
     this.tapServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
-      const unsubscribe = this.options.hub.subscribe(ws, format);
+      const unsubscribe = this.options.hub.subscribe(ws, format, connFilter(this.options.hub.journal, scope));
       ws.on('message', () => {});
       ws.on('error', () => {});
       ws.once('close', unsubscribe);
@@ -241,7 +267,11 @@ export class UpgradeRouter {
     // The default target: this server's own echo, at the address the page reached it on.
     const self = `ws://${upgrade.local}`;
     this.workbenchServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
-      this.workbench.serve(ws, self);
+      const { classroom } = this.options;
+      this.workbench.serve(ws, self, {
+        ...(upgrade.learner ? { learner: upgrade.learner } : {}),
+        ownOnly: !classroom.proxyAllowed,
+      });
     });
   }
 
@@ -249,6 +279,10 @@ export class UpgradeRouter {
   private relay(upgrade: UpgradeRequest): void {
     // A page on another site must not use wslab as its way into this machine's loopback services.
     if (!this.onlyOwnPages(upgrade, 'the proxy', this.options.proxy.allowOrigins ?? [])) return;
+    if (!this.options.classroom.proxyAllowed) {
+      this.taps.refuse(upgrade, 403, PROXY_OFF_REASON, 'PROXY_OFF');
+      return;
+    }
     const settings = this.options.proxy;
     const resolved = resolveTarget(upgrade.url, settings);
     if (!resolved.ok) {

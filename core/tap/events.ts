@@ -174,7 +174,11 @@ export type HandshakeRefusalCode =
   | 'FORBIDDEN_TARGET'
   | 'UPSTREAM_FAILED'
   | 'TAP_FULL'
-  | 'WORKBENCH_FULL';
+  | 'WORKBENCH_FULL'
+  // Classroom mode: no session (401), a run capability that opens nothing, relaying switched off.
+  | 'NO_SESSION'
+  | 'BAD_RUN_CAPABILITY'
+  | 'PROXY_OFF';
 
 /**
  * What the tap itself could not read: a request head that is not HTTP, a compressed message that

@@ -96,6 +96,8 @@ export interface OpenMeta {
   payloadCap: number;
   /** A relayed connection: how the upstream was reached. */
   upstream?: UpstreamView;
+  /** Classroom mode: the learner (`l7`) whose session opened it; what each learner's tap is filtered by. */
+  learner?: string;
 }
 
 /** VERDICT's body: what the server itself decided, which the bytes alone may not say. */

@@ -23,6 +23,13 @@ Options:
   --insecure          accept any certificate from wss:// targets (self-signed test servers)
   --record FILE       when the server stops, write the session's recorded connections to FILE:
                       HAR if it ends in .har, pcapng (Wireshark, tshark) if it ends in .pcapng
+  --instructor-token TOKEN  the token in the instructor's /teach link, in classroom mode
+                      (default: a random one, printed at start-up)
+  --classroom         classroom mode even on this machine's own address: each browser (learner)
+                      sees only its own traffic; /proxy and workbench targets other than
+                      wslab's own are off. On by default whenever --host is not a loopback address
+  --no-classroom      no classroom mode, even with such a --host: everyone sees all the traffic
+  --allow-proxy       keep /proxy and other workbench targets on in classroom mode
   --inspect           open on the inspector-first view (/?view=inspector): frames full width,
                       newest first, no lessons or chat; /?view=playground still has them
   --dev               serve the UI through Vite with hot reload
@@ -74,6 +81,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--inspect':
         options.startView = 'inspector';
+        break;
+      case '--classroom':
+        options.classroom = true;
+        break;
+      case '--no-classroom':
+        options.classroom = false;
+        break;
+      case '--allow-proxy':
+        options.allowProxy = true;
         break;
       case '--target': {
         const text = value();
@@ -154,6 +170,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
             error: `--history wants a size of at least 1MiB, such as 16MiB or 64MiB, got ${text ?? 'nothing'}`,
           };
         options.historyBytes = size;
+        break;
+      }
+      case '--instructor-token': {
+        const text = value();
+        // Short tokens could be guessed by a learner on the same network.
+        if (!text || !/^[A-Za-z0-9_-]{16,128}$/.test(text))
+          return {
+            ok: false,
+            error: `--instructor-token wants 16 to 128 letters, digits, - or _, got ${text ? `${text.length} characters` : 'nothing'}`,
+          };
+        options.instructorToken = text;
         break;
       }
       case '--allow-host': {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LIVE_PATH } from '../../core/routes';
+import { classroomLines } from '../classroom/startup-lines';
 import { recordFileProblem, writeSessionFile } from '../export/session-export';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
@@ -43,6 +44,10 @@ try {
             .join('')
         : '') +
       (parsed.recordFile ? `  recording    to ${parsed.recordFile} when stopped\n` : '') +
+      classroomLines(parsed.options)
+        .map((line) => `  ${line}\n`)
+        .join('') +
+      (server.instructorUrl ? `  instructor: ${server.instructorUrl}\n` : '') +
       '  Press Ctrl+C to stop.\n',
   );
   let stopping = false;

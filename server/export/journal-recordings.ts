@@ -5,10 +5,15 @@
 import { parseOpenBody, RecordKind, readRecords } from '../../core/tap/raw-records';
 import { connId } from '../../core/tap/stream-decoder';
 import type { Journal } from '../tap/journal';
+import { type ConnFilter, keepRecords } from '../tap/record-filter';
 import { type ConnectionRecording, SessionRecorder } from './recordings';
 
-/** The journal's records from its first, copied into one buffer another thread can own. */
-export function copyJournal(journal: Journal): Uint8Array {
+/**
+ * The journal's records from its first, copied into one buffer another thread can own; `only`:
+ * just those connections' records (classroom mode, a learner's own).
+ */
+export function copyJournal(journal: Journal, only?: ConnFilter): Uint8Array {
+  if (only) return copyOwn(journal, only);
   const out = new Uint8Array(journal.endOffset - journal.startOffset);
   let at = 0;
   for (let cursor = journal.startOffset; cursor < journal.endOffset; ) {
@@ -22,10 +27,37 @@ export function copyJournal(journal: Journal): Uint8Array {
   return out;
 }
 
-/** Is connection `conn` (`c12`) in the journal from its start, and a WebSocket (not refused)? */
-export function exportable(journal: Journal, conn: string): boolean {
-  const info = /^c(\d+)$/.test(conn) ? journal.connection(Number(conn.slice(1))) : undefined;
-  return info !== undefined && !info.openEvicted && info.meta.kind !== 'rejected';
+// Chunk by chunk, so that a learner's export never holds a copy of everyone's records.
+function copyOwn(journal: Journal, only: ConnFilter): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const size = journal.endOffset - journal.startOffset;
+  for (let cursor = journal.startOffset; cursor < journal.endOffset; ) {
+    const { chunks, next } = journal.read(cursor, size, 'copy');
+    for (const chunk of chunks) {
+      const own = keepRecords(chunk, only);
+      parts.push(own);
+      total += own.length;
+    }
+    cursor = next;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Is connection `conn` (`c12`) in the journal from its start, and a WebSocket (not refused), and
+ * one `only` lets through?
+ */
+export function exportable(journal: Journal, conn: string, only?: ConnFilter): boolean {
+  const number = /^c(\d+)$/.test(conn) ? Number(conn.slice(1)) : -1;
+  const info = number > 0 ? journal.connection(number) : undefined;
+  return info !== undefined && !info.openEvicted && info.meta.kind !== 'rejected' && (only?.(number) ?? true);
 }
 
 /** Journal records (`copyJournal`) as recordings (`conn` picks one); `epoch` is wall-clock ms at t = 0. */

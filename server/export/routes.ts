@@ -1,8 +1,9 @@
 // GET /api/export.har and /api/export.pcapng: the recorded session (or `?conn=<id>`) as a download.
-import type { ServerResponse } from 'node:http';
-import { type Response, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Request, type Response, Router } from 'express';
 import { TAP_STORE_BYTES } from '../../core/defaults';
 import { type ExportFormat, exportPath } from '../../core/routes';
+import type { ConnFilter } from '../tap/record-filter';
 import { exportOffThread } from './export-off-thread';
 import type { ExportOptions } from './session-export';
 
@@ -23,6 +24,13 @@ const RETRY_AFTER_SECONDS = 5;
 export interface ExportRouterOptions {
   /** The largest file an export may be; larger ones are refused with 413. */
   ceilingBytes?: number;
+  /**
+   * Classroom mode: which connections the caller may export (`only`, absent for all of them), or
+   * null when it may export none (no session): answered with 401 and `why`.
+   */
+  scopeOf?: (req: IncomingMessage) => { only?: ConnFilter } | null;
+  /** Why a caller without a scope is refused. */
+  why?: string;
 }
 
 /** The export ceiling for a journal of `budgetBytes` (`--history`). */
@@ -32,10 +40,13 @@ export function exportCeiling(budgetBytes: number): number {
 
 /** Where the exports' bytes come from: the tap's journal. */
 export interface ExportSource {
-  /** A copy of the journal's records, for the export's worker to own; `epoch`: wall-clock ms at t = 0. */
-  copy(): { records: Uint8Array; epoch: number };
-  /** The connection is in the journal from its start, and was a WebSocket. */
-  has(conn: string): boolean;
+  /**
+   * A copy of the journal's records (`only` those connections', when given), for the export's
+   * worker to own; `epoch`: wall-clock ms at t = 0.
+   */
+  copy(only?: ConnFilter): { records: Uint8Array; epoch: number };
+  /** The connection is in the journal from its start, was a WebSocket, and `only` lets it through. */
+  has(conn: string, only?: ConnFilter): boolean;
 }
 
 export function exportRouter(source: ExportSource, options: ExportRouterOptions = {}): Router {
@@ -44,7 +55,12 @@ export function exportRouter(source: ExportSource, options: ExportRouterOptions 
   // One export at a time: each one copies the journal and builds a file several times its size,
   // so a handful at once would take gigabytes. The next one waits for this one to be sent.
   let building = false;
-  const send = (format: ExportFormat) => async (req: { query: Record<string, unknown> }, res: Response) => {
+  const send = (format: ExportFormat) => async (req: Request, res: Response) => {
+    const scope = options.scopeOf ? options.scopeOf(req) : {};
+    if (scope === null) {
+      res.status(401).json({ error: options.why ?? 'no session' });
+      return;
+    }
     const conn = req.query.conn;
     if (conn !== undefined && (typeof conn !== 'string' || !/^[\w-]{1,64}$/.test(conn))) {
       res.status(400).json({ error: '?conn= wants one connection id, such as c3' });
@@ -59,14 +75,19 @@ export function exportRouter(source: ExportSource, options: ExportRouterOptions 
     }
     building = true;
     try {
-      await build(format, conn, res);
+      await build(format, conn, res, scope.only);
     } finally {
       building = false;
     }
   };
 
-  const build = async (format: ExportFormat, conn: string | undefined, res: Response): Promise<void> => {
-    if (conn !== undefined && !source.has(conn)) {
+  const build = async (
+    format: ExportFormat,
+    conn: string | undefined,
+    res: Response,
+    only: ConnFilter | undefined,
+  ): Promise<void> => {
+    if (conn !== undefined && !source.has(conn, only)) {
       res.status(404).json({
         error: `no recording of connection ${conn}: it never existed, was refused before it opened, or its start has left the tap's history`,
       });
@@ -76,7 +97,7 @@ export function exportRouter(source: ExportSource, options: ExportRouterOptions 
     try {
       // Built in a worker thread: a whole session's HAR can take most of a second.
       const options: ExportOptions = conn === undefined ? {} : { conn };
-      result = await exportOffThread(source.copy(), format, options, ceilingBytes);
+      result = await exportOffThread(source.copy(only), format, options, ceilingBytes);
     } catch (error) {
       res.status(500).json({ error: `the export failed: ${(error as Error).message}` });
       return;

@@ -21,6 +21,8 @@ export interface CaptureOptions {
   payloadCap: number;
   /** Follow frame boundaries on this thread too, for `betweenFrames` (a relay injects frames). */
   trackFrames?: boolean;
+  /** Classroom mode: the learner whose session opened it. */
+  learner?: string;
 }
 
 function openMeta(options: Omit<CaptureOptions, 'requestRaw' | 'trackFrames'>): OpenMeta {
@@ -33,6 +35,7 @@ function openMeta(options: Omit<CaptureOptions, 'requestRaw' | 'trackFrames'>): 
     local: options.local,
     maxPayload: options.maxPayload,
     payloadCap: options.payloadCap,
+    ...(options.learner ? { learner: options.learner } : {}),
   };
 }
 
@@ -177,6 +180,7 @@ export interface Refusal {
   code: HandshakeRefusalCode;
   maxPayload: number;
   payloadCap: number;
+  learner?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createInflater } from '../../core/wire/inflate';
 import type { Journal } from './journal';
 import { JsonDecodePool } from './json-decode-pool';
+import type { ConnFilter } from './record-filter';
 import {
   JsonSubscriber,
   RawSubscriber,
@@ -98,8 +99,11 @@ export class TapHub {
     return this.subscribers.size >= this.maxSubscribers;
   }
 
-  /** Starts sending the journal to `sink`, history first; returns how to stop. */
-  subscribe(sink: TapSink, format: TapFormat = 'json'): () => void {
+  /**
+   * Starts sending the journal to `sink`, history first; returns how to stop. `only`: the
+   * connections it may see (classroom mode, a learner's own); all of them when absent.
+   */
+  subscribe(sink: TapSink, format: TapFormat = 'json', only?: ConnFilter): () => void {
     const decodePool = this.decoderFor(format);
     const settings = {
       journal: this.journal,
@@ -109,6 +113,7 @@ export class TapHub {
       now: () => this.journal.now(),
       inflater: createInflater,
       ...(decodePool ? { decodePool } : {}),
+      ...(only ? { only } : {}),
       wake: () => this.pumpSoon(),
     };
     const subscriber =

@@ -161,6 +161,8 @@ interface ConnectionState {
   /** Global offset of its last record written, -1 before any. */
   lastRecord: number;
   openEvicted: boolean;
+  /** Classroom mode: whose connection it is (its OPEN's `learner`), for per-learner readers. */
+  readonly learner: string | undefined;
 }
 
 export class Journal {
@@ -270,6 +272,7 @@ export class Journal {
       ended: false,
       lastRecord: -1,
       openEvicted: false,
+      learner: meta.learner,
     };
     this.conns.set(conn, state);
     this.memory += bookkeeping;
@@ -437,6 +440,14 @@ export class Journal {
       ended: state.ended,
       openEvicted: state.openEvicted,
     };
+  }
+
+  /**
+   * Whose connection this is (classroom mode), or undefined. Every record a reader can still be
+   * handed belongs to a tracked connection: one is forgotten only once its last record is evicted.
+   */
+  learnerOf(conn: number): string | undefined {
+    return this.conns.get(conn)?.learner;
   }
 
   /** The numbers of the connections the journal still tracks, oldest first. */

@@ -12,6 +12,7 @@ import { JsonTapStream } from '../../core/tap/json-tap-stream';
 import { encodeRecord, gapBody, helloBody, RAW_FORMAT_VERSION, RecordKind } from '../../core/tap/raw-records';
 import type { Journal, Lend, LentSegment } from './journal';
 import type { JsonDecodePool } from './json-decode-pool';
+import { type ConnFilter, keepRecords } from './record-filter';
 
 /** What a subscriber needs of its socket: `ws`'s WebSocket fits, and so does a test double. */
 export interface TapSink {
@@ -36,6 +37,11 @@ export interface SubscriberSettings {
   decodePool?: JsonDecodePool;
   /** Asks for another turn soon: work finished elsewhere made room. */
   wake?: () => void;
+  /**
+   * Classroom mode: only these connections' records are sent (a learner's own). The records are
+   * then copied, never lent: a view of the journal would carry other learners' bytes.
+   */
+  only?: ConnFilter;
 }
 
 // At most this much of the journal is sent (or decoded) in one turn of the pump, so a subscriber
@@ -74,7 +80,7 @@ export abstract class TapSubscriber {
     if (this.cursor < 0) {
       this.cursor = journal.startOffset;
       this.historyEnd = journal.endOffset;
-      this.greet(journal.historyPreamble());
+      this.greet(this.visible(journal.historyPreamble()));
     }
     let budget = turnBytes;
     let backedUp = false;
@@ -93,18 +99,29 @@ export abstract class TapSubscriber {
       const history = this.cursor < this.historyEnd;
       const readable = Math.max(1, Math.floor(room / this.outputPerByte));
       const limit = Math.min(readable, budget, history ? this.historyEnd - this.cursor : budget);
-      const { chunks, next, gapBytes, lent } = journal.read(this.cursor, limit, this.lend);
-      if (gapBytes > 0) this.gap(gapBytes, journal.historyPreamble());
+      const { only } = this.settings;
+      const { chunks, next, gapBytes, lent } = journal.read(this.cursor, limit, only ? 'copy' : this.lend);
+      if (gapBytes > 0) this.gap(gapBytes, this.visible(journal.historyPreamble()));
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
         budget -= chunk.length;
-        this.deliver(chunk, history && gapBytes === 0, lent?.[i]);
+        if (!only) this.deliver(chunk, history && gapBytes === 0, lent?.[i]);
+        else {
+          const own = keepRecords(chunk, only);
+          if (own.length > 0) this.deliver(own, history && gapBytes === 0);
+        }
       }
       this.cursor = next;
       if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
     this.afterTurn(turnBytes - budget);
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
+  }
+
+  /** The records of `records` this subscriber may see. */
+  private visible(records: Uint8Array): Uint8Array {
+    const { only } = this.settings;
+    return only ? keepRecords(records, only) : records;
   }
 
   /** How this subscriber holds the journal's views it is given (`Journal.read`). */

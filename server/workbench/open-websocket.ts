@@ -30,6 +30,8 @@ export interface ClientCapture {
    * endpoint of this server that the connection reaches must not journal it a second time.
    */
   onSocket?(address: string, port: number, connected: boolean): void;
+  /** Classroom mode: the learner whose workbench opened it. */
+  learner?: string;
 }
 
 export interface ConnectSettings {
@@ -223,6 +225,7 @@ function journalClientSide(
     requestRaw: head,
     maxPayload: options.maxPayload,
     payloadCap: options.payloadCap,
+    ...(options.learner ? { learner: options.learner } : {}),
   });
   // The head is journaled by the capture itself: the first write (it) is not journaled again.
   let headWritten = false;

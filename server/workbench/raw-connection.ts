@@ -29,6 +29,8 @@ export interface RawConnectionOptions {
   maxPayload: number;
   /** The raw socket's own address and port, once connected (and again when it closes). */
   onSocket(address: string, port: number, connected: boolean): void;
+  /** Classroom mode: the learner whose workbench opened it. */
+  learner?: string;
 }
 
 export interface RawConnectionEvents {
@@ -69,6 +71,7 @@ export class RawConnection {
         payloadCap: options.payloadCap,
         maxPayload: options.maxPayload,
         onSocket: options.onSocket,
+        ...(options.learner ? { learner: options.learner } : {}),
       },
     }).then((opened) => {
       if (!opened.ok) {

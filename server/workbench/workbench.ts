@@ -9,11 +9,27 @@ import {
   type WorkbenchReply,
   type WorkbenchRequest,
 } from '../../core/workbench/control-protocol';
+import { PROXY_OFF_REASON } from '../classroom/classroom';
 import { ConformanceTargetError, runConformance } from '../conformance/runner';
 import type { ProxySettings } from '../proxy/relay';
 import { isAllowedTarget, mappedIPv4, parseTarget } from '../proxy/target';
 import type { Journal } from '../tap/journal';
 import { RawConnection } from './raw-connection';
+
+/** Who a control socket is: classroom mode tags its connections and may keep it to this server. */
+export interface ControlOwner {
+  /** The learner whose page opened it. */
+  learner?: string;
+  /** Only this server's own endpoints may be targets (classroom mode without --allow-proxy). */
+  ownOnly: boolean;
+}
+
+/** Does `target` name this server, `self` being `ws://host:port` as the page reached it? */
+function isSelf(target: { host: string; port: number }, self: string): boolean {
+  const url = new URL(self);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return target.host.toLowerCase() === host.toLowerCase() && target.port === Number(url.port || 80);
+}
 
 export interface WorkbenchOptions {
   journal: Journal;
@@ -82,7 +98,8 @@ export class Workbench {
   }
 
   /** Serves one control socket; `self` is `ws://host:port` of this server as the page reached it. */
-  serve(control: WebSocket, self: string): void {
+  serve(control: WebSocket, self: string, owner: ControlOwner = { ownOnly: false }): void {
+    const learnerTag = owner.learner ? { learner: owner.learner } : {};
     this.controls.add(control);
     let connection: RawConnection | null = null;
     let sending = false;
@@ -95,6 +112,7 @@ export class Workbench {
     };
     const error = (code: WorkbenchErrorCode, message: string): void =>
       reply({ type: 'error', code, message });
+    const ownOnlyError = (what: string): void => error('FORBIDDEN_TARGET', `${what}: ${PROXY_OFF_REASON}`);
     const touch = (): void => {
       if (idle) clearTimeout(idle);
       idle = setTimeout(() => {
@@ -135,6 +153,10 @@ export class Workbench {
       }
       const { target } = parsed;
       const own = request.target === undefined;
+      if (owner.ownOnly && !own && !isSelf(target, self)) {
+        ownOnlyError(`the workbench may not connect to ${target.url.href}`);
+        return;
+      }
       // The same rule as /proxy: this machine, or a host the user named with --allow-target. This
       // server's own echo is allowed at whatever address the page reached it (--host 0.0.0.0).
       if (!own && !isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
@@ -152,6 +174,7 @@ export class Workbench {
           payloadCap: this.options.payloadCap,
           maxPayload: own ? this.options.maxPayload : 0,
           onSocket: this.trackSocket,
+          ...learnerTag,
         },
         {
           opened: (conn, status) => {
@@ -249,6 +272,10 @@ export class Workbench {
       }
       const { target } = parsed;
       const own = target.url.href === new URL(ownUrl).href;
+      if (owner.ownOnly && !own && !isSelf(target, self)) {
+        ownOnlyError(`the check may not connect to ${target.url.href}`);
+        return;
+      }
       if (!own && !isAllowedTarget(target.host, target.port, this.options.settings.allowTargets)) {
         error(
           'FORBIDDEN_TARGET',
@@ -278,6 +305,7 @@ export class Workbench {
           payloadCap: this.options.payloadCap,
           maxPayload: own ? this.options.maxPayload : 0,
           onSocket: this.trackSocket,
+          ...learnerTag,
         },
         onProgress: ({ done, total, result }) => {
           // Progress is a courtesy: a page that reads slowly gets the cases in the report.
