@@ -2,10 +2,13 @@
 // origin (no cookies, no storage, no DOM of ours) that runs the code in a worker, so an endless
 // loop blocks only that worker. Stop, a new run, or the run limit removes the iframe, which ends
 // the worker and closes its sockets; a snippet that still answers is first asked to close them.
+
+import { RUN_CAPABILITY_PARAM } from '../../core/routes';
 import { BRIDGE_REQUESTS, type BridgeRequest } from '../audio/bridge-protocol';
 import type { LazyAudioBridge } from '../audio/lazy-audio-bridge';
 import { echoUrl, serverWsUrl } from '../lib/urls';
 import frameScript from './frame-script.js?raw';
+import { endRunCapability, startRunCapability } from './run-capability';
 import prelude from './worker-prelude.js?raw';
 import './sandbox.css';
 
@@ -36,6 +39,8 @@ interface Run {
   timer: ReturnType<typeof setTimeout>;
   ended: boolean;
   onStopped: (() => void) | null;
+  /** Classroom mode: what the run's sockets to this server carry instead of the session cookie. */
+  capability: Promise<string | null>;
 }
 
 export class SnippetRunner {
@@ -73,6 +78,7 @@ export class SnippetRunner {
       frame,
       ended: false,
       onStopped: null,
+      capability: startRunCapability(),
       timer: setTimeout(
         () =>
           this.end(
@@ -117,6 +123,7 @@ export class SnippetRunner {
     clearTimeout(run.timer);
     run.frame.remove();
     this.audio?.endRun(how === 'finished');
+    void run.capability.then((capability) => capability && endRunCapability(capability));
     if (this.current === run) this.current = null;
     this.events.onEnd(run.label, how, message);
   }
@@ -137,10 +144,20 @@ export class SnippetRunner {
     switch (message.type) {
       case 'ready': {
         const code = (run.frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode ?? '';
-        run.frame.contentWindow!.postMessage(
-          { type: 'run', code, echoUrl: echoUrl(), serverUrl: serverWsUrl() },
-          '*',
-        );
+        void run.capability.then((capability) => {
+          if (run.ended) return;
+          run.frame.contentWindow?.postMessage(
+            {
+              type: 'run',
+              code,
+              echoUrl: echoUrl(),
+              serverUrl: serverWsUrl(),
+              capability,
+              capabilityParam: RUN_CAPABILITY_PARAM,
+            },
+            '*',
+          );
+        });
         break;
       }
       case 'console':

@@ -99,13 +99,36 @@
   }
 
   // Sockets: remembered so Stop can close them and the run knows when it is over.
+  // Classroom mode: this sandbox sends no cookie, so a socket to wslab's own server carries the
+  // run's capability instead, which says whose it is; other servers never see it, nor does the
+  // snippet's `url`.
   const NativeWebSocket = self.WebSocket;
   const sockets = new Set();
+  let runCapability = null;
+  let capabilityParam = null;
+  let serverHost = null;
+  function withCapability(url) {
+    if (!runCapability) return url;
+    try {
+      const parsed = new URL(String(url));
+      if (parsed.host !== serverHost) return url;
+      parsed.searchParams.set(capabilityParam, runCapability);
+      return parsed.href;
+    } catch {
+      return url;
+    }
+  }
   class WebSocket extends NativeWebSocket {
     constructor(url, protocols) {
-      super(url, protocols);
+      super(withCapability(url), protocols);
       sockets.add(this);
       this.addEventListener('close', () => sockets.delete(this));
+    }
+    get url() {
+      const shown = new URL(super.url);
+      if (!capabilityParam || !shown.searchParams.has(capabilityParam)) return super.url;
+      shown.searchParams.delete(capabilityParam);
+      return shown.href;
     }
   }
   self.WebSocket = WebSocket;
@@ -275,6 +298,9 @@
   function run(message) {
     Object.defineProperty(self, 'ECHO_URL', { value: message.echoUrl, enumerable: true });
     Object.defineProperty(self, 'SERVER_URL', { value: message.serverUrl, enumerable: true });
+    runCapability = typeof message.capability === 'string' ? message.capability : null;
+    capabilityParam = message.capabilityParam;
+    serverHost = new URL(message.serverUrl).host;
     const AsyncFunction = (async () => {}).constructor;
     let body;
     try {
