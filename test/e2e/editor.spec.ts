@@ -5,7 +5,8 @@ test("the editor completes the browser's WebSocket API and the sandbox globals",
   await app.keyboard.press('ControlOrMeta+End');
   await app.keyboard.type('socket.buffer');
   const suggestions = app.locator('[data-testid="editor"] .suggest-widget');
-  await expect(suggestions).toBeVisible();
+  // Monaco's TypeScript worker starts on the first completion: seconds on a busy machine.
+  await expect(suggestions).toBeVisible({ timeout: 30_000 });
   await expect(suggestions).toContainText('bufferedAmount');
   await app.keyboard.press('Escape');
   await app.keyboard.press('Enter');
