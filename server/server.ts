@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
-import { type PageView, TEACH_BOARD_PATH, TEACH_PATH } from '../core/routes';
+import { type PageView, TAP_PATH, TEACH_BOARD_PATH, TEACH_PATH } from '../core/routes';
 import { createApp } from './app';
 import { BoardSockets } from './classroom/board-socket';
 import {
@@ -30,6 +30,7 @@ import {
 } from './live/resumption-store';
 import { packageRoot } from './package-root';
 import { isProxyPath, relayHttp } from './proxy/http-relay';
+import { rejectHandshake } from './reject-handshake';
 import { TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
@@ -143,6 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     enabled: isClassroom(options),
     ...(options.allowProxy ? { allowProxy: true } : {}),
     instructorToken: () => instructorToken,
+    sharesTraffic: (learner) => progress.sharesTraffic(learner),
   });
   const router = new UpgradeRouter({
     classroom: room,
@@ -231,9 +233,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   httpServer.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname === TEACH_BOARD_PATH)
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname === TEACH_BOARD_PATH) {
       boardSockets.handle(req, socket, head);
-    else router.route(req, socket, head);
+      return;
+    }
+    // The board's Watch on a learner who does not share: said in words rather than the tap's 401.
+    const notShared = pathname === TAP_PATH ? room.watchRefusal(req) : null;
+    if (notShared !== null) {
+      socket.on('error', () => socket.destroy());
+      rejectHandshake(socket, 403, notShared);
+    } else router.route(req, socket, head);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // The playground page: wires the lessons, the chat, the editor, the terminal and the inspector to
 // one tap subscription. Monaco and xterm load after the first view, which works without them.
 import { INSPECTOR_CAPACITY } from '../core/defaults';
+import { LEARNER_PARAM } from '../core/routes';
 import './styles.css';
 import { Chat } from './chat/chat';
 import { ProgressReporter } from './classroom/progress-reporter';
@@ -66,6 +67,17 @@ const inspector = new Inspector(
   { exportBase: location.origin, inspectorFirst: !playground },
 );
 window.wslabStats = inspector.stats;
+// The board's Watch (`/?view=inspector&learner=l7`): a learner's traffic is their playground's own
+// sockets (chat, snippets), which the inspector-first view hides at first, so they are shown.
+const watching = new URLSearchParams(location.search).get(LEARNER_PARAM);
+if (watching && !playground) {
+  document.title = `wslab — watching learner ${watching.replace(/^l/, '')}`;
+  const own = inspector.element.querySelector<HTMLInputElement>('[data-testid="show-own"]');
+  if (own) {
+    own.checked = true;
+    own.dispatchEvent(new Event('change'));
+  }
+}
 // The terminal's wire log reads the tap itself: pausing the inspector does not pause it.
 const wireLog = new WireLog(terminal, inspector.connections);
 const inspectorColumn = document.getElementById('col-inspector')!;

@@ -3,7 +3,7 @@
 // subscriber or an export may see; the tap, the exports and the router only ask it.
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { RUN_CAPABILITY_PARAM } from '../../core/routes';
+import { LEARNER_PARAM, RUN_CAPABILITY_PARAM } from '../../core/routes';
 import { isLoopbackAddress } from '../proxy/target';
 import type { Journal } from '../tap/journal';
 import type { ConnFilter } from '../tap/record-filter';
@@ -43,6 +43,8 @@ export interface ClassroomOptions {
   allowProxy?: boolean;
   /** The instructor's token: it sees every session. */
   instructorToken?: () => string | undefined;
+  /** Has this learner ticked "let the instructor see my traffic" (the board's Watch)? */
+  sharesTraffic?: (learner: string) => boolean;
 }
 
 export class Classroom {
@@ -52,18 +54,37 @@ export class Classroom {
   /** Relaying to other servers (`/proxy`, other workbench targets) is allowed. */
   readonly proxyAllowed: boolean;
   private readonly instructorToken: () => string | undefined;
+  private readonly sharesTraffic: (learner: string) => boolean;
 
   constructor(options: ClassroomOptions) {
     this.enabled = options.enabled;
     this.proxyAllowed = !options.enabled || options.allowProxy === true;
     this.instructorToken = options.instructorToken ?? (() => undefined);
+    this.sharesTraffic = options.sharesTraffic ?? (() => false);
   }
 
-  /** Whose connections `req` may see: all of them outside classroom mode and for the instructor. */
+  /**
+   * Whose connections `req` may see: all of them outside classroom mode and for the instructor;
+   * the instructor's `?learner=l7` (the board's Watch) narrows it to a learner who shares theirs.
+   */
   scopeOf(req: IncomingMessage): Scope | null {
-    if (!this.enabled || isInstructor(req, this.instructorToken())) return { all: true };
+    if (!this.enabled) return { all: true };
+    if (isInstructor(req, this.instructorToken())) {
+      const watched = watchedLearner(req);
+      if (watched === null) return { all: true };
+      return this.sharesTraffic(watched) ? { all: false, learner: watched } : null;
+    }
     const learner = this.sessions.learnerOf(req);
     return learner ? { all: false, learner: learner.id } : null;
+  }
+
+  /** Why the instructor may not watch the learner `req` names, or null (nobody named, or they share). */
+  watchRefusal(req: IncomingMessage): string | null {
+    if (!this.enabled) return null;
+    const watched = watchedLearner(req);
+    if (watched === null || !isInstructor(req, this.instructorToken())) return null;
+    if (this.sharesTraffic(watched)) return null;
+    return `learner ${watched.slice(1)} has not ticked "Let the instructor see my traffic" (or has unticked it)`;
   }
 
   /**
@@ -90,6 +111,15 @@ export class Classroom {
       };
     }
     return { ok: true, learner: check.learner };
+  }
+}
+
+/** The learner the board's Watch names (`?learner=l7`), or null. */
+function watchedLearner(req: IncomingMessage): string | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').searchParams.get(LEARNER_PARAM) || null;
+  } catch {
+    return null;
   }
 }
 

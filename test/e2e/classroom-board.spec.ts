@@ -30,7 +30,7 @@ async function learnerPage(context: BrowserContext, url: string): Promise<Page> 
   return page;
 }
 
-test('the board shows each learner, their step and checks, and follows a learner who moves on', async ({
+test('the board shows each learner, their step and checks, follows a learner who moves on, and watches one who shares', async ({
   browser,
   server,
 }) => {
@@ -80,6 +80,20 @@ test('the board shows each learner, their step and checks, and follows a learner
     await grace.getByTestId('share-traffic').check();
     await expect(graceRow.getByTestId('watch')).toHaveAttribute('href', /\/\?view=inspector&learner=l\d+$/);
     await expect(adaRow.getByTestId('watch')).toHaveCount(0);
+
+    // Watch opens the inspector on Grace's traffic alone: her chat's connection, not Ada's.
+    await grace.getByTestId('chat-input').fill('from grace');
+    await grace.getByTestId('chat-input').press('Enter');
+    await ada.getByTestId('chat-input').fill('from ada');
+    await ada.getByTestId('chat-input').press('Enter');
+    const [watch] = await Promise.all([
+      teachContext!.waitForEvent('page'),
+      graceRow.getByTestId('watch').click(),
+    ]);
+    await expect(watch.getByTestId('frame-row').filter({ hasText: 'from grace' })).toHaveCount(2);
+    await expect(watch.getByTestId('connection')).toHaveCount(1);
+    await expect(watch.getByTestId('frame-row').filter({ hasText: 'from ada' })).toHaveCount(0);
+    await watch.close();
 
     // Legible at 1280×800: the table fits the window, its header names its columns.
     const table = board.getByTestId('board-table');

@@ -260,3 +260,72 @@ describe('the live board', () => {
     socket.close();
   });
 });
+
+describe('watching a learner', () => {
+  async function learnerId(cookie: string): Promise<string> {
+    const response = await fetch(`${server.url}api/classroom`, { headers: { Cookie: cookie } });
+    return ((await response.json()) as { learner: { id: string } }).learner.id;
+  }
+
+  type Seen = { type: string; conn?: string }[];
+  const opens = (events: Seen) => new Set(events.filter((e) => e.type === 'open').map((e) => e.conn));
+
+  /** The tap's events for `cookie`: once `enough` of them came (or 5 s passed), and 300 ms more. */
+  async function tapEvents(cookie: string, query: string, enough: (events: Seen) => boolean): Promise<Seen> {
+    const socket = new WebSocket(wsUrl(server, `/tap${query}`), { headers: { Cookie: cookie } });
+    const events: Seen = [];
+    socket.on('message', (data) => events.push(...(JSON.parse(String(data)) as Seen)));
+    await once(socket, 'open');
+    const deadline = Date.now() + 5000;
+    while (!enough(events) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.close();
+    return events;
+  }
+
+  async function echoAs(cookie: string): Promise<WebSocket> {
+    const socket = new WebSocket(wsUrl(server, '/echo'), { headers: { Cookie: cookie } });
+    await once(socket, 'open');
+    return socket;
+  }
+
+  it('shows the instructor only the learner named, and only while they share their traffic', async () => {
+    const instructor = await teachCookie();
+    const sharing = await learnerCookie();
+    const private_ = await learnerCookie();
+    const [sharingId, privateId] = [await learnerId(sharing), await learnerId(private_)];
+    expect((await post(sharing, report({ shareTraffic: true }))).status).toBe(204);
+    expect((await post(private_, report({ shareTraffic: false }))).status).toBe(204);
+    const sockets = [await echoAs(sharing), await echoAs(private_)];
+    const everyone = await tapEvents(instructor, '', (events) => opens(events).size >= 2);
+    expect(opens(everyone).size).toBeGreaterThanOrEqual(2);
+
+    const watched = await tapEvents(instructor, `?learner=${sharingId}`, (events) => opens(events).size >= 1);
+    expect(opens(watched).size).toBe(1);
+    expect(opens(everyone).has([...opens(watched)][0])).toBe(true);
+
+    const refused = await refusal(`/tap?learner=${privateId}`, { Cookie: instructor });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/has not ticked "Let the instructor see my traffic"/);
+
+    // Unticking takes it back.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await post(sharing, report({ shareTraffic: false }))).status).toBe(204);
+    expect((await refusal(`/tap?learner=${sharingId}`, { Cookie: instructor })).status).toBe(403);
+    for (const socket of sockets) socket.close();
+  });
+
+  it('gives a learner who names another learner only their own traffic', async () => {
+    const sharing = await learnerCookie();
+    const sharingId = await learnerId(sharing);
+    expect((await post(sharing, report({ shareTraffic: true }))).status).toBe(204);
+    const theirs = await echoAs(sharing);
+    const nosy = await learnerCookie();
+    const events = await tapEvents(nosy, `?learner=${sharingId}`, (seen) =>
+      seen.some((e) => e.type === 'hello'),
+    );
+    expect(events.length).toBeGreaterThan(0);
+    expect(opens(events).size).toBe(0);
+    theirs.close();
+  });
+});
