@@ -1,0 +1,78 @@
+// Classroom mode in a real browser: two learners in their own browser contexts (two sessions)
+// each see, in their own inspector, their own chat connection and their own snippet run, and
+// nothing of the other's — the snippet's socket reaching its learner's tap through the run
+// capability, since its opaque-origin sandbox sends no cookie.
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, runSnippet, test, unique } from './fixtures';
+
+test.use({ serverOptions: { classroom: true } });
+
+async function learner(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(url);
+  await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  return page;
+}
+
+async function chat(page: Page, text: string): Promise<void> {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+  await expect(page.getByTestId('chat-log')).toContainText(`Server: Server received: '${text}'`);
+}
+
+async function run(page: Page, text: string): Promise<void> {
+  const screen = await runSnippet(page, [
+    'const socket = new WebSocket(ECHO_URL);',
+    `socket.onopen = () => socket.send('${text}');`,
+    'socket.onmessage = (event) => {',
+    "  console.log('got', event.data, socket.url);",
+    "  socket.close(1000, 'done');",
+    '};',
+  ]);
+  await expect(screen).toContainText(`got Server received: '${text}'`);
+}
+
+test("each learner's inspector shows their own chat and snippet run, and none of the other's", async ({
+  browser,
+  server,
+}, testInfo) => {
+  // Two full playgrounds at once on a busy machine.
+  test.setTimeout(120_000);
+  const contexts = [await browser.newContext(), await browser.newContext()];
+  try {
+    const [ada, grace] = [await learner(contexts[0]!, server.url), await learner(contexts[1]!, server.url)];
+    const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
+    const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
+    await chat(ada, said.ada);
+    await chat(grace, said.grace);
+    await run(ada, ran.ada);
+    await run(grace, ran.grace);
+
+    for (const [page, own, other] of [
+      [ada, 'ada', 'grace'],
+      [grace, 'grace', 'ada'],
+    ] as const) {
+      const frames = page.getByTestId('frame-row');
+      await expect(frames.filter({ hasText: said[own] })).toHaveCount(2);
+      await expect(frames.filter({ hasText: ran[own] })).toHaveCount(2);
+      await expect(frames.filter({ hasText: ran[own] }).first()).toHaveAttribute('data-lane', /^run \d+$/);
+      // Two connections, the chat's and the run's: the other learner's never reached this page's tap.
+      const conns = new Set(
+        await frames.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-conn'))),
+      );
+      expect(conns.size).toBe(2);
+      await expect(frames.filter({ hasText: said[other] })).toHaveCount(0);
+      await expect(frames.filter({ hasText: ran[other] })).toHaveCount(0);
+      // The snippet's socket carried its run capability, and nothing a learner reads shows it.
+      await expect(page.locator('body')).not.toContainText('wslab_run');
+      const inspector = page.getByTestId('inspector');
+      const overflow = await inspector.evaluate((el) => el.scrollWidth - el.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+    await ada.screenshot({ path: testInfo.outputPath('ada.png') });
+    await grace.screenshot({ path: testInfo.outputPath('grace.png') });
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+});
