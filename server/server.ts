@@ -223,7 +223,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const httpServer = createServer((req, res) => {
     room.sessions.attach(req);
     if (!isProxyPath(req.url ?? '/')) app(req, res);
-    else if (room.proxyAllowed) relayHttp(req, res, httpRelay);
+    else if (room.proxyAllowed) relayHttp(req, res, httpRelay, room.sessions.learnerOf(req)?.id);
     else res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${PROXY_OFF_REASON}\n`);
   });
 

@@ -117,8 +117,16 @@ export function isProxyPath(url: string): boolean {
 const inFlight = new WeakMap<HttpRelayOptions, number>();
 const heldBodies = new WeakMap<HttpRelayOptions, { held: number }>();
 
-/** Relays one HTTP request under `/proxy` to its target, and journals both sides. */
-export function relayHttp(req: IncomingMessage, res: ServerResponse, options: HttpRelayOptions): void {
+/**
+ * Relays one HTTP request under `/proxy` to its target, and journals both sides; `learner`: whose
+ * exchange it is, in classroom mode.
+ */
+export function relayHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HttpRelayOptions,
+  learner?: string,
+): void {
   const socket = req.socket;
   const upgrade = readUpgradeRequest(req, socket, Buffer.alloc(0));
   const refusal = checkRequest(req, options);
@@ -136,6 +144,7 @@ export function relayHttp(req: IncomingMessage, res: ServerResponse, options: Ht
     requestRaw: upgrade.requestRaw,
     maxPayload: 0,
     payloadCap: options.payloadCap,
+    ...(learner ? { learner } : {}),
   });
   watchAnswer(socket, res, capture);
 

@@ -412,3 +412,33 @@ describe('a single-user server (loopback, no --classroom)', () => {
     }
   });
 });
+
+describe('a classroom server started with --allow-proxy', () => {
+  it("relays /proxy, over WebSocket and over HTTP, as the learner's own connections", async () => {
+    const upstream = await startTestServer();
+    const server = await startTestServer({ classroom: true, allowProxy: true, decodeTapOffThread: false });
+    try {
+      const alice = await session(server);
+      const bob = await session(server);
+      const aliceTap = await LearnerTap.open(server, 'json', { Cookie: alice });
+      const bobTap = await LearnerTap.open(server, 'json', { Cookie: bob });
+      const target = encodeURIComponent(`ws://127.0.0.1:${upstream.port}/echo`);
+      const relayed = new WebSocket(wsUrl(server, `/proxy?target=${target}`), { headers: { Cookie: alice } });
+      await once(relayed, 'open');
+      await echoOnce(relayed, 'through the relay');
+      await aliceTap.waitFor((e) => e.type === 'open' && e.kind === 'proxy');
+      const root = encodeURIComponent(`ws://127.0.0.1:${upstream.port}`);
+      const http = await fetch(`${server.url}proxy/healthz?target=${root}`, { headers: { Cookie: alice } });
+      expect(http.status).toBe(200);
+      await aliceTap.waitFor((e) => e.type === 'open' && e.kind === 'http');
+      await server.hub.flush();
+      expect(bobTap.events.some((e) => e.type === 'open')).toBe(false);
+      relayed.close();
+      aliceTap.close();
+      bobTap.close();
+    } finally {
+      await server.close();
+      await upstream.close();
+    }
+  });
+});
