@@ -23,6 +23,8 @@ export interface BoardSocketOptions {
   allowedHosts: readonly string[];
   /** The server's clock, as the store's `lastActivity`. */
   now: () => number;
+  /** Unsent bytes per board past which it is sent nothing until it drains (BOARD_SEND_LIMIT). */
+  sendLimit?: number;
 }
 
 interface Viewer {
@@ -134,7 +136,7 @@ export class BoardSockets {
   private send(viewer: Viewer, board: { rows: string; message: () => string }): boolean {
     if (viewer.ws.readyState !== viewer.ws.OPEN) return true;
     if (viewer.sent === board.rows) return true;
-    if (viewer.ws.bufferedAmount > BOARD_SEND_LIMIT) return false;
+    if (viewer.ws.bufferedAmount > (this.options.sendLimit ?? BOARD_SEND_LIMIT)) return false;
     viewer.sent = board.rows;
     viewer.ws.send(board.message());
     return true;
