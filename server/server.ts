@@ -18,6 +18,7 @@ import { openConnectionsByLearner } from './classroom/open-connections';
 import { PROGRESS_DEFAULTS, ProgressStore } from './classroom/progress';
 import { classroomRouter } from './classroom/routes';
 import { learnerOf } from './classroom/sessions';
+import { Watchers } from './classroom/watchers';
 import { echoEndpoint } from './echo';
 import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
@@ -175,6 +176,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     PROGRESS_DEFAULTS,
     () => (classroom ? openConnectionsByLearner(journal) : null),
   );
+  const watchers = new Watchers(progress, () => instructorToken);
   const boardSockets = new BoardSockets({
     store: progress,
     instructorToken,
@@ -243,7 +245,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (notShared !== null) {
       socket.on('error', () => socket.destroy());
       rejectHandshake(socket, 403, notShared);
-    } else router.route(req, socket, head);
+      return;
+    }
+    if (pathname === TAP_PATH) watchers.track(req, socket);
+    router.route(req, socket, head);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -260,6 +265,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       boardSockets.close();
+      watchers.close();
       await router.shutDown();
       await hub.flush(1000);
       hub.close();

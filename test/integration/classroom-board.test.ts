@@ -315,6 +315,31 @@ describe('watching a learner', () => {
     for (const socket of sockets) socket.close();
   });
 
+  it('ends a Watch already open when the learner unticks sharing', async () => {
+    const instructor = await teachCookie();
+    const sharing = await learnerCookie();
+    const sharingId = await learnerId(sharing);
+    expect((await post(sharing, report({ shareTraffic: true }))).status).toBe(204);
+    const watch = new WebSocket(wsUrl(server, `/tap?learner=${sharingId}`), {
+      headers: { Cookie: instructor },
+    });
+    await once(watch, 'open');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const closed = once(watch, 'close');
+    const unticked = performance.now();
+    expect((await post(sharing, report({ shareTraffic: false }))).status).toBe(204);
+    await closed;
+    expect(performance.now() - unticked).toBeLessThan(1000);
+    // A Watch of everyone (no learner named) is not the learner's to end.
+    const everyone = new WebSocket(wsUrl(server, '/tap'), { headers: { Cookie: instructor } });
+    await once(everyone, 'open');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await post(sharing, report({ shareTraffic: false, nickname: 'again' }))).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(everyone.readyState).toBe(WebSocket.OPEN);
+    everyone.close();
+  });
+
   it('gives a learner who names another learner only their own traffic', async () => {
     const sharing = await learnerCookie();
     const sharingId = await learnerId(sharing);
