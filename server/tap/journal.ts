@@ -450,6 +450,22 @@ export class Journal {
     return this.conns.get(conn)?.learner;
   }
 
+  /**
+   * Bytes of the retained records (headers included) whose connection `only` accepts: the
+   * history a reader that sees only those connections is sent, as its HELLO announces it.
+   */
+  bytesOf(only: (conn: number) => boolean): number {
+    let total = 0;
+    for (const seg of this.segments) {
+      for (let at = 0; at < seg.used; ) {
+        const size = RECORD_HEADER_BYTES + seg.view.getUint32(at + 16, true);
+        if (only(seg.view.getUint32(at + 4, true))) total += size;
+        at += size;
+      }
+    }
+    return total;
+  }
+
   /** The numbers of the connections the journal still tracks, oldest first. */
   connectionNumbers(): number[] {
     return [...this.conns.keys()];

@@ -118,6 +118,15 @@ export abstract class TapSubscriber {
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
   }
 
+  /**
+   * Bytes of history this subscriber is sent, as its hello announces them: the page counts the
+   * records it is sent against this to know where history ends and live records begin.
+   */
+  protected historyBytes(): number {
+    const { journal, only } = this.settings;
+    return only ? journal.bytesOf(only) : journal.endOffset - journal.startOffset;
+  }
+
   /** The records of `records` this subscriber may see. */
   private visible(records: Uint8Array): Uint8Array {
     const { only } = this.settings;
@@ -175,7 +184,7 @@ export class RawSubscriber extends TapSubscriber {
       payloadCap,
       maxPayload,
       budget: journal.budgetBytes,
-      history: journal.endOffset - journal.startOffset,
+      history: this.historyBytes(),
     });
     this.send(encodeRecord(RecordKind.HELLO, 0, 0, t, body));
     if (preamble.length > 0) this.send(preamble);
@@ -249,14 +258,14 @@ export class JsonSubscriber extends TapSubscriber {
   }
 
   protected greet(preamble: Uint8Array): void {
-    const { journal, payloadCap, maxPayload } = this.settings;
+    const { payloadCap, maxPayload } = this.settings;
     const { serverTime, t } = this.hello();
     const hello: TapEvent = {
       type: 'hello',
       version: TAP_VERSION,
       serverTime,
       t,
-      historyBytes: journal.endOffset - journal.startOffset,
+      historyBytes: this.historyBytes(),
       payloadCap,
       maxPayload,
     };

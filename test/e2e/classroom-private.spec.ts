@@ -56,6 +56,8 @@ test("each learner's inspector shows their own chat and snippet run, and none of
       const frames = page.getByTestId('frame-row');
       await expect(frames.filter({ hasText: said[own] })).toHaveCount(2);
       await expect(frames.filter({ hasText: ran[own] })).toHaveCount(2);
+      // Each lane is named for what opened it: the page counts its history by its own records only.
+      await expect(frames.filter({ hasText: said[own] }).first()).toHaveAttribute('data-lane', 'chat');
       await expect(frames.filter({ hasText: ran[own] }).first()).toHaveAttribute('data-lane', /^run \d+$/);
       // Two connections, the chat's and the run's: the other learner's never reached this page's tap.
       const conns = new Set(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { RUN_CAPABILITY_PARAM } from '../../core/routes';
 import type { ConnectionEvent, TapEvent } from '../../core/tap/events';
-import { RecordKind, readRecords } from '../../core/tap/raw-records';
+import { parseHelloBody, RECORD_HEADER_BYTES, RecordKind, readRecords } from '../../core/tap/raw-records';
 import { TapStreamDecoder } from '../../core/tap/stream-decoder';
 import { createInflater } from '../../core/wire/inflate';
 import type { RunningServer } from '../../server/server';
@@ -20,6 +20,9 @@ import { localPortOf, nextMessages, startTestServer, wsUrl } from './harness';
 class LearnerTap {
   readonly events: TapEvent[] = [];
   readonly rawKinds: number[] = [];
+  /** The raw HELLO's count of history bytes, and the bytes of records sent since (EVICTED aside). */
+  announced = -1;
+  recordBytes = 0;
 
   private constructor(readonly socket: WebSocket) {}
 
@@ -36,6 +39,9 @@ class LearnerTap {
       else
         for (const record of readRecords(data)) {
           tap.rawKinds.push(record.kind);
+          if (record.kind === RecordKind.HELLO) tap.announced = parseHelloBody(record.body)!.history;
+          else if (record.kind !== RecordKind.EVICTED)
+            tap.recordBytes += RECORD_HEADER_BYTES + record.body.length;
           for (const event of decoder.decode(record))
             tap.events.push('toJSON' in event ? event.toJSON() : event);
         }
@@ -208,6 +214,13 @@ describe('a classroom server with two learners', () => {
       await late.waitFor((e) => e.type === 'close' && e.conn === bobConn);
       expect(late.ports).toEqual(new Set([bobPort]));
       expect(JSON.stringify(late.events)).not.toContain('hunter2');
+      if (format === 'raw') {
+        // The page counts what it is sent against the HELLO's history to know where live begins:
+        // the count must be of this learner's records only.
+        await server.hub.flush();
+        expect(late.announced).toBeGreaterThan(0);
+        expect(late.recordBytes).toBe(late.announced);
+      }
       late.close();
     }
   });
