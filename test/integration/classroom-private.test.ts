@@ -360,6 +360,11 @@ describe('a classroom server with two learners', () => {
     const refused = await reply('error');
     expect(refused.code).toBe('FORBIDDEN_TARGET');
     expect(refused.message).toContain('--allow-proxy');
+    replies.length = 0;
+    control.send(JSON.stringify({ type: 'check', target: 'ws://127.0.0.2:9/elsewhere', cases: ['5'] }));
+    const notChecked = await reply('error');
+    expect(notChecked.code).toBe('FORBIDDEN_TARGET');
+    expect(notChecked.message).toContain('--allow-proxy');
     control.send(JSON.stringify({ type: 'open', target: wsUrl(server, '/echo') }));
     const opened = await reply('opened');
     await aliceTaps[0]!.waitFor((e) => e.type === 'open' && e.conn === opened.conn);
