@@ -5,6 +5,7 @@ import { recordFileProblem, writeSessionFile } from '../export/session-export';
 import { startServer } from '../server';
 import { parseArgs, USAGE } from './args';
 import { proxyClientLines } from './client-lines';
+import { lanUrls } from './lan-urls';
 
 const parsed = parseArgs(process.argv.slice(2));
 if (!parsed.ok) {
@@ -47,7 +48,15 @@ try {
       classroomLines(parsed.options)
         .map((line) => `  ${line}\n`)
         .join('') +
-      (server.instructorUrl ? `  instructor: ${server.instructorUrl}\n` : '') +
+      // Bound to every address, the printed links name the ones learners can reach.
+      (server.instructorUrl
+        ? lanUrls(server.url)
+            .map((url) => `  learners     ${url}\n`)
+            .join('') +
+          lanUrls(server.instructorUrl)
+            .map((url) => `  instructor: ${url}\n`)
+            .join('')
+        : '') +
       '  Press Ctrl+C to stop.\n',
   );
   let stopping = false;
