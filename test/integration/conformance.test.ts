@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { ConformanceCase } from '../../core/conformance/case';
@@ -19,7 +15,7 @@ import {
 } from '../../server/conformance/runner';
 import type { RunningServer } from '../../server/server';
 import { type Flaw, type RawEchoServer, startRawEchoServer } from './conformance-servers';
-import { startTestServer, TapRecorder } from './harness';
+import { selfSignedCertificate, startTestServer, TapRecorder } from './harness';
 
 const notPassing = (report: ConformanceReport): string[] =>
   report.results.filter((r) => r.verdict !== 'pass').map((r) => `${r.id} ${r.verdict}: ${r.reason}`);
@@ -148,35 +144,13 @@ describe('the conformance check against broken servers', () => {
 });
 
 describe('the conformance check over TLS', () => {
-  let dir: string;
   let cert: Buffer;
   let url: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'wslab-conformance-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(path.join(dir, 'cert.pem'));
-    const https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert });
+    const pair = selfSignedCertificate(['DNS:localhost', 'IP:127.0.0.1']);
+    cert = pair.cert;
+    const https = createHttpsServer(pair);
     const wss = new WebSocketServer({ server: https });
     wss.on('connection', (socket) => {
       socket.on('error', () => {});
@@ -189,7 +163,6 @@ describe('the conformance check over TLS', () => {
   });
   afterAll(async () => {
     await close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses a self-signed server it was not told to trust, naming the TLS failure', async () => {

@@ -1,9 +1,13 @@
 // Shared pieces for integration tests: a real server on a loopback port, a real tap subscriber,
 // and raw TCP clients for the bytes a well-behaved library would never send.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { ConnectionEvent, TapEvent } from '../../core/tap/events';
 import { parseHelloBody, RecordKind, readRecords } from '../../core/tap/raw-records';
 import { TapStreamDecoder } from '../../core/tap/stream-decoder';
@@ -14,6 +18,58 @@ import type { TapFormat } from '../../server/tap/hub';
 
 export async function startTestServer(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, host: '127.0.0.1', ...options });
+}
+
+/**
+ * A self-signed certificate and its key, made by openssl for a TLS server in a test: `names` are
+ * its subjectAltNames (`DNS:localhost`, `IP:127.0.0.1`), the first DNS name its CN.
+ */
+export function selfSignedCertificate(names: string[]): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wslab-cert-'));
+  try {
+    const cn = names.find((name) => name.startsWith('DNS:'))?.slice(4) ?? 'localhost';
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        `subjectAltName=${names.join(',')}`,
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A plain `ws` echo server on a loopback port: no tapped endpoint of wslab sees its connections. */
+export async function startPlainEcho(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  server.on('connection', (socket) => {
+    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+    socket.on('error', () => {});
+  });
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 export function wsUrl(server: RunningServer, path = '/echo'): string {

@@ -1,11 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type {
@@ -23,6 +19,7 @@ import {
   localPortOf,
   nextMessages,
   RawClient,
+  selfSignedCertificate,
   startTestServer,
   TapRecorder,
   wsUrl,
@@ -453,35 +450,13 @@ describe('the proxy relays WebSockets only', () => {
 });
 
 describe('wss:// targets', () => {
-  let dir: string;
   let tlsUpstream: { port: number; close(): Promise<void> };
   let cert: Buffer;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'wslab-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(path.join(dir, 'cert.pem'));
-    const https = createHttpsServer({ key: readFileSync(path.join(dir, 'key.pem')), cert });
+    const pair = selfSignedCertificate(['DNS:localhost', 'IP:127.0.0.1']);
+    cert = pair.cert;
+    const https = createHttpsServer(pair);
     const wss = new WebSocketServer({ server: https });
     wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`tls got ${data}`)));
     https.listen(0, '127.0.0.1');
@@ -493,7 +468,6 @@ describe('wss:// targets', () => {
   });
   afterAll(async () => {
     await tlsUpstream.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function roundTrip(options: ServerOptions): Promise<string> {

@@ -6,7 +6,7 @@ import { selectCases } from '../../core/conformance/suite';
 import type { TapOpenEvent } from '../../core/tap/events';
 import type { WorkbenchReply } from '../../core/workbench/control-protocol';
 import type { RunningServer } from '../../server/server';
-import { serveWithTap, type TapRecorder, wsUrl } from './harness';
+import { serveWithTap, startPlainEcho, type TapRecorder, wsUrl } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
@@ -193,22 +193,14 @@ describe('a conformance check from the page', () => {
 });
 
 describe('a conformance check of another server', () => {
-  let other: WebSocketServer;
+  let other: { port: number; close(): Promise<void> };
   let port: number;
   beforeAll(async () => {
     // A plain ws echo server: no tapped endpoint of wslab sees its connections.
-    other = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    other.on('connection', (socket) => {
-      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-      socket.on('error', () => {});
-    });
-    await once(other, 'listening');
-    port = (other.address() as AddressInfo).port;
+    other = await startPlainEcho();
+    port = other.port;
   });
-  afterAll(async () => {
-    for (const client of other.clients) client.terminate();
-    await new Promise((resolve) => other.close(resolve));
-  });
+  afterAll(() => other.close());
 
   it('journals each case’s connection once, as workbench, from the client’s side', async () => {
     const control = await Control.open();

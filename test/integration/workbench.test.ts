@@ -11,7 +11,7 @@ import { buildScript } from '../../core/workbench/script';
 import type { RunningServer } from '../../server/server';
 import { Journal } from '../../server/tap/journal';
 import { Workbench } from '../../server/workbench/workbench';
-import { serveWithTap, type TapRecorder, wsUrl } from './harness';
+import { serveWithTap, startPlainEcho, type TapRecorder, wsUrl } from './harness';
 
 let server: RunningServer;
 let tap: TapRecorder;
@@ -277,22 +277,14 @@ describe('the workbench raw sender', () => {
 });
 
 describe('the workbench against another server', () => {
-  let other: WebSocketServer;
+  let other: { port: number; close(): Promise<void> };
   let port: number;
   beforeAll(async () => {
     // A plain ws echo server: the workbench journals its connection, as no tapped endpoint does.
-    other = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    other.on('connection', (socket) => {
-      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-      socket.on('error', () => {});
-    });
-    await once(other, 'listening');
-    port = (other.address() as AddressInfo).port;
+    other = await startPlainEcho();
+    port = other.port;
   });
-  afterAll(async () => {
-    for (const client of other.clients) client.terminate();
-    await new Promise((resolve) => other.close(resolve));
-  });
+  afterAll(() => other.close());
 
   it('journals the connection as workbench and decodes what the target answers', async () => {
     const built = buildScript(presetById('reserved-opcode')!.drafts);
