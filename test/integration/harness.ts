@@ -266,15 +266,17 @@ export function nextMessages(
 ): Promise<{ data: Buffer; isBinary: boolean }[]> {
   return new Promise((resolve, reject) => {
     const got: { data: Buffer; isBinary: boolean }[] = [];
+    const onClose = (): void => reject(new Error(`closed after ${got.length} of ${count} messages`));
     const onMessage = (data: Buffer, isBinary: boolean): void => {
       got.push({ data, isBinary });
       if (got.length === count) {
         socket.off('message', onMessage);
+        socket.off('close', onClose);
         resolve(got);
       }
     };
     socket.on('message', onMessage);
-    socket.once('close', () => reject(new Error(`closed after ${got.length} of ${count} messages`)));
+    socket.once('close', onClose);
   });
 }
 
