@@ -134,15 +134,20 @@ describe('the published package', () => {
       echo.send('from the package');
       expect(String(await step('the echo', reply))).toBe("Server received: 'from the package'");
 
-      const raw = await step('/tap?format=raw', opened(`${wsBase}tap?format=raw`));
-      const [hello] = [...readRecords(new Uint8Array(await step('the raw HELLO', firstMessage(raw))))];
+      // Listening before the socket opens: on a busy machine the HELLO can arrive in the same read
+      // as the 101, and `ws` emits it right after `open`, before an awaited listener is attached.
+      const raw = new WebSocket(`${wsBase}tap?format=raw`);
+      const rawHello = firstMessage(raw);
+      await step('/tap?format=raw', once(raw, 'open'));
+      const [hello] = [...readRecords(new Uint8Array(await step('the raw HELLO', rawHello)))];
       expect(hello?.kind).toBe(RecordKind.HELLO);
       raw.close();
 
       // The JSON tap decodes in its worker thread: compiled, it starts without a loader.
-      const json = await step('/tap', opened(`${wsBase}tap`));
+      const json = new WebSocket(`${wsBase}tap`);
       const events: { type: string; text?: string }[] = [];
       json.on('message', (data) => events.push(...(JSON.parse(String(data)) as typeof events)));
+      await step('/tap', once(json, 'open'));
       const until = Date.now() + 20_000;
       while (
         !events.some((e) => e.type === 'message' && e.text === 'from the package') &&
