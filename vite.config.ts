@@ -17,7 +17,7 @@ export default defineConfig({
       checks: { bundlerTimings: false },
       // Two pages: the playground, and the instructor's board (`/teach`, served behind its token).
       input: {
-        main: fileURLToPath(new URL('web/index.html', import.meta.url)),
+        index: fileURLToPath(new URL('web/index.html', import.meta.url)),
         teach: fileURLToPath(new URL('web/teach.html', import.meta.url)),
       },
     },

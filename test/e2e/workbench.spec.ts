@@ -10,6 +10,9 @@ test('an RSV1 frame built in the workbench gets close 1002, and the inspector sh
   tap,
 }) => {
   await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  // The worker's server may hold other tests' workbench connections: only what comes next counts.
+  await expect.poll(() => tap.events.some((e) => e.type === 'live')).toBe(true);
+  const since = tap.events.length;
   const tab = app.getByTestId('tab-workbench');
   // The tabs work from the keyboard: arrow right from the snippet tab selects the workbench.
   await app.getByTestId('tab-snippet').focus();
@@ -37,9 +40,12 @@ test('an RSV1 frame built in the workbench gets close 1002, and the inspector sh
   await expect(bench.getByTestId('wb-status')).toContainText('The server closed with 1002');
 
   // What the server saw, independently of the page: one workbench connection, RSV1 on the wire.
-  const open = await tap.find(
-    (event: TapEvent): event is TapOpenEvent => event.type === 'open' && event.kind === 'workbench',
-  );
+  await expect
+    .poll(() => tap.events.slice(since).some((e) => e.type === 'open' && e.kind === 'workbench'))
+    .toBe(true);
+  const open = tap.events
+    .slice(since)
+    .find((event: TapEvent): event is TapOpenEvent => event.type === 'open' && event.kind === 'workbench')!;
   await expect
     .poll(() =>
       tap.events.some(
@@ -53,6 +59,8 @@ test('an RSV1 frame built in the workbench gets close 1002, and the inspector sh
     )
     .toBe(true);
 
+  // Its lane holds that one client frame.
+  await app.locator(`[data-testid="connection"][data-conn="${open.conn}"] .lane-head`).click();
   const row = app.locator('[data-testid="frame-row"][data-lane="workbench"][data-dir="client"]');
   await expect(row).toHaveCount(1);
   await row.click();
