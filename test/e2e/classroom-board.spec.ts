@@ -33,7 +33,7 @@ async function learnerPage(context: BrowserContext, url: string): Promise<Page> 
 test('the board shows each learner, their step and checks, follows a learner who moves on, and watches one who shares', async ({
   browser,
   server,
-}) => {
+}, testInfo) => {
   // Three browser contexts, two of them full playgrounds, and axe-core: slow on a busy machine.
   test.setTimeout(150_000);
   const lesson = (await (await fetch(`${server.url}api/lessons/what-is-a-websocket`)).json()) as Lesson;
@@ -119,8 +119,8 @@ test('the board shows each learner, their step and checks, follows a learner who
     expect(head.height).toBeLessThan(48);
     expect(await seriousViolations(board, 'body')).toEqual([]);
     expect(await seriousViolations(ada, '.app-head')).toEqual([]);
-    await board.screenshot({ path: '.scratch/teach-board.png' });
-    await ada.screenshot({ path: '.scratch/teach-learner.png' });
+    await board.screenshot({ path: testInfo.outputPath('teach-board.png') });
+    await ada.screenshot({ path: testInfo.outputPath('teach-learner.png') });
   } finally {
     await Promise.all(contexts.map((context) => context.close()));
   }
