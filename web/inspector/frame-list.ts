@@ -56,7 +56,10 @@ export class FrameList {
   private holdFollow = false;
   private readonly newestFirst: boolean;
   private readonly format: RowFormat = { clockBase: null };
-  /** Rows in the list at the last drawing: newest first, new rows push the others down. */
+  /**
+   * Rows in the list at the last drawing: newest first, new rows push the others down. -1 after
+   * the filter changed or the list was cleared: the next count is a new list, not new rows.
+   */
   private drawnCount = 0;
 
   constructor(
@@ -107,6 +110,11 @@ export class FrameList {
     this.follow = false;
     const place = this.placeOf(index);
     this.element.scrollTop = Math.max(0, place * this.rowHeight - this.element.clientHeight / 2);
+  }
+
+  /** The rows shown are another set (a new filter, a clear), not the old ones with new arrivals. */
+  rowsReplaced(): void {
+    this.drawnCount = -1;
   }
 
   /** Frame times as the server's wall clock too, once the tap's hello says when it started. */
@@ -164,7 +172,7 @@ export class FrameList {
     this.spacer.style.height = `${count * rowHeight}px`;
     // As tall as its rows and no taller, so a short list leaves its space to the frame's detail.
     list.style.flexBasis = `${count * rowHeight}px`;
-    const added = count - this.drawnCount;
+    const added = this.drawnCount < 0 ? 0 : count - this.drawnCount;
     this.drawnCount = count;
     if (this.follow) list.scrollTop = this.newestFirst ? 0 : list.scrollHeight;
     else if (this.newestFirst && added > 0) {

@@ -292,6 +292,7 @@ export class Inspector {
     const { match, error } = compileFilter(this.filter);
     this.toolbar.showFilterError(error);
     this.store.setMatcher(match);
+    this.list.rowsReplaced();
     this.lanes.setPicked(this.filter.lane);
     this.lanes.setShowOwn(this.filter.own);
     this.views.setLane(this.filter.lane);
@@ -305,6 +306,7 @@ export class Inspector {
     this.selected = null;
     this.list.selected = null;
     this.list.selectedMessage = false;
+    this.list.rowsReplaced();
     this.views.setSelected(null);
     this.detail.replaceChildren(h('p', { className: 'muted' }, NOTHING_SELECTED));
     this.listDirty = true;
