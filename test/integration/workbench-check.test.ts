@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { selectCases } from '../../core/conformance/suite';
 import type { TapOpenEvent } from '../../core/tap/events';
-import type { WorkbenchReply } from '../../core/workbench/control-protocol';
 import type { RunningServer } from '../../server/server';
-import { serveWithTap, startPlainEcho, type TapRecorder, wsUrl } from './harness';
+import { serveWithTap, startPlainEcho, type TapRecorder } from './harness';
+import { Control } from './workbench-control';
 
 let server: RunningServer;
 let tap: TapRecorder;
@@ -15,52 +15,12 @@ serveWithTap({}, (s, t) => {
   tap = t;
 });
 
-type Reply<T extends WorkbenchReply['type']> = Extract<WorkbenchReply, { type: T }>;
-
-/** A page's control socket on /workbench, keeping every reply. */
-class Control {
-  readonly replies: WorkbenchReply[] = [];
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.replies.push(JSON.parse(String(data)) as WorkbenchReply));
-  }
-
-  static async open(): Promise<Control> {
-    const control = new Control(new WebSocket(wsUrl(server, '/workbench')));
-    await once(control.socket, 'open');
-    return control;
-  }
-
-  ask(message: unknown): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  all<T extends WorkbenchReply['type']>(type: T): Reply<T>[] {
-    return this.replies.filter((r): r is Reply<T> => r.type === type);
-  }
-
-  /** The first reply of this type, waited for at most `timeoutMs`. */
-  async next<T extends WorkbenchReply['type']>(type: T, timeoutMs = 20_000): Promise<Reply<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [found] = this.all(type);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no "${type}" reply; got ${JSON.stringify(this.replies)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 const ALL_CASES = selectCases([]).length;
 
 describe('a conformance check from the page', () => {
   it('runs the cases a pattern picks against this server’s echo, with progress for each and the report', async () => {
     const picked = selectCases(['1.1']);
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', cases: ['1.1'] });
     expect(await control.next('checking')).toEqual({
       type: 'checking',
@@ -79,7 +39,7 @@ describe('a conformance check from the page', () => {
   });
 
   it('puts every case’s connection on the tap exactly once, as workbench, named in its result', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', cases: ['2'] });
     const { report } = await control.next('report');
     control.close();
@@ -96,7 +56,7 @@ describe('a conformance check from the page', () => {
   });
 
   it('stops at a cancel and reports the cases that ran', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check' });
     expect((await control.next('checking')).total).toBe(ALL_CASES);
     await control.next('progress');
@@ -112,7 +72,7 @@ describe('a conformance check from the page', () => {
   });
 
   it('runs one check per control socket and two over the server, and says so past that', async () => {
-    const [a, b, c] = [await Control.open(), await Control.open(), await Control.open()];
+    const [a, b, c] = [await Control.open(server), await Control.open(server), await Control.open(server)];
     a.ask({ type: 'check' });
     await a.next('checking');
     a.ask({ type: 'check' });
@@ -145,7 +105,7 @@ describe('a conformance check from the page', () => {
       socket.on('error', () => {});
     });
     await once(mute, 'listening');
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', target: `ws://127.0.0.1:${(mute.address() as AddressInfo).port}/` });
     await control.next('progress');
     control.close();
@@ -159,7 +119,7 @@ describe('a conformance check from the page', () => {
   }, 20_000);
 
   it('refuses a target that is not on this machine, and an unknown case pattern, before connecting', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', target: 'ws://192.0.2.10:9001/' });
     expect(await control.next('error')).toMatchObject({
       code: 'FORBIDDEN_TARGET',
@@ -182,7 +142,7 @@ describe('a conformance check from the page', () => {
     await once(idle, 'listening');
     const port = (idle.address() as AddressInfo).port;
     await new Promise((resolve) => idle.close(resolve));
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', target: `ws://127.0.0.1:${port}/` });
     expect(await control.next('error')).toMatchObject({
       code: 'CHECK_FAILED',
@@ -203,7 +163,7 @@ describe('a conformance check of another server', () => {
   afterAll(() => other.close());
 
   it('journals each case’s connection once, as workbench, from the client’s side', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'check', target: `ws://127.0.0.1:${port}/plain`, cases: ['5.1', '7.1'] });
     const { report } = await control.next('report');
     control.close();

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ConnectionEvent, TapErrorEvent, TapFrameEvent, TapOpenEvent } from '../../core/tap/events';
 import { toHex } from '../../core/wire/bytes';
-import type { ReceivedFrame, WorkbenchReply } from '../../core/workbench/control-protocol';
+import type { WorkbenchReply } from '../../core/workbench/control-protocol';
 import { presetById } from '../../core/workbench/presets';
 import { buildScript } from '../../core/workbench/script';
 import type { RunningServer } from '../../server/server';
 import { Journal } from '../../server/tap/journal';
 import { Workbench } from '../../server/workbench/workbench';
 import { serveWithTap, startPlainEcho, type TapRecorder, wsUrl } from './harness';
+import { Control, type Reply } from './workbench-control';
 
 let server: RunningServer;
 let tap: TapRecorder;
@@ -20,66 +21,6 @@ serveWithTap({}, (s, t) => {
   tap = t;
 });
 
-type Reply<T extends WorkbenchReply['type']> = Extract<WorkbenchReply, { type: T }>;
-
-/** A page's control socket on /workbench, keeping every reply. */
-class Control {
-  readonly replies: WorkbenchReply[] = [];
-  private waiters: (() => void)[] = [];
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.replies.push(JSON.parse(String(data)) as WorkbenchReply);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  static async open(): Promise<Control> {
-    const socket = new WebSocket(wsUrl(server, '/workbench'));
-    const control = new Control(socket);
-    await once(socket, 'open');
-    return control;
-  }
-
-  ask(message: unknown): void {
-    this.socket.send(JSON.stringify(message));
-  }
-
-  /** The next reply of this type after the `skip` earlier ones. */
-  async next<T extends WorkbenchReply['type']>(type: T, skip = 0, timeoutMs = 5000): Promise<Reply<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.replies.filter((r): r is Reply<T> => r.type === type);
-      if (found.length > skip) return found[skip]!;
-      if (Date.now() > deadline) {
-        throw new Error(`no "${type}" reply in ${timeoutMs} ms; got ${JSON.stringify(this.replies)}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Waits until the target has sent `count` frames. */
-  async frames(count: number): Promise<ReceivedFrame[]> {
-    for (let skip = 0; this.framesReceived().length < count; skip++) await this.next('received', skip);
-    return this.framesReceived();
-  }
-
-  /** Every frame the target sent until it closed. */
-  framesReceived(): ReceivedFrame[] {
-    return this.replies.flatMap((r) => (r.type === 'received' ? r.frames : []));
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
 /** Opens a raw connection to the echo server, sends a preset's script, and waits for the close. */
 async function sendPreset(
   id: string,
@@ -87,7 +28,7 @@ async function sendPreset(
   const preset = presetById(id)!;
   const built = buildScript(preset.drafts);
   if (!built.ok) throw new Error(built.error.message);
-  const control = await Control.open();
+  const control = await Control.open(server);
   control.ask({ type: 'open' });
   const opened = await control.next('opened');
   control.ask({ type: 'send', hex: toHex(built.value.bytes), writes: built.value.writes });
@@ -130,7 +71,7 @@ describe('the workbench raw sender', () => {
     const preset = presetById('ping-inside-fragments')!;
     const built = buildScript(preset.drafts);
     if (!built.ok) throw new Error(built.error.message);
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open' });
     await control.next('opened');
     control.ask({
@@ -153,7 +94,7 @@ describe('the workbench raw sender', () => {
   it('writes a frame one byte at a time and the echo server still reads it', async () => {
     const built = buildScript(presetById('one-byte-writes')!.drafts);
     if (!built.ok) throw new Error(built.error.message);
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open' });
     await control.next('opened');
     control.ask({ type: 'send', hex: toHex(built.value.bytes), writes: built.value.writes, pauseMs: 2 });
@@ -165,7 +106,7 @@ describe('the workbench raw sender', () => {
   });
 
   it('reports a connection the server drops without a close frame', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open', target: `${wsUrl(server, '/echo')}?dropAfter=0` });
     await control.next('opened');
     expect(await control.next('closed')).toMatchObject({
@@ -219,7 +160,7 @@ describe('the workbench raw sender', () => {
   });
 
   it('answers a message that is not one with an error and keeps the control socket open', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.socket.send('not json');
     expect(await control.next('error')).toMatchObject({
       code: 'BAD_REQUEST',
@@ -240,7 +181,7 @@ describe('the workbench raw sender', () => {
   });
 
   it('refuses a target that is not on this machine, before connecting anywhere', async () => {
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open', target: 'ws://192.0.2.1:80/' });
     expect(await control.next('error')).toMatchObject({
       code: 'FORBIDDEN_TARGET',
@@ -258,7 +199,7 @@ describe('the workbench raw sender', () => {
     await once(idle, 'listening');
     const port = (idle.address() as AddressInfo).port;
     await new Promise((resolve) => idle.close(resolve));
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open', target: `ws://127.0.0.1:${port}/` });
     expect(await control.next('error')).toMatchObject({
       code: 'HANDSHAKE_FAILED',
@@ -289,7 +230,7 @@ describe('the workbench against another server', () => {
   it('journals the connection as workbench and decodes what the target answers', async () => {
     const built = buildScript(presetById('reserved-opcode')!.drafts);
     if (!built.ok) throw new Error(built.error.message);
-    const control = await Control.open();
+    const control = await Control.open(server);
     control.ask({ type: 'open', target: `ws://127.0.0.1:${port}/any` });
     const opened = await control.next('opened');
     expect(opened.target).toBe(`ws://127.0.0.1:${port}/any`);
