@@ -1,41 +1,18 @@
 // axe-core on the real page in its main states, and the keyboard path through its controls.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
 import { WebSocket } from 'ws';
-import { expect, setSnippet, test, unique, waitForEditor, waitForTerminal } from './fixtures';
+import {
+  expect,
+  seriousViolations,
+  setSnippet,
+  test,
+  unique,
+  waitForEditor,
+  waitForTerminal,
+} from './fixtures';
 
 // axe-core takes seconds a run on a busy two-core machine, and some tests run it twice.
 test.describe.configure({ timeout: 90_000 });
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** Runs axe-core on the page as it stands; returns its serious and critical violations, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run: (context: Document) => Promise<{ violations: unknown[] }> } }
-    ).axe;
-    return (await axe.run(document)).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) =>
-        `${violation.id} (${violation.impact}): ${violation.help}\n` +
-        violation.nodes
-          .map((node) => `    ${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`)
-          .join('\n'),
-    );
-}
 
 async function expectNoSeriousViolations(page: Page, state: string): Promise<void> {
   const found = await seriousViolations(page);

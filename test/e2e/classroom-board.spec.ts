@@ -1,27 +1,11 @@
 // The instructor's board in a real browser: two learners in their own browser contexts, the
 // instructor in a third, the board showing where each one is and following them live.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { Lesson } from '../../core/lessons/lesson-format';
-import { expect, test } from './fixtures';
+import { expect, seriousViolations, test } from './fixtures';
 
 const TOKEN = 'teach-me-the-protocol-0123456789';
 test.use({ serverOptions: { classroom: true, instructorToken: TOKEN } as never });
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical violations inside `selector`, one id each. */
-async function seriousViolations(page: Page, selector: string): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async (within) => {
-    const { axe } = window as unknown as {
-      axe: { run: (context: string) => Promise<{ violations: { id: string; impact: string | null }[] }> };
-    };
-    const { violations } = await axe.run(within);
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  }, selector);
-}
 
 async function learnerPage(context: BrowserContext, url: string): Promise<Page> {
   const page = await context.newPage();

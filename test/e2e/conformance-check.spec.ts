@@ -1,12 +1,9 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
-import { expect, test } from './fixtures';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { expect, seriousViolations, test } from './fixtures';
 
 test('Check a server runs the whole suite against the echo server, shows the report and points the inspector at a case’s connection', async ({
   app,
@@ -50,17 +47,7 @@ test('Check a server runs the whole suite against the echo server, shows the rep
   expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
   await app.screenshot({ path: testInfo.outputPath('conformance-report.png') });
 
-  await app.addScriptTag({ content: AXE_SOURCE });
-  const found = await app.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (context: Element) => Promise<{ violations: { id: string; impact: string | null }[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document.querySelector('[data-testid="check-report"]')!);
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
-  expect(found).toEqual([]);
+  expect(await seriousViolations(app, '[data-testid="check-report"]')).toEqual([]);
 
   // The filter: no case failed, so the failed view says so in words.
   await report.getByTestId('check-filter').selectOption('fail');

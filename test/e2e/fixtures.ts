@@ -1,6 +1,8 @@
 // The end-to-end fixtures: a real server on a free port per worker, the page opened on it with
 // every console error and page error recorded, a tap subscriber in Node to check what crossed the
 // wire independently of the page, and a whole-page screenshot saved after each test.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 import type { TapEvent } from '../../core/tap/events';
@@ -133,4 +135,36 @@ export async function terminalCommand(page: Page, line: string): Promise<void> {
 
 export function unique(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/**
+ * Runs axe-core on the page as it stands, within `selector` (the whole document by default);
+ * returns its serious and critical violations, one line each with the elements at fault.
+ */
+export async function seriousViolations(page: Page, selector = 'html'): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate(async (within) => {
+    const axe = (
+      window as unknown as { axe: { run: (context: string) => Promise<{ violations: unknown[] }> } }
+    ).axe;
+    return (await axe.run(within)).violations;
+  }, selector);
+  return (violations as AxeViolation[])
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help}\n` +
+        violation.nodes
+          .map((node) => `    ${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`)
+          .join('\n'),
+    );
 }

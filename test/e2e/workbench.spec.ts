@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { TapEvent, TapOpenEvent } from '../../core/tap/events';
-import { expect, test } from './fixtures';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { expect, seriousViolations, test } from './fixtures';
 
 test('an RSV1 frame built in the workbench gets close 1002, and the inspector shows it on a workbench lane', async ({
   app,
@@ -121,15 +117,5 @@ test('the workbench sends from the keyboard and, with a verdict shown, has no se
   // From the keyboard: Ctrl+Enter anywhere in the pane sends.
   await bench.getByTestId('wb-payload').press('Control+Enter');
   await expect(bench.getByTestId('wb-queued')).toHaveAttribute('data-verdict', '1002');
-  await app.addScriptTag({ content: AXE_SOURCE });
-  const found = await app.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (context: Element) => Promise<{ violations: { id: string; impact: string | null }[] }> };
-      }
-    ).axe;
-    const { violations } = await axe.run(document.querySelector('[data-testid="workbench"]')!);
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
-  expect(found).toEqual([]);
+  expect(await seriousViolations(app, '[data-testid="workbench"]')).toEqual([]);
 });
