@@ -117,6 +117,21 @@ export class TapRecorder {
     return this.events.filter((e): e is ConnectionEvent => 'conn' in e && e.conn === conn);
   }
 
+  /**
+   * Other connections the tap opened from the same remote address while `conn` was open: a
+   * second record of the same TCP connection. Matching by address alone is not enough, as the
+   * kernel gives an ephemeral port out again once the connection that had it has gone.
+   */
+  twinsOf(conn: string): TapEvent[] {
+    const start = this.events.findIndex((e) => e.type === 'open' && e.conn === conn);
+    if (start < 0) throw new Error(`no open event for ${conn}`);
+    const remote = (this.events[start] as { remote: string }).remote;
+    const closed = this.events.findIndex((e, i) => i > start && e.type === 'close' && e.conn === conn);
+    return this.events
+      .slice(start + 1, closed < 0 ? undefined : closed)
+      .filter((e) => e.type === 'open' && e.remote === remote);
+  }
+
   /** Waits until `count` events match, and returns them. */
   async waitFor(match: (event: TapEvent) => boolean, count = 1, timeoutMs = 5000): Promise<TapEvent[]> {
     const deadline = Date.now() + timeoutMs;

@@ -50,8 +50,8 @@ describe('a conformance check from the page', () => {
       )) as TapOpenEvent[];
       expect(open).toMatchObject({ kind: 'workbench', path: '/echo', remote: result.client });
       // The echo server's end of the same TCP connection is not journaled a second time.
-      const opens = tap.events.filter((e) => e.type === 'open' && e.remote === result.client);
-      expect(opens).toHaveLength(1);
+      await tap.waitFor((e) => e.type === 'close' && e.conn === result.conn);
+      expect(tap.twinsOf(result.conn!)).toEqual([]);
     }
   });
 
@@ -171,13 +171,13 @@ describe('a conformance check of another server', () => {
     expect(report.summary.fail).toBe(0);
     expect(report.results.length).toBe(selectCases(['5.1', '7.1']).length);
     for (const result of report.results) {
-      const opens = (await tap.waitFor(
-        (e) => e.type === 'open' && e.remote === result.client,
+      const [open] = (await tap.waitFor(
+        (e) => e.type === 'open' && e.conn === result.conn,
       )) as TapOpenEvent[];
-      expect(opens).toHaveLength(1);
-      expect(opens[0]).toMatchObject({ conn: result.conn, kind: 'workbench', path: '/plain' });
-      // Both directions are there: the case's frames as written and the server's answer.
+      expect(open).toMatchObject({ kind: 'workbench', path: '/plain', remote: result.client });
       await tap.waitFor((e) => e.type === 'close' && e.conn === result.conn);
+      expect(tap.twinsOf(result.conn!)).toEqual([]);
+      // Both directions are there: the case's frames as written and the server's answer.
       const dirs = new Set(tap.of(result.conn!).flatMap((e) => (e.type === 'frame' ? [e.dir] : [])));
       expect(dirs).toEqual(new Set(['client', 'server']));
     }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { ConnectionEvent, TapErrorEvent, TapFrameEvent, TapOpenEvent } from '../../core/tap/events';
+import type { TapErrorEvent, TapFrameEvent, TapOpenEvent } from '../../core/tap/events';
 import { toHex } from '../../core/wire/bytes';
 import type { WorkbenchReply } from '../../core/workbench/control-protocol';
 import { presetById } from '../../core/workbench/presets';
@@ -135,12 +135,7 @@ describe('the workbench raw sender', () => {
     expect(answer).toMatchObject({ opcodeName: 'close', closeCode: 1002 });
     expect(events.some((e): e is TapErrorEvent => e.type === 'error' && e.closeCode === 1002)).toBe(true);
     // The echo server's side of the same TCP connection is not journaled a second time.
-    const remote = open!.remote;
-    const twins = tap.events.filter(
-      (e): e is ConnectionEvent & TapOpenEvent =>
-        e.type === 'open' && e.kind === 'echo' && e.remote === remote,
-    );
-    expect(twins).toEqual([]);
+    expect(tap.twinsOf(conn)).toEqual([]);
   });
 
   it('exports the workbench connection in the HAR and the pcapng like any other', async () => {
