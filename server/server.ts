@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { TAP_PAYLOAD_CAP, TAP_STORE_BYTES } from '../core/defaults';
 import { type PageView, TAP_PATH, TEACH_BOARD_PATH, TEACH_PATH } from '../core/routes';
 import { createApp } from './app';
@@ -18,6 +19,8 @@ import { openConnectionsByLearner } from './classroom/open-connections';
 import { PROGRESS_DEFAULTS, ProgressStore } from './classroom/progress';
 import { classroomRouter } from './classroom/routes';
 import { learnerOf } from './classroom/sessions';
+import { SharedBoard } from './classroom/shared-board';
+import { joinClass, type SharedClass, SharedClassError } from './classroom/shared-class';
 import { Watchers } from './classroom/watchers';
 import { echoEndpoint } from './echo';
 import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
@@ -87,6 +90,8 @@ export interface ServerOptions {
   allowProxy?: boolean;
   /** Opens `/teach` and sees every learner (`--instructor-token`); random when not given. */
   instructorToken?: string;
+  /** `--redis URL`: this instance is one of several serving one classroom (shared-class.ts). */
+  redis?: string;
 }
 
 export interface RunningServer {
@@ -105,6 +110,8 @@ export interface RunningServer {
   instructorUrl: string | null;
   /** Each learner's reported progress, as the board shows it. */
   progress: ProgressStore;
+  /** The class this instance is one of (`--redis`), or null. */
+  sharedClass: SharedClass | null;
   /** Closes every WebSocket with 1001 (going away) and stops listening. */
   close(): Promise<void>;
 }
@@ -141,11 +148,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowOrigins: options.allowOrigins ?? [],
   };
   // Classroom mode (issue 17): who each connection belongs to, and who may see it.
+  const classroom = isClassroom(options);
+  if (options.redis && !classroom)
+    throw new SharedClassError(
+      '--redis joins instances into one classroom, so it needs classroom mode: add --classroom, or a --host other machines can reach',
+    );
+  const sharedClass = options.redis ? await joinClass(options.redis) : null;
+  let instructorToken = options.instructorToken ?? newInstructorToken();
+  try {
+    if (sharedClass)
+      instructorToken = await sharedClass.agreeToken(instructorToken, !!options.instructorToken);
+  } catch (error) {
+    await sharedClass?.close();
+    throw error;
+  }
   const room = new Classroom({
-    enabled: isClassroom(options),
+    enabled: classroom,
     ...(options.allowProxy ? { allowProxy: true } : {}),
     instructorToken: () => instructorToken,
     sharesTraffic: (learner) => progress.sharesTraffic(learner),
+    sessionStore: sharedClass?.sessions ?? null,
   });
   const router = new UpgradeRouter({
     classroom: room,
@@ -166,19 +188,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tap: { subscribers: hub.subscriberCount, queuedBytes: hub.queuedBytes, journal: journal.stats() },
     live: { resumptionHandles: resumptions.size, resumptionBytes: resumptions.memoryBytes },
     maxPayload,
+    ...(sharedClass ? { class: { instance: sharedClass.instance, redis: sharedClass.url } } : {}),
   });
 
-  // The instructor's board: the token, each learner's progress, `/teach` and its socket.
-  const classroom = room.enabled;
-  const instructorToken = options.instructorToken ?? newInstructorToken();
+  // The instructor's board: each learner's progress, `/teach` and its socket; with `--redis`, the
+  // rows of the class's other instances too.
   const progress = new ProgressStore(
     () => journal.now(),
     PROGRESS_DEFAULTS,
     () => (classroom ? openConnectionsByLearner(journal) : null),
   );
+  room.sessions.onForget((learner) => progress.forget(learner.id));
+  // The journal's clock is performance.now(): its 0 is performance.timeOrigin on the wall clock.
+  const sharedBoard = sharedClass ? new SharedBoard(progress, sharedClass, performance.timeOrigin) : null;
   const watchers = new Watchers(progress, () => instructorToken);
   const boardSockets = new BoardSockets({
-    store: progress,
+    store: sharedBoard ?? progress,
     instructorToken,
     allowedHosts,
     now: () => journal.now(),
@@ -222,11 +247,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     heldBytesLimit: options.proxyHeldBytes,
   };
   // `/proxy` takes plain HTTP too (Socket.IO's long-polling), before the app sees it.
-  const httpServer = createServer((req, res) => {
-    room.sessions.attach(req);
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
     if (!isProxyPath(req.url ?? '/')) app(req, res);
     else if (room.proxyAllowed) relayHttp(req, res, httpRelay, room.sessions.learnerOf(req)?.id);
     else res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${PROXY_OFF_REASON}\n`);
+  };
+  const httpServer = createServer((req, res) => {
+    room.sessions.attach(req);
+    // With several instances, a session another instance started is looked up first.
+    const resolving = room.sessions.resolve(req);
+    if (resolving) resolving.then(() => answer(req, res));
+    else answer(req, res);
   });
 
   if (options.dev) {
@@ -234,7 +265,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await mountDevUi(app, httpServer);
   }
 
-  httpServer.on('upgrade', (req, socket, head) => {
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (pathname === TEACH_BOARD_PATH) {
       boardSockets.handle(req, socket, head);
@@ -249,6 +280,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     if (pathname === TAP_PATH) watchers.track(req, socket);
     router.route(req, socket, head);
+  };
+  httpServer.on('upgrade', (req, socket, head) => {
+    room.sessions.attach(req);
+    const resolving = room.sessions.resolve(req);
+    if (!resolving) upgrade(req, socket, head);
+    else {
+      socket.on('error', () => socket.destroy());
+      resolving.then(() => upgrade(req, socket, head));
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -257,6 +297,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       httpServer.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Not listening: leave the class (its Redis connections would keep the process alive).
+    sharedBoard?.close();
+    await sharedClass?.close();
+    throw error;
   });
   const address = httpServer.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -265,6 +310,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       boardSockets.close();
+      sharedBoard?.close();
       watchers.close();
       await router.shutDown();
       await hub.flush(1000);
@@ -273,6 +319,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      await sharedClass?.close();
     })();
     return closing;
   };
@@ -290,6 +337,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ? `http://${urlHost}:${address.port}${TEACH_PATH}?token=${instructorToken}`
       : null,
     progress,
+    sharedClass,
     close,
   };
 }

@@ -5,11 +5,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { BoardMessage } from '../../core/classroom/board';
+import type { BoardMessage, BoardRow } from '../../core/classroom/board';
 import { isAllowedHost, isSameOrigin } from '../host-check';
 import { rejectHandshake } from '../reject-handshake';
 import { isInstructor } from './instructor';
-import type { ProgressStore } from './progress';
 
 export const BOARD_MIN_INTERVAL_MS = 100;
 /** How often a board is sent again with nothing reported: connection counts change on their own. */
@@ -17,8 +16,15 @@ export const BOARD_REFRESH_MS = 2000;
 export const BOARD_MAX_SOCKETS = 8;
 export const BOARD_SEND_LIMIT = 256 * 1024;
 
+/** What the board shows: one server's progress store, or a class's shared board (shared-board.ts). */
+export interface BoardSource {
+  rows(): BoardRow[];
+  /** Called after every change; returns how to stop. */
+  onChange(listener: () => void): () => void;
+}
+
 export interface BoardSocketOptions {
-  store: ProgressStore;
+  store: BoardSource;
   instructorToken: string;
   allowedHosts: readonly string[];
   /** The server's clock, as the store's `lastActivity`. */

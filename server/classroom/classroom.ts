@@ -9,7 +9,7 @@ import type { Journal } from '../tap/journal';
 import type { ConnFilter } from '../tap/record-filter';
 import { isInstructor } from './instructor';
 import { RunCapabilities } from './run-capabilities';
-import { type Learner, Sessions } from './sessions';
+import { type Learner, type SessionStore, Sessions } from './sessions';
 
 /**
  * Classroom mode is on whenever the server listens beyond this machine (a `--host` that is not a
@@ -45,11 +45,13 @@ export interface ClassroomOptions {
   instructorToken?: () => string | undefined;
   /** Has this learner ticked "let the instructor see my traffic" (the board's Watch)? */
   sharesTraffic?: (learner: string) => boolean;
+  /** Sessions shared by the instances of one class (`--redis`). */
+  sessionStore?: SessionStore | null;
 }
 
 export class Classroom {
   readonly enabled: boolean;
-  readonly sessions = new Sessions();
+  readonly sessions: Sessions;
   readonly runs = new RunCapabilities();
   /** Relaying to other servers (`/proxy`, other workbench targets) is allowed. */
   readonly proxyAllowed: boolean;
@@ -58,6 +60,7 @@ export class Classroom {
 
   constructor(options: ClassroomOptions) {
     this.enabled = options.enabled;
+    this.sessions = new Sessions(undefined, undefined, options.sessionStore ?? null);
     this.proxyAllowed = !options.enabled || options.allowProxy === true;
     this.instructorToken = options.instructorToken ?? (() => undefined);
     this.sharesTraffic = options.sharesTraffic ?? (() => false);

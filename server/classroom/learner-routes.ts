@@ -15,8 +15,15 @@ export function learnerRoutes(room: Classroom): Router {
   const router = express.Router();
   if (room.enabled) {
     // The page itself (not its assets): where a browser becomes a learner.
-    router.get(['/', '/index.html'], (req, res, next) => {
-      room.sessions.ensure(req, res);
+    router.get(['/', '/index.html'], async (req, res, next) => {
+      try {
+        await room.sessions.ensure(req, res);
+      } catch {
+        // The class's shared store is out of reach: the page says it has no session rather than hang.
+        res.status(503).set('Retry-After', '5').type('text/plain');
+        res.send('The classroom cannot start a session now: its shared store (Redis) is out of reach.\n');
+        return;
+      }
       next();
     });
   }

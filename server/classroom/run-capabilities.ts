@@ -49,7 +49,9 @@ export class RunCapabilities {
       if (capability.expiresAt > now && this.byValue.size < this.limits.max) break;
       this.byValue.delete(value);
     }
-    const capability = randomBytes(CAPABILITY_BYTES).toString('base64url');
+    // The learner id in front lets a load balancer send the snippet's socket to the instance that
+    // holds its learner (deploy/nginx.conf); the random part is what makes it a capability.
+    const capability = `${learner.id}.${randomBytes(CAPABILITY_BYTES).toString('base64url')}`;
     const expiresAt = now + this.limits.ttlMs;
     this.byValue.set(capability, { learner, expiresAt, ended: false });
     return { capability, expiresAt };

@@ -20,5 +20,11 @@ export function classroomLines(options: ServerOptions): string[] {
     options.allowProxy
       ? '  /proxy and workbench targets other than wslab are ON (--allow-proxy): learners can reach this machine and its network through them'
       : '  /proxy and workbench targets other than wslab itself are off (start with --allow-proxy to allow them)',
+    ...(options.redis
+      ? [
+          `  one class with every instance started with --redis ${options.redis}: learners, sessions and the`,
+          '  board are shared; keep each learner on one instance with nginx (deploy/nginx.conf)',
+        ]
+      : []),
   ];
 }

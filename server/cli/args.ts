@@ -30,6 +30,9 @@ Options:
                       wslab's own are off. On by default whenever --host is not a loopback address
   --no-classroom      no classroom mode, even with such a --host: everyone sees all the traffic
   --allow-proxy       keep /proxy and other workbench targets on in classroom mode
+  --redis URL         one classroom across several instances (redis://host:6379/DB): learner
+                      numbers, sessions, the instructor token and the board are shared; put
+                      nginx in front to keep each learner on one instance (deploy/nginx.conf)
   --inspect           open on the inspector-first view (/?view=inspector): frames full width,
                       newest first, no lessons or chat; /?view=playground still has them
   --dev               serve the UI through Vite with hot reload
@@ -183,6 +186,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         options.instructorToken = text;
         break;
       }
+      case '--redis': {
+        const text = value();
+        if (!text || !isRedisUrl(text))
+          return {
+            ok: false,
+            error: `--redis wants a redis:// or rediss:// URL, such as redis://127.0.0.1:6379, got ${text || 'nothing'}`,
+          };
+        options.redis = text;
+        break;
+      }
       case '--allow-host': {
         const text = value();
         if (!text) return { ok: false, error: '--allow-host wants a host name' };
@@ -195,4 +208,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (options.maxPayload === undefined) options.maxPayload = DEFAULT_MAX_PAYLOAD;
   return { ok: true, help, options, ...(caFile ? { caFile } : {}), ...(recordFile ? { recordFile } : {}) };
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

@@ -4,8 +4,15 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { BoardMessage, ProgressReport } from '../../core/classroom/board';
+import type { BoardMessage } from '../../core/classroom/board';
 import type { RunningServer, ServerOptions } from '../../server/server';
+import {
+  BoardWatcher,
+  learnerCookie as learnerCookieOf,
+  postProgress,
+  progressReport,
+  teachCookie as teachCookieOf,
+} from './classroom-client';
 import { startTestServer, wsUrl } from './harness';
 
 const TOKEN = 'teach-me-the-protocol-0123456789';
@@ -19,65 +26,11 @@ afterAll(async () => {
   await server.close();
 });
 
-async function learnerCookie(): Promise<string> {
-  const response = await fetch(server.url);
-  await response.arrayBuffer();
-  const match = /wslab_session=([^;]+)/.exec(response.headers.get('set-cookie') ?? '');
-  if (!match) throw new Error('GET / set no session cookie');
-  return `wslab_session=${match[1]}`;
-}
-
-async function teachCookie(): Promise<string> {
-  const response = await fetch(`${server.url}teach?token=${TOKEN}`);
-  await response.arrayBuffer();
-  expect(response.status).toBe(200);
-  const match = /wslab_teach=([^;]+)/.exec(response.headers.get('set-cookie') ?? '');
-  if (!match) throw new Error('/teach set no cookie');
-  return `wslab_teach=${match[1]}`;
-}
-
-function report(overrides: Partial<ProgressReport> = {}): ProgressReport {
-  return {
-    nickname: '',
-    lesson: { slug: '01-first-connection', title: 'Your first connection', step: 1, steps: 4 },
-    checks: { passed: 0, total: 2 },
-    shareTraffic: false,
-    ...overrides,
-  };
-}
-
-function post(cookie: string | null, body: unknown, contentType = 'application/json'): Promise<Response> {
-  return fetch(`${server.url}api/progress`, {
-    method: 'POST',
-    headers: { 'Content-Type': contentType, ...(cookie ? { Cookie: cookie } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-/** A board socket that keeps every board it is sent and can wait for one that matches. */
-class BoardWatcher {
-  readonly boards: BoardMessage[] = [];
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.boards.push(JSON.parse(String(data)) as BoardMessage));
-  }
-
-  static async open(cookie: string): Promise<BoardWatcher> {
-    const socket = new WebSocket(wsUrl(server, '/teach/board'), { headers: { Cookie: cookie } });
-    const watcher = new BoardWatcher(socket);
-    await once(socket, 'open');
-    return watcher;
-  }
-
-  async waitFor(match: (board: BoardMessage) => boolean, timeoutMs = 3000): Promise<BoardMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.boards.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such board in ${this.boards.length} received`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
+const learnerCookie = (): Promise<string> => learnerCookieOf(server.url);
+const teachCookie = (): Promise<string> => teachCookieOf(server.url, TOKEN);
+const report = progressReport;
+const post = (cookie: string | null, body: unknown, contentType?: string): Promise<Response> =>
+  postProgress(server.url, cookie, body, contentType);
 
 async function refusal(
   path: string,
@@ -212,7 +165,7 @@ describe('progress reports', () => {
 
 describe('the live board', () => {
   it('sends the board on connect and each learner’s report within a second', async () => {
-    const board = await BoardWatcher.open(await teachCookie());
+    const board = await BoardWatcher.open(server.url, await teachCookie());
     await board.waitFor(() => true);
     const ada = await learnerCookie();
     const sent = performance.now();
@@ -240,7 +193,7 @@ describe('the live board', () => {
   });
 
   it('counts each learner’s open WebSockets', async () => {
-    const board = await BoardWatcher.open(await teachCookie());
+    const board = await BoardWatcher.open(server.url, await teachCookie());
     const grace = await learnerCookie();
     expect((await post(grace, report({ nickname: 'Grace' }))).status).toBe(204);
     await board.waitFor((b) => b.rows.some((r) => r.nickname === 'Grace' && r.connections === 0));

@@ -125,7 +125,8 @@ async function capabilityFor(server: RunningServer, cookie: string): Promise<str
   });
   expect(response.status).toBe(200);
   const answer = (await response.json()) as { capability: string; expiresAt: number };
-  expect(answer.capability).toMatch(/^[\w-]{22,}$/);
+  // Its learner id, then 128 random bits: the id is what a load balancer routes the snippet by.
+  expect(answer.capability).toMatch(/^l\d+\.[\w-]{22}$/);
   expect(answer.expiresAt).toBeGreaterThan(Date.now());
   return answer.capability;
 }

@@ -52,13 +52,13 @@ describe('classroom mode', () => {
     expect(classroomLines({ host: '0.0.0.0', classroom: false }).join('')).toContain('sees all the traffic');
   });
 
-  it('lets everyone see everything outside classroom mode, and only a session its own within it', () => {
+  it('lets everyone see everything outside classroom mode, and only a session its own within it', async () => {
     expect(new Classroom({ enabled: false }).scopeOf(request())).toEqual({ all: true });
     const room = new Classroom({ enabled: true, instructorToken: () => 'the-instructor-token-0123' });
     expect(room.scopeOf(request())).toBeNull();
     expect(room.scopeOf(request(undefined, '/tap?token=the-instructor-token-0123'))).toEqual({ all: true });
     const page = response();
-    const learner = room.sessions.ensure(request(), page.res);
+    const learner = await room.sessions.ensure(request(), page.res);
     expect(room.scopeOf(request(page.cookie()))).toEqual({ all: false, learner: learner.id });
     expect(room.proxyAllowed).toBe(false);
     expect(new Classroom({ enabled: true, allowProxy: true }).proxyAllowed).toBe(true);
@@ -66,33 +66,41 @@ describe('classroom mode', () => {
 });
 
 describe('sessions', () => {
-  it('gives each new browser a random HttpOnly, SameSite=Lax cookie and a learner number, and keeps it', () => {
+  it('gives each new browser a random HttpOnly, SameSite=Lax cookie and a learner number, and keeps it', async () => {
     const sessions = new Sessions();
     const first = response();
-    const ada = sessions.ensure(request(), first.res);
-    expect(first.cookie()).toMatch(/^wslab_session=[A-Za-z0-9_-]{22}$/);
+    const ada = await sessions.ensure(request(), first.res);
+    // The learner id, then 128 random bits: the id is the key a load balancer pins a learner by.
+    expect(first.cookie()).toMatch(/^wslab_session=l1\.[A-Za-z0-9_-]{22}$/);
     expect(first.setCookie()).toMatch(/; HttpOnly; SameSite=Lax; Path=\/$/);
     const again = response();
-    expect(sessions.ensure(request(first.cookie()), again.res)).toEqual(ada);
-    const grace = sessions.ensure(request('wslab_session=not-one-of-ours'), response().res);
+    expect(await sessions.ensure(request(first.cookie()), again.res)).toEqual(ada);
+    const grace = await sessions.ensure(request('wslab_session=not-one-of-ours'), response().res);
     expect(grace).toEqual({ id: 'l2', number: 2 });
     expect(ada).toEqual({ id: 'l1', number: 1 });
+    // The id alone is no session: the secret part must be the one this server gave.
+    const forged = first.cookie().replace(/\.[^.]+$/, `.${'A'.repeat(22)}`);
+    expect(sessions.learnerOf(request(forged))).toBeNull();
   });
 
-  it('forgets a session idle past the limit, and the one idle longest past the cap', () => {
+  it('forgets a session idle past the limit, and the one idle longest past the cap, and says so', async () => {
     let now = 0;
     const sessions = new Sessions({ maxSessions: 2, idleMs: 1000 }, () => now);
+    const forgotten: string[] = [];
+    sessions.onForget((learner) => forgotten.push(learner.id));
     const cookies = [response(), response(), response()];
-    sessions.ensure(request(), cookies[0]!.res);
-    sessions.ensure(request(), cookies[1]!.res);
+    await sessions.ensure(request(), cookies[0]!.res);
+    await sessions.ensure(request(), cookies[1]!.res);
     now = 500;
     expect(sessions.learnerOf(request(cookies[0]!.cookie()))).not.toBeNull();
-    sessions.ensure(request(), cookies[2]!.res);
+    await sessions.ensure(request(), cookies[2]!.res);
     expect(sessions.size).toBe(2);
     // The second was idle longest: it made room for the third.
     expect(sessions.learnerOf(request(cookies[1]!.cookie()))).toBeNull();
+    expect(forgotten).toEqual(['l2']);
     now = 1600;
     expect(sessions.learnerOf(request(cookies[0]!.cookie()))).toBeNull();
+    expect(forgotten).toEqual(['l2', 'l1']);
   });
 });
 
@@ -105,6 +113,7 @@ describe('run capabilities', () => {
     const runs = new RunCapabilities({ ttlMs: 1000, max: 10 }, () => now);
     const first = runs.issue(ada);
     expect(first.expiresAt).toBe(1000);
+    expect(first.capability).toMatch(/^l1\.[A-Za-z0-9_-]{22}$/);
     expect(runs.check(first.capability)).toEqual({ ok: true, learner: ada });
     expect(runs.end(first.capability, grace)).toBe(false);
     expect(runs.check(first.capability).ok).toBe(true);
