@@ -106,28 +106,21 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wslab-class-'));
   // Started as root, nginx's workers run as another user and still write their temp files here.
   chmodSync(dir, 0o755);
-  const processes: SupervisedProcess[] = [];
-  const start = (
-    label: string,
-    command: string,
-    args: string[],
-    errorsOnStdout = false,
-  ): SupervisedProcess => {
-    const child = new SupervisedProcess({ label, command, args, cwd: ROOT, log, errorsOnStdout });
-    processes.push(child);
-    return child;
-  };
+  const start = (label: string, command: string, args: string[], errorsOnStdout = false): SupervisedProcess =>
+    new SupervisedProcess({ label, command, args, cwd: ROOT, log, errorsOnStdout });
+  let redis: SupervisedProcess | null = null;
+  let instances: SupervisedProcess[] = [];
+  let front: SupervisedProcess | null = null;
+  const everyProcess = (): SupervisedProcess[] =>
+    [redis, ...instances, front].filter((child): child is SupervisedProcess => child !== null);
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      for (const child of processes) child.expectExit();
+      for (const child of everyProcess()) child.expectExit();
       // nginx first, so no request reaches an instance that is going away; Redis last, as the
       // instances may still write to it while they close.
-      const [redis, ...rest] = processes;
-      const front = rest.filter((child) => child.label === '[nginx]');
-      const instances = rest.filter((child) => child.label !== '[nginx]');
-      await Promise.all(front.map((child) => child.stop()));
+      await front?.stop();
       await Promise.all(instances.map((child) => child.stop()));
       await redis?.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -144,7 +137,7 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
     const redisUrl = `redis://${HOST}:${redisPort}`;
 
     // No snapshots, no append-only file: the class lives as long as this run.
-    const redis = start(
+    redis = start(
       '[redis]',
       redisServer,
       [
@@ -166,7 +159,7 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
     await waitForRedis(redisPort, redis);
 
     // Each instance as `npm start` runs it (tsx server/cli/main.ts), in this Node.
-    const instances = instancePorts.map((port, index) =>
+    instances = instancePorts.map((port, index) =>
       start(`[i${index + 1}]`, process.execPath, [
         '--import',
         'tsx',
@@ -204,7 +197,7 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
         `nginx refused the config made from deploy/nginx.conf:\n${check.stderr || check.error}`,
       );
     }
-    const front = start('[nginx]', nginx, ['-p', `${dir}/`, '-c', configFile, '-g', 'daemon off;']);
+    front = start('[nginx]', nginx, ['-p', `${dir}/`, '-c', configFile, '-g', 'daemon off;']);
     await waitForHealth(`http://${HOST}:${nginxPort}/healthz`, front);
 
     const url = `http://${HOST}:${nginxPort}/`;
@@ -215,7 +208,7 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
       instances: instancePorts.map((port) => ({ port, url: `http://${HOST}:${port}/` })),
       redisUrl,
       nginxPort,
-      died: firstDeath(processes),
+      died: firstDeath(everyProcess()),
       stop,
     };
   } catch (error) {
