@@ -95,7 +95,6 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
   const missing = missingPackages();
   if (missing.length > 0) throw new Error(missingPackagesMessage(missing));
   const nginx = findExecutable('nginx')!;
-  const redisServer = findExecutable('redis-server')!;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const token = options.instructorToken ?? randomBytes(16).toString('hex');
   const template = readFileSync(NGINX_TEMPLATE, 'utf8');
@@ -136,27 +135,9 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
     const nginxPort = wantsFreeNginxPort ? ports[count + 1]! : (options.port ?? DEFAULT_CLASS_PORT);
     const redisUrl = `redis://${HOST}:${redisPort}`;
 
-    // No snapshots, no append-only file: the class lives as long as this run.
-    redis = start(
-      '[redis]',
-      redisServer,
-      [
-        '--port',
-        String(redisPort),
-        '--bind',
-        HOST,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--loglevel',
-        'warning',
-      ],
-      true,
-    );
-    await waitForRedis(redisPort, redis);
+    redis = await startRedis({ port: redisPort, dir, log }, (child) => {
+      redis = child;
+    });
 
     // Each instance as `npm start` runs it (tsx server/cli/main.ts), in this Node.
     instances = instancePorts.map((port, index) =>
@@ -228,7 +209,7 @@ function firstDeath(processes: readonly SupervisedProcess[]): Promise<string> {
 }
 
 /** Free loopback ports, all held at once while choosing so that no two are the same. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -265,9 +246,31 @@ async function pollUntil(
   throw new Error(`${child.label} ${what} within ${timeoutMs / 1000} s`);
 }
 
-// redis-cli may not be installed: the ping is written by hand (RESP inline command).
-function waitForRedis(port: number, redis: SupervisedProcess): Promise<void> {
-  return pollUntil(redis, 'did not answer PING', REDIS_READY_MS, () => redisAnswersPing(port));
+/**
+ * A redis-server on 127.0.0.1:`port` keeping nothing on disk (the class lives as long as the run),
+ * once it answers PING. `started` is told the process at once, so that it can be stopped should
+ * the wait fail.
+ */
+export async function startRedis(
+  options: { port: number; dir: string; log: (line: string) => void },
+  started: (child: SupervisedProcess) => void = () => {},
+): Promise<SupervisedProcess> {
+  const binary = findExecutable('redis-server');
+  if (!binary) throw new Error(missingPackagesMessage(['redis-server']));
+  const { port, dir, log } = options;
+  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
+  const redis = new SupervisedProcess({
+    label: '[redis]',
+    command: binary,
+    args: [...args, '--dir', dir, '--loglevel', 'warning'],
+    cwd: ROOT,
+    log,
+    errorsOnStdout: true,
+  });
+  started(redis);
+  // redis-cli may not be installed: the ping is written by hand (RESP inline command).
+  await pollUntil(redis, 'did not answer PING', REDIS_READY_MS, () => redisAnswersPing(port));
+  return redis;
 }
 
 function redisAnswersPing(port: number): Promise<boolean> {

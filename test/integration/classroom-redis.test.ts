@@ -15,10 +15,10 @@ import {
   teachCookie,
 } from './classroom-client';
 import { startTestServer, wsUrl } from './harness';
-import { redisServerPath, startRedis, type TestRedis } from './redis-server';
+import { redisInstalled, startTestRedis, type TestRedis } from './redis-server';
 
 const TOKEN = 'one-class-two-instances-0123';
-const installed = redisServerPath() !== null;
+const installed = redisInstalled();
 if (!installed)
   console.warn(
     'redis-server is not installed: the --redis tests are skipped (apt-get install -y redis-server)',
@@ -30,7 +30,7 @@ describe.skipIf(!installed)('two instances of one class through Redis', () => {
   let b: RunningServer;
 
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startTestRedis();
     a = await startTestServer({ classroom: true, redis: redis.url, instructorToken: TOKEN });
     // No token of its own: it takes the class's.
     b = await startTestServer({ classroom: true, redis: redis.url });

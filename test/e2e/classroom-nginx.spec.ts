@@ -1,0 +1,94 @@
+// A class as a school runs it, in a real browser: three instances sharing Redis behind nginx
+// (deploy/nginx.conf, started as `npm run classroom:local` starts it). Two learners' pages, their
+// snippets' sockets (which carry a run capability, not the cookie) and the instructor's board and
+// Watch all go through nginx; each learner sees only their own, the board sees everyone.
+import type { BrowserContext, Page } from '@playwright/test';
+import { type ClassLaunch, launchClass, missingPackages } from '../../scripts/classroom/launch';
+import { expect, runSnippet, test, unique } from './fixtures';
+
+const TOKEN = 'a-class-in-the-browser-0123456789';
+const missing = missingPackages();
+
+test.describe('a class behind nginx', () => {
+  test.skip(
+    missing.length > 0,
+    `${missing.join(' and ')} not installed (apt-get install -y nginx redis-server)`,
+  );
+  let launch: ClassLaunch;
+  test.beforeAll(async () => {
+    test.setTimeout(180_000);
+    launch = await launchClass({ instances: 3, port: 0, instructorToken: TOKEN, log: () => {} });
+  });
+  test.afterAll(async () => {
+    await launch?.stop();
+  });
+
+  async function learner(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(launch.url);
+    await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+    return page;
+  }
+
+  async function chatAndRun(page: Page, said: string, ran: string): Promise<void> {
+    await page.getByTestId('chat-input').fill(said);
+    await page.getByTestId('chat-input').press('Enter');
+    await expect(page.getByTestId('chat-log')).toContainText(`Server: Server received: '${said}'`);
+    const screen = await runSnippet(page, [
+      'const socket = new WebSocket(ECHO_URL);',
+      `socket.onopen = () => socket.send('${ran}');`,
+      "socket.onmessage = (event) => { console.log('got', event.data); socket.close(1000, 'done'); };",
+    ]);
+    await expect(screen).toContainText(`got Server received: '${ran}'`);
+  }
+
+  test('each learner sees their own chat and snippet, and the board and Watch reach every instance', async ({
+    browser,
+  }, testInfo) => {
+    test.setTimeout(150_000);
+    const contexts = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+    const [adaContext, graceContext, teachContext] = contexts;
+    try {
+      const ada = await learner(adaContext!);
+      const grace = await learner(graceContext!);
+      const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
+      const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
+      await chatAndRun(ada, said.ada, ran.ada);
+      await chatAndRun(grace, said.grace, ran.grace);
+      for (const [page, own, other] of [
+        [ada, 'ada', 'grace'],
+        [grace, 'grace', 'ada'],
+      ] as const) {
+        const frames = page.getByTestId('frame-row');
+        await expect(frames.filter({ hasText: said[own] })).toHaveCount(2);
+        // The snippet's socket reached the learner's instance by its capability alone.
+        await expect(frames.filter({ hasText: ran[own] })).toHaveCount(2);
+        await expect(frames.filter({ hasText: said[other] })).toHaveCount(0);
+        await expect(frames.filter({ hasText: ran[other] })).toHaveCount(0);
+      }
+
+      await ada.getByTestId('nickname').fill('Ada');
+      await ada.getByTestId('share-traffic').check();
+      const board = await teachContext!.newPage();
+      await board.setViewportSize({ width: 1280, height: 800 });
+      await board.goto(`${launch.url}teach?token=${TOKEN}`);
+      await expect(board.getByTestId('board-status')).toHaveText('live');
+      const rows = board.getByTestId('board-row');
+      await expect(rows).toHaveCount(2);
+      const adaRow = rows.filter({ hasText: 'Ada' });
+      await expect(adaRow.locator('td.num')).toHaveText('1');
+      const [watch] = await Promise.all([
+        teachContext!.waitForEvent('page'),
+        adaRow.getByTestId('watch').click(),
+      ]);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: said.ada })).toHaveCount(2);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: ran.ada })).toHaveCount(2);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: said.grace })).toHaveCount(0);
+      await board.screenshot({ path: testInfo.outputPath('board-behind-nginx.png') });
+      await watch.close();
+    } finally {
+      await Promise.all(contexts.map((context) => context.close()));
+    }
+  });
+});
