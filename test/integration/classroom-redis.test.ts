@@ -127,6 +127,30 @@ describe.skipIf(!installed)('two instances of one class through Redis', () => {
   });
 });
 
+describe.skipIf(!installed)('an instance whose Redis goes away', () => {
+  it('goes on with the learners it knows, and answers a new one 503 until Redis is back', async () => {
+    const redis = await startTestRedis();
+    const server = await startTestServer({ classroom: true, redis: redis.url });
+    try {
+      const known = await learnerCookie(server.url);
+      await redis.stop();
+      const newcomer = await fetch(server.url);
+      expect(newcomer.status).toBe(503);
+      expect(newcomer.headers.get('retry-after')).toBe('5');
+      expect(await newcomer.text()).toMatch(/shared store \(Redis\) is out of reach/);
+      const info = (await (
+        await fetch(`${server.url}api/classroom`, { headers: { Cookie: known } })
+      ).json()) as ClassroomInfo;
+      expect(info.learner?.id).toBe(learnerIdOf(known));
+      const echo = new WebSocket(wsUrl(server, '/echo'), { headers: { Cookie: known } });
+      await once(echo, 'open');
+      echo.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('--redis', () => {
   it('says plainly when the class’s Redis does not answer', async () => {
     await expect(startTestServer({ classroom: true, redis: 'redis://127.0.0.1:1' })).rejects.toThrow(
