@@ -1,6 +1,6 @@
 // `npm run classroom:local -- --instances 3`: one classroom on this machine, served the way a school
 // would serve it (see scripts/classroom/launch.ts), until Ctrl+C.
-import { readFlags } from '../server/cli/flags';
+import { instructorTokenFlag, portFlag, readFlags } from '../server/cli/flags';
 import {
   type ClassLaunch,
   DEFAULT_CLASS_PORT,
@@ -51,22 +51,15 @@ function parse(argv: readonly string[]): Parsed {
         break;
       }
       case '--port': {
-        const text = value();
-        const port = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        if (!(port >= 0 && port <= 65535))
-          return { ok: false, error: `--port wants a number from 0 to 65535, got ${text ?? 'nothing'}` };
-        options.port = port;
+        const port = portFlag(value());
+        if (!port.ok) return port;
+        options.port = port.value;
         break;
       }
       case '--instructor-token': {
-        const text = value();
-        // The instances' own rule (server/cli/args.ts), said here before three of them start.
-        if (!text || !/^[A-Za-z0-9_-]{16,128}$/.test(text))
-          return {
-            ok: false,
-            error: `--instructor-token wants 16 to 128 letters, digits, - or _, got ${text ? `${text.length} characters` : 'nothing'}`,
-          };
-        options.instructorToken = text;
+        const token = instructorTokenFlag(value());
+        if (!token.ok) return token;
+        options.instructorToken = token.value;
         break;
       }
       default:

@@ -105,8 +105,8 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wslab-class-'));
   // Started as root, nginx's workers run as another user and still write their temp files here.
   chmodSync(dir, 0o755);
-  const start = (label: string, command: string, args: string[], errorsOnStdout = false): SupervisedProcess =>
-    new SupervisedProcess({ label, command, args, cwd: ROOT, log, errorsOnStdout });
+  const start = (label: string, command: string, args: string[]): SupervisedProcess =>
+    new SupervisedProcess({ label, command, args, cwd: ROOT, log: withoutBanner(log, label) });
   let redis: SupervisedProcess | null = null;
   let instances: SupervisedProcess[] = [];
   let front: SupervisedProcess | null = null;
@@ -206,6 +206,21 @@ function firstDeath(processes: readonly SupervisedProcess[]): Promise<string> {
       });
     }
   });
+}
+
+/**
+ * An instance's start-up banner names its own address as the learners' and ends "Press Ctrl+C":
+ * both wrong behind nginx, where the launcher prints the class's addresses instead. The rest of
+ * what the instance says (errors, Redis trouble) goes on to the log.
+ */
+function withoutBanner(log: (line: string) => void, label: string): (line: string) => void {
+  let inBanner = false;
+  return (line) => {
+    const text = line.slice(label.length + 1);
+    if (text.startsWith('wslab is ready')) inBanner = true;
+    if (!inBanner) log(line);
+    if (text.trim() === 'Press Ctrl+C to stop.') inBanner = false;
+  };
 }
 
 /** Free loopback ports, all held at once while choosing so that no two are the same. */

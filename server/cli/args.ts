@@ -1,6 +1,6 @@
 import { normalOrigin } from '../host-check';
 import { DEFAULT_HOST, DEFAULT_MAX_PAYLOAD, DEFAULT_PORT, type ServerOptions } from '../server';
-import { readFlags } from './flags';
+import { instructorTokenFlag, portFlag, readFlags } from './flags';
 
 export const USAGE = `Usage: npx wslab [options]      (in a clone of the repository: npm start -- [options])
 
@@ -140,11 +140,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         options.insecure = true;
         break;
       case '--port': {
-        const text = value();
-        const port = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
-        if (!(port >= 0 && port <= 65535))
-          return { ok: false, error: `--port wants a number from 0 to 65535, got ${text ?? 'nothing'}` };
-        options.port = port;
+        const port = portFlag(value());
+        if (!port.ok) return port;
+        options.port = port.value;
         break;
       }
       case '--host': {
@@ -176,14 +174,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       }
       case '--instructor-token': {
-        const text = value();
-        // Short tokens could be guessed by a learner on the same network.
-        if (!text || !/^[A-Za-z0-9_-]{16,128}$/.test(text))
-          return {
-            ok: false,
-            error: `--instructor-token wants 16 to 128 letters, digits, - or _, got ${text ? `${text.length} characters` : 'nothing'}`,
-          };
-        options.instructorToken = text;
+        const token = instructorTokenFlag(value());
+        if (!token.ok) return token;
+        options.instructorToken = token.value;
         break;
       }
       case '--redis': {

@@ -27,3 +27,23 @@ export function* readFlags(argv: readonly string[]): Generator<Flag> {
     };
   }
 }
+
+export type FlagValue<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** `--port`: 0 to 65535 (0 picks a free port). */
+export function portFlag(text: string | null): FlagValue<number> {
+  const port = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65535))
+    return { ok: false, error: `--port wants a number from 0 to 65535, got ${text ?? 'nothing'}` };
+  return { ok: true, value: port };
+}
+
+/** `--instructor-token`: long enough that a learner on the same network cannot guess it. */
+export function instructorTokenFlag(text: string | null): FlagValue<string> {
+  if (!text || !/^[A-Za-z0-9_-]{16,128}$/.test(text))
+    return {
+      ok: false,
+      error: `--instructor-token wants 16 to 128 letters, digits, - or _, got ${text ? `${text.length} characters` : 'nothing'}`,
+    };
+  return { ok: true, value: text };
+}
