@@ -35,7 +35,7 @@ import {
 import { packageRoot } from './package-root';
 import { isProxyPath, relayHttp } from './proxy/http-relay';
 import { rejectHandshake } from './reject-handshake';
-import { TapHub } from './tap/hub';
+import { CLASSROOM_MAX_SUBSCRIBERS, DEFAULT_MAX_SUBSCRIBERS, TapHub } from './tap/hub';
 import { Journal } from './tap/journal';
 import { UpgradeRouter } from './upgrade-router';
 
@@ -69,7 +69,7 @@ export interface ServerOptions {
   deflate?: boolean;
   /** Unsent bytes per tap subscriber past which nothing more is sent until its socket drains. */
   tapBufferLimit?: number;
-  /** Tap subscribers at once (default 32); one more is refused with 503. */
+  /** Tap subscribers at once (default 32, 1 024 in classroom mode); one more is refused with 503. */
   maxTapSubscribers?: number;
   /** Serve the UI through Vite with hot reload instead of the built files. */
   dev?: boolean;
@@ -133,7 +133,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // With a core to spare, JSON subscribers are decoded beside the sockets' thread, not on it.
     decodeOffThread: options.decodeTapOffThread ?? availableParallelism() > 1,
     ...(options.tapBufferLimit !== undefined ? { maxBufferedBytes: options.tapBufferLimit } : {}),
-    ...(options.maxTapSubscribers !== undefined ? { maxSubscribers: options.maxTapSubscribers } : {}),
+    maxSubscribers:
+      options.maxTapSubscribers ??
+      (isClassroom(options) ? CLASSROOM_MAX_SUBSCRIBERS : DEFAULT_MAX_SUBSCRIBERS),
   });
   // t = 0 is the journal's clock's origin (performance.now()).
   const recordings = (conn?: string): SessionRecorder =>

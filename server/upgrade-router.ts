@@ -18,9 +18,9 @@ import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isProxyOrigin, proxyOriginHint } from './host-check';
 import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
-import type { TapHub } from './tap/hub';
+import { TAPS_PER_LEARNER, type TapHub } from './tap/hub';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
-import { WORKBENCH_MAX_CONTROLS, Workbench } from './workbench/workbench';
+import { Workbench } from './workbench/workbench';
 
 // Bytes the tap's memory holds of one relayed message: the upstream's own limit is unknown.
 const PROXY_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -88,6 +88,7 @@ export class UpgradeRouter {
       payloadCap: options.payloadCap,
       maxPayload,
       settings: options.proxy,
+      classroom: options.classroom.enabled,
     });
     this.plainServer = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
     this.deflateServer = new WebSocketServer({
@@ -239,14 +240,22 @@ export class UpgradeRouter {
       this.taps.refuse(upgrade, 401, NO_SESSION_REASON, 'NO_SESSION');
       return;
     }
-    if (this.options.hub.full) {
+    const { hub } = this.options;
+    if (hub.full) {
       // Each subscriber costs its send limit in memory: past the cap, say so instead (RFC 9110 §15.6.4).
-      const reason = `the tap has ${this.options.hub.maxSubscribers} subscribers already; try again when one leaves`;
+      const reason = `the tap has ${hub.maxSubscribers} subscribers already; try again when one leaves`;
+      this.taps.refuse(upgrade, 503, reason, 'TAP_FULL', [['Retry-After', '5']]);
+      return;
+    }
+    // A learner's own taps (not the instructor's) count against their share of the class's.
+    const owner = scope.all ? undefined : upgrade.learner;
+    if (owner !== undefined && hub.subscribersOf(owner) >= TAPS_PER_LEARNER) {
+      const reason = `you have ${TAPS_PER_LEARNER} taps open already (each tab of the page has one): close a tab, then reload`;
       this.taps.refuse(upgrade, 503, reason, 'TAP_FULL', [['Retry-After', '5']]);
       return;
     }
     this.tapServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
-      const unsubscribe = this.options.hub.subscribe(ws, format, connFilter(this.options.hub.journal, scope));
+      const unsubscribe = hub.subscribe(ws, format, connFilter(hub.journal, scope), owner);
       ws.on('message', () => {});
       ws.on('error', () => {});
       ws.once('close', unsubscribe);
@@ -259,8 +268,8 @@ export class UpgradeRouter {
    */
   private openWorkbench(upgrade: UpgradeRequest): void {
     if (!this.acceptable(upgrade) || !this.onlyOwnPages(upgrade, 'the workbench')) return;
-    if (this.workbench.full) {
-      const reason = `the workbench has ${WORKBENCH_MAX_CONTROLS} control sockets already; try again when one leaves`;
+    const reason = this.workbench.refusal(upgrade.learner);
+    if (reason !== null) {
       this.taps.refuse(upgrade, 503, reason, 'WORKBENCH_FULL', [['Retry-After', '5']]);
       return;
     }

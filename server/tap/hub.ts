@@ -35,6 +35,14 @@ export const DEFAULT_MAX_SUBSCRIBERS = 32;
 // subscribers bounds them all.
 export const DEFAULT_SUBSCRIBER_BUFFER = 256 * 1024;
 
+// Classroom mode: every learner's page has a tap, so the cap is the class's, not one person's.
+// A learner's tap carries only their own traffic and may hold less unsent: 1 024 of them hold at
+// most 64 MiB, the journal's own default budget. Each learner has a few at most (the page, a
+// second tab), so that one learner cannot take the class's.
+export const CLASSROOM_MAX_SUBSCRIBERS = 1024;
+export const LEARNER_SUBSCRIBER_BUFFER = 64 * 1024;
+export const TAPS_PER_LEARNER = 4;
+
 /**
  * Fans the journal out to tap subscribers. Capture never waits for it: it only appends to the
  * journal. While anyone subscribes, a timer moves each subscriber's cursor on as far as its
@@ -43,6 +51,8 @@ export const DEFAULT_SUBSCRIBER_BUFFER = 256 * 1024;
  */
 export class TapHub {
   private readonly subscribers = new Set<TapSubscriber>();
+  /** The learner each learner's subscriber belongs to (classroom mode). */
+  private readonly owners = new Map<TapSubscriber, string>();
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
   /** Whose turn comes first in the next pump, when the last one ran out of budget. */
@@ -99,15 +109,26 @@ export class TapHub {
     return this.subscribers.size >= this.maxSubscribers;
   }
 
+  /** Subscribers a learner holds now (classroom mode). */
+  subscribersOf(learner: string): number {
+    let count = 0;
+    for (const owner of this.owners.values()) if (owner === learner) count++;
+    return count;
+  }
+
   /**
    * Starts sending the journal to `sink`, history first; returns how to stop. `only`: the
-   * connections it may see (classroom mode, a learner's own); all of them when absent.
+   * connections it may see (classroom mode, a learner's own); all of them when absent. `owner`:
+   * the learner who opened it, whose taps are counted and hold less unsent (classroom mode).
    */
-  subscribe(sink: TapSink, format: TapFormat = 'json', only?: ConnFilter): () => void {
+  subscribe(sink: TapSink, format: TapFormat = 'json', only?: ConnFilter, owner?: string): () => void {
     const decodePool = this.decoderFor(format);
     const settings = {
       journal: this.journal,
-      maxBufferedBytes: this.maxBufferedBytes,
+      maxBufferedBytes:
+        owner === undefined
+          ? this.maxBufferedBytes
+          : Math.min(this.maxBufferedBytes, LEARNER_SUBSCRIBER_BUFFER),
       payloadCap: this.options.payloadCap ?? 0,
       maxPayload: this.options.maxPayload ?? 0,
       now: () => this.journal.now(),
@@ -119,10 +140,12 @@ export class TapHub {
     const subscriber =
       format === 'raw' ? new RawSubscriber(sink, settings) : new JsonSubscriber(sink, settings);
     this.subscribers.add(subscriber);
+    if (owner !== undefined) this.owners.set(subscriber, owner);
     this.schedule();
     this.pumpAll();
     return () => {
       this.subscribers.delete(subscriber);
+      this.owners.delete(subscriber);
       subscriber.close();
       if (this.subscribers.size === 0) this.stop();
     };

@@ -43,6 +43,8 @@ export interface WorkbenchOptions {
   idleMs?: number;
   /** Conformance checks running at once over all control sockets (default 2). */
   maxChecks?: number;
+  /** Classroom mode: the caps are the class's, with a share for each learner. */
+  classroom?: boolean;
 }
 
 export const WORKBENCH_MAX_CONNECTIONS = 8;
@@ -57,18 +59,33 @@ const CHECK_CONCURRENCY = 4;
 const CONTROL_BUFFER_LIMIT = 1024 * 1024;
 /** Control sockets at once; one more is refused with 503. */
 export const WORKBENCH_MAX_CONTROLS = 16;
+// Classroom mode: a class doing the workbench lesson at once. Each page has two control sockets
+// (the frame builder's and the check's), each with at most one raw connection; a learner's share
+// allows a second tab, and no one learner takes the class's.
+export const CLASSROOM_WORKBENCH_CONTROLS = 256;
+export const WORKBENCH_CONTROLS_PER_LEARNER = 4;
 
 export class Workbench {
   private readonly raw = new Set<RawConnection>();
   // The client ends (`ip:port`) of this server's raw connections, for isOwnSocket().
   private readonly ownAddresses = new Set<string>();
-  private readonly controls = new Set<WebSocket>();
+  /** Each control socket, and the learner whose page opened it (classroom mode). */
+  private readonly controls = new Map<WebSocket, string | undefined>();
   private readonly checks = new Set<AbortController>();
 
   constructor(private readonly options: WorkbenchOptions) {}
 
-  get full(): boolean {
-    return this.controls.size >= WORKBENCH_MAX_CONTROLS;
+  /** Why one more control socket (of `learner`'s) is refused, or null when there is room. */
+  refusal(learner: string | undefined): string | null {
+    const max = this.options.classroom ? CLASSROOM_WORKBENCH_CONTROLS : WORKBENCH_MAX_CONTROLS;
+    if (this.controls.size >= max)
+      return `the workbench has ${max} control sockets already; try again when one leaves`;
+    if (!this.options.classroom || learner === undefined) return null;
+    let own = 0;
+    for (const owner of this.controls.values()) if (owner === learner) own++;
+    return own >= WORKBENCH_CONTROLS_PER_LEARNER
+      ? `you have ${WORKBENCH_CONTROLS_PER_LEARNER} workbench sockets open already (each tab of the page has two): close a tab, then try again`
+      : null;
   }
 
   get connectionCount(): number {
@@ -100,7 +117,7 @@ export class Workbench {
   /** Serves one control socket; `self` is `ws://host:port` of this server as the page reached it. */
   serve(control: WebSocket, self: string, owner: ControlOwner = { ownOnly: false }): void {
     const learnerTag = owner.learner ? { learner: owner.learner } : {};
-    this.controls.add(control);
+    this.controls.set(control, owner.learner);
     let connection: RawConnection | null = null;
     let sending = false;
     let omitted = 0;
@@ -137,7 +154,10 @@ export class Workbench {
         error('ALREADY_OPEN', 'a connection is open already: close it before opening another');
         return;
       }
-      const max = this.options.maxConnections ?? WORKBENCH_MAX_CONNECTIONS;
+      // One raw connection per control socket at most, so in a class the controls' cap bounds them.
+      const max =
+        this.options.maxConnections ??
+        (this.options.classroom ? CLASSROOM_WORKBENCH_CONTROLS : WORKBENCH_MAX_CONNECTIONS);
       if (this.raw.size >= max) {
         error(
           'TOO_MANY_CONNECTIONS',

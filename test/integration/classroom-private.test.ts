@@ -13,7 +13,9 @@ import { parseHelloBody, RECORD_HEADER_BYTES, RecordKind, readRecords } from '..
 import { TapStreamDecoder } from '../../core/tap/stream-decoder';
 import { createInflater } from '../../core/wire/inflate';
 import type { RunningServer } from '../../server/server';
-import type { TapFormat } from '../../server/tap/hub';
+import { TAPS_PER_LEARNER, type TapFormat } from '../../server/tap/hub';
+import { WORKBENCH_CONTROLS_PER_LEARNER } from '../../server/workbench/workbench';
+import { learnerCookie } from './classroom-client';
 import { localPortOf, nextMessages, startTestServer, wsUrl } from './harness';
 
 /** A learner's tap: events decoded as the page decodes them, waited for by predicate. */
@@ -86,14 +88,7 @@ class LearnerTap {
   }
 }
 
-async function session(server: RunningServer): Promise<string> {
-  const response = await fetch(server.url);
-  await response.arrayBuffer();
-  const cookie = response.headers.get('set-cookie') ?? '';
-  const match = /wslab_session=([^;]+)/.exec(cookie);
-  if (!match) throw new Error(`GET / set no session cookie: ${cookie}`);
-  return `wslab_session=${match[1]}`;
-}
+const session = (server: RunningServer): Promise<string> => learnerCookie(server.url);
 
 async function openEchoAs(
   server: RunningServer,
@@ -372,6 +367,71 @@ describe('a classroom server with two learners', () => {
     await server.hub.flush();
     expect(bobTaps[0]!.events.some((e) => 'conn' in e && e.conn === opened.conn)).toBe(false);
     control.close();
+  });
+});
+
+describe('the taps of a class', () => {
+  it('are more than one person’s 32, but at most a few for each learner', async () => {
+    const server = await startTestServer({ classroom: true, decodeTapOffThread: false });
+    const sockets: WebSocket[] = [];
+    try {
+      // Every learner's page has a tap: a class of 40 is past the single-user cap.
+      for (let i = 0; i < 40; i++) {
+        const tap = new WebSocket(wsUrl(server, '/tap?format=raw'), {
+          headers: { Cookie: await session(server) },
+        });
+        sockets.push(tap);
+        await once(tap, 'open');
+      }
+      const greedy = await session(server);
+      for (let i = 0; i < TAPS_PER_LEARNER; i++) {
+        const tap = new WebSocket(wsUrl(server, '/tap'), { headers: { Cookie: greedy } });
+        sockets.push(tap);
+        await once(tap, 'open');
+      }
+      const more = await refusal(wsUrl(server, '/tap'), { Cookie: greedy });
+      expect(more.status).toBe(503);
+      expect(more.body).toMatch(/you have 4 taps open already .*close a tab/);
+      // One learner's share is theirs alone: the next learner still gets a tap.
+      const next = new WebSocket(wsUrl(server, '/tap'), { headers: { Cookie: await session(server) } });
+      sockets.push(next);
+      await once(next, 'open');
+      // A tab closed gives the learner its tap back.
+      sockets[40]!.close();
+      await once(sockets[40]!, 'close');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = new WebSocket(wsUrl(server, '/tap'), { headers: { Cookie: greedy } });
+      sockets.push(again);
+      await once(again, 'open');
+    } finally {
+      for (const socket of sockets) socket.terminate();
+      await server.close();
+    }
+  });
+});
+
+describe('the workbench of a class', () => {
+  it('has room for a class doing the workbench lesson at once, but only a few sockets for each learner', async () => {
+    const server = await startTestServer({ classroom: true });
+    const sockets: WebSocket[] = [];
+    const control = async (cookie: string): Promise<void> => {
+      const socket = new WebSocket(wsUrl(server, '/workbench'), { headers: { Cookie: cookie } });
+      sockets.push(socket);
+      await once(socket, 'open');
+    };
+    try {
+      // Past the single-user cap of 16: each learner's page has its own.
+      for (let i = 0; i < 20; i++) await control(await session(server));
+      const greedy = await session(server);
+      for (let i = 0; i < WORKBENCH_CONTROLS_PER_LEARNER; i++) await control(greedy);
+      const more = await refusal(wsUrl(server, '/workbench'), { Cookie: greedy });
+      expect(more.status).toBe(503);
+      expect(more.body).toMatch(/you have 4 workbench sockets open already/);
+      await control(await session(server));
+    } finally {
+      for (const socket of sockets) socket.terminate();
+      await server.close();
+    }
   });
 });
 
