@@ -9,10 +9,19 @@ import { learnerCookie } from './classroom-client';
 
 const missing = missingPackages();
 let child: ChildProcess | null = null;
-afterEach(() => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
+// Stopped as a teacher would: the launcher then stops nginx, the instances and Redis, which run in
+// process groups of their own and would outlive a launcher killed outright.
+afterEach(async () => {
+  const running = child;
   child = null;
-});
+  if (!running || running.exitCode !== null) return;
+  running.kill('SIGINT');
+  const stopped = await Promise.race([
+    once(running, 'exit').then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000)),
+  ]);
+  if (!stopped) running.kill('SIGKILL');
+}, 30_000);
 
 function run(args: string[]): { child: ChildProcess; output: () => string } {
   const started = spawn(process.execPath, ['--import', 'tsx', 'scripts/classroom-local.ts', ...args], {
