@@ -97,7 +97,7 @@ export class Sessions {
       (stored) => {
         // The number in the cookie is not trusted: it must be the one the store gave that session.
         if (stored === null || stored !== Number(number) || this.byCookie.has(cookie)) return;
-        this.keep(cookie, { id: `l${stored}`, number: stored }, false);
+        this.keep(cookie, { id: `l${stored}`, number: stored });
       },
       // The store out of reach: the request goes on as one without a session (401 where it matters).
       () => {},
@@ -121,7 +121,9 @@ export class Sessions {
     const number = this.store ? await this.store.nextNumber() : this.nextNumber++;
     const learner = { id: `l${number}`, number };
     const cookie = `${learner.id}.${randomBytes(SESSION_BYTES).toString('base64url')}`;
-    this.keep(cookie, learner, true);
+    // Stored before the page is answered: its next request may reach another instance at once.
+    await this.store?.save(keyOf(cookie), number, this.limits.idleMs);
+    this.keep(cookie, learner);
     res.appendHeader('Set-Cookie', `${SESSION_COOKIE}=${cookie}; HttpOnly; SameSite=Lax; Path=/`);
     return learner;
   }
@@ -132,7 +134,7 @@ export class Sessions {
     return () => this.forgetListeners.delete(listener);
   }
 
-  private keep(cookie: string, learner: Learner, fresh: boolean): void {
+  private keep(cookie: string, learner: Learner): void {
     this.sweep();
     while (this.byCookie.size >= this.limits.maxSessions) {
       const oldest = this.byCookie.keys().next().value;
@@ -140,8 +142,7 @@ export class Sessions {
       this.forget(oldest);
     }
     const now = this.now();
-    this.byCookie.set(cookie, { learner, lastSeen: now, savedAt: fresh ? -Infinity : now });
-    if (fresh) this.save(cookie);
+    this.byCookie.set(cookie, { learner, lastSeen: now, savedAt: now });
   }
 
   private touch(cookie: string): Learner | null {
