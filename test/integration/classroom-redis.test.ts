@@ -53,6 +53,19 @@ describe.skipIf(!installed)('two instances of one class through Redis', () => {
     ).rejects.toThrow(/already has another instructor token/);
   });
 
+  it('names each instance of the class on /healthz', async () => {
+    const healths = [];
+    for (const server of [a, b])
+      healths.push(
+        (await (await fetch(`${server.url}healthz`)).json()) as {
+          class?: { instance: string; redis: string };
+        },
+      );
+    expect(healths.map((h) => h.class?.redis)).toEqual([redis.url, redis.url]);
+    expect(healths[0]!.class!.instance).toMatch(/^[0-9a-f]{12}$/);
+    expect(healths[0]!.class!.instance).not.toBe(healths[1]!.class!.instance);
+  });
+
   it('numbers learners once for the class, whichever instance answers their first page', async () => {
     const ids = [];
     for (const server of [a, b, a, b]) ids.push(learnerIdOf(await learnerCookie(server.url)));
