@@ -2,9 +2,8 @@
 // (deploy/nginx.conf, started as `npm run classroom:local` starts it). Two learners' pages, their
 // snippets' sockets (which carry a run capability, not the cookie) and the instructor's board and
 // Watch all go through nginx; each learner sees only their own, the board sees everyone.
-import type { BrowserContext, Page } from '@playwright/test';
 import { type ClassLaunch, launchClass, missingPackages } from '../../scripts/classroom/launch';
-import { expect, runSnippet, test, unique } from './fixtures';
+import { chatEcho, expect, openPlayground, runEchoSnippet, test, unique } from './fixtures';
 
 const TOKEN = 'a-class-in-the-browser-0123456789';
 const missing = missingPackages();
@@ -23,26 +22,6 @@ test.describe('a class behind nginx', () => {
     await launch?.stop();
   });
 
-  async function learner(context: BrowserContext): Promise<Page> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(launch.url);
-    await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
-    return page;
-  }
-
-  async function chatAndRun(page: Page, said: string, ran: string): Promise<void> {
-    await page.getByTestId('chat-input').fill(said);
-    await page.getByTestId('chat-input').press('Enter');
-    await expect(page.getByTestId('chat-log')).toContainText(`Server: Server received: '${said}'`);
-    const screen = await runSnippet(page, [
-      'const socket = new WebSocket(ECHO_URL);',
-      `socket.onopen = () => socket.send('${ran}');`,
-      "socket.onmessage = (event) => { console.log('got', event.data); socket.close(1000, 'done'); };",
-    ]);
-    await expect(screen).toContainText(`got Server received: '${ran}'`);
-  }
-
   test('each learner sees their own chat and snippet, and the board and Watch reach every instance', async ({
     browser,
   }, testInfo) => {
@@ -50,12 +29,14 @@ test.describe('a class behind nginx', () => {
     const contexts = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
     const [adaContext, graceContext, teachContext] = contexts;
     try {
-      const ada = await learner(adaContext!);
-      const grace = await learner(graceContext!);
+      const ada = await openPlayground(adaContext!, launch.url);
+      const grace = await openPlayground(graceContext!, launch.url);
       const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
       const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
-      await chatAndRun(ada, said.ada, ran.ada);
-      await chatAndRun(grace, said.grace, ran.grace);
+      await chatEcho(ada, said.ada);
+      await runEchoSnippet(ada, ran.ada);
+      await chatEcho(grace, said.grace);
+      await runEchoSnippet(grace, ran.grace);
       for (const [page, own, other] of [
         [ada, 'ada', 'grace'],
         [grace, 'grace', 'ada'],

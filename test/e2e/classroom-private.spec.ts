@@ -2,36 +2,9 @@
 // each see, in their own inspector, their own chat connection and their own snippet run, and
 // nothing of the other's — the snippet's socket reaching its learner's tap through the run
 // capability, since its opaque-origin sandbox sends no cookie.
-import type { BrowserContext, Page } from '@playwright/test';
-import { expect, runSnippet, test, unique } from './fixtures';
+import { chatEcho as chat, expect, openPlayground, runEchoSnippet as run, test, unique } from './fixtures';
 
 test.use({ serverOptions: { classroom: true } });
-
-async function learner(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(url);
-  await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
-  return page;
-}
-
-async function chat(page: Page, text: string): Promise<void> {
-  await page.getByTestId('chat-input').fill(text);
-  await page.getByTestId('chat-input').press('Enter');
-  await expect(page.getByTestId('chat-log')).toContainText(`Server: Server received: '${text}'`);
-}
-
-async function run(page: Page, text: string): Promise<void> {
-  const screen = await runSnippet(page, [
-    'const socket = new WebSocket(ECHO_URL);',
-    `socket.onopen = () => socket.send('${text}');`,
-    'socket.onmessage = (event) => {',
-    "  console.log('got', event.data, socket.url);",
-    "  socket.close(1000, 'done');",
-    '};',
-  ]);
-  await expect(screen).toContainText(`got Server received: '${text}'`);
-}
 
 test("each learner's inspector shows their own chat and snippet run, and none of the other's", async ({
   browser,
@@ -41,7 +14,10 @@ test("each learner's inspector shows their own chat and snippet run, and none of
   test.setTimeout(120_000);
   const contexts = [await browser.newContext(), await browser.newContext()];
   try {
-    const [ada, grace] = [await learner(contexts[0]!, server.url), await learner(contexts[1]!, server.url)];
+    const [ada, grace] = [
+      await openPlayground(contexts[0]!, server.url),
+      await openPlayground(contexts[1]!, server.url),
+    ];
     const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
     const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
     await chat(ada, said.ada);

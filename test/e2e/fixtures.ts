@@ -3,7 +3,7 @@
 // wire independently of the page, and a whole-page screenshot saved after each test.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { type BrowserContext, test as base, expect, type Locator, type Page } from '@playwright/test';
 import { WebSocket } from 'ws';
 import type { TapEvent } from '../../core/tap/events';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/server';
@@ -123,6 +123,35 @@ export async function runSnippet(page: Page, lines: string[]): Promise<Locator> 
   await waitForTerminal(page);
   await page.getByTestId('run').click();
   return page.getByTestId('terminal').locator('.xterm-rows');
+}
+
+/** A new page of `context` at 1280×800 on the playground at `url`, once its chat is connected. */
+export async function openPlayground(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(url);
+  await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  return page;
+}
+
+/** Sends `text` from the page's chat and waits for the echo server's answer in the chat's log. */
+export async function chatEcho(page: Page, text: string): Promise<void> {
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+  await expect(page.getByTestId('chat-log')).toContainText(`Server: Server received: '${text}'`);
+}
+
+/** Runs a snippet that sends `text` to the echo server and closes, and waits for its answer. */
+export async function runEchoSnippet(page: Page, text: string): Promise<void> {
+  const screen = await runSnippet(page, [
+    'const socket = new WebSocket(ECHO_URL);',
+    `socket.onopen = () => socket.send('${text}');`,
+    'socket.onmessage = (event) => {',
+    "  console.log('got', event.data, socket.url);",
+    "  socket.close(1000, 'done');",
+    '};',
+  ]);
+  await expect(screen).toContainText(`got Server received: '${text}'`);
 }
 
 /** Types a command at the terminal prompt and presses Enter. */
