@@ -1,10 +1,15 @@
-// An export as a list of pieces to send one after another, with its exact size known before the
-// first byte goes out, and a ceiling: a HAR is built entry by entry and given up as soon as it
-// grows past the ceiling, instead of being built whole and then found too big.
+// An export as pieces to send one after another, with its exact size known before the first byte
+// goes out, and a ceiling: a HAR is measured entry by entry and given up as soon as it grows past
+// the ceiling, instead of being built whole and then found too big.
+//
+// A HAR is several times the bytes it records (each payload as message text, frame payload and
+// base64), so it is never held whole: the size is found by writing each entry and keeping only
+// its length, and the pieces write each entry again when it is its turn to be sent. Twice the
+// work, a single entry's memory instead of the whole file's.
 
 import type { ExportFormat } from '../../core/routes';
 import { buildHar, harEntry } from './har';
-import type { SessionRecorder } from './recordings';
+import type { ConnectionRecording, SessionRecorder } from './recordings';
 import { replayRecording } from './replay';
 import { type ExportOptions, exportPcapng, WSLAB_VERSION } from './session-export';
 
@@ -12,7 +17,7 @@ import { type ExportOptions, exportPcapng, WSLAB_VERSION } from './session-expor
 export const EXPORT_CHUNK_BYTES = 1024 * 1024;
 
 export type ExportPieces =
-  | { ok: true; pieces: (string | Uint8Array)[]; bytes: number }
+  | { ok: true; pieces: Iterable<string | Uint8Array>; bytes: number }
   /** `bytes`: how big it had grown when it passed the ceiling (the whole would be bigger). */
   | { ok: false; bytes: number };
 
@@ -33,22 +38,27 @@ export function exportPieces(
   const skeleton = JSON.stringify(buildHar([], { epoch: recorder.epoch, version: WSLAB_VERSION }));
   const marker = '"entries":[]';
   const split = skeleton.indexOf(marker) + marker.length - 1;
-  const pieces: string[] = [skeleton.slice(0, split)];
-  let bytes = Buffer.byteLength(skeleton);
-  for (const recording of recorder.list(options.conn)) {
+  const recordings = recorder.list(options.conn);
+  const entry = (recording: ConnectionRecording, index: number): string => {
     const replayed = replayRecording(recording, { maxPayload: options.maxPayload });
-    const entry = `${pieces.length > 1 ? ',' : ''}${JSON.stringify(harEntry(replayed, recorder.epoch))}`;
-    bytes += Buffer.byteLength(entry);
+    return `${index > 0 ? ',' : ''}${JSON.stringify(harEntry(replayed, recorder.epoch))}`;
+  };
+  let bytes = Buffer.byteLength(skeleton);
+  for (const [index, recording] of recordings.entries()) {
+    bytes += Buffer.byteLength(entry(recording, index));
     if (bytes > ceilingBytes) return { ok: false, bytes };
-    pieces.push(entry);
   }
-  pieces.push(skeleton.slice(split));
-  return { ok: true, pieces, bytes };
+  const pieces = function* (): Generator<string> {
+    yield skeleton.slice(0, split);
+    for (const [index, recording] of recordings.entries()) yield entry(recording, index);
+    yield skeleton.slice(split);
+  };
+  return { ok: true, pieces: { [Symbol.iterator]: pieces }, bytes };
 }
 
 /** The pieces as UTF-8 chunks of `size` bytes, each with a buffer of its own (to be moved, not copied). */
 export function* chunksOf(
-  pieces: readonly (string | Uint8Array)[],
+  pieces: Iterable<string | Uint8Array>,
   size = EXPORT_CHUNK_BYTES,
 ): Generator<Uint8Array> {
   const encoder = new TextEncoder();

@@ -25,8 +25,8 @@ function session(connections: number): SessionRecorder {
   return recorder;
 }
 
-function joined(pieces: (string | Uint8Array)[]): Uint8Array {
-  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
+function joined(pieces: Iterable<string | Uint8Array>): Uint8Array {
+  return Buffer.concat([...pieces].map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
 }
 
 describe('an export in pieces', () => {
