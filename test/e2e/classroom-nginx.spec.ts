@@ -3,7 +3,8 @@
 // snippets' sockets (which carry a run capability, not the cookie) and the instructor's board and
 // Watch all go through nginx; each learner sees only their own, the board sees everyone.
 import { type ClassLaunch, launchClass, missingPackages } from '../../scripts/classroom/launch';
-import { chatEcho, expect, openPlayground, runEchoSnippet, test, unique } from './fixtures';
+import { expectOwnFramesOnly, twoLearnersTalk } from './classroom-learners';
+import { expect, test } from './fixtures';
 
 const TOKEN = 'a-class-in-the-browser-0123456789';
 const missing = missingPackages();
@@ -27,30 +28,14 @@ test.describe('a class behind nginx', () => {
   }, testInfo) => {
     test.setTimeout(150_000);
     const contexts = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
-    const [adaContext, graceContext, teachContext] = contexts;
+    const teachContext = contexts[2];
     try {
-      const ada = await openPlayground(adaContext!, launch.url);
-      const grace = await openPlayground(graceContext!, launch.url);
-      const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
-      const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
-      await chatEcho(ada, said.ada);
-      await runEchoSnippet(ada, ran.ada);
-      await chatEcho(grace, said.grace);
-      await runEchoSnippet(grace, ran.grace);
-      for (const [page, own, other] of [
-        [ada, 'ada', 'grace'],
-        [grace, 'grace', 'ada'],
-      ] as const) {
-        const frames = page.getByTestId('frame-row');
-        await expect(frames.filter({ hasText: said[own] })).toHaveCount(2);
-        // The snippet's socket reached the learner's instance by its capability alone.
-        await expect(frames.filter({ hasText: ran[own] })).toHaveCount(2);
-        await expect(frames.filter({ hasText: said[other] })).toHaveCount(0);
-        await expect(frames.filter({ hasText: ran[other] })).toHaveCount(0);
-      }
+      const [ada, grace] = await twoLearnersTalk(contexts, launch.url);
+      await expectOwnFramesOnly(ada, grace);
+      await expectOwnFramesOnly(grace, ada);
 
-      await ada.getByTestId('nickname').fill('Ada');
-      await ada.getByTestId('share-traffic').check();
+      await ada.page.getByTestId('nickname').fill('Ada');
+      await ada.page.getByTestId('share-traffic').check();
       const board = await teachContext!.newPage();
       await board.setViewportSize({ width: 1280, height: 800 });
       await board.goto(`${launch.url}teach?token=${TOKEN}`);
@@ -63,9 +48,9 @@ test.describe('a class behind nginx', () => {
         teachContext!.waitForEvent('page'),
         adaRow.getByTestId('watch').click(),
       ]);
-      await expect(watch.getByTestId('frame-row').filter({ hasText: said.ada })).toHaveCount(2);
-      await expect(watch.getByTestId('frame-row').filter({ hasText: ran.ada })).toHaveCount(2);
-      await expect(watch.getByTestId('frame-row').filter({ hasText: said.grace })).toHaveCount(0);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: ada.said })).toHaveCount(2);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: ada.ran })).toHaveCount(2);
+      await expect(watch.getByTestId('frame-row').filter({ hasText: grace.said })).toHaveCount(0);
       await board.screenshot({ path: testInfo.outputPath('board-behind-nginx.png') });
       await watch.close();
     } finally {

@@ -2,7 +2,8 @@
 // each see, in their own inspector, their own chat connection and their own snippet run, and
 // nothing of the other's — the snippet's socket reaching its learner's tap through the run
 // capability, since its opaque-origin sandbox sends no cookie.
-import { chatEcho as chat, expect, openPlayground, runEchoSnippet as run, test, unique } from './fixtures';
+import { expectOwnFramesOnly, twoLearnersTalk } from './classroom-learners';
+import { expect, test } from './fixtures';
 
 test.use({ serverOptions: { classroom: true } });
 
@@ -14,42 +15,30 @@ test("each learner's inspector shows their own chat and snippet run, and none of
   test.setTimeout(120_000);
   const contexts = [await browser.newContext(), await browser.newContext()];
   try {
-    const [ada, grace] = [
-      await openPlayground(contexts[0]!, server.url),
-      await openPlayground(contexts[1]!, server.url),
-    ];
-    const said = { ada: unique('ada-chat'), grace: unique('grace-chat') };
-    const ran = { ada: unique('ada-run'), grace: unique('grace-run') };
-    await chat(ada, said.ada);
-    await chat(grace, said.grace);
-    await run(ada, ran.ada);
-    await run(grace, ran.grace);
-
-    for (const [page, own, other] of [
-      [ada, 'ada', 'grace'],
-      [grace, 'grace', 'ada'],
+    const [ada, grace] = await twoLearnersTalk(contexts, server.url);
+    for (const [own, other] of [
+      [ada, grace],
+      [grace, ada],
     ] as const) {
+      await expectOwnFramesOnly(own, other);
+      const { page, said, ran } = own;
       const frames = page.getByTestId('frame-row');
-      await expect(frames.filter({ hasText: said[own] })).toHaveCount(2);
-      await expect(frames.filter({ hasText: ran[own] })).toHaveCount(2);
       // Each lane is named for what opened it: the page counts its history by its own records only.
-      await expect(frames.filter({ hasText: said[own] }).first()).toHaveAttribute('data-lane', 'chat');
-      await expect(frames.filter({ hasText: ran[own] }).first()).toHaveAttribute('data-lane', /^run \d+$/);
+      await expect(frames.filter({ hasText: said }).first()).toHaveAttribute('data-lane', 'chat');
+      await expect(frames.filter({ hasText: ran }).first()).toHaveAttribute('data-lane', /^run \d+$/);
       // Two connections, the chat's and the run's: the other learner's never reached this page's tap.
       const conns = new Set(
         await frames.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-conn'))),
       );
       expect(conns.size).toBe(2);
-      await expect(frames.filter({ hasText: said[other] })).toHaveCount(0);
-      await expect(frames.filter({ hasText: ran[other] })).toHaveCount(0);
       // The snippet's socket carried its run capability, and nothing a learner reads shows it.
       await expect(page.locator('body')).not.toContainText('wslab_run');
       const inspector = page.getByTestId('inspector');
       const overflow = await inspector.evaluate((el) => el.scrollWidth - el.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
     }
-    await ada.screenshot({ path: testInfo.outputPath('ada.png') });
-    await grace.screenshot({ path: testInfo.outputPath('grace.png') });
+    await ada.page.screenshot({ path: testInfo.outputPath('ada.png') });
+    await grace.page.screenshot({ path: testInfo.outputPath('grace.png') });
   } finally {
     for (const context of contexts) await context.close();
   }
