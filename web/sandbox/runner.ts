@@ -23,7 +23,10 @@ export interface RunnerEvents {
   onEnd(label: string, how: RunEnd, message: string): void;
 }
 
-const POLITE_STOP_MS = 300;
+// How long Stop waits for a snippet to close its sockets (and say so) before killing it: a snippet
+// that is not in a loop answers in a few ms, but on a busy machine the way there and back (page,
+// sandbox, worker) has taken longer than 300 ms, and the snippet then lost its last words.
+const POLITE_STOP_MS = 1000;
 
 /** A snippet that may record or play sound: its run starts audio while the click is still a gesture. */
 const USES_AUDIO = /\b(openMicrophone|playAudio)\b/;
@@ -79,21 +82,28 @@ export class SnippetRunner {
       ended: false,
       onStopped: null,
       capability: startRunCapability(),
-      timer: setTimeout(
-        () =>
-          this.end(
-            run,
-            'timeout',
-            `stopped after ${this.limitMs / 1000} s, the run limit: does it loop forever or leave a socket open? Its connections were closed.`,
-          ),
-        this.limitMs,
-      ),
+      timer: this.limitTimer(() => run),
     };
     (frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode = code;
     this.current = run;
     document.body.appendChild(frame);
     this.events.onStart(label);
     return label;
+  }
+
+  // The run limit counts from Run, so that a sandbox that never starts is ended too, and again
+  // from when the snippet is handed its code: "stopped after 30 s" is the snippet's own time, not
+  // the sandbox's start-up on a busy machine.
+  private limitTimer(run: () => Run): ReturnType<typeof setTimeout> {
+    return setTimeout(
+      () =>
+        this.end(
+          run(),
+          'timeout',
+          `stopped after ${this.limitMs / 1000} s, the run limit: does it loop forever or leave a socket open? Its connections were closed.`,
+        ),
+      this.limitMs,
+    );
   }
 
   /** Asks the snippet to close its sockets, then removes it whether it answered or not. */
@@ -146,6 +156,8 @@ export class SnippetRunner {
         const code = (run.frame as HTMLIFrameElement & { pendingCode?: string }).pendingCode ?? '';
         void run.capability.then((capability) => {
           if (run.ended) return;
+          clearTimeout(run.timer);
+          run.timer = this.limitTimer(() => run);
           run.frame.contentWindow?.postMessage(
             {
               type: 'run',
