@@ -1,7 +1,7 @@
 // The processes behind a benchmarked class: one classroom instance on its own (no Redis, no
-// nginx), started as scripts/classroom/launch.ts starts each of its instances, and the RSS of any
-// instance found by the port it listens on. Linux only (/proc), like the rest of the benchmarks.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// nginx), started as scripts/classroom/launch.ts starts each of its instances, and the RSS of
+// each instance's process. Linux only (/proc), like the rest of the benchmarks.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SupervisedProcess } from '../scripts/classroom/supervised-process';
 import { ensureWebBuild } from '../scripts/ensure-web-build.mjs';
@@ -13,6 +13,7 @@ export interface SingleInstance {
   /** `http://127.0.0.1:<port>/` */
   url: string;
   port: number;
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -51,44 +52,7 @@ export async function startSingleInstance(
     await child.stop();
     throw error;
   }
-  return { url, port: Number(new URL(url).port), stop: () => child.stop() };
-}
-
-/** The child of this process listening on 127.0.0.1:`port`, from /proc/net/tcp and its fds; null if none. */
-export function pidListeningOn(port: number): number | null {
-  const inodes = new Set<string>();
-  const wanted = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    // Field 3 is the state: 0A is LISTEN; field 9 the socket's inode.
-    if (fields[1] === wanted && fields[3] === '0A') inodes.add(`socket:[${fields[9]}]`);
-  }
-  if (inodes.size === 0) return null;
-  for (const pid of childPids()) {
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`))
-        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return null;
-}
-
-function childPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // `pid (comm) state ppid …`: comm may hold spaces, so read after its closing parenthesis.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
+  return { url, port: Number(new URL(url).port), pid: child.pid, stop: () => child.stop() };
 }
 
 /** VmRSS in bytes, or null once the process has gone. */

@@ -8,7 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { launchClass, missingPackages, missingPackagesMessage } from '../scripts/classroom/launch';
 import { readFlags } from '../server/cli/flags';
 import { type LoadFigures, runClassLoad } from './classroom-load';
-import { pidListeningOn, RssSampler, startSingleInstance } from './classroom-processes';
+import { RssSampler, startSingleInstance } from './classroom-processes';
 
 const LIMITS = { learners: 2000, seconds: 600 };
 /** Past the run's own seconds, this long for starting, setting up and draining: then it stops. */
@@ -73,22 +73,22 @@ async function healthOf(port: number): Promise<RunFigures['health'][number]> {
   }
 }
 
-/** The load against `base`, sampling the RSS of the instances listening on `ports`. */
+/** The load against `base`, sampling the RSS of `instances`. */
 async function measure(
   name: string,
   base: string,
-  ports: readonly number[],
+  instances: readonly { port: number; pid: number | null }[],
   token: string,
   options: { learners: number; seconds: number },
   deadline: number,
 ): Promise<RunFigures> {
-  const rss = new RssSampler(ports.map(pidListeningOn));
+  const rss = new RssSampler(instances.map((instance) => instance.pid));
   rss.sample();
   let rssEnd: (number | null)[] = [];
   let health: RunFigures['health'] = [];
   const beforeClose = async (): Promise<void> => {
     rssEnd = rss.sample();
-    health = await Promise.all(ports.map(healthOf));
+    health = await Promise.all(instances.map((instance) => healthOf(instance.port)));
   };
   const load = await withDeadline(
     name,
@@ -215,7 +215,7 @@ async function runOne(): Promise<RunFigures | null> {
   let instance: Awaited<ReturnType<typeof startSingleInstance>> | null = null;
   try {
     instance = await withDeadline('starting the instance', startSingleInstance(token, log), deadline);
-    return await measure(name, instance.url, [instance.port], token, options, deadline);
+    return await measure(name, instance.url, [instance], token, options, deadline);
   } catch (error) {
     console.log(`\n${name}: could not be made: ${(error as Error).message}\n${output.join('\n')}`);
     return null;
@@ -243,8 +243,7 @@ async function runThree(): Promise<RunFigures | null> {
     launch.died.then((notice) => {
       died = notice;
     });
-    const ports = launch.instances.map((instance) => instance.port);
-    const run = await measure(name, launch.url, ports, token, options, deadline);
+    const run = await measure(name, launch.url, launch.instances, token, options, deadline);
     return { ...run, died };
   } catch (error) {
     console.log(`\n${name}: could not be made: ${(error as Error).message}\n${output.join('\n')}`);

@@ -29,6 +29,8 @@ const POLL_MS = 100;
 
 export interface ClassInstance {
   port: number;
+  /** Its process id (null if it never started), e.g. to read its memory. */
+  pid: number | null;
   /** `http://127.0.0.1:<port>/`: this instance directly, past nginx. */
   url: string;
 }
@@ -186,7 +188,11 @@ export async function launchClass(options: ClassOptions): Promise<ClassLaunch> {
       url,
       instructorUrl: `${url}teach?token=${token}`,
       instructorToken: token,
-      instances: instancePorts.map((port) => ({ port, url: `http://${HOST}:${port}/` })),
+      instances: instancePorts.map((port, i) => ({
+        port,
+        pid: instances[i]!.pid,
+        url: `http://${HOST}:${port}/`,
+      })),
       redisUrl,
       nginxPort,
       died: firstDeath(everyProcess()),

@@ -58,6 +58,11 @@ export class SupervisedProcess {
   }
 
   /** True once stop() or expectExit() was called: its exit from then on is no news. */
+  /** The process id, or null if it never started. */
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
   get exitIsExpected(): boolean {
     return this.exitExpected;
   }
