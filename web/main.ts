@@ -48,8 +48,11 @@ const theme = (): ThemeName => colours.current;
 
 const terminalBox = byTestId(document, 'terminal');
 let commands: TerminalCommands;
+// What the learner does (not what the page does on its own) is a try at the open lesson step.
+const learnerTried = (): void => lessons.learnerTried();
 const terminal = new TerminalHost(terminalBox, (line) => {
   terminal.print(`> ${line}`, 'input');
+  learnerTried();
   commands.run(line);
 });
 
@@ -98,6 +101,7 @@ chat = new Chat({
         chat.refused(session, handshake.response.status, handshake.rejected ?? handshake.response.reason);
     });
   },
+  onLearnerAct: learnerTried,
   onLineSelected(link) {
     if (link.laneKey) inspector.selectMessage(link.laneKey, link.dir, link.message);
   },
@@ -112,10 +116,11 @@ commands = new TerminalCommands(terminal, {
 
 // ---- Editor and runs ------------------------------------------------------------------------
 
-const controls = new RunControls(terminal, inspector.connections);
+const controls = new RunControls(terminal, inspector.connections, learnerTried);
 // The workbench shares the editor's room, under tabs: it sends the frames a browser never would.
 if (playground) {
   mountWorkbench(document.querySelector<HTMLElement>('.editor-panel')!, {
+    onLearnerAct: learnerTried,
     // A conformance case's link: the inspector shows that case's connection only (the newest lane
     // with its id and client address, should the server have restarted since).
     onShowConnection(result) {

@@ -44,10 +44,23 @@ test('a step finished earlier shows its checks done when it is opened again, as 
   expect(await checks.count()).toBeGreaterThan(0);
   for (const check of await checks.all()) await expect(check).toHaveAttribute('data-state', 'done');
   await expect(app.locator('.checks')).toContainText('Step done ✓');
-  // And after a reload, with nothing run since.
+  // And after a reload, with nothing run since: the chat connecting on load (a handshake one
+  // check counts) is the page's doing, not a try, so the step stays done.
   await app.reload();
   await expect(app.locator('.step-title')).toContainText('Step 2 of');
+  await expect(app.getByTestId('chat-status')).toHaveAttribute('data-state', 'connected');
+  // The inspector and the checks take the same batch: once the card shows the 101, so have they.
+  const chatLane = app.locator('[data-testid="connection"][data-role="chat"]');
+  await expect(chatLane.getByTestId('handshake').locator('summary')).toContainText('101 Switching Protocols');
+  await expect(app.locator('.checks')).toHaveAttribute('data-state', 'done');
   for (const check of await checks.all()) await expect(check).toHaveAttribute('data-state', 'done');
+  // A run is a try: the checks count it live, and a run that sends nothing ticks no message.
+  await waitForEditor(app);
+  await setSnippet(app, "console.log('nothing sent');");
+  await app.getByTestId('run').click();
+  await expect(app.getByTestId('terminal')).toContainText('nothing sent');
+  await expect(app.locator('.checks h4')).toHaveText('This step is done when the tap shows:');
+  await expect(checks.nth(1)).toHaveAttribute('data-state', 'pending');
 });
 
 test('a code block wider than the column scrolls sideways, reachable by keyboard; one that fits (a wider column) is no tab stop', async ({

@@ -29,6 +29,8 @@ export interface ChatOptions {
   onConnecting(session: ChatSession, url: string): void;
   /** A line was clicked: show its frame. */
   onLineSelected(link: ChatLink): void;
+  /** The learner connected or sent (not the page connecting on load). */
+  onLearnerAct?(): void;
 }
 
 export class ChatSession {
@@ -97,6 +99,7 @@ export class Chat {
           onkeydown: (e: Event) => {
             if ((e as KeyboardEvent).key !== 'Enter') return;
             e.preventDefault();
+            this.options.onLearnerAct?.();
             this.reconnect();
           },
         }),
@@ -262,6 +265,7 @@ export class Chat {
   }
 
   private toggle(): void {
+    this.options.onLearnerAct?.();
     if (this.socket && this.socket.readyState <= WebSocket.OPEN) this.disconnect();
     else this.connect();
   }
@@ -280,6 +284,7 @@ export class Chat {
       this.addLine('status', 'The WebSocket is not connected. Press Connect first.');
       return;
     }
+    this.options.onLearnerAct?.();
     socket.send(text);
     this.addLine('client', text, { session, dir: 'client', message: session.sent++ });
     this.input.value = '';

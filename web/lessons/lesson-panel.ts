@@ -76,6 +76,8 @@ export class LessonPanel {
   private missed = 0;
   /** The server's `t` when the open step opened; null when the tap had not said hello yet. */
   private openedAt: number | null = null;
+  /** The learner has tried this step since it opened, so its checks count that try live. */
+  private tried = false;
 
   constructor(private readonly options: LessonPanelOptions) {
     this.element = h(
@@ -329,6 +331,7 @@ export class LessonPanel {
     this.progress = new StepProgress(step.checks);
     this.openedAt = this.options.serverNow();
     this.missed = 0;
+    this.tried = false;
     this.renderChecks();
     this.renderToc();
   }
@@ -390,6 +393,18 @@ export class LessonPanel {
     );
   }
 
+  /**
+   * The learner did something that can tick a check: ran a snippet, sent from the chat, the
+   * terminal or the workbench. A step done on an earlier visit now counts this try live. Traffic
+   * the page makes on its own (the chat connecting on load) is no try: a reloaded step must not
+   * turn from done to half done because the page connected.
+   */
+  learnerTried(): void {
+    if (this.tried) return;
+    this.tried = true;
+    if (this.progress) this.renderChecks();
+  }
+
   /** Feeds a live tap event to the open step's checks. */
   observe(event: TapEvent): void {
     const progress = this.progress;
@@ -411,10 +426,10 @@ export class LessonPanel {
     const entries = progress.entries();
     if (progress.done && this.lesson) this.markDone(this.lesson.slug, this.step);
     // A step finished on an earlier visit stays finished: its checks say so, as the contents do,
-    // until it is run again, when they count the new run live.
+    // until the learner tries it again, when they count the new try live.
     const doneBefore =
       !progress.done &&
-      entries.every((entry) => entry.seen === 0) &&
+      !this.tried &&
       this.lesson !== null &&
       this.doneSteps(this.lesson.slug).has(this.step);
     if (entries.length === 0) {

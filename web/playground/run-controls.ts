@@ -37,7 +37,12 @@ export class RunControls {
   private readonly runner: SnippetRunner;
   private readonly solutionButton = byTestId<HTMLButtonElement>(document, 'solution');
 
-  constructor(terminal: TerminalView, connections: Connections) {
+  /** `onRun` hears each run as it starts (a lesson step counts it as the learner's try). */
+  constructor(
+    terminal: TerminalView,
+    connections: Connections,
+    private readonly onRun: () => void = () => {},
+  ) {
     const stopButton = byTestId<HTMLButtonElement>(document, 'stop');
     const runState = document.querySelector<HTMLElement>('.run-state')!;
     this.editor = new EditorHost(byTestId(document, 'editor'), {
@@ -86,6 +91,7 @@ export class RunControls {
   }
 
   run(): void {
+    this.onRun();
     this.runner.run(this.editor.getValue());
   }
 

@@ -13,6 +13,8 @@ import './check.css';
 export interface CheckPanelOptions {
   /** Shows a case's connection in the inspector; false when the inspector no longer has it. */
   onShowConnection?: (result: CaseResult) => boolean;
+  /** The learner sent frames or started a check (a lesson step counts it as their try). */
+  onLearnerAct?: () => void;
 }
 
 type CheckState = 'idle' | 'starting' | 'running' | 'cancelling';
@@ -71,7 +73,7 @@ export class CheckPanel {
   private state: CheckState = 'idle';
   private tally = { pass: 0, nonStrict: 0, fail: 0 };
 
-  constructor(options: CheckPanelOptions = {}) {
+  constructor(private readonly options: CheckPanelOptions = {}) {
     this.client = new WorkbenchClient(
       (reply) => this.onReply(reply),
       (why) => {
@@ -113,6 +115,7 @@ export class CheckPanel {
     // This server's own echo goes without a target: the server then knows it is its own.
     const target = text === '' || text === echoUrl() ? null : text;
     const cases = this.cases.value.split(/[\s,]+/).filter(Boolean);
+    this.options.onLearnerAct?.();
     this.setState('starting');
     this.tally = { pass: 0, nonStrict: 0, fail: 0 };
     this.say(`Connecting to ${target ?? 'this server’s echo'}…`);

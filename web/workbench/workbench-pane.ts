@@ -181,7 +181,7 @@ export class WorkbenchPane {
   private batch: { built: BuiltScript; items: QueuedFrame[] } | null = null;
   private opened: { resolve(): void; reject(why: Error): void } | null = null;
 
-  constructor(checkOptions: CheckPanelOptions = {}) {
+  constructor(private readonly checkOptions: CheckPanelOptions = {}) {
     this.client = new WorkbenchClient(
       (reply) => this.onReply(reply),
       (why) => {
@@ -502,6 +502,7 @@ export class WorkbenchPane {
       return;
     }
     const pause = Number(this.fields.pause.value.trim() || '0');
+    this.checkOptions.onLearnerAct?.();
     this.sendButton.disabled = true;
     try {
       if (this.state !== 'open') await this.open();
