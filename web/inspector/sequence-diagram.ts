@@ -72,7 +72,12 @@ export class SequenceDiagram {
       this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
       this.render();
     });
-    new ResizeObserver(() => this.render()).observe(this.scroller);
+    new ResizeObserver(() => {
+      // The frame's detail opening below takes the diagram's height: the arrow just picked stays
+      // in view rather than dropping out of the rows drawn.
+      if (!this.follow && this.active >= 0) this.keepInView(this.active);
+      this.render();
+    }).observe(this.scroller);
     this.element = h(
       'section',
       { className: 'sequence', 'data-testid': 'sequence', 'aria-label': 'Sequence diagram' },
@@ -236,13 +241,18 @@ export class SequenceDiagram {
     if (next === undefined) return;
     event.preventDefault();
     this.active = Math.min(count - 1, Math.max(0, next));
-    const top = this.active * ROW_HEIGHT;
-    const scroller = this.scroller;
     this.follow = false;
+    this.keepInView(this.active);
+    this.render();
+  }
+
+  /** Scrolls the least that shows a row whole. */
+  private keepInView(index: number): void {
+    const top = index * ROW_HEIGHT;
+    const scroller = this.scroller;
     if (top < scroller.scrollTop) scroller.scrollTop = top;
     else if (top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight)
       scroller.scrollTop = top + ROW_HEIGHT - scroller.clientHeight;
-    this.render();
   }
 
   private pick(index: number): void {
