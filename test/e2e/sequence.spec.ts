@@ -269,52 +269,63 @@ test('a fragmented reply is bracketed as one message, and a refused handshake is
   await expect(arrows(app)).toHaveCount(0);
 });
 
-test('an arrow picked at the foot of the diagram stays in view as the frame detail opens below it', async ({
-  app,
-  server,
-}) => {
-  await expect(app.locator('.tap-state[data-state="live"]')).toBeVisible();
-  // More arrows than the diagram shows at once, so it scrolls.
-  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
-  await once(socket, 'open');
-  let answers = 0;
-  socket.on('message', () => answers++);
-  for (let i = 0; i < 40; i++) socket.send(`foot ${i}`);
-  await expect.poll(() => answers).toBe(40);
-  socket.close();
-  const sequence = await openSequence(app);
-  const list = sequence.getByRole('listbox');
-  // Earlier tests on this server may have drawn more: enough that the list scrolls is what counts.
-  await expect
-    .poll(() => list.evaluate((scroller) => scroller.scrollHeight > 2 * scroller.clientHeight))
-    .toBe(true);
-  await list.press('Home');
-  // The lowest arrow wholly in view, before the detail takes its share of the column.
-  const id = await list.evaluate((scroller) => {
-    const box = scroller.getBoundingClientRect();
-    const whole = [...scroller.querySelectorAll<HTMLElement>('[data-testid="sequence-arrow"]')].filter(
-      (row) => !row.hidden && row.getBoundingClientRect().bottom <= box.bottom,
-    );
-    return whole.at(-1)?.dataset.id ?? null;
+// Opening a frame's detail takes height from the diagram; the arrow picked must stay in view, both
+// where the keys left the list and where it was following the newest arrow (scrolled to its end).
+for (const { where, scroll, pick } of [
+  { where: 'at the foot of the list, reached from Home', scroll: 'Home', pick: 'lowest' },
+  { where: 'at the top, while the list follows the newest arrow', scroll: 'end', pick: 'highest' },
+] as const) {
+  test(`an arrow picked ${where} stays in view as the frame detail opens below it`, async ({
+    app,
+    server,
+  }) => {
+    await expect(app.locator('.tap-state[data-state="live"]')).toBeVisible();
+    // More arrows than the diagram shows at once, so it scrolls.
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/echo`);
+    await once(socket, 'open');
+    let answers = 0;
+    socket.on('message', () => answers++);
+    for (let i = 0; i < 40; i++) socket.send(`pick ${i}`);
+    await expect.poll(() => answers).toBe(40);
+    socket.close();
+    const sequence = await openSequence(app);
+    const list = sequence.getByRole('listbox');
+    // Earlier tests on this server may have drawn more: enough that the list scrolls is what counts.
+    await expect
+      .poll(() => list.evaluate((scroller) => scroller.scrollHeight > 2 * scroller.clientHeight))
+      .toBe(true);
+    if (scroll === 'Home') await list.press('Home');
+    else await list.evaluate((scroller) => scroller.scrollTo({ top: scroller.scrollHeight }));
+    // The arrow wholly in view, before the detail takes its share of the column.
+    const id = await list.evaluate((scroller, pick) => {
+      const box = scroller.getBoundingClientRect();
+      const whole = [...scroller.querySelectorAll<HTMLElement>('[data-testid="sequence-arrow"]')]
+        .filter((row) => {
+          const own = row.getBoundingClientRect();
+          return !row.hidden && own.top >= box.top && own.bottom <= box.bottom;
+        })
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+      return (pick === 'lowest' ? whole.at(-1) : whole[0])?.dataset.id ?? null;
+    }, pick);
+    expect(id).not.toBeNull();
+    const picked = sequence.locator(`[data-testid="sequence-arrow"][data-id="${id}"]`);
+    const before = (await list.boundingBox())!.height;
+    await picked.click();
+    await expect(app.getByTestId('frame-detail')).toHaveAttribute('data-frame-id', id!);
+    // The detail took height from the diagram, and the picked arrow is still drawn, whole and selected.
+    await expect.poll(async () => (await list.boundingBox())!.height).toBeLessThan(before - 40);
+    await expect(picked).toHaveAttribute('aria-selected', 'true');
+    const inView = () =>
+      picked.evaluate((row) => {
+        const box = row.closest('[role="listbox"]')!.getBoundingClientRect();
+        const own = row.getBoundingClientRect();
+        // A pixel's grace: the list's box is fractional where its rows are whole pixels.
+        return own.top >= box.top - 1 && own.bottom <= box.bottom + 1;
+      });
+    await expect.poll(inView).toBe(true);
+    await app.screenshot({ path: test.info().outputPath(`sequence-picked-${pick}.png`) });
   });
-  expect(id).not.toBeNull();
-  const picked = sequence.locator(`[data-testid="sequence-arrow"][data-id="${id}"]`);
-  const before = (await list.boundingBox())!.height;
-  await picked.click();
-  await expect(app.getByTestId('frame-detail')).toHaveAttribute('data-frame-id', id!);
-  // The detail took height from the diagram, and the picked arrow is still drawn, whole and selected.
-  await expect.poll(async () => (await list.boundingBox())!.height).toBeLessThan(before - 40);
-  await expect(picked).toHaveAttribute('aria-selected', 'true');
-  const inView = () =>
-    picked.evaluate((row) => {
-      const box = row.closest('[role="listbox"]')!.getBoundingClientRect();
-      const own = row.getBoundingClientRect();
-      // A pixel's grace: the list's box is fractional where its rows are whole pixels.
-      return own.top >= box.top - 1 && own.bottom <= box.bottom + 1;
-    });
-  await expect.poll(inView).toBe(true);
-  await app.screenshot({ path: test.info().outputPath('sequence-picked-foot.png') });
-});
+}
 
 test('100 000 frames: the diagram draws only the arrows in view, and a jump to the middle is quick', async ({
   app,

@@ -39,6 +39,8 @@ export class SequenceDiagram {
   /** The row the keys move, shown as the list's active descendant. */
   private active = -1;
   private follow = true;
+  /** Where the diagram last scrolled itself to show an arrow (-1: the learner has scrolled since). */
+  private shownAt = -1;
   private drawn = '';
   private shown = false;
 
@@ -69,7 +71,11 @@ export class SequenceDiagram {
     );
     this.scroller.addEventListener('scroll', () => {
       const { scrollTop, clientHeight, scrollHeight } = this.scroller;
-      this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
+      // Where the diagram scrolled itself to show an arrow, it does not start following: that
+      // arrow may sit near the end, and following would scroll it away.
+      if (scrollTop !== this.shownAt)
+        this.follow = scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT * 1.5;
+      this.shownAt = -1;
       this.render();
     });
     new ResizeObserver(() => {
@@ -121,6 +127,7 @@ export class SequenceDiagram {
     if (top >= scroller.scrollTop && top + ROW_HEIGHT <= scroller.scrollTop + scroller.clientHeight) return;
     this.follow = false;
     scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
+    this.shownAt = scroller.scrollTop;
   }
 
   private lane(): Lane | null {
@@ -241,7 +248,8 @@ export class SequenceDiagram {
     if (next === undefined) return;
     event.preventDefault();
     this.active = Math.min(count - 1, Math.max(0, next));
-    this.follow = false;
+    // End goes to the newest arrow and follows the ones to come, as scrolling to the end does.
+    this.follow = event.key === 'End';
     this.keepInView(this.active);
     this.render();
   }
@@ -253,9 +261,14 @@ export class SequenceDiagram {
     if (top < scroller.scrollTop) scroller.scrollTop = top;
     else if (top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight)
       scroller.scrollTop = top + ROW_HEIGHT - scroller.clientHeight;
+    else return;
+    this.shownAt = scroller.scrollTop;
   }
 
   private pick(index: number): void {
+    // The learner is reading this arrow: new ones arriving, or the frame's detail opening below
+    // and taking the diagram's height, must not scroll it away.
+    this.follow = false;
     const item = this.view().at(index);
     if (item?.kind === 'frame') this.events.onPick(item.record.id);
     else this.render();
