@@ -61,6 +61,8 @@ export class ConnectionTaps {
     headers: HeaderList = [],
   ): void {
     const responseRaw = rejectHandshake(upgrade.socket, status, reason, headers);
+    // The workbench's journal of its own connection has this answer already, as it read it.
+    if (upgrade.journaledByWorkbench) return;
     this.total++;
     captureRefusal(this.journal, {
       remote: upgrade.remote,

@@ -21,6 +21,11 @@ export interface UpgradeRequest {
   local: string;
   /** Classroom mode: the learner whose connection this is (server/classroom/classroom.ts). */
   learner?: string;
+  /**
+   * The far end of one of the workbench's own raw connections, which the workbench journals from
+   * the client's side: the tap must not show the same TCP connection a second time.
+   */
+  journaledByWorkbench?: boolean;
 }
 
 export function readUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer): UpgradeRequest {

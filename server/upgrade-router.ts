@@ -112,6 +112,8 @@ export class UpgradeRouter {
     const taken = takeRunCapability(req.url ?? '/');
     req.url = taken.target;
     const upgrade = readUpgradeRequest(req, socket, head);
+    const { remoteAddress, remotePort } = socket as Socket;
+    if (this.workbench.isOwnSocket(remoteAddress, remotePort)) upgrade.journaledByWorkbench = true;
     const identity = classroom.identify(req, taken.capability);
     if (identity.learner) upgrade.learner = identity.learner.id;
     if (!identity.ok) {
@@ -181,8 +183,7 @@ export class UpgradeRouter {
       return;
     }
     const socket = upgrade.socket as Socket;
-    // The workbench journals its own raw connections from the client's side already.
-    const capture = this.workbench.isOwnSocket(socket.remoteAddress, socket.remotePort)
+    const capture = upgrade.journaledByWorkbench
       ? null
       : this.taps.captureFor(upgrade, endpoint.kind, { maxPayload: this.options.maxPayload });
     capture?.watchWrites(socket);

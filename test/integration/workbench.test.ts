@@ -138,6 +138,32 @@ describe('the workbench raw sender', () => {
     expect(tap.twinsOf(conn)).toEqual([]);
   });
 
+  it('journals a connection this server refuses once: as workbench, with the refusal, not again as rejected', async () => {
+    const control = await Control.open(server);
+    control.ask({ type: 'open', target: wsUrl(server, '/nowhere') });
+    expect(await control.next('error')).toMatchObject({
+      code: 'HANDSHAKE_FAILED',
+      message: 'the server answered the upgrade with 404 Not Found',
+    });
+    control.close();
+    const [open] = (await tap.waitFor(
+      (e) => e.type === 'open' && e.kind === 'workbench' && e.path === '/nowhere',
+    )) as TapOpenEvent[];
+    const [handshake] = await tap.waitFor((e) => e.type === 'handshake' && e.conn === open!.conn);
+    expect(handshake).toMatchObject({ response: { status: 404 } });
+    // A later connection to the same path, from a plain client, is journaled as rejected: had the
+    // workbench's been journaled twice, its twin would be in the tap before this one.
+    const probe = new WebSocket(wsUrl(server, '/nowhere'));
+    probe.on('error', () => {});
+    await once(probe, 'unexpected-response');
+    probe.terminate();
+    const rejected = await tap.waitFor(
+      (e) => e.type === 'open' && e.kind === 'rejected' && e.path === '/nowhere',
+    );
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as TapOpenEvent).remote).not.toBe(open!.remote);
+  });
+
   it('exports the workbench connection in the HAR and the pcapng like any other', async () => {
     const { opened } = await sendPreset('long-ping');
     await tap.waitFor((e) => e.type === 'close' && e.conn === opened.conn);
