@@ -57,12 +57,12 @@ export class SupervisedProcess {
     follow(this.child.stderr!, true);
   }
 
-  /** True once stop() or expectExit() was called: its exit from then on is no news. */
   /** The process id, or null if it never started. */
   get pid(): number | null {
     return this.child.pid ?? null;
   }
 
+  /** True once stop() or expectExit() was called: its exit from then on is no news. */
   get exitIsExpected(): boolean {
     return this.exitExpected;
   }

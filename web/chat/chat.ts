@@ -29,7 +29,7 @@ export interface ChatOptions {
   onConnecting(session: ChatSession, url: string): void;
   /** A line was clicked: show its frame. */
   onLineSelected(link: ChatLink): void;
-  /** The learner connected or sent (not the page connecting on load). */
+  /** The learner connected, disconnected or sent (not the page connecting on load). */
   onLearnerAct?(): void;
 }
 
