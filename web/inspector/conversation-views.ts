@@ -3,9 +3,9 @@
 // takes in — frames as they join the history, handshakes and connection ends from each batch —
 // and each picture keeps its own index, so drawing never rescans the history.
 
+import type { TapCloseEvent, TapHandshakeEvent } from '../../core/tap/events';
 import { h } from '../lib/dom';
-import type { TapBatch } from '../tap/tap-client';
-import type { Connections } from './connections';
+import type { Connections, Lane } from './connections';
 import type { FrameRow, FrameStore } from './frame-store';
 import { SequenceDiagram } from './sequence-diagram';
 import { SequenceTrack } from './sequence-track';
@@ -35,7 +35,7 @@ export class ConversationViews {
   constructor(
     frameList: HTMLElement,
     store: FrameStore,
-    private readonly connections: Connections,
+    connections: Connections,
     private readonly events: ConversationViewsEvents,
   ) {
     const id = `views${++instances}`;
@@ -136,9 +136,10 @@ export class ConversationViews {
     this.timeline.add(record);
   }
 
-  /** The handshakes and connection ends of a batch the inspector's model has just taken in. */
-  ingest(batch: TapBatch): void {
-    this.track.takeBatch(batch, this.connections);
+  /** A connection's handshake or end, in wire order with the frames. */
+  addConnectionEvent(lane: Lane, event: TapHandshakeEvent | TapCloseEvent): void {
+    if (event.type === 'handshake') this.track.addHandshake(lane, event);
+    else this.track.addEnd(lane, event);
   }
 
   /** Both pictures show the lane the frame list is filtered to, or every lane. */

@@ -4,7 +4,14 @@
 // detail view. The views only draw this.
 
 import { cutShortLiveLabel, liveMessageLabelOf } from '../../core/live/message-label';
-import type { ConnectionEvent, TapEvent, TapFrameEvent, TapMessageEvent } from '../../core/tap/events';
+import type {
+  ConnectionEvent,
+  TapCloseEvent,
+  TapEvent,
+  TapFrameEvent,
+  TapHandshakeEvent,
+  TapMessageEvent,
+} from '../../core/tap/events';
 import { decodeUtf8Lossy, fromBase64 } from '../../core/wire/bytes';
 import type { TapBatch } from '../tap/tap-client';
 import { Connections, type Lane } from './connections';
@@ -18,6 +25,12 @@ export interface InspectorModelHooks {
   onFrame?(record: FrameRow, replayed: boolean): void;
   /** The whole message a frame started arrived: its inflated payload, its order warnings. */
   onMessage?(record: FrameRow): void;
+  /**
+   * A connection's opening handshake or its end, in wire order with its frames: told between the
+   * frames before it and those after, even in a batch that holds several connections whole (a
+   * history), so the sequence diagram draws it where it happened.
+   */
+  onConnection?(lane: Lane, event: TapHandshakeEvent | TapCloseEvent): void;
 }
 
 type Pending =
@@ -89,6 +102,7 @@ export class InspectorModel {
       return;
     }
     const lane = this.connections.apply(instance, event as ConnectionEvent, replayed);
+    if (event.type === 'handshake' || event.type === 'close') this.hooks.onConnection?.(lane, event);
     if (event.type !== 'frame' && event.type !== 'message') return;
     const item = { lane, event, replayed } as Pending;
     if (!this.paused) {

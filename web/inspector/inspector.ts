@@ -93,6 +93,7 @@ export class Inspector {
         this.views.addFrame(record);
         this.hooks.onFrame?.(record, replayed);
       },
+      onConnection: (lane, event) => this.views.addConnectionEvent(lane, event),
       onMessage: (record) => {
         this.listDirty = true;
         this.views.messageArrived();
@@ -276,7 +277,6 @@ export class Inspector {
   /** Takes a batch from the tap. Drawing happens on the next animation frame. */
   ingest(batch: TapBatch): void {
     this.model.ingest(batch);
-    this.views.ingest(batch);
     this.schedule();
   }
 

@@ -7,8 +7,7 @@ import { PROXY_PATH } from '../../core/routes';
 import type { TapCloseEvent, TapHandshakeEvent } from '../../core/tap/events';
 import type { Direction } from '../../core/wire/direction';
 import { isControlOpcode, Opcode } from '../../core/wire/opcodes';
-import type { TapBatch } from '../tap/tap-client';
-import { Connections, type Lane } from './connections';
+import type { Lane } from './connections';
 import type { FrameRow, FrameStore } from './frame-store';
 
 /**
@@ -119,9 +118,10 @@ export class SequenceTrack {
   }
 
   /**
-   * The opening handshake: its request and its answer. Frames taken in from the same batch may
-   * already be in; the handshake goes back before those of its own connection (RFC 6455 §4: no
-   * frame comes before the handshake).
+   * The opening handshake: its request and its answer, told in wire order with the frames. A
+   * client may send frames before the answer has come (right behind its request); they are drawn
+   * after the handshake all the same, the handshake going back before those of its own
+   * connection (RFC 6455 §4: the connection is open once the answer is in).
    */
   addHandshake(lane: Lane, handshake: TapHandshakeEvent): void {
     // A tap that reconnects replays its history: a lane's handshake may come again.
@@ -144,17 +144,6 @@ export class SequenceTrack {
     items.splice(at, 0, request, response);
     own.items.splice(own.head, 0, request, response);
     this.version++;
-  }
-
-  /** The handshakes and connection ends of a batch the inspector's model has just taken in. */
-  takeBatch(batch: TapBatch, connections: Connections): void {
-    for (const event of batch.events) {
-      if (event.type !== 'handshake' && event.type !== 'close') continue;
-      const lane = connections.lanes.get(Connections.keyOf(batch.instance, event.conn));
-      if (!lane) continue;
-      if (event.type === 'handshake') this.addHandshake(lane, event);
-      else this.addEnd(lane, event);
-    }
   }
 
   /** The TCP connection ended: after every frame of it, even those the pause holds back. */

@@ -47,13 +47,11 @@ function setup(capacity = 1000) {
   let track: SequenceTrack | null = null;
   const model = new InspectorModel('http://127.0.0.1:8765', false, capacity, {
     onFrame: (record) => track!.addFrame(record),
+    onConnection: (lane, event) =>
+      event.type === 'handshake' ? track!.addHandshake(lane, event) : track!.addEnd(lane, event),
   });
   track = new SequenceTrack(model.store);
-  const ingest = (...events: TapEvent[]) => {
-    const batch = { events, replayed: false, instance: INSTANCE };
-    model.ingest(batch);
-    track!.takeBatch(batch, model.connections);
-  };
+  const ingest = (...events: TapEvent[]) => model.ingest({ events, replayed: false, instance: INSTANCE });
   return { model, track, ingest };
 }
 
@@ -100,6 +98,44 @@ describe('SequenceTrack', () => {
       'client binary',
       'server text',
     ]);
+  });
+
+  it('draws whole connections of one batch (a history) each in its place, not their handshakes last', () => {
+    const { track, ingest } = setup();
+    ingest(
+      open('c1'),
+      handshake('c1'),
+      frame('c1', 'client', 1),
+      frame('c1', 'server', 1),
+      close('c1'),
+      open('c2'),
+      handshake('c2'),
+      frame('c2', 'client', 2),
+      close('c2'),
+    );
+    const view = track.view(null);
+    const drawn: string[] = [];
+    for (let i = 0; i < view.length; i++) {
+      const item = view.at(i)!;
+      drawn.push(`${item.lane.conn} ${item.kind}`);
+    }
+    expect(drawn).toEqual([
+      'c1 request',
+      'c1 response',
+      'c1 frame',
+      'c1 frame',
+      'c1 end',
+      'c2 request',
+      'c2 response',
+      'c2 frame',
+      'c2 end',
+    ]);
+  });
+
+  it('draws frames a client sent right behind its request after the handshake (RFC 6455 §4.1)', () => {
+    const { track, ingest } = setup();
+    ingest(open('c1'), frame('c1', 'client', 1), handshake('c1'), frame('c1', 'server', 1));
+    expect(kinds(track.view(null))).toEqual(['request', 'response', 'client text', 'server text']);
   });
 
   it('marks the frames of a fragmented message and a ping sent between them (RFC 6455 §5.4)', () => {
