@@ -10,6 +10,10 @@ export interface DecodeTurn {
   liveAt: number | null;
   /** Journal bytes this turn read, handed back with the answer so the sender can count them as sent. */
   journalBytes: number;
+  /** Where in the subscriber's output ring the JSON goes if it fits; null: nowhere. */
+  window: { start: number; length: number } | null;
+  /** The ring's (shared) memory, when it is new to the worker: a first turn, or the ring grew. */
+  block?: SharedArrayBuffer;
 }
 
 export interface DecodeForget {
@@ -28,10 +32,14 @@ export interface DecodeReady {
   type: 'ready';
 }
 
-/** The turn's JSON array as UTF-8 (null when it made no event), for the subscriber's socket. */
+/**
+ * The turn's JSON array as UTF-8, for the subscriber's socket: the first `inRing` bytes of the
+ * turn's window, or else `json` (null when the turn made no event).
+ */
 export interface DecodeAnswer {
   type: 'answer';
   subscriber: number;
+  inRing: number;
   json: Uint8Array | null;
   journalBytes: number;
   /** Set when decoding failed: the subscriber is then closed with this reason. */

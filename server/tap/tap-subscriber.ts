@@ -12,6 +12,7 @@ import { JsonTapStream } from '../../core/tap/json-tap-stream';
 import { encodeRecord, gapBody, helloBody, RAW_FORMAT_VERSION, RecordKind } from '../../core/tap/raw-records';
 import type { Journal, Lend, LentSegment } from './journal';
 import type { JsonDecodePool } from './json-decode-pool';
+import { OutputRing, type RingLease, type RingWindow } from './output-ring';
 import { type ConnFilter, keepRecords } from './record-filter';
 
 /** What a subscriber needs of its socket: `ws`'s WebSocket fits, and so does a test double. */
@@ -226,9 +227,12 @@ export class JsonSubscriber extends TapSubscriber {
   constructor(sink: TapSink, settings: SubscriberSettings) {
     super(sink, settings);
     const sent = (journalBytes: number, jsonBytes: number): void => this.learn(journalBytes, jsonBytes);
+    // Twice the send limit: a turn's JSON is sized to the room left under the limit, but a turn
+    // reads whole records, and one record (a frame at the payload cap) can make more than that.
+    const output = new JsonOutput(sink, new OutputRing(2 * settings.maxBufferedBytes), sent);
     this.turns = settings.decodePool
-      ? new OffThreadTurns(sink, settings.decodePool, sent, settings.wake ?? (() => {}))
-      : new InlineTurns(sink, settings.inflater, sent);
+      ? new OffThreadTurns(output, settings.decodePool, settings.wake ?? (() => {}))
+      : new InlineTurns(output, settings.inflater);
   }
 
   protected override get outputPerByte(): number {
@@ -294,6 +298,52 @@ export class JsonSubscriber extends TapSubscriber {
   }
 }
 
+/** A JSON subscriber's way to its socket: its turns' JSON, sent from its output ring where it fits. */
+class JsonOutput {
+  constructor(
+    private readonly sink: TapSink,
+    readonly ring: OutputRing,
+    private readonly sent: (journalBytes: number, jsonBytes: number) => void,
+  ) {}
+
+  /** A turn's JSON, encoded here: into the ring if it fits there. */
+  sendText(json: string, journalBytes: number): void {
+    const window = this.ring.free();
+    if (window !== null) {
+      const { read, written } = utf8.encodeInto(json, windowBytes(window));
+      if (read === json.length) {
+        this.sendFromRing(window, this.ring.take(window), written, journalBytes);
+        return;
+      }
+    }
+    this.sendBytes(Buffer.from(json), journalBytes);
+  }
+
+  /** A turn's JSON already in `window` (its first `bytes`), which `lease` holds until it is written. */
+  sendFromRing(window: RingWindow, lease: RingLease, bytes: number, journalBytes: number): void {
+    lease.used(bytes);
+    this.sink.send(Buffer.from(window.buffer, window.start, bytes), { binary: false }, lease.release);
+    this.sent(journalBytes, bytes);
+  }
+
+  /** A turn's JSON in memory of its own: it did not fit the ring, which grows for the next. */
+  sendBytes(json: Uint8Array, journalBytes: number): void {
+    this.sink.send(json, { binary: false });
+    this.ring.missed(json.length);
+    this.sent(journalBytes, json.length);
+  }
+
+  close(code: number, reason: string): void {
+    this.sink.close?.(code, reason);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+function windowBytes(window: RingWindow): Uint8Array {
+  return new Uint8Array(window.buffer, window.start, window.length);
+}
+
 /** Where a JSON subscriber's records are decoded, one turn at a time. */
 interface JsonTurns {
   records(bytes: Uint8Array, history: boolean): void;
@@ -313,9 +363,8 @@ class InlineTurns implements JsonTurns {
   readonly busy = false;
 
   constructor(
-    private readonly sink: TapSink,
+    private readonly output: JsonOutput,
     inflater: InflaterFactory | null,
-    private readonly sent: (journalBytes: number, jsonBytes: number) => void,
   ) {
     this.stream = new JsonTapStream(inflater);
   }
@@ -330,9 +379,7 @@ class InlineTurns implements JsonTurns {
 
   endTurn(journalBytes: number): void {
     const json = this.stream.take();
-    if (json === null) return;
-    this.sink.send(json, { binary: false });
-    this.sent(journalBytes, json.length);
+    if (json !== null) this.output.sendText(json, journalBytes);
   }
 
   close(): void {}
@@ -343,26 +390,32 @@ class OffThreadTurns implements JsonTurns {
   private parts: { bytes: Uint8Array; history: boolean }[] = [];
   private liveAt: number | null = null;
   private ended = false;
-  private turnsInFlight = 0;
+  // The ring window each turn in flight was given, in the order the answers come back.
+  private readonly windows: ({ window: RingWindow; lease: RingLease } | null)[] = [];
+  // The ring's block the worker has, so it is posted once, not with every turn.
+  private postedBlock: SharedArrayBuffer | null = null;
   inFlightBytes = 0;
 
   constructor(
-    private readonly sink: TapSink,
+    private readonly output: JsonOutput,
     private readonly pool: JsonDecodePool,
-    sent: (journalBytes: number, jsonBytes: number) => void,
     private readonly wake: () => void,
   ) {
     this.id = pool.register((answer) => {
       this.inFlightBytes -= answer.journalBytes;
-      this.turnsInFlight--;
+      const given = this.windows.shift();
       if (answer.error !== undefined) {
+        given?.lease.release();
         // RFC 6455 §7.4.1: 1011, the server met a condition that kept it from going on.
-        this.sink.close?.(1011, 'the tap could not decode the journal');
+        this.output.close(1011, 'the tap could not decode the journal');
         return;
       }
-      if (answer.json !== null) {
-        this.sink.send(answer.json, { binary: false });
-        sent(answer.journalBytes, answer.json.length);
+      if (given && answer.inRing > 0) {
+        this.output.sendFromRing(given.window, given.lease, answer.inRing, answer.journalBytes);
+      } else {
+        given?.lease.used(0);
+        given?.lease.release();
+        if (answer.json !== null) this.output.sendBytes(answer.json, answer.journalBytes);
       }
       this.wake();
     });
@@ -381,19 +434,26 @@ class OffThreadTurns implements JsonTurns {
   }
 
   get busy(): boolean {
-    return this.turnsInFlight > 0;
+    return this.windows.length > 0;
   }
 
   endTurn(journalBytes: number): void {
     if (this.parts.length === 0 && this.liveAt === null) return;
     this.inFlightBytes += journalBytes;
-    this.turnsInFlight++;
+    // The worker writes the JSON into the ring's free run, held for it until it answers.
+    const { ring } = this.output;
+    const window = ring.free();
+    this.windows.push(window && { window, lease: ring.take(window) });
+    const block = window !== null && window.buffer !== this.postedBlock ? window.buffer : null;
+    if (block) this.postedBlock = block;
     this.pool.post({
       type: 'turn',
       subscriber: this.id,
       parts: this.parts,
       liveAt: this.liveAt,
       journalBytes,
+      window: window && { start: window.start, length: window.length },
+      ...(block ? { block } : {}),
     });
     this.parts = [];
     this.liveAt = null;

@@ -349,8 +349,9 @@ class FakeSink implements TapSink {
   readonly sent: (string | Uint8Array)[] = [];
   readonly bufferedAmount = 0;
 
-  send(data: Uint8Array | string): void {
-    this.sent.push(typeof data === 'string' ? data : data.slice());
+  send(data: Uint8Array | string, _options: { binary: boolean }, done?: () => void): void {
+    this.sent.push(typeof data === 'string' ? data : new Uint8Array(data));
+    done?.();
   }
 }
 
@@ -578,7 +579,13 @@ describe('the tap shows exactly the bytes that crossed the wire', () => {
         checkConversation(conv, events);
 
         // The JSON tap decodes the same records into the same events.
-        const sentJson = (json.sent as string[]).flatMap((message) => JSON.parse(message) as TapEvent[]);
+        // Sent as a string or, from the subscriber's output ring, as UTF-8 bytes.
+        const sentJson = json.sent.flatMap(
+          (message) =>
+            JSON.parse(
+              typeof message === 'string' ? message : new TextDecoder().decode(message),
+            ) as TapEvent[],
+        );
         expect(sentJson[0]?.type).toBe('hello');
         expect(sentJson.filter((e) => e.type !== 'hello' && e.type !== 'live')).toEqual(events);
         // Once, after hello and the history, counting the history.

@@ -9,12 +9,28 @@ import { concat, hex } from '../wire/helpers';
 
 class FakeSink implements TapSink {
   readonly sent: (string | Uint8Array)[] = [];
+  /** What each send's data was a view of: a JSON subscriber's ring is used over and over. */
+  readonly memory: ArrayBufferLike[] = [];
   bufferedAmount = 0;
   stalled = false;
+  /** The callbacks of sends a stalled sink has not written. */
+  private unwritten: (() => void)[] = [];
 
-  send(data: string | Uint8Array): void {
+  send(data: string | Uint8Array, _options: { binary: boolean }, done?: () => void): void {
     if (this.stalled) this.bufferedAmount += data.length;
-    this.sent.push(typeof data === 'string' ? data : data.slice());
+    // A copy: once written (`done`), the memory a send was given may be used again.
+    this.sent.push(typeof data === 'string' ? data : new Uint8Array(data));
+    if (typeof data !== 'string') this.memory.push(data.buffer);
+    if (!done) return;
+    if (this.stalled) this.unwritten.push(done);
+    else queueMicrotask(done);
+  }
+
+  /** The peer reads again: everything queued is written. */
+  drain(): void {
+    this.stalled = false;
+    this.bufferedAmount = 0;
+    for (const done of this.unwritten.splice(0)) done();
   }
 
   /** JSON subscribers: every event, flattened out of their batches. */
@@ -157,8 +173,7 @@ describe('TapHub', () => {
     hub.subscribe(sink, 'json');
     await hub.flush(20);
     for (let i = 0; i < 100; i++) conversation(journal); // far more than the journal keeps
-    sink.stalled = false;
-    sink.bufferedAmount = 0;
+    sink.drain();
     await hub.flush();
     const dropped = sink.events.find((event) => event.type === 'dropped');
     expect(dropped).toMatchObject({ type: 'dropped' });
@@ -200,6 +215,37 @@ describe('TapHub', () => {
       offThread.journal.endOffset - offThread.journal.startOffset,
     );
   });
+
+  it.each([
+    ["on the sockets' thread", false],
+    ['in the worker thread', true],
+  ])(
+    'sends a JSON subscriber its events from one block of memory used over and over, %s',
+    async (_where, decodeOffThread) => {
+      const { journal } = setUp();
+      const hub = new TapHub(journal, {
+        payloadCap: 1024,
+        maxPayload: 1 << 20,
+        maxBufferedBytes: 4096,
+        decodeOffThread,
+      });
+      hubs.push(hub);
+      const sink = new FakeSink();
+      hub.subscribe(sink, 'json');
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 5; i++) conversation(journal);
+        await hub.flush();
+      }
+      const shared = sink.memory.filter((memory) => memory instanceof SharedArrayBuffer);
+      // Most turns went out of the ring; it grew a few times at most, never past twice the limit.
+      expect(shared.length).toBeGreaterThan(sink.sent.length / 2);
+      expect(new Set(shared).size).toBeLessThanOrEqual(3);
+      for (const memory of shared) expect(memory.byteLength).toBeLessThanOrEqual(2 * 4096);
+      // And every event arrived, in order, once: 200 conversations of four events each.
+      expect(sink.events.filter((event) => event.type === 'handshake')).toHaveLength(200);
+      expect(sink.events.filter((event) => event.type === 'message')).toHaveLength(200);
+    },
+  );
 
   it('counts its subscribers and is full at its cap; unsubscribing makes room', () => {
     const { hub } = setUp({ maxSubscribers: 2 });
