@@ -6,6 +6,7 @@ import type { InflaterFactory } from '../wire/inflate';
 import { type Publishable, serialise } from './lazy-events';
 import { readRecords } from './raw-records';
 import { TapStreamDecoder } from './stream-decoder';
+import type { SkippedBytes } from './undecoded-filter';
 
 export class JsonTapStream {
   private readonly decoder: TapStreamDecoder;
@@ -24,6 +25,11 @@ export class JsonTapStream {
       if (history) this.historyCount += events.length;
       for (const event of events) this.pending.push(event);
     }
+  }
+
+  /** Bytes of a connection the decoder only counts, counted before they were sent here. */
+  skipped(bytes: SkippedBytes): void {
+    this.decoder.skipped(bytes);
   }
 
   /** The history this subscriber was greeted with has all been decoded; `t` is now. */

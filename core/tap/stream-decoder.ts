@@ -14,6 +14,7 @@ import {
   RecordKind,
   type VerdictBody,
 } from './raw-records';
+import type { SkippedBytes } from './undecoded-filter';
 
 /** The id a connection number is shown with in tap events (`c12`). */
 export function connId(conn: number): string {
@@ -72,6 +73,17 @@ export class TapStreamDecoder {
       default:
         return [];
     }
+  }
+
+  /**
+   * Bytes of a connection it only counts, counted by the reader instead of sent here
+   * (undecoded-filter.ts): added to the count its close event gives.
+   */
+  skipped(bytes: SkippedBytes): void {
+    const connection = this.connections.get(bytes.conn);
+    if (!connection || connection.decoder) return;
+    connection.skipped.client += bytes.client;
+    connection.skipped.server += bytes.server;
   }
 
   private open(record: RawRecord): DecodedEvent[] {

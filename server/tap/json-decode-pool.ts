@@ -40,7 +40,9 @@ export class JsonDecodePool {
   }
 
   post(turn: DecodeTurn): void {
-    const transfer = turn.parts.map((part) => part.bytes.buffer as ArrayBuffer);
+    const transfer = turn.parts.flatMap((part) =>
+      'bytes' in part ? [part.bytes.buffer as ArrayBuffer] : [],
+    );
     this.start().postMessage(turn, transfer);
   }
 

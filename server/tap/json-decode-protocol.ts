@@ -1,11 +1,17 @@
 // The messages between the sockets' thread and the tap's JSON decode worker.
+import type { SkippedBytes } from '../../core/tap/undecoded-filter';
+
+export type DecodePart = { bytes: Uint8Array; history: boolean } | { skipped: SkippedBytes };
 
 /** One turn of one JSON subscriber: the records it read, in order, then what else happened. */
 export interface DecodeTurn {
   type: 'turn';
   subscriber: number;
-  /** Copies of the journal's records (their buffers are transferred), each with whether it is history. */
-  parts: { bytes: Uint8Array; history: boolean }[];
+  /**
+   * In order: copies of the journal's records (their buffers are transferred), each with whether
+   * it is history, and the bytes of connections the decoder only counts, counted here.
+   */
+  parts: DecodePart[];
   /** Set when the history ended in this turn: `t` for the `live` event. */
   liveAt: number | null;
   /** Journal bytes this turn read, handed back with the answer so the sender can count them as sent. */

@@ -44,7 +44,10 @@ port.on('message', (request: DecodeRequest) => {
   }
   let answer: DecodeAnswer;
   try {
-    for (const part of parts) stream.records(part.bytes, part.history);
+    for (const part of parts) {
+      if ('bytes' in part) stream.records(part.bytes, part.history);
+      else stream.skipped(part.skipped);
+    }
     if (liveAt !== null) stream.endHistory(liveAt);
     answer = {
       type: 'answer',

@@ -10,8 +10,10 @@ import type { TapEvent } from '../../core/tap/events';
 import { TAP_VERSION } from '../../core/tap/events';
 import { JsonTapStream } from '../../core/tap/json-tap-stream';
 import { encodeRecord, gapBody, helloBody, RAW_FORMAT_VERSION, RecordKind } from '../../core/tap/raw-records';
+import { UndecodedFilter } from '../../core/tap/undecoded-filter';
 import type { Journal, Lend, LentSegment } from './journal';
 import type { JsonDecodePool } from './json-decode-pool';
+import type { DecodePart } from './json-decode-protocol';
 import { OutputRing, type RingLease, type RingWindow } from './output-ring';
 import { type ConnFilter, keepRecords } from './record-filter';
 
@@ -387,7 +389,8 @@ class InlineTurns implements JsonTurns {
 
 class OffThreadTurns implements JsonTurns {
   private readonly id: number;
-  private parts: { bytes: Uint8Array; history: boolean }[] = [];
+  private parts: DecodePart[] = [];
+  private readonly undecoded = new UndecodedFilter();
   private liveAt: number | null = null;
   private ended = false;
   // The ring window each turn in flight was given, in the order the answers come back.
@@ -422,9 +425,11 @@ class OffThreadTurns implements JsonTurns {
   }
 
   // Copied into memory of its own, which the message then moves to the worker: a view would move
-  // (or clone) the journal's whole segment. Not `bytes.slice()`: on a Buffer that is a view too.
+  // (or clone) the journal's whole segment. Only what the decoder reads is copied: bytes it would
+  // only count (a connection whose start it lost) go as their count.
   records(bytes: Uint8Array, history: boolean): void {
-    if (bytes.length > 0) this.parts.push({ bytes: new Uint8Array(bytes), history });
+    for (const piece of this.undecoded.split(bytes))
+      this.parts.push(piece instanceof Uint8Array ? { bytes: piece, history } : { skipped: piece });
   }
 
   endHistory(t: number): void {

@@ -69,7 +69,14 @@ const MASKED_HELLO = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
 
 let clock = 0;
 const hubs: TapHub[] = [];
-function setUp(options: { budgetBytes?: number; maxBufferedBytes?: number; maxSubscribers?: number } = {}) {
+function setUp(
+  options: {
+    budgetBytes?: number;
+    maxBufferedBytes?: number;
+    maxSubscribers?: number;
+    decodeOffThread?: boolean;
+  } = {},
+) {
   const journal = new Journal({
     budgetBytes: options.budgetBytes ?? 1 << 20,
     segmentBytes: 4096,
@@ -166,21 +173,36 @@ describe('TapHub', () => {
     expect(sink.events.some((e) => e.type === 'handshake')).toBe(true);
   });
 
-  it('tells a subscriber that fell behind what it missed, then carries on from what is kept', async () => {
-    const { journal, hub } = setUp({ budgetBytes: 4 * 4096, maxBufferedBytes: 512 });
-    const sink = new FakeSink();
-    sink.stalled = true;
-    hub.subscribe(sink, 'json');
-    await hub.flush(20);
-    for (let i = 0; i < 100; i++) conversation(journal); // far more than the journal keeps
-    sink.drain();
-    await hub.flush();
-    const dropped = sink.events.find((event) => event.type === 'dropped');
-    expect(dropped).toMatchObject({ type: 'dropped' });
-    expect((dropped as { bytes: number }).bytes).toBeGreaterThan(0);
-    // A connection cut by the gap is labelled, not decoded from the middle.
-    expect(sink.events.some((event) => event.type === 'error' && event.code === 'EVICTED')).toBe(true);
-  });
+  it.each([
+    ["on the sockets' thread", false],
+    ['in the worker thread', true],
+  ])(
+    'tells a subscriber that fell behind what it missed, then carries on from what is kept, %s',
+    async (_where, decodeOffThread) => {
+      const { journal, hub } = setUp({ budgetBytes: 4 * 4096, maxBufferedBytes: 512, decodeOffThread });
+      const sink = new FakeSink();
+      sink.stalled = true;
+      hub.subscribe(sink, 'json');
+      await hub.flush(20);
+      const long = conversation(journal);
+      // Far more than the journal keeps; ended, so their bookkeeping leaves its budget too.
+      for (let i = 0; i < 100; i++) journal.end(conversation(journal), clock++, false);
+      sink.drain();
+      await hub.flush();
+      const dropped = sink.events.find((event) => event.type === 'dropped');
+      expect(dropped).toMatchObject({ type: 'dropped' });
+      expect((dropped as { bytes: number }).bytes).toBeGreaterThan(0);
+      // A connection cut by the gap is labelled, not decoded from the middle.
+      expect(sink.events.some((event) => event.type === 'error' && event.code === 'EVICTED')).toBe(true);
+      // Its later bytes are counted, not decoded, and its close says how many.
+      journal.append(long, true, clock++, MASKED_HELLO);
+      journal.append(long, false, clock++, hex('81 02 68 69'));
+      journal.end(long, clock++, false);
+      await hub.flush();
+      const close = sink.events.find((event) => event.type === 'close' && event.conn === `c${long}`);
+      expect(close).toMatchObject({ code: 1006, bytes: { client: MASKED_HELLO.length, server: 4 } });
+    },
+  );
 
   it('decodes JSON subscribers in its worker thread into the same events, leaving the journal whole', async () => {
     const inline = setUp();
