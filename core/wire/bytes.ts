@@ -32,11 +32,19 @@ EITHER['_'.charCodeAt(0)] = 63;
 const B64_CODES = new Uint8Array(64);
 for (let i = 0; i < 64; i++) B64_CODES[i] = B64.charCodeAt(i);
 // Base64 is ASCII: written as character codes into one buffer, then turned into a string at once
-// by the platform's decoder, instead of a string grown four characters at a time.
+// by the platform's decoder, instead of a string grown four characters at a time. The buffer is
+// kept for the next call: the tap makes the base64 of every binary payload it sends as JSON, and
+// a new buffer each time was that much more memory for the allocator to take back.
 const asciiDecoder = new TextDecoder('latin1');
+let scratch = new Uint8Array(1024);
+// Past this, a buffer is made for the one call and not kept.
+const SCRATCH_MAX = 1 << 20;
 
 export function toBase64(bytes: Uint8Array): string {
-  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  const length = Math.ceil(bytes.length / 3) * 4;
+  if (length > scratch.length && length <= SCRATCH_MAX)
+    scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(length, 2 * scratch.length)));
+  const out = length <= scratch.length ? scratch : new Uint8Array(length);
   let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -54,7 +62,7 @@ export function toBase64(bytes: Uint8Array): string {
     out[o++] = rest === 2 ? B64_CODES[(n >> 6) & 63]! : 61; // '='
     out[o++] = 61;
   }
-  return asciiDecoder.decode(out);
+  return asciiDecoder.decode(out.subarray(0, length));
 }
 
 /**

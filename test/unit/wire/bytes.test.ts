@@ -45,6 +45,13 @@ describe('byte helpers', () => {
     );
   });
 
+  it('writes base64 right whatever the length before, the buffer it reuses growing and big payloads included', () => {
+    for (const size of [10, 5000, 3, 700_000, 2_000_000, 7, 800_001, 1]) {
+      const bytes = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+      expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    }
+  });
+
   it('refuses text that is not base64, misplaced padding included', () => {
     for (const text of [
       'A===',
