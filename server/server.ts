@@ -23,7 +23,7 @@ import { SharedBoard } from './classroom/shared-board';
 import { joinClass, type SharedClass, SharedClassError } from './classroom/shared-class';
 import { Watchers } from './classroom/watchers';
 import { echoEndpoint } from './echo';
-import { copyJournal, exportable, recordingsFromJournal } from './export/journal-recordings';
+import { copyJournalInTurns, exportable, recordingsFromJournal } from './export/journal-recordings';
 import type { SessionRecorder } from './export/recordings';
 import { exportCeiling } from './export/routes';
 import { liveEndpoints } from './live/live-endpoint';
@@ -218,7 +218,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedHosts,
     health,
     exportSource: {
-      copy: (only) => ({ records: copyJournal(journal, only), epoch: performance.timeOrigin }),
+      copy: async (only) => ({
+        records: await copyJournalInTurns(journal, only),
+        epoch: performance.timeOrigin,
+      }),
       has: (conn, only) => exportable(journal, conn, only),
     },
     learnerRoutes: learnerRoutes(room),

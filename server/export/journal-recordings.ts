@@ -4,50 +4,81 @@
 // start has left the journal is not exported (it could not be decoded).
 import { parseOpenBody, RecordKind, readRecords } from '../../core/tap/raw-records';
 import { connId } from '../../core/tap/stream-decoder';
-import type { Journal } from '../tap/journal';
+import type { Journal, LentSegment } from '../tap/journal';
 import { type ConnFilter, keepRecords } from '../tap/record-filter';
 import { type ConnectionRecording, SessionRecorder } from './recordings';
 
+// One step of a copy moves at most this much. Fresh memory is slow to touch the first time (a
+// 64 MiB journal took a fifth of a second to copy here), and the sockets' thread must not be held
+// that long: `copyJournalInTurns` returns to the event loop between steps.
+const STEP_BYTES = 4 * 1024 * 1024;
+
 /**
  * The journal's records from its first, copied into one buffer another thread can own; `only`:
- * just those connections' records (classroom mode, a learner's own).
+ * just those connections' records (classroom mode, a learner's own, copied chunk by chunk so that
+ * a learner's export never holds a copy of everyone's). A generator of steps: the records are
+ * taken at the start, their segments pinned until the copy is done, so the journal may go on
+ * between steps without writing over them.
  */
-export function copyJournal(journal: Journal, only?: ConnFilter): Uint8Array {
-  if (only) return copyOwn(journal, only);
-  const out = new Uint8Array(journal.endOffset - journal.startOffset);
-  let at = 0;
+function* copySteps(journal: Journal, only?: ConnFilter): Generator<void, Uint8Array, void> {
+  const chunks: Uint8Array[] = [];
+  const lent: LentSegment[] = [];
   for (let cursor = journal.startOffset; cursor < journal.endOffset; ) {
-    const { chunks, next } = journal.read(cursor, out.length, 'copy');
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    cursor = next;
+    const read = journal.read(cursor, journal.endOffset - cursor, 'pin');
+    chunks.push(...read.chunks);
+    lent.push(...(read.lent ?? []));
+    cursor = read.next;
   }
-  return out;
+  try {
+    const parts = only ? [] : chunks;
+    let total = only ? 0 : chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    let stepped = 0;
+    if (only) {
+      for (const chunk of chunks) {
+        const own = keepRecords(chunk, only);
+        parts.push(own);
+        total += own.length;
+        stepped += chunk.length;
+        if (stepped >= STEP_BYTES) {
+          stepped = 0;
+          yield;
+        }
+      }
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+      stepped += part.length;
+      if (stepped >= STEP_BYTES) {
+        stepped = 0;
+        yield;
+      }
+    }
+    return out;
+  } finally {
+    for (const segment of lent) journal.release(segment);
+  }
 }
 
-// Chunk by chunk, so that a learner's export never holds a copy of everyone's records.
-function copyOwn(journal: Journal, only: ConnFilter): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const size = journal.endOffset - journal.startOffset;
-  for (let cursor = journal.startOffset; cursor < journal.endOffset; ) {
-    const { chunks, next } = journal.read(cursor, size, 'copy');
-    for (const chunk of chunks) {
-      const own = keepRecords(chunk, only);
-      parts.push(own);
-      total += own.length;
-    }
-    cursor = next;
+/** `copySteps` all at once: for the session file written as the server exits. */
+export function copyJournal(journal: Journal, only?: ConnFilter): Uint8Array {
+  const steps = copySteps(journal, only);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+}
+
+/** `copySteps` a step per turn of the event loop: for an export asked for while traffic goes on. */
+export async function copyJournalInTurns(journal: Journal, only?: ConnFilter): Promise<Uint8Array> {
+  const steps = copySteps(journal, only);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  return out;
 }
 
 /**

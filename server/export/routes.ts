@@ -44,7 +44,7 @@ export interface ExportSource {
    * A copy of the journal's records (`only` those connections', when given), for the export's
    * worker to own; `epoch`: wall-clock ms at t = 0.
    */
-  copy(only?: ConnFilter): { records: Uint8Array; epoch: number };
+  copy(only?: ConnFilter): Promise<{ records: Uint8Array; epoch: number }>;
   /** The connection is in the journal from its start, was a WebSocket, and `only` lets it through. */
   has(conn: string, only?: ConnFilter): boolean;
 }
@@ -97,7 +97,7 @@ export function exportRouter(source: ExportSource, options: ExportRouterOptions 
     try {
       // Built in a worker thread: a whole session's HAR can take most of a second.
       const options: ExportOptions = conn === undefined ? {} : { conn };
-      result = await exportOffThread(source.copy(only), format, options, ceilingBytes);
+      result = await exportOffThread(await source.copy(only), format, options, ceilingBytes);
     } catch (error) {
       res.status(500).json({ error: `the export failed: ${(error as Error).message}` });
       return;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app';
-import { copyJournal, exportable } from '../../server/export/journal-recordings';
+import { copyJournalInTurns, exportable } from '../../server/export/journal-recordings';
 import type { RunningServer } from '../../server/server';
 import { localPortOf, nextMessages, openEcho, startTestServer, TapRecorder } from './harness';
 
@@ -93,7 +93,10 @@ describe('the export ceiling', () => {
         allowedHosts: [],
         health: () => ({}),
         exportSource: {
-          copy: () => ({ records: copyJournal(server.hub.journal), epoch: performance.timeOrigin }),
+          copy: async () => ({
+            records: await copyJournalInTurns(server.hub.journal),
+            epoch: performance.timeOrigin,
+          }),
           has: (conn) => exportable(server.hub.journal, conn),
         },
         exportCeilingBytes: 1024 * 1024,
