@@ -2,10 +2,11 @@
 // would and says how much is still queued; `stalled` makes it a peer that reads nothing.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TapEvent } from '../../../core/tap/events';
-import { type OpenMeta, type RawRecord, RecordKind, readRecords } from '../../../core/tap/raw-records';
+import { type RawRecord, RecordKind, readRecords } from '../../../core/tap/raw-records';
 import { TapHub, type TapSink } from '../../../server/tap/hub';
 import { Journal } from '../../../server/tap/journal';
 import { concat, hex } from '../wire/helpers';
+import { MASKED_HELLO, meta, REQUEST, RESPONSE } from './conversation-fixtures';
 
 class FakeSink implements TapSink {
   readonly sent: (string | Uint8Array)[] = [];
@@ -46,26 +47,6 @@ class FakeSink implements TapSink {
     return this.sent.flatMap((message) => [...readRecords(message as Uint8Array)]);
   }
 }
-
-const meta: OpenMeta = {
-  kind: 'echo',
-  path: '/echo',
-  remote: '127.0.0.1:5000',
-  local: '127.0.0.1:8765',
-  maxPayload: 1 << 20,
-  payloadCap: 1024,
-};
-
-// RFC 6455 §1.3's handshake, then a masked "Hello" from the client (§5.7).
-const REQUEST = new TextEncoder().encode(
-  'GET /echo HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-);
-const RESPONSE = new TextEncoder().encode(
-  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
-);
-const MASKED_HELLO = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
 
 let clock = 0;
 const hubs: TapHub[] = [];

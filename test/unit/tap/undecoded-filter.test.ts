@@ -7,7 +7,6 @@ import {
   EndFlag,
   encodeRecord,
   evictedBody,
-  type OpenMeta,
   openBody,
   RecordKind,
   readRecords,
@@ -15,27 +14,8 @@ import {
 import { TapStreamDecoder } from '../../../core/tap/stream-decoder';
 import { UndecodedFilter } from '../../../core/tap/undecoded-filter';
 import { createInflater } from '../../../core/wire/inflate';
-import { concat, hex } from '../wire/helpers';
-
-const meta: OpenMeta = {
-  kind: 'echo',
-  path: '/echo',
-  remote: '127.0.0.1:5000',
-  local: '127.0.0.1:8765',
-  maxPayload: 1 << 20,
-  payloadCap: 1024,
-};
-
-const REQUEST = new TextEncoder().encode(
-  'GET /echo HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-);
-const RESPONSE = new TextEncoder().encode(
-  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
-);
-// RFC 6455 §5.7: a masked "Hello" from the client.
-const MASKED_HELLO = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+import { concat } from '../wire/helpers';
+import { MASKED_HELLO, meta, REQUEST, RESPONSE } from './conversation-fixtures';
 
 /** Connection 1 lost its start (EVICTED); connection 2 is whole. Interleaved, both ended. */
 function stream(): Uint8Array[] {
