@@ -18,6 +18,7 @@ import { ConnectionTaps } from './connection-taps';
 import type { TappedEndpoint } from './endpoint';
 import { isAllowedHost, isProxyOrigin, proxyOriginHint } from './host-check';
 import { type ProxySettings, type Relay, relay, resolveTarget } from './proxy/relay';
+import { AcknowledgedSink } from './tap/acknowledged-sink';
 import { TAPS_PER_LEARNER, type TapHub } from './tap/hub';
 import { queryOf, readUpgradeRequest, type UpgradeRequest } from './upgrade-request';
 import { Workbench } from './workbench/workbench';
@@ -256,7 +257,10 @@ export class UpgradeRouter {
       return;
     }
     this.tapServer.handleUpgrade(upgrade.req, upgrade.socket, upgrade.head, (ws: WebSocket) => {
-      const unsubscribe = hub.subscribe(ws, format, connFilter(hub.journal, scope), owner);
+      // A JSON subscriber is held to what its client has read, not only to what this process
+      // still holds: its JSON is made for it alone (a raw subscriber is sent views of the journal).
+      const sink = format === 'json' ? new AcknowledgedSink(ws, hub.sendLimit(owner)) : ws;
+      const unsubscribe = hub.subscribe(sink, format, connFilter(hub.journal, scope), owner);
       ws.on('message', () => {});
       ws.on('error', () => {});
       ws.once('close', unsubscribe);

@@ -104,6 +104,13 @@ export class TapHub {
     return total;
   }
 
+  /** The unsent bytes a subscriber may have: less for a learner's own (classroom mode). */
+  sendLimit(owner?: string): number {
+    return owner === undefined
+      ? this.maxBufferedBytes
+      : Math.min(this.maxBufferedBytes, LEARNER_SUBSCRIBER_BUFFER);
+  }
+
   /** Room for one more subscriber? */
   get full(): boolean {
     return this.subscribers.size >= this.maxSubscribers;
@@ -125,10 +132,7 @@ export class TapHub {
     const decodePool = this.decoderFor(format);
     const settings = {
       journal: this.journal,
-      maxBufferedBytes:
-        owner === undefined
-          ? this.maxBufferedBytes
-          : Math.min(this.maxBufferedBytes, LEARNER_SUBSCRIBER_BUFFER),
+      maxBufferedBytes: this.sendLimit(owner),
       payloadCap: this.options.payloadCap ?? 0,
       maxPayload: this.options.maxPayload ?? 0,
       now: () => this.journal.now(),

@@ -11,6 +11,7 @@ import type {
 import { FrameDecoder } from '../../core/wire/frame-decoder';
 import type { RunningServer } from '../../server/server';
 import {
+  clientFrame,
   localPortOf,
   nextMessages,
   openEcho,
@@ -160,37 +161,64 @@ describe('tap subscribers', () => {
     server = await startTestServer({ tapBufferLimit: 64 * 1024, historyBytes: 2 * 1024 * 1024 });
     const reader = await TapRecorder.open(server, 'raw');
 
-    // A subscriber that never reads: its kernel buffers fill, then the server stops sending to it.
-    const stalled = await RawClient.connect(server.port);
-    stalled.write(RawClient.handshake('/tap'));
-    expect(await stalled.readHead()).toMatch(/^HTTP\/1\.1 101/);
-    stalled.socket.pause();
+    // A subscriber that stops reading: the server stops sending to it at its limit.
+    const stalled = new WebSocket(wsUrl(server, '/tap'));
+    const received: TapEvent[] = [];
+    stalled.on('message', (data) => received.push(...(JSON.parse(String(data)) as TapEvent[])));
+    await once(stalled, 'open');
+    stalled.pause();
 
     const client = await openEcho(server);
     await chat(client, 3000, 1000);
     await reader.waitFor((e) => e.type === 'message' && e.dir === 'server', 3000, 20_000);
 
-    stalled.socket.resume();
-    // Decode all the stalled subscriber has received since its handshake; it must include `dropped`.
-    const findDropped = (): TapDroppedEvent | undefined => {
-      for (const event of new FrameDecoder({ sender: 'server' }).push(stalled.pending)) {
-        if (event.type !== 'message' || event.message.text === undefined) continue;
-        const found = (JSON.parse(event.message.text) as TapEvent[]).find((e) => e.type === 'dropped');
-        if (found) return found as TapDroppedEvent;
-      }
-      return undefined;
-    };
-    let dropped = findDropped();
-    // No more traffic: the notice must still arrive once the subscriber has room.
-    for (let tries = 0; !dropped && tries < 100; tries++) {
+    // It reads again: what it missed is said, once it has room, though no more traffic comes.
+    stalled.resume();
+    for (let tries = 0; !received.some((e) => e.type === 'dropped') && tries < 100; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      dropped = findDropped();
     }
+    const dropped = received.find((e) => e.type === 'dropped') as TapDroppedEvent | undefined;
     expect(dropped?.bytes).toBeGreaterThan(0);
     client.close();
     reader.close();
-    stalled.destroy();
+    stalled.close();
   }, 60_000);
+
+  it('sends a JSON subscriber no more than its limit past what its client says it has read', async () => {
+    const limit = 64 * 1024;
+    server = await startTestServer({ tapBufferLimit: limit });
+    // A client that reads every byte but answers no ping, as a WebSocket client must (RFC 6455 §5.5.2).
+    const silent = await RawClient.connect(server.port);
+    silent.write(RawClient.handshake('/tap'));
+    expect(await silent.readHead()).toMatch(/^HTTP\/1\.1 101/);
+    const reader = await TapRecorder.open(server);
+    const client = await openEcho(server);
+    await chat(client, 400, 1000); // about 1.6 MB of JSON for a reader of every event
+    await reader.waitFor((e) => e.type === 'message' && e.dir === 'server', 400, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const frames = new FrameDecoder({ sender: 'server' }).push(silent.pending);
+    const pings = frames.filter((e) => e.type === 'frame' && e.frame.opcode === 0x9);
+    const sent = frames
+      .filter((e) => e.type === 'message')
+      .reduce((total, e) => total + (e.type === 'message' ? e.message.data.length : 0), 0);
+    // Its limit, then the one turn that was under way; the pings said how much had gone.
+    expect(sent).toBeLessThanOrEqual(limit + 512 * 1024);
+    expect(sent).toBeLessThan(1_000_000);
+    expect(pings.length).toBeGreaterThan(0);
+
+    // It answers the last ping: the server goes on from there.
+    const last = pings[pings.length - 1]!;
+    const payload = last.type === 'frame' ? last.frame.payload : new Uint8Array(0);
+    silent.write(clientFrame({ opcode: 0xa, payload }));
+    const before = silent.pending.length;
+    for (let tries = 0; silent.pending.length === before && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(silent.pending.length).toBeGreaterThan(before);
+    client.close();
+    reader.close();
+    silent.destroy();
+  }, 30_000);
 
   it('does not count a new subscriber as behind while its history replay drains', async () => {
     server = await startTestServer({ tapBufferLimit: 64 * 1024 });
