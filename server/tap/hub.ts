@@ -97,7 +97,10 @@ export class TapHub {
     return this.subscribers.size;
   }
 
-  /** Bytes sent to subscribers that their sockets have not written yet, all together. */
+  /**
+   * Bytes sent to subscribers and not yet gone, all together: not yet written by their sockets,
+   * or for a JSON subscriber, not yet acknowledged as read (acknowledged-sink.ts).
+   */
   get queuedBytes(): number {
     let total = 0;
     for (const subscriber of this.subscribers) total += subscriber.sink.bufferedAmount;

@@ -21,7 +21,7 @@ import { type ConnFilter, keepRecords } from './record-filter';
 export interface TapSink {
   /** `done`, when given, is called once the data has been written (or the socket has failed). */
   send(data: Uint8Array | string, options: { binary: boolean }, done?: (error?: Error) => void): void;
-  /** Bytes queued but not yet written to the network. */
+  /** Bytes queued but not yet written to the network (or, when the sink knows, not yet read). */
   readonly bufferedAmount: number;
   /** Ends the subscription with a close frame (RFC 6455 §7.4.1 code). */
   close?(code: number, reason: string): void;
