@@ -54,9 +54,12 @@ export class OutputRing {
     const { regions } = this;
     if (regions.length === 0) return { buffer, start: 0, length: size };
     const tail = regions[0]!.start;
-    const head = regions[regions.length - 1]!.end;
+    const last = regions[regions.length - 1]!;
+    const head = last.end;
     let window: { start: number; length: number };
-    if (head < tail) window = { start: head, length: tail - head };
+    // Wrapped (the newest region starts before the oldest): free only from the head to the tail,
+    // which is nothing once they meet.
+    if (last.start < tail) window = { start: head, length: tail - head };
     // Not wrapped: free after the head, and before the tail once the head wraps round.
     else if (size - head >= tail) window = { start: head, length: size - head };
     else window = { start: 0, length: tail };

@@ -44,6 +44,19 @@ describe('OutputRing', () => {
     expect(ring.free()).toMatchObject({ start: 0, length: 16_384 });
   });
 
+  it('is full when the wrapped head has come round to the tail', () => {
+    const ring = new OutputRing(16 * 1024);
+    ring.missed(16 * 1024);
+    const a = ring.take(ring.free()!);
+    a.used(6000);
+    ring.take(ring.free()!); // the rest, to the end
+    a.release();
+    const wrapped = ring.free()!;
+    expect(wrapped).toMatchObject({ start: 0, length: 6000 });
+    ring.take(wrapped); // all of it: the head meets the tail
+    expect(ring.free()).toBeNull();
+  });
+
   it('gives back only in the order taken, as a socket writes', () => {
     const ring = new OutputRing(16 * 1024);
     ring.missed(16 * 1024);
