@@ -22,17 +22,20 @@ export class UndecodedFilter {
 
   /**
    * `bytes` (whole records, back to back) as the decoder should get them, in order: runs of the
-   * records it reads, copied into memory of their own, and before the END of each connection it
-   * only counts, that connection's count.
+   * records it reads, and before the END of each connection it only counts, that connection's
+   * count. The runs are copied into memory of their own, to be sent elsewhere, unless `copy` is
+   * false: then they are views of `bytes`, for a decoder on this thread.
    */
-  split(bytes: Uint8Array): (Uint8Array | SkippedBytes)[] {
+  split(bytes: Uint8Array, copy = true): (Uint8Array | SkippedBytes)[] {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const out: (Uint8Array | SkippedBytes)[] = [];
     let runStart = 0;
     let at = 0;
     const endRun = (): void => {
+      if (at <= runStart) return;
+      const run = bytes.subarray(runStart, at);
       // A copy of its own even when `bytes` is a Node Buffer, whose slice() is a view.
-      if (at > runStart) out.push(new Uint8Array(bytes.subarray(runStart, at)));
+      out.push(copy ? new Uint8Array(run) : run);
     };
     while (at + RECORD_HEADER_BYTES <= bytes.length) {
       const kind = view.getUint8(at);

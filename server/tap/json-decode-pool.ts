@@ -75,7 +75,7 @@ export class JsonDecodePool {
       const handlers = [...this.handlers];
       this.handlers.clear();
       for (const [subscriber, handler] of handlers)
-        handler({ type: 'answer', subscriber, inRing: 0, json: null, journalBytes: 0, error: why });
+        handler({ type: 'answer', subscriber, inRing: 0, json: null, decodedBytes: 0, error: why });
     };
     worker.once('error', (error) => failed(`the tap's decoder failed: ${error.message}`));
     worker.once('exit', (code) => failed(`the tap's decoder stopped (exit code ${code})`));

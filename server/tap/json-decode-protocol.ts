@@ -14,8 +14,11 @@ export interface DecodeTurn {
   parts: DecodePart[];
   /** Set when the history ended in this turn: `t` for the `live` event. */
   liveAt: number | null;
-  /** Journal bytes this turn read, handed back with the answer so the sender can count them as sent. */
-  journalBytes: number;
+  /**
+   * Bytes of the records this turn sends to be decoded (not those only counted), handed back with
+   * the answer so the sender can count them as sent.
+   */
+  decodedBytes: number;
   /** Where in the subscriber's output ring the JSON goes if it fits; null: nowhere. */
   window: { start: number; length: number } | null;
   /** The ring's (shared) memory, when it is new to the worker: a first turn, or the ring grew. */
@@ -47,7 +50,7 @@ export interface DecodeAnswer {
   subscriber: number;
   inRing: number;
   json: Uint8Array | null;
-  journalBytes: number;
+  decodedBytes: number;
   /** Set when decoding failed: the subscriber is then closed with this reason. */
   error?: string;
 }

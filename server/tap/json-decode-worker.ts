@@ -35,7 +35,7 @@ port.on('message', (request: DecodeRequest) => {
     rings.delete(request.subscriber);
     return;
   }
-  const { subscriber, parts, liveAt, journalBytes, window, block } = request;
+  const { subscriber, parts, liveAt, decodedBytes, window, block } = request;
   if (block) rings.set(subscriber, block);
   let stream = streams.get(subscriber);
   if (stream === undefined) {
@@ -52,13 +52,13 @@ port.on('message', (request: DecodeRequest) => {
     answer = {
       type: 'answer',
       subscriber,
-      journalBytes,
+      decodedBytes,
       ...encode(stream.take(), rings.get(subscriber), window),
     };
   } catch (error) {
     // A decoder bug must cost one subscriber, not every subscriber this worker serves.
     streams.delete(subscriber);
-    answer = { type: 'answer', subscriber, inRing: 0, json: null, journalBytes, error: String(error) };
+    answer = { type: 'answer', subscriber, inRing: 0, json: null, decodedBytes, error: String(error) };
   }
   // JSON that did not fit the ring goes as bytes, moved rather than copied: either way the
   // sockets' thread sends bytes as they are, without a string of its own to make or encode.

@@ -89,7 +89,7 @@ export abstract class TapSubscriber {
     let backedUp = false;
     while (budget > 0 && this.cursor < journal.endOffset) {
       // What this turn read but has not sent yet counts against the room as the output it makes.
-      const unsent = this.unsentOutput(turnBytes - budget);
+      const unsent = this.unsentOutput();
       const socketRoom = maxBufferedBytes - this.sink.bufferedAmount;
       if (socketRoom <= 0) {
         backedUp = true;
@@ -117,7 +117,7 @@ export abstract class TapSubscriber {
       this.cursor = next;
       if (history && this.cursor >= this.historyEnd) this.historyDone();
     }
-    this.afterTurn(turnBytes - budget);
+    this.afterTurn();
     return { used: turnBytes - budget, more: !backedUp && this.cursor < journal.endOffset };
   }
 
@@ -147,10 +147,10 @@ export abstract class TapSubscriber {
   }
 
   /**
-   * Output made of what was read (`readThisTurn` of it in this turn) that its socket has not
-   * been given yet: none for a subscriber that sends as it reads.
+   * Output made of what was read, in this turn and before, that its socket has not been given
+   * yet: none for a subscriber that sends as it reads.
    */
-  protected unsentOutput(_readThisTurn: number): number {
+  protected unsentOutput(): number {
     return 0;
   }
 
@@ -171,8 +171,8 @@ export abstract class TapSubscriber {
   protected abstract gap(missedBytes: number, preamble: Uint8Array): void;
   /** `lent`: with `lend` 'pin', the segment to release once `records` are written. */
   protected abstract deliver(records: Uint8Array, history: boolean, lent?: LentSegment): void;
-  /** The turn is over; it read `_journalBytes` of the journal. */
-  protected afterTurn(_journalBytes: number): void {}
+  /** The turn is over. */
+  protected afterTurn(): void {}
 }
 
 /** `/tap?format=raw`: HELLO, the history preamble, then the journal's records as they are. */
@@ -220,15 +220,17 @@ export class RawSubscriber extends TapSubscriber {
  */
 export class JsonSubscriber extends TapSubscriber {
   private readonly turns: JsonTurns;
+  /** Of what this turn read, the bytes the decoder reads: the rest it only counts. */
+  private decodedThisTurn = 0;
 
-  // JSON bytes per journal byte, learnt from what was sent. Small frames make several times
+  // JSON bytes per decoded journal byte, learnt from what was sent. Small frames make several times
   // their size (field names, base64 in both the frame and the message); large ones far less (the
   // payload cap). It starts high, so a new subscriber is not sent more than its limit.
   private ratio = 4;
 
   constructor(sink: TapSink, settings: SubscriberSettings) {
     super(sink, settings);
-    const sent = (journalBytes: number, jsonBytes: number): void => this.learn(journalBytes, jsonBytes);
+    const sent = (decodedBytes: number, jsonBytes: number): void => this.learn(decodedBytes, jsonBytes);
     // Twice the send limit: a turn's JSON is sized to the room left under the limit, but a turn
     // reads whole records, and one record (a frame at the payload cap) can make more than that.
     const output = new JsonOutput(sink, new OutputRing(2 * settings.maxBufferedBytes), sent);
@@ -252,14 +254,17 @@ export class JsonSubscriber extends TapSubscriber {
     this.turns.close();
   }
 
-  protected override unsentOutput(readThisTurn: number): number {
-    return (readThisTurn + this.turns.inFlightBytes) * this.outputPerByte;
+  // Only decoded bytes make JSON. Bytes the decoder only counts (a connection whose start was
+  // evicted) make next to none, and must not teach the ratio so: after a history of them, a turn
+  // of live traffic read at that ratio made several times the room it was read for.
+  protected override unsentOutput(): number {
+    return (this.decodedThisTurn + this.turns.inFlightBytes) * this.outputPerByte;
   }
 
-  private learn(journalBytes: number, jsonBytes: number): void {
+  private learn(decodedBytes: number, jsonBytes: number): void {
     // Turns of a few records say little about the next ones.
-    if (journalBytes < 4096) return;
-    const seen = Math.min(MAX_RATIO, Math.max(MIN_RATIO, jsonBytes / journalBytes));
+    if (decodedBytes < 4096) return;
+    const seen = Math.min(MAX_RATIO, Math.max(MIN_RATIO, jsonBytes / decodedBytes));
     this.ratio = (this.ratio + seen) / 2;
   }
 
@@ -276,27 +281,28 @@ export class JsonSubscriber extends TapSubscriber {
       maxPayload,
     };
     this.sink.send(JSON.stringify([hello]), { binary: false });
-    this.turns.records(preamble, true);
+    this.decodedThisTurn += this.turns.records(preamble, true);
   }
 
   protected gap(missedBytes: number, preamble: Uint8Array): void {
     // The GAP record itself is this subscriber's own news: the decoder makes it a `dropped` event.
-    this.turns.records(this.gapRecord(missedBytes), false);
-    this.turns.records(preamble, false);
+    this.decodedThisTurn += this.turns.records(this.gapRecord(missedBytes), false);
+    this.decodedThisTurn += this.turns.records(preamble, false);
   }
 
   protected deliver(records: Uint8Array, history: boolean): void {
-    this.turns.records(records, history);
+    this.decodedThisTurn += this.turns.records(records, history);
   }
 
   protected override historyDone(): void {
     this.turns.endHistory(this.settings.now());
   }
 
-  protected override afterTurn(journalBytes: number): void {
+  protected override afterTurn(): void {
     // An empty history ends at once.
     if (this.cursor >= this.historyEnd) this.historyDone();
-    this.turns.endTurn(journalBytes);
+    this.turns.endTurn(this.decodedThisTurn);
+    this.decodedThisTurn = 0;
   }
 }
 
@@ -305,34 +311,34 @@ class JsonOutput {
   constructor(
     private readonly sink: TapSink,
     readonly ring: OutputRing,
-    private readonly sent: (journalBytes: number, jsonBytes: number) => void,
+    private readonly sent: (decodedBytes: number, jsonBytes: number) => void,
   ) {}
 
   /** A turn's JSON, encoded here: into the ring if it fits there. */
-  sendText(json: string, journalBytes: number): void {
+  sendText(json: string, decodedBytes: number): void {
     const window = this.ring.free();
     if (window !== null) {
       const { read, written } = utf8.encodeInto(json, windowBytes(window));
       if (read === json.length) {
-        this.sendFromRing(window, this.ring.take(window), written, journalBytes);
+        this.sendFromRing(window, this.ring.take(window), written, decodedBytes);
         return;
       }
     }
-    this.sendBytes(Buffer.from(json), journalBytes);
+    this.sendBytes(Buffer.from(json), decodedBytes);
   }
 
   /** A turn's JSON already in `window` (its first `bytes`), which `lease` holds until it is written. */
-  sendFromRing(window: RingWindow, lease: RingLease, bytes: number, journalBytes: number): void {
+  sendFromRing(window: RingWindow, lease: RingLease, bytes: number, decodedBytes: number): void {
     lease.used(bytes);
     this.sink.send(Buffer.from(window.buffer, window.start, bytes), { binary: false }, lease.release);
-    this.sent(journalBytes, bytes);
+    this.sent(decodedBytes, bytes);
   }
 
   /** A turn's JSON in memory of its own: it did not fit the ring, which grows for the next. */
-  sendBytes(json: Uint8Array, journalBytes: number): void {
+  sendBytes(json: Uint8Array, decodedBytes: number): void {
     this.sink.send(json, { binary: false });
     this.ring.missed(json.length);
-    this.sent(journalBytes, json.length);
+    this.sent(decodedBytes, json.length);
   }
 
   close(code: number, reason: string): void {
@@ -348,11 +354,12 @@ function windowBytes(window: RingWindow): Uint8Array {
 
 /** Where a JSON subscriber's records are decoded, one turn at a time. */
 interface JsonTurns {
-  records(bytes: Uint8Array, history: boolean): void;
+  /** Takes whole records for the turn; returns how many of their bytes the decoder reads. */
+  records(bytes: Uint8Array, history: boolean): number;
   endHistory(t: number): void;
-  /** Sends (or has the worker make) the turn's JSON; `journalBytes` is how much of the journal it read. */
-  endTurn(journalBytes: number): void;
-  /** Journal bytes read whose JSON has not reached the socket yet. */
+  /** Sends (or has the worker make) the turn's JSON; `decodedBytes`: what `records` returned, summed. */
+  endTurn(decodedBytes: number): void;
+  /** Decoded bytes whose JSON has not reached the socket yet. */
   readonly inFlightBytes: number;
   /** A turn's JSON is still being made. */
   readonly busy: boolean;
@@ -361,6 +368,7 @@ interface JsonTurns {
 
 class InlineTurns implements JsonTurns {
   private readonly stream: JsonTapStream;
+  private readonly undecoded = new UndecodedFilter();
   readonly inFlightBytes = 0;
   readonly busy = false;
 
@@ -371,17 +379,24 @@ class InlineTurns implements JsonTurns {
     this.stream = new JsonTapStream(inflater);
   }
 
-  records(bytes: Uint8Array, history: boolean): void {
-    if (bytes.length > 0) this.stream.records(bytes, history);
+  records(bytes: Uint8Array, history: boolean): number {
+    let decoded = 0;
+    for (const piece of this.undecoded.split(bytes, false)) {
+      if (piece instanceof Uint8Array) {
+        this.stream.records(piece, history);
+        decoded += piece.length;
+      } else this.stream.skipped(piece);
+    }
+    return decoded;
   }
 
   endHistory(t: number): void {
     this.stream.endHistory(t);
   }
 
-  endTurn(journalBytes: number): void {
+  endTurn(decodedBytes: number): void {
     const json = this.stream.take();
-    if (json !== null) this.output.sendText(json, journalBytes);
+    if (json !== null) this.output.sendText(json, decodedBytes);
   }
 
   close(): void {}
@@ -405,7 +420,7 @@ class OffThreadTurns implements JsonTurns {
     private readonly wake: () => void,
   ) {
     this.id = pool.register((answer) => {
-      this.inFlightBytes -= answer.journalBytes;
+      this.inFlightBytes -= answer.decodedBytes;
       const given = this.windows.shift();
       if (answer.error !== undefined) {
         given?.lease.release();
@@ -414,11 +429,11 @@ class OffThreadTurns implements JsonTurns {
         return;
       }
       if (given && answer.inRing > 0) {
-        this.output.sendFromRing(given.window, given.lease, answer.inRing, answer.journalBytes);
+        this.output.sendFromRing(given.window, given.lease, answer.inRing, answer.decodedBytes);
       } else {
         given?.lease.used(0);
         given?.lease.release();
-        if (answer.json !== null) this.output.sendBytes(answer.json, answer.journalBytes);
+        if (answer.json !== null) this.output.sendBytes(answer.json, answer.decodedBytes);
       }
       this.wake();
     });
@@ -427,9 +442,15 @@ class OffThreadTurns implements JsonTurns {
   // Copied into memory of its own, which the message then moves to the worker: a view would move
   // (or clone) the journal's whole segment. Only what the decoder reads is copied: bytes it would
   // only count (a connection whose start it lost) go as their count.
-  records(bytes: Uint8Array, history: boolean): void {
-    for (const piece of this.undecoded.split(bytes))
-      this.parts.push(piece instanceof Uint8Array ? { bytes: piece, history } : { skipped: piece });
+  records(bytes: Uint8Array, history: boolean): number {
+    let decoded = 0;
+    for (const piece of this.undecoded.split(bytes)) {
+      if (piece instanceof Uint8Array) {
+        this.parts.push({ bytes: piece, history });
+        decoded += piece.length;
+      } else this.parts.push({ skipped: piece });
+    }
+    return decoded;
   }
 
   endHistory(t: number): void {
@@ -442,9 +463,9 @@ class OffThreadTurns implements JsonTurns {
     return this.windows.length > 0;
   }
 
-  endTurn(journalBytes: number): void {
+  endTurn(decodedBytes: number): void {
     if (this.parts.length === 0 && this.liveAt === null) return;
-    this.inFlightBytes += journalBytes;
+    this.inFlightBytes += decodedBytes;
     // The worker writes the JSON into the ring's free run, held for it until it answers.
     const { ring } = this.output;
     const window = ring.free();
@@ -456,7 +477,7 @@ class OffThreadTurns implements JsonTurns {
       subscriber: this.id,
       parts: this.parts,
       liveAt: this.liveAt,
-      journalBytes,
+      decodedBytes,
       window: window && { start: window.start, length: window.length },
       ...(block ? { block } : {}),
     });

@@ -220,6 +220,53 @@ describe('tap subscribers', () => {
     silent.destroy();
   }, 30_000);
 
+  // A history of a connection whose start was evicted is only counted, and makes next to no JSON.
+  // The subscriber must not learn from it that the journal makes little JSON: read at that rate,
+  // one turn of live chat made several times its limit.
+  for (const decodeTapOffThread of [true, false]) {
+    it(`holds a JSON subscriber to its limit on live traffic after a history it only counted (${decodeTapOffThread ? 'in the worker' : 'on the sockets’ thread'})`, async () => {
+      const limit = 64 * 1024;
+      server = await startTestServer({
+        tapBufferLimit: limit,
+        historyBytes: 2 * 1024 * 1024,
+        decodeTapOffThread,
+      });
+      const long = await openEcho(server);
+      await chat(long, 500, 10_000); // 10 MB both ways: the journal keeps the last 2 MiB of it
+      const silent = await RawClient.connect(server.port);
+      silent.write(RawClient.handshake('/tap'));
+      expect(await silent.readHead()).toMatch(/^HTTP\/1\.1 101/);
+      const reader = await TapRecorder.open(server);
+      await reader.waitFor((e) => e.type === 'live');
+      const client = await openEcho(server);
+      await chat(client, 400, 1000); // about 1.6 MB of JSON for a reader of every event
+      // The long connection's messages are not decoded (its start is gone): these are the chat's.
+      await reader.waitFor((e) => e.type === 'message' && e.dir === 'server', 400, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const frames = new FrameDecoder({ sender: 'server' }).push(silent.pending);
+      const messages = frames.filter((e) => e.type === 'message');
+      const sent = messages.reduce(
+        (total, e) => total + (e.type === 'message' ? e.message.data.length : 0),
+        0,
+      );
+      const events = messages.flatMap((e) =>
+        e.type === 'message'
+          ? (JSON.parse(new TextDecoder().decode(e.message.data)) as { type: string }[])
+          : [],
+      );
+      // It got the history (counted, not decoded) and then live events, as far as its limit allows.
+      expect(events.some((e) => e.type === 'live')).toBe(true);
+      expect(events.some((e) => e.type === 'message')).toBe(true);
+      // Its limit, and what one read at a ratio learnt from decoded bytes may make over it (before,
+      // with the ratio learnt from counted bytes: 2.5 times the limit).
+      expect(sent).toBeLessThanOrEqual(limit + limit / 2);
+      long.close();
+      client.close();
+      reader.close();
+      silent.destroy();
+    }, 60_000);
+  }
+
   it('does not count a new subscriber as behind while its history replay drains', async () => {
     server = await startTestServer({ tapBufferLimit: 64 * 1024 });
     const client = await openEcho(server);

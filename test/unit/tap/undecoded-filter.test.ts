@@ -48,12 +48,12 @@ function decodeAll(records: Uint8Array[]): TapEvent[] {
   );
 }
 
-function decodeFiltered(chunks: Uint8Array[]) {
+function decodeFiltered(chunks: Uint8Array[], copy = true) {
   const filter = new UndecodedFilter();
   const decoder = new TapStreamDecoder({ inflater: createInflater });
   let copied = 0;
   const events = chunks.flatMap((chunk) =>
-    filter.split(chunk).flatMap((piece) => {
+    filter.split(chunk, copy).flatMap((piece) => {
       if (!(piece instanceof Uint8Array)) {
         decoder.skipped(piece);
         return [];
@@ -74,6 +74,7 @@ describe('UndecodedFilter', () => {
     for (let cut = 0; cut <= records.length; cut++) {
       const chunks = [concat(...records.slice(0, cut)), concat(...records.slice(cut))];
       expect(decodeFiltered(chunks).events).toEqual(expected);
+      expect(decodeFiltered(chunks, false).events).toEqual(expected);
     }
   });
 
@@ -97,5 +98,13 @@ describe('UndecodedFilter', () => {
     const [first] = new UndecodedFilter().split(bytes) as Uint8Array[];
     expect(first!.buffer).not.toBe(bytes.buffer);
     expect(first!.byteOffset).toBe(0);
+  });
+
+  it('lends views of the bytes it is given when asked not to copy, for a decoder on the same thread', () => {
+    const bytes = Buffer.from(concat(...stream()));
+    const pieces = new UndecodedFilter().split(bytes, false);
+    const runs = pieces.filter((piece): piece is Uint8Array => piece instanceof Uint8Array);
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run.buffer).toBe(bytes.buffer);
   });
 });
