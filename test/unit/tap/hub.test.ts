@@ -100,6 +100,26 @@ describe('TapHub', () => {
     expect(message).toMatchObject({ dir: 'client', text: 'Hello' });
   });
 
+  it('lets the journal write its segments again behind a JSON subscriber decoded in the worker', async () => {
+    const budgetBytes = 64 * 1024;
+    const { journal, hub } = setUp({ budgetBytes, decodeOffThread: true });
+    const sink = new FakeSink();
+    hub.subscribe(sink, 'json');
+    const conn = conversation(journal);
+    const frame = concat(hex('82 7e 03 e8'), new Uint8Array(1000));
+    const seen = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 16; i++) journal.append(conn, false, clock++, frame);
+      await hub.flush();
+      for (const chunk of journal.read(journal.startOffset, Number.POSITIVE_INFINITY, 'copy').chunks)
+        seen.add(chunk.buffer);
+    }
+    expect(journal.stats().evictedBytes).toBeGreaterThan(8 * budgetBytes);
+    expect(sink.events.filter((e) => e.type === 'frame' && e.dir === 'server')).toHaveLength(40 * 16);
+    // The segments of the budget and a few spares: not a fresh one for every segment it read.
+    expect(seen.size).toBeLessThanOrEqual(budgetBytes / 4096 + 8);
+  });
+
   it('ends the history with live before any event that happened after subscribing, however long the history', async () => {
     const { journal, hub } = setUp({ budgetBytes: 8 << 20 });
     const conn = conversation(journal);
