@@ -23,6 +23,11 @@ export interface EchoFigures {
    * worker thread; for all, V8's helper threads (GC), which set the noise level.
    */
   otherUs: number;
+  /**
+   * Each round's throughput over bare `ws`'s in the same round, which ran seconds before: the
+   * median of these is the figure a drift of the machine's speed moves least.
+   */
+  roundRatios: number[];
 }
 
 function startWorker(file: string, data: Record<string, unknown>): Worker {
@@ -142,17 +147,19 @@ async function measure(kind: ServerKind, readerKind: Reader, scale: number): Pro
     p99Ms: p99,
     serverBusyUs,
     otherUs,
+    roundRatios: [],
     ...(readerBusyUs !== undefined ? { readerBusyUs } : {}),
     ...(tapEvents !== undefined ? { tapEvents } : {}),
   };
 }
 
 /**
- * Runs every setup once per round, three rounds, and keeps each one's best figures. Round-robin
- * rather than each setup's runs back to back: on a shared 2-core machine the speed drifts over a
- * minute, and a drift must not fall on one setup and spare its baseline.
+ * Runs every setup once per round, five rounds, and keeps each one's best figures and each
+ * round's ratio to bare `ws`. Round-robin rather than each setup's runs back to back: on a shared
+ * 2-core machine the speed drifts over a minute, and a drift must not fall on one setup and spare
+ * its baseline.
  */
-export async function benchEcho(scale = 1, rounds = 3): Promise<EchoFigures[]> {
+export async function benchEcho(scale = 1, rounds = 5): Promise<EchoFigures[]> {
   const setups: [ServerKind, Reader][] = [
     ['bare', 'none'],
     ['wslab', 'none'],
@@ -160,14 +167,18 @@ export async function benchEcho(scale = 1, rounds = 3): Promise<EchoFigures[]> {
     ['wslab', 'json'],
   ];
   const best: (EchoFigures | undefined)[] = setups.map(() => undefined);
+  const ratios: number[][] = setups.map(() => []);
   for (let round = 0; round < rounds; round++) {
+    let bareRate = 0;
     for (const [i, [kind, reader]] of setups.entries()) {
       const run = await measure(kind, reader, scale);
+      if (i === 0) bareRate = run.messagesPerSecond;
+      ratios[i]!.push(run.messagesPerSecond / bareRate);
       const kept = best[i];
       best[i] = kept === undefined ? run : better(kept, run);
     }
   }
-  return best as EchoFigures[];
+  return best.map((figures, i) => ({ ...figures!, roundRatios: ratios[i]! }));
 }
 
 function better(a: EchoFigures, b: EchoFigures): EchoFigures {

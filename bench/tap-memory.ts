@@ -1,8 +1,13 @@
 // What the tap costs in memory when its subscribers stop reading: 20 tap subscribers (raw and
-// JSON) complete the handshake and then never read a byte, while 64 MiB of binary messages go
-// through the echo server. The journal is bounded by its budget and each subscriber by its send
-// limit, so the server's RSS must level off instead of following the traffic. The same traffic
-// through a bare `ws` server and through wslab with no subscriber are the baselines. Loopback only; every phase is bounded in count and time.
+// JSON alternately) complete the handshake and then never read a byte, while 64 MiB of binary
+// messages go through the echo server. The journal is bounded by its budget and each subscriber by
+// its send limit, so the server's RSS must level off instead of following the traffic. Measured two
+// ways: the issue's, where the subscribers join a server that has carried 64 MiB already (history
+// and all) and 64 MiB more goes through, counted from the server as the first traffic left it; and
+// a stricter one, where they connect to a new server before its first traffic, counted from there
+// (so the journal filling up and Node's own growth are in it). The same traffic through a bare `ws`
+// server and through wslab with no subscriber are the baselines. Loopback only; every phase is
+// bounded in count and time.
 // bench/soak.ts starts its servers and stalled clients with the helpers exported here.
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,7 +37,10 @@ export interface TapMemoryFigures {
   seconds: number;
 }
 
-/** How much the server's RSS may grow, from before the traffic to its peak, with the subscribers stalled. */
+/**
+ * How much the server's RSS may grow with 20 subscribers that never read, after 64 MiB of traffic:
+ * from the server as that traffic left it to its peak, while they join and 64 MiB more goes through.
+ */
 export const TAP_MEMORY_TARGET_MB = 100;
 
 const SUBSCRIBERS = 20;
@@ -140,15 +148,46 @@ export async function echoTraffic(port: number, total: number): Promise<void> {
   );
 }
 
-async function measure(subscribers: number, bare = false): Promise<TapMemoryFigures> {
-  const server = startServerProcess(bare);
+interface Setup {
+  subscribers: number;
+  /** A plain `ws` echo server instead of wslab. */
+  bare?: boolean;
+  /**
+   * The subscribers join after a first 64 MiB of traffic has filled the journal, and the growth is
+   * counted from there: what they cost, history and all, on a server that has been in use.
+   */
+  late?: boolean;
+}
+
+function setupName({ subscribers, bare, late }: Setup): string {
+  if (bare) return 'bare `ws` echo server';
+  if (subscribers === 0)
+    return late ? 'wslab, no tap subscriber, 64 MiB more after 64 MiB' : 'wslab, no tap subscriber';
+  return late
+    ? `wslab, ${subscribers} tap subscribers that join after 64 MiB and never read, then 64 MiB more`
+    : `wslab, ${subscribers} tap subscribers that never read`;
+}
+
+async function measure(setup: Setup): Promise<TapMemoryFigures> {
+  const server = startServerProcess(setup.bare);
   const sockets: Socket[] = [];
   try {
     const port = await serverPort(server);
-    for (let i = 0; i < subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
-    // A moment for the subscribers' hellos and the server's heap to settle.
+    // Raw and JSON alternately.
+    const subscribe = async (): Promise<void> => {
+      for (let i = 0; i < setup.subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
+    };
+    if (setup.late) {
+      await withTimeout('the first echo traffic', echoTraffic(port, TRAFFIC_BYTES));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Growth is counted from the server as the traffic left it: the journal full, the heap grown.
+      await ask(server, 'reset-peak');
+    }
+    const joined = setup.late ? await ask(server, 'sample') : undefined;
+    await subscribe();
+    // A moment for the subscribers' hellos (and, late, their history) and the server's heap to settle.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const before = await ask(server, 'reset-peak');
+    const before = joined ?? (await ask(server, 'reset-peak'));
     const started = performance.now();
     await withTimeout('the echo traffic', echoTraffic(port, TRAFFIC_BYTES));
     const seconds = (performance.now() - started) / 1000;
@@ -156,12 +195,8 @@ async function measure(subscribers: number, bare = false): Promise<TapMemoryFigu
     const after = await ask(server, 'sample');
     const collected = await ask(server, 'gc');
     return {
-      name: bare
-        ? 'bare `ws` echo server'
-        : subscribers === 0
-          ? 'wslab, no tap subscriber'
-          : `wslab, ${subscribers} tap subscribers that never read`,
-      subscribers,
+      name: setupName(setup),
+      subscribers: setup.subscribers,
       trafficBytes: TRAFFIC_BYTES,
       beforeRss: before.rss,
       afterRss: after.rss,
@@ -184,5 +219,11 @@ async function measure(subscribers: number, bare = false): Promise<TapMemoryFigu
  * plus the journal filling up), then 20 stalled subscribers, raw and JSON alternately.
  */
 export async function benchTapMemory(): Promise<TapMemoryFigures[]> {
-  return [await measure(0, true), await measure(0), await measure(SUBSCRIBERS)];
+  return [
+    await measure({ subscribers: 0, bare: true }),
+    await measure({ subscribers: 0 }),
+    await measure({ subscribers: SUBSCRIBERS }),
+    await measure({ subscribers: 0, late: true }),
+    await measure({ subscribers: SUBSCRIBERS, late: true }),
+  ];
 }
