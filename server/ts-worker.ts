@@ -64,9 +64,10 @@ async function bundle_(module: URL): Promise<string> {
         name: 'wslab-worker',
         setup(build) {
           // A `data:` module resolves no package name and no relative path: packages are imported
-          // from where Node finds them for this file, by absolute URL.
+          // by absolute URL, from where Node finds them for this package (the sources' imports
+          // are all this package's own dependencies).
           build.onResolve({ filter: /^[^./]/ }, (args) => ({
-            path: import.meta.resolve(args.path, pathToFileURL(args.importer).href),
+            path: import.meta.resolve(args.path),
             external: true,
           }));
           // Each source file's own URL where it asks for it (package-root.ts finds the package so).
