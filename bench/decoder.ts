@@ -8,6 +8,7 @@ import type { Direction } from '../core/wire/direction';
 import { FrameDecoder } from '../core/wire/frame-decoder';
 import { encodeFrame } from '../core/wire/frame-encoder';
 import { Opcode } from '../core/wire/opcodes';
+import { median } from './median';
 
 export interface DecoderBenchRow {
   name: string;
@@ -118,12 +119,6 @@ function runWs(stream: Stream, chunks: Buffer[]): number {
   if (failure) throw failure;
   if (messages !== stream.messages) throw new Error(`ws saw ${messages} of ${stream.messages} messages`);
   return elapsed;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export async function benchDecoder(options: DecoderBenchOptions = {}): Promise<DecoderBenchRow[]> {

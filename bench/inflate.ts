@@ -6,6 +6,7 @@
 import { constants, inflateRawSync } from 'node:zlib';
 import { MessageInflater } from '../core/wire/inflate';
 import { send } from '../test/unit/wire/zlib-inflater';
+import { median } from './median';
 
 export interface InflateBenchRow {
   name: string;
@@ -102,12 +103,6 @@ function runZlib(workload: Workload): number {
     }
   }
   return cpuMsSince(start);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export async function benchInflate(repetitions = 9): Promise<InflateBenchRow[]> {

@@ -7,6 +7,7 @@
 // ratios, not rates.
 import { pathToFileURL } from 'node:url';
 import { Journal } from '../server/tap/journal';
+import { median } from './median';
 
 export interface JournalBenchResult {
   chunkBytes: number;
@@ -20,11 +21,6 @@ export interface JournalBenchOptions {
   /** Appends per timed run. */
   appends?: number;
   runs?: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function timeJournal(chunk: Uint8Array, appends: number): number {

@@ -3,15 +3,11 @@ import { existsSync } from 'node:fs';
 import { benchDecoder } from './decoder';
 import { benchEcho, type EchoFigures } from './echo';
 import { benchInflate } from './inflate';
+import { median } from './median';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 console.log('wslab benchmark (loopback, one process per server)\n');
 console.log(
