@@ -99,7 +99,10 @@ async function latency(port: number, rounds: number): Promise<{ p50: number; p99
 type ServerKind = 'bare' | 'wslab';
 type Reader = 'none' | 'raw' | 'json';
 
-async function measure(kind: ServerKind, readerKind: Reader, scale: number): Promise<EchoFigures> {
+/** One run's figures: everything but the ratios, which need the round's bare `ws` run. */
+type RunFigures = Omit<EchoFigures, 'roundRatios'>;
+
+async function measure(kind: ServerKind, readerKind: Reader, scale: number): Promise<RunFigures> {
   const server = startWorker('./server-worker.ts', { kind });
   const { port } = await firstMessage<{ port: number }>(server);
   let reader: Worker | null = null;
@@ -147,7 +150,6 @@ async function measure(kind: ServerKind, readerKind: Reader, scale: number): Pro
     p99Ms: p99,
     serverBusyUs,
     otherUs,
-    roundRatios: [],
     ...(readerBusyUs !== undefined ? { readerBusyUs } : {}),
     ...(tapEvents !== undefined ? { tapEvents } : {}),
   };
@@ -166,7 +168,7 @@ export async function benchEcho(scale = 1, rounds = 5): Promise<EchoFigures[]> {
     ['wslab', 'raw'],
     ['wslab', 'json'],
   ];
-  const best: (EchoFigures | undefined)[] = setups.map(() => undefined);
+  const best: (RunFigures | undefined)[] = setups.map(() => undefined);
   const ratios: number[][] = setups.map(() => []);
   for (let round = 0; round < rounds; round++) {
     let bareRate = 0;
@@ -181,7 +183,7 @@ export async function benchEcho(scale = 1, rounds = 5): Promise<EchoFigures[]> {
   return best.map((figures, i) => ({ ...figures!, roundRatios: ratios[i]! }));
 }
 
-function better(a: EchoFigures, b: EchoFigures): EchoFigures {
+function better(a: RunFigures, b: RunFigures): RunFigures {
   return {
     ...a,
     messagesPerSecond: Math.max(a.messagesPerSecond, b.messagesPerSecond),

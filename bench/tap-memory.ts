@@ -173,21 +173,18 @@ async function measure(setup: Setup): Promise<TapMemoryFigures> {
   const sockets: Socket[] = [];
   try {
     const port = await serverPort(server);
-    // Raw and JSON alternately.
-    const subscribe = async (): Promise<void> => {
-      for (let i = 0; i < setup.subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
-    };
+    let before: TapMemorySample | undefined;
     if (setup.late) {
       await withTimeout('the first echo traffic', echoTraffic(port, TRAFFIC_BYTES));
       await new Promise((resolve) => setTimeout(resolve, 500));
       // Growth is counted from the server as the traffic left it: the journal full, the heap grown.
-      await ask(server, 'reset-peak');
+      before = await ask(server, 'reset-peak');
     }
-    const joined = setup.late ? await ask(server, 'sample') : undefined;
-    await subscribe();
+    // Raw and JSON alternately.
+    for (let i = 0; i < setup.subscribers; i++) sockets.push(await stalledSubscriber(port, i % 2 === 0));
     // A moment for the subscribers' hellos (and, late, their history) and the server's heap to settle.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const before = joined ?? (await ask(server, 'reset-peak'));
+    before ??= await ask(server, 'reset-peak');
     const started = performance.now();
     await withTimeout('the echo traffic', echoTraffic(port, TRAFFIC_BYTES));
     const seconds = (performance.now() - started) / 1000;
