@@ -40,7 +40,7 @@ const bundles = new Map<string, Promise<string>>();
 function bundled(module: URL): Promise<string> {
   let bundle = bundles.get(module.href);
   if (bundle === undefined) {
-    bundle = bundle_(module);
+    bundle = bundleToDataUrl(module);
     bundles.set(module.href, bundle);
     // A failed bundle (a syntax error being fixed) is tried again by the next worker.
     bundle.catch(() => bundles.delete(module.href));
@@ -48,7 +48,7 @@ function bundled(module: URL): Promise<string> {
   return bundle;
 }
 
-async function bundle_(module: URL): Promise<string> {
+async function bundleToDataUrl(module: URL): Promise<string> {
   // Only from the sources: the compiled package does not have esbuild, nor need it.
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
